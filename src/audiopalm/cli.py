@@ -1,0 +1,164 @@
+"""The `audiopalm` command line: one table from command names to functions.
+
+Each command is `name -> (function, add_arguments, help)`; groups (`data ...`) are nested tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from audiopalm.errors import AudiopalmError
+
+
+# --- data ------------------------------------------------------------------------------------
+def _synth_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", required=True, help="output folder (manifests, audio, world.json)")
+    p.add_argument("--preset", default="tiny", help="tiny (seconds), small (>= 2 h/language), full (10 h/language)")
+    p.add_argument("--languages", nargs="+", help="language codes (default: all six: en fr es de it pt)")
+    p.add_argument("--hours-per-language", nargs="+", metavar="H|LANG=H",
+                   help="train hours: one number for all, or LANG=H pairs (e.g. en=2 pt=0.2)")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel rendering processes")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
+    p.add_argument("--noise-snr", type=float, default=None, help="SNR in dB of test-noisy (default 10)")
+    p.add_argument("--no-noise", action="store_true", help="do not write test-noisy")
+    p.add_argument("--force", action="store_true", help="replace a world with another configuration in --out")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _parse_hours(values: list[str] | None) -> dict:
+    """['2'] -> {'default_hours': 2.0}; ['en=2', 'pt=0.2'] -> {'hours_per_language': {...}}."""
+    if not values:
+        return {}
+    out: dict = {}
+    per_lang = {}
+    for v in values:
+        try:
+            if "=" in v:
+                lang, h = v.split("=", 1)
+                per_lang[lang] = float(h)
+            else:
+                out["default_hours"] = float(v)
+        except ValueError:
+            raise AudiopalmError(f"--hours-per-language: cannot read {v!r}; use a number or LANG=HOURS") from None
+    if per_lang:
+        out["hours_per_language"] = per_lang
+    return out
+
+
+def cmd_data_synth(args: argparse.Namespace) -> int:
+    from audiopalm.data.babel.synth import synth
+    from audiopalm.data.babel.world import preset_config
+
+    overrides = {"seed": args.seed, "languages": args.languages, "noisy_snr_db": args.noise_snr,
+                 **_parse_hours(args.hours_per_language)}
+    config = preset_config(args.preset, **overrides)
+    if args.no_noise:
+        config.noisy_snr_db = None
+    summary = synth(args.out, config, jobs=args.jobs, force=args.force, progress=not args.quiet)
+    print(format_world_summary(summary))
+    return 0
+
+
+def format_world_summary(summary: dict) -> str:
+    """A short, human-readable table of a world.json."""
+    lines = [f"Babel world (preset {summary['preset']}, seed {summary['seed']}, generator {summary['generator_version']})"]
+    lines.append(f"  concepts: {summary['concepts']}   sentences: " + ", ".join(f"{k} {v}" for k, v in summary["sentences"].items()))
+    n_spk = {k: len(v) for k, v in summary["speakers"].items()}
+    lines.append("  speakers: " + ", ".join(f"{k} {v}" for k, v in n_spk.items()))
+    lines.append(f"  {'lang':<6}{'train h':>9}{'dev h':>8}{'test h':>8}{'vocab':>7}")
+    for lang in summary["languages"]:
+        h = [summary["hours"].get(s, {}).get(lang, 0.0) for s in ("train", "dev", "test")]
+        lines.append(f"  {lang:<6}{h[0]:>9.3f}{h[1]:>8.3f}{h[2]:>8.3f}{summary['vocabulary_size'][lang]:>7}")
+    render = summary.get("render", {})
+    if render.get("rendered_this_run"):
+        lines.append(f"  rendered {render['rendered_this_run']} files in {render['wall_seconds_this_run']:.1f} s "
+                     f"({render.get('audio_seconds_per_wall_second', 0):.0f} audio s per wall s, {render['jobs']} jobs)")
+    return "\n".join(lines)
+
+
+def _intelligibility_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", required=True, help="Babel world folder")
+    p.add_argument("--split", default="test")
+    p.add_argument("--limit", type=int, default=50, help="number of English utterances")
+    p.add_argument("--out", help="write the per-utterance results to this JSON file")
+
+
+def cmd_data_intelligibility(args: argparse.Namespace) -> int:
+    from audiopalm.evaluation.whisper import english_intelligibility
+
+    result = english_intelligibility(Path(args.data), args.split, args.limit)
+    print(f"Whisper tiny.en on {result['n']} English {args.split} utterances: "
+          f"WER {100 * result['wer']:.1f}%  CER {100 * result['cer']:.1f}%  (normalisation: {result['normalisation']})")
+    if args.out:
+        Path(args.out).write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+    return 0
+
+
+def _demo_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", default="runs/demo", help="working folder")
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from audiopalm.data.babel.synth import read_jsonl, synth
+    from audiopalm.data.babel.world import preset_config
+
+    world_dir = Path(args.out) / "babel-tiny"
+    summary = synth(world_dir, preset_config("tiny"), jobs=os.cpu_count() or 1, progress=False)
+    print(format_world_summary(summary))
+    print("\nOne meaning in every language (test split, held-out speakers):")
+    rows = read_jsonl(world_dir / "test.jsonl")
+    first = rows[0]["sentence_id"]
+    for r in rows:
+        if r["sentence_id"] == first and r["speaker"] == rows[0]["speaker"]:
+            print(f"  {r['lang']}  {r['text']:<70} {world_dir / r['audio']}")
+    return 0
+
+
+Command = tuple[Callable[[argparse.Namespace], int], Callable[[argparse.ArgumentParser], None], str]
+COMMANDS: dict[str, Command | dict[str, Command]] = {
+    "data": {
+        "synth": (cmd_data_synth, _synth_args, "build a Babel synthetic speech world"),
+        "intelligibility": (cmd_data_intelligibility, _intelligibility_args,
+                            "WER of Whisper tiny.en on English utterances of a world"),
+    },
+    "demo": (cmd_demo, _demo_args, "run the main job on the embedded default"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="audiopalm", description="A speech-text language model that listens and speaks.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, entry in COMMANDS.items():
+        if isinstance(entry, dict):
+            group = sub.add_parser(name, help=f"{name} commands").add_subparsers(dest="subcommand", required=True)
+            for sub_name, (fn, add_args, help_) in entry.items():
+                p = group.add_parser(sub_name, help=help_)
+                add_args(p)
+                p.set_defaults(func=fn)
+        else:
+            fn, add_args, help_ = entry
+            p = sub.add_parser(name, help=help_)
+            add_args(p)
+            p.set_defaults(func=fn)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except AudiopalmError as e:
+        print(f"audiopalm: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("audiopalm: interrupted; run the same command again to resume", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,257 @@
+"""`audiopalm data synth`: render a Babel world to wav files and JSONL manifests.
+
+Layout of DIR:
+    world.json                 languages, speakers, counts, hours, seed, version, config
+    sentences.jsonl            one meaning a line with its text in every language
+    {train,dev,test}.jsonl     one utterance a line: id, lang, speaker, text, audio, duration, sentence_id
+    test-noisy.jsonl           the test utterances with additive noise (when enabled)
+    audio/{split}/{lang}/*.wav 16 kHz mono 16-bit
+
+Re-running skips finished audio; files are written atomically, so an interrupted run never
+leaves a truncated file that a later run would count as done.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import zlib
+from collections import Counter, defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from audiopalm.audio.io import duration, write_wav
+from audiopalm.data.babel import concepts
+from audiopalm.data.babel.languages import LANGUAGES
+from audiopalm.data.babel.render import NOISE_KINDS, add_noise, check_espeak, synthesize
+from audiopalm.data.babel.speakers import SPEAKERS, all_speakers
+from audiopalm.data.babel.world import (
+    SPLITS,
+    Utterance,
+    WorldConfig,
+    build_splits,
+    grammar_fingerprint,
+    plan_utterances,
+)
+from audiopalm.errors import AudiopalmError
+
+SPEAKER_BY_ID = {s.id: s for s in all_speakers()}
+CALIBRATION_SENTENCES = 12
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> None:
+    write_text_atomic(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+
+
+def read_jsonl(path: str | Path) -> list[dict]:
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+# --- one unit of work, run in worker processes ------------------------------------------
+def _render_one(job: tuple[str, str, str, str]) -> str | None:
+    """(text, lang, speaker id, out path) -> None, or an error message."""
+    text, lang, speaker_id, path = job
+    try:
+        write_wav(path, synthesize(text, LANGUAGES[lang].espeak_voice, SPEAKER_BY_ID[speaker_id]))
+        return None
+    except Exception as e:  # one bad utterance is reported, the batch goes on
+        return f"{path}: {e}"
+
+
+def _noisy_one(job: tuple[str, str, float, int]) -> str | None:
+    """(clean path, noisy path, SNR dB, seed) -> None, or an error message."""
+    clean, noisy, snr_db, seed = job
+    try:
+        import soundfile as sf
+
+        wav, sr = sf.read(clean, dtype="float32")
+        rng = np.random.default_rng(seed)
+        write_wav(noisy, add_noise(wav, snr_db, rng, kind=NOISE_KINDS[seed % len(NOISE_KINDS)]), sr)
+        return None
+    except Exception as e:
+        return f"{noisy}: {e}"
+
+
+def _run_parallel(fn, jobs: list, n_jobs: int, desc: str, progress: bool) -> list[str]:
+    """Run `fn` over `jobs` in `n_jobs` processes with a progress bar; return the errors."""
+    if not jobs:
+        return []
+    bar = tqdm(total=len(jobs), desc=desc, unit="utt", disable=not progress, dynamic_ncols=True)
+    errors = []
+    if n_jobs <= 1:
+        results = map(fn, jobs)
+        pool = None
+    else:
+        pool = ProcessPoolExecutor(n_jobs)
+        results = pool.map(fn, jobs, chunksize=16)
+    try:
+        for err in results:
+            if err:
+                errors.append(err)
+            bar.update()
+    finally:
+        bar.close()
+        if pool is not None:
+            pool.shutdown()
+    return errors
+
+
+# --- calibration and configuration checks ----------------------------------------------
+def calibrate_seconds_per_char(config: WorldConfig, texts: list[dict[str, str]]) -> dict[str, float]:
+    """Measure espeak-ng's speaking rate per language on a few sentences (about 10 ms each)."""
+    speakers = SPEAKERS["train"][:2]  # one of each prosody setting
+    out = {}
+    for lang in config.languages:
+        seconds = chars = 0.0
+        for k, t in enumerate(texts[:CALIBRATION_SENTENCES]):
+            wav = synthesize(t[lang], LANGUAGES[lang].espeak_voice, speakers[k % 2])
+            seconds += len(wav) / 16_000
+            chars += len(t[lang])
+        out[lang] = seconds / max(chars, 1.0)
+    return out
+
+
+def check_existing(out: Path, config: WorldConfig, fingerprint: str, force: bool) -> None:
+    """Refuse to mix two configurations (or grammars) in one folder unless `force` (which clears it)."""
+    world = out / "world.json"
+    if not world.exists():
+        return
+    existing = json.loads(world.read_text(encoding="utf-8"))
+    old = {**existing.get("config", {}), "grammar": existing.get("grammar_fingerprint")}
+    new = {**config.to_dict(), "grammar": fingerprint}
+    if old == new:
+        return
+    if not force:
+        diff = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+        raise AudiopalmError(
+            f"{out} holds a Babel world with a different configuration (differs in: {', '.join(diff)}); "
+            "use --force to replace it, or choose another --out"
+        )
+    for name in ("audio", *(f"{s}.jsonl" for s in (*SPLITS, "test-noisy")), "sentences.jsonl", "world.json"):
+        path = out / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+
+
+# --- the whole job ---------------------------------------------------------------------------
+def synth(out: str | Path, config: WorldConfig, jobs: int = 1, force: bool = False, progress: bool = True) -> dict:
+    """Render the world described by `config` into `out`; returns the world.json summary."""
+    config.validate()
+    check_espeak()
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    fingerprint = grammar_fingerprint()
+    check_existing(out, config, fingerprint, force)
+    started = {"status": "rendering", "config": config.to_dict(), "grammar_fingerprint": fingerprint}
+    write_text_atomic(out / "world.json", json.dumps(started, indent=2))
+    start = time.perf_counter()
+
+    probe = build_splits(config, n_train=0)
+    calibration = [it.texts for it in probe["dev"] + probe["test"]]
+    seconds_per_char = calibrate_seconds_per_char(config, calibration)
+    mean_chars = {lang: np.mean([len(t[lang]) for t in calibration]) for lang in config.languages}
+    n_train = max(
+        int(np.ceil(config.hours(lang) * 3600 / (mean_chars[lang] * seconds_per_char[lang]) * 1.1))
+        for lang in config.languages
+    )
+    splits = build_splits(config, n_train)
+    utterances = plan_utterances(config, splits, seconds_per_char)
+
+    todo = [(u.text, u.lang, u.speaker, str(out / u.audio)) for u in utterances if not (out / u.audio).exists()]
+    errors = _run_parallel(_render_one, todo, jobs, "render", progress)
+    noisy_rows = []
+    if config.noisy_snr_db is not None:
+        noisy_jobs = []
+        for u in utterances:
+            if u.split != "test":
+                continue
+            path = f"audio/test-noisy/{u.lang}/{u.id}.wav"
+            noisy_rows.append((u, path))
+            if not (out / path).exists() and (out / u.audio).exists():
+                noisy_jobs.append((str(out / u.audio), str(out / path), config.noisy_snr_db, zlib.crc32(u.id.encode())))
+        errors += _run_parallel(_noisy_one, noisy_jobs, jobs, "noise", progress)
+    wall = time.perf_counter() - start
+
+    summary, rows = write_manifests(out, config, splits, utterances, noisy_rows, seconds_per_char)
+    summary["grammar_fingerprint"] = fingerprint
+    rendered = {job[3] for job in todo}
+    rendered_seconds = sum(r["duration"] for split in SPLITS for r in rows[split] if str(out / r["audio"]) in rendered)
+    summary["render"] = {
+        "wall_seconds_this_run": round(wall, 2),
+        "rendered_this_run": len(todo),
+        "audio_seconds_per_wall_second": round(rendered_seconds / wall, 1),
+        "jobs": jobs,
+        "failed": errors,
+    }
+    write_text_atomic(out / "world.json", json.dumps(summary, indent=2, ensure_ascii=False))
+    if errors:
+        raise AudiopalmError(f"{len(errors)} utterances failed to render (listed in {out / 'world.json'}); first: {errors[0]}")
+    return summary
+
+
+def _words(text: str) -> list[str]:
+    return [w.strip(".,?¿!¡").lower() for w in text.split() if w.strip(".,?¿!¡")]
+
+
+def write_manifests(
+    out: Path, config: WorldConfig, splits, utterances: list[Utterance], noisy_rows, seconds_per_char
+) -> tuple[dict, dict[str, list[dict]]]:
+    """Write sentences.jsonl and the split manifests; return the world summary and the rows."""
+    sentence_rows = [
+        {"sentence_id": it.sentence_id, "split": split, "novel_combination": it.novel, "texts": it.texts,
+         "meaning": it.sentence.to_dict()}
+        for split in SPLITS for it in splits[split]
+    ]
+    write_jsonl(out / "sentences.jsonl", sentence_rows)
+
+    rows: dict[str, list[dict]] = defaultdict(list)
+    seconds: dict[str, Counter] = defaultdict(Counter)
+    for u in utterances:
+        path = out / u.audio
+        if not path.exists():
+            continue
+        d = round(duration(path), 3)
+        rows[u.split].append({"id": u.id, "lang": u.lang, "speaker": u.speaker, "text": u.text, "audio": u.audio,
+                              "duration": d, "sentence_id": u.sentence_id})
+        seconds[u.split][u.lang] += d
+    for u, path in noisy_rows:
+        if (out / path).exists():
+            row = {"id": u.id, "lang": u.lang, "speaker": u.speaker, "text": u.text, "audio": path,
+                   "duration": round(duration(out / path), 3), "sentence_id": u.sentence_id, "snr_db": config.noisy_snr_db}
+            rows["test-noisy"].append(row)
+    for split in (*SPLITS, *(["test-noisy"] if noisy_rows else [])):
+        write_jsonl(out / f"{split}.jsonl", rows[split])
+
+    vocab = {lang: sorted({w for it in sentence_rows for w in _words(it["texts"][lang])}) for lang in config.languages}
+    summary = {
+        "status": "complete",
+        "generator_version": config.version,
+        "seed": config.seed,
+        "preset": config.preset,
+        "config": config.to_dict(),
+        "languages": {c: {"name": LANGUAGES[c].name, "espeak_voice": LANGUAGES[c].espeak_voice} for c in config.languages},
+        "speakers": {split: [s.to_dict() for s in spk] for split, spk in SPEAKERS.items()},
+        "zero_shot_pairs": config.zero_shot_pairs,
+        "concepts": concepts.concept_count(),
+        "sentences": {split: len(splits[split]) for split in SPLITS},
+        "novel_combination_test_sentences": sum(it.novel for it in splits["test"]),
+        "utterances": {split: dict(Counter(r["lang"] for r in rows[split])) for split in rows},
+        "hours": {split: {lang: round(s / 3600, 4) for lang, s in seconds[split].items()} for split in seconds},
+        "vocabulary_size": {lang: len(v) for lang, v in vocab.items()},
+        "seconds_per_char": {lang: round(v, 5) for lang, v in seconds_per_char.items()},
+    }
+    return summary, rows

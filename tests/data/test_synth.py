@@ -1,0 +1,163 @@
+"""Rendering a tiny world end to end: manifests, audio, resume, refusal, bad input."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from audiopalm.cli import main
+from audiopalm.data.babel.languages import LANGUAGES
+from audiopalm.data.babel.render import add_noise, synthesize
+from audiopalm.data.babel.speakers import SPEAKERS
+from audiopalm.data.babel.synth import read_jsonl, synth
+from audiopalm.data.babel.world import WorldConfig
+from audiopalm.errors import AudiopalmError
+
+FIELDS = {"id", "lang", "speaker", "text", "audio", "duration", "sentence_id"}
+
+
+def test_manifests_have_six_languages_and_required_fields(tiny_world):
+    out, summary = tiny_world
+    assert set(summary["languages"]) == set(LANGUAGES)
+    for split in ("train", "dev", "test", "test-noisy"):
+        rows = read_jsonl(out / f"{split}.jsonl")
+        assert rows, split
+        assert {r["lang"] for r in rows} == set(LANGUAGES)
+        for r in rows[:20]:
+            assert FIELDS <= set(r)
+            info = sf.info(str(out / r["audio"]))
+            assert (info.samplerate, info.channels, info.subtype) == (16000, 1, "PCM_16")
+            assert abs(info.duration - r["duration"]) < 0.01
+
+
+def test_train_and_test_disjoint_in_speakers_and_sentences(tiny_world):
+    out, _ = tiny_world
+    train, test = read_jsonl(out / "train.jsonl"), read_jsonl(out / "test.jsonl")
+    assert not {r["speaker"] for r in train} & {r["speaker"] for r in test}
+    assert not {r["sentence_id"] for r in train} & {r["sentence_id"] for r in test}
+    assert not {r["text"] for r in train} & {r["text"] for r in test}
+
+
+def test_sentence_id_joins_translations_spoken_by_the_same_voice(tiny_world):
+    out, _ = tiny_world
+    test = read_jsonl(out / "test.jsonl")
+    first = test[0]
+    same = [r for r in test if r["sentence_id"] == first["sentence_id"] and r["speaker"] == first["speaker"]]
+    assert {r["lang"] for r in same} == set(LANGUAGES)
+    voices = {r["speaker"] for r in test if r["sentence_id"] == first["sentence_id"]}
+    assert len(voices) == 2, "each test sentence is said by two speakers"
+
+
+def test_world_json_summary(tiny_world):
+    out, summary = tiny_world
+    world = json.loads((out / "world.json").read_text())
+    assert world["status"] == "complete"
+    assert world["seed"] == 0 and world["generator_version"]
+    assert world["zero_shot_pairs"]
+    for split in ("train", "dev", "test"):
+        assert all(h > 0 for h in world["hours"][split].values())
+    assert all(v > 50 for v in world["vocabulary_size"].values())
+
+
+def test_rerun_resumes_without_rendering_again(tiny_world, tmp_path):
+    out, _ = tiny_world
+    victim = read_jsonl(out / "dev.jsonl")[0]
+    (out / victim["audio"]).unlink()
+    summary = synth(out, WorldConfig(**json.loads((out / "world.json").read_text())["config"]), jobs=1, progress=False)
+    assert summary["render"]["rendered_this_run"] == 1
+    assert (out / victim["audio"]).exists()
+
+
+def test_interrupted_write_leaves_no_partial_file(tmp_path, monkeypatch):
+    import audiopalm.audio.io as audio_io
+
+    def broken_write(path, *a, **k):
+        with open(path, "wb") as f:
+            f.write(b"RIFF")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(audio_io.sf, "write", broken_write)
+    target = tmp_path / "x.wav"
+    with pytest.raises(KeyboardInterrupt):
+        audio_io.write_wav(target, np.zeros(160, dtype=np.float32))
+    assert not target.exists()
+
+
+def test_different_configuration_is_refused_unless_forced(tmp_path):
+    small = WorldConfig(languages=["en", "fr"], dev_sentences=2, test_sentences=2, default_hours=0.002)
+    synth(tmp_path, small, progress=False)
+    other = WorldConfig(languages=["en", "fr"], dev_sentences=2, test_sentences=2, default_hours=0.002, seed=1)
+    with pytest.raises(AudiopalmError, match="different configuration.*seed.*--force"):
+        synth(tmp_path, other, progress=False)
+    summary = synth(tmp_path, other, force=True, progress=False)
+    assert summary["seed"] == 1
+
+
+def test_speakers_differ():
+    """Every speaker of a split sounds different: distinct audio and distinct spectra."""
+    text = "The old baker reads the newspaper in the kitchen."
+    feats = {}
+    for spk in SPEAKERS["test"] + SPEAKERS["dev"] + SPEAKERS["train"][:6]:
+        wav = synthesize(text, "en-us", spk)
+        spec = np.abs(np.fft.rfft(wav[: 16000 * 2], n=32000))
+        feats[spk.id] = (len(wav), spec / spec.sum())
+    ids = list(feats)
+    for i, a in enumerate(ids):
+        for b in ids[i + 1:]:
+            la, sa = feats[a]
+            lb, sb = feats[b]
+            assert la != lb or np.abs(sa - sb).sum() > 0.05, (a, b)
+
+
+def test_variant_is_applied_in_every_language():
+    f, m = SPEAKERS["test"][0], SPEAKERS["test"][-1]
+    for lang in LANGUAGES.values():
+        a = synthesize("Anna", lang.espeak_voice, f)
+        b = synthesize("Anna", lang.espeak_voice, m)
+        assert len(a) != len(b) or not np.allclose(a, b), lang.code
+
+
+def test_noise_hits_the_requested_snr():
+    rng = np.random.default_rng(0)
+    wav = np.sin(np.linspace(0, 2000, 16000)).astype(np.float32) * 0.3
+    noisy = add_noise(wav, 10.0, rng, "white")
+    snr = 10 * np.log10(np.mean(wav**2) / np.mean((noisy - wav) ** 2))
+    assert snr == pytest.approx(10.0, abs=0.5)
+
+
+def test_missing_espeak_gives_one_clear_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    code = main(["data", "synth", "--preset", "tiny", "--out", str(tmp_path / "w"), "--quiet"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert len(err.splitlines()) == 1
+    assert "espeak-ng" in err and "apt-get install espeak-ng" in err
+
+
+def test_unknown_language_on_the_command_line(tmp_path, capsys):
+    code = main(["data", "synth", "--out", str(tmp_path), "--languages", "en", "klingon", "--quiet"])
+    assert code == 2
+    assert "supported: en, fr, es, de, it, pt" in capsys.readouterr().err
+
+
+def test_cli_synth_with_hours_per_language(tmp_path, capsys):
+    out = tmp_path / "w"
+    code = main(["data", "synth", "--out", str(out), "--languages", "en", "de", "--hours-per-language",
+                 "en=0.01", "de=0.003", "--no-noise", "--quiet", "--jobs", "1"])
+    assert code == 0
+    world = json.loads((out / "world.json").read_text())
+    assert world["hours"]["train"]["en"] > 2 * world["hours"]["train"]["de"]
+    assert not (out / "test-noisy.jsonl").exists()
+    assert "train h" in capsys.readouterr().out
+
+
+def test_folder_rendered_by_another_grammar_is_refused(tmp_path, monkeypatch):
+    import audiopalm.data.babel.synth as synth_module
+
+    config = WorldConfig(languages=["en"], dev_sentences=2, test_sentences=2, default_hours=0.002)
+    synth(tmp_path, config, progress=False)
+    monkeypatch.setattr(synth_module, "grammar_fingerprint", lambda: "changed")
+    with pytest.raises(AudiopalmError, match="differs in: grammar"):
+        synth(tmp_path, config, progress=False)

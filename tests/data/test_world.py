@@ -1,0 +1,136 @@
+"""The Babel world: concepts, splits and speakers."""
+
+import random
+
+import pytest
+
+from audiopalm.data.babel import concepts as C
+from audiopalm.data.babel.languages import LANGUAGES, get_language
+from audiopalm.data.babel.meaning import sentence_from_dict
+from audiopalm.data.babel.sampler import sample_sentence
+from audiopalm.data.babel.speakers import SPEAKERS, all_speakers
+from audiopalm.data.babel.world import (
+    WorldConfig,
+    build_splits,
+    combinations,
+    held_out_combinations,
+    plan_utterances,
+    preset_config,
+    speakers_for,
+    word_count,
+)
+from audiopalm.errors import AudiopalmError
+
+TABLES = ("NOUNS", "PLACES", "VERBS", "ADJECTIVES", "ADVERBS", "TIMES", "NUMBERS")
+
+
+def test_at_least_400_concepts():
+    assert C.concept_count() >= 400
+
+
+@pytest.mark.parametrize("code", list(LANGUAGES))
+def test_every_language_covers_every_concept(code):
+    en = LANGUAGES["en"].module
+    mod = LANGUAGES[code].module
+    for table in TABLES:
+        assert set(getattr(mod, table)) == set(getattr(en, table)), f"{code}.{table}"
+
+
+def test_six_languages_with_voice_file_names():
+    assert set(LANGUAGES) == {"en", "fr", "es", "de", "it", "pt"}
+    # "fr-fr+f2" silently drops the variant; the voice must be the file name.
+    assert LANGUAGES["fr"].espeak_voice == "fr"
+
+
+def test_unknown_language_lists_supported():
+    with pytest.raises(AudiopalmError, match="supported: en, fr, es, de, it, pt"):
+        get_language("xx")
+
+
+def test_sentences_round_trip_through_dicts():
+    rng = random.Random(0)
+    for _ in range(200):
+        s = sample_sentence(rng)
+        assert sentence_from_dict(s.to_dict()) == s
+
+
+def test_sampling_is_deterministic():
+    a = [sample_sentence(random.Random(7)) for _ in range(3)]
+    b = [sample_sentence(random.Random(7)) for _ in range(3)]
+    assert a == b
+
+
+def test_splits_are_disjoint_in_every_language():
+    config = WorldConfig(dev_sentences=30, test_sentences=40)
+    splits = build_splits(config, n_train=300)
+    assert [len(splits[s]) for s in ("train", "dev", "test")] == [300, 30, 40]
+    for code in LANGUAGES:
+        texts = {s: {it.texts[code] for it in splits[s]} for s in splits}
+        assert not texts["train"] & texts["test"]
+        assert not texts["train"] & texts["dev"]
+        assert not texts["dev"] & texts["test"]
+
+
+def test_test_holds_combinations_never_seen_in_train():
+    config = WorldConfig(dev_sentences=10, test_sentences=40, compositional_share=0.25)
+    splits = build_splits(config, n_train=500)
+    held = held_out_combinations(config.seed)
+    novel = [it for it in splits["test"] if it.novel]
+    assert len(novel) == 10
+    train_combos = set().union(*(combinations(it.sentence) for it in splits["train"]))
+    assert not train_combos & held
+    assert all(combinations(it.sentence) & held for it in novel)
+
+
+def test_dev_and_test_do_not_depend_on_train_size():
+    config = WorldConfig(dev_sentences=10, test_sentences=12)
+    a, b = build_splits(config, 10), build_splits(config, 200)
+    assert [it.sentence_id for it in a["test"]] == [it.sentence_id for it in b["test"]]
+
+
+def test_word_count_ignores_detached_punctuation():
+    assert word_count("Est-ce qu'Anna a dormi ?") == 4
+
+
+def test_lengths_within_bounds():
+    splits = build_splits(WorldConfig(dev_sentences=50, test_sentences=50), n_train=200)
+    for items in splits.values():
+        for it in items:
+            for text in it.texts.values():
+                assert 3 <= word_count(text) <= 20
+
+
+def test_at_least_40_speakers_disjoint_between_splits():
+    ids = {split: {s.id for s in spk} for split, spk in SPEAKERS.items()}
+    assert len(all_speakers()) >= 40
+    assert not ids["train"] & ids["test"] and not ids["train"] & ids["dev"] and not ids["dev"] & ids["test"]
+    variants = {split: {s.variant for s in spk} for split, spk in SPEAKERS.items()}
+    assert not variants["train"] & variants["test"], "held-out speakers must differ in timbre too"
+
+
+def test_test_sentences_get_two_distinct_voices_covering_all_speakers():
+    seen = set()
+    for i in range(30):
+        pair = speakers_for("test", i, 0, 2)
+        assert pair[0] != pair[1]
+        seen.update(pair)
+    assert seen == {s.id for s in SPEAKERS["test"]}
+
+
+def test_hours_per_language_give_low_resource_languages_fewer_utterances():
+    config = WorldConfig(languages=["en", "pt"], hours_per_language={"en": 0.05, "pt": 0.01})
+    splits = build_splits(config, n_train=80)
+    plan = plan_utterances(config, splits, {"en": 0.06, "pt": 0.06})
+    train = [u for u in plan if u.split == "train"]
+    n_en = sum(u.lang == "en" for u in train)
+    n_pt = sum(u.lang == "pt" for u in train)
+    assert n_pt < n_en / 3
+    # the low-resource language says a prefix of the same sentences, in the same voices
+    en_by_sentence = {u.sentence_id: u.speaker for u in train if u.lang == "en"}
+    assert all(en_by_sentence[u.sentence_id] == u.speaker for u in train if u.lang == "pt")
+
+
+def test_presets():
+    assert preset_config("small").hours("fr") >= 2.0
+    with pytest.raises(AudiopalmError, match="unknown preset"):
+        preset_config("huge")
