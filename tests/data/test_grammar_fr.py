@@ -133,12 +133,24 @@ def test_module_identity_and_full_lexicon():
     # ... but never "bien des" (= "many"): "correctement" after the object instead
     (Sentence(N("cook_m"), "close", N("bottle", "pl", "indef"), tense="future", adverb="well"),
      "Le cuisinier fermera des bouteilles correctement."),
+    # ... nor "bien" + a number (= "a good seven"), nor "ne ... pas mal de" (= "quite a lot of")
+    (Sentence(N("father", "pl", "indef"), "open", N("bottle", "pl", "num", 7), adverb="well", place="library"),
+     "Des pères ouvrent sept bouteilles correctement à la bibliothèque."),
+    (Sentence(N("driver_m", adj="shy"), "forget", N("blanket", det="indef"), negated=True, adverb="badly"),
+     "Le conducteur timide n'oublie pas de couverture incorrectement."),
+    (Sentence(N("boy"), "cut", N("bread"), adverb="badly"), "Le garçon coupe mal le pain."),
     (Sentence(P("3pl", "f"), "travel", tense="past", adverb="alone"), "Elles ont voyagé seules."),
     (Sentence(N("dog"), "eat", N("meat"), adverb="slowly", place="kitchen"),
      "Le chien mange la viande lentement dans la cuisine."),
     # companion, with "de" before a pre-nominal adjective in the plural
     (Sentence(N("boy"), "play", companion=N("dog", "pl", det="indef", adj="small")),
      "Le garçon joue avec de petits chiens."),
+    # "petit ami / petite amie" means boyfriend / girlfriend: a small friend is "de petite taille"
+    (Sentence(P("2pl"), "drink", N("water"), tense="past", mood="wh", wh="object",
+              companion=N("friend_f", det="indef", adj="small")),
+     "Qu'est-ce que vous avez bu avec une amie de petite taille ?"),
+    (Sentence(N("friend_m", "pl", "indef", adj="small"), "laugh"), "Des amis de petite taille rient."),
+    (Sentence(N("friend_m", "pl", "indef", adj="pretty"), "laugh"), "De jolis amis rient."),
 ])
 def test_realize(sentence, expected):
     assert fr.realize(sentence) == expected

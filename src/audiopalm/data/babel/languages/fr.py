@@ -393,6 +393,14 @@ def _determiner(np: NounPhrase, gender: str, plural: bool, adj_before: bool, neg
     return "des" if plural else ("une" if gender == "f" else "un")
 
 
+# (noun, adjective) pairs whose plain rendering is an idiom with another meaning: "un petit
+# ami / une petite amie" is a boyfriend / girlfriend, so a small friend is "de petite taille".
+_ADJECTIVE_PHRASES: dict[tuple[str, str], str] = {
+    ("friend_m", "small"): "de petite taille",
+    ("friend_f", "small"): "de petite taille",
+}
+
+
 def noun_phrase(np: NounPhrase, negative: bool = False) -> list[str]:
     """Words of a noun phrase; `negative` for a direct object under negation."""
     if np.kind == "name":
@@ -404,8 +412,11 @@ def noun_phrase(np: NounPhrase, negative: bool = False) -> list[str]:
     plural = np.number == "pl"
     noun = pl if plural else sg
     words = [noun]
-    adj_before = bool(np.adj) and ADJECTIVES[np.adj].before
-    if np.adj:
+    phrase = _ADJECTIVE_PHRASES.get((np.head, np.adj))
+    adj_before = bool(np.adj) and ADJECTIVES[np.adj].before and phrase is None
+    if phrase:
+        words = [noun, phrase]
+    elif np.adj:
         adj = _adjective(np.adj, gender, plural, noun)
         words = [adj, noun] if adj_before else [noun, adj]
     out = [_determiner(np, gender, plural, adj_before, negative), *words]
@@ -475,13 +486,17 @@ def _adverbs(s: Sentence, gender: str, plural: bool, skip: str | None) -> tuple[
         return None, _agree(("seul", "seule", "seuls", "seules"), gender, plural)
     if s.adverb not in _SHORT_ADVERBS:
         return None, ADVERBS[s.adverb]
-    # In a simple tense "bien" would stand right before the object, and "bien des / bien de"
-    # reads as "many" (il ferme bien des bouteilles); say "correctement" after the object.
+    # In a simple tense "bien"/"mal" would stand right before the object, where "bien des /
+    # bien de" reads as "many" (il ferme bien des bouteilles), "bien" + a number as "a good
+    # (seven)" (ils ouvrent bien sept bouteilles) and "pas mal de" as "quite a lot of" (il
+    # n'oublie pas mal de couverture): say "correctement" / "incorrectement" after the object.
     obj = s.obj
-    if (s.adverb == "well" and s.tense != "past" and obj is not None and skip != "object"
-            and obj.kind == "noun" and obj.det == "indef" and (obj.number == "pl" or s.negated)
+    if (s.tense != "past" and obj is not None and skip != "object" and obj.kind == "noun"
             and not VERBS[s.verb].complement):
-        return None, "correctement"
+        if s.adverb == "well" and (obj.det == "num" or (obj.det == "indef" and (obj.number == "pl" or s.negated))):
+            return None, "correctement"
+        if s.adverb == "badly" and s.negated and obj.det == "indef":
+            return None, "incorrectement"
     return ADVERBS[s.adverb], None
 
 
