@@ -153,11 +153,18 @@ def test_cli_synth_with_hours_per_language(tmp_path, capsys):
     assert "train h" in capsys.readouterr().out
 
 
-def test_folder_rendered_by_another_grammar_is_refused(tmp_path, monkeypatch):
-    import audiopalm.data.babel.synth as synth_module
+def test_changed_text_is_rendered_again_not_reused(tmp_path, monkeypatch):
+    from audiopalm.data.babel.languages import LANGUAGES
 
-    config = WorldConfig(languages=["en"], dev_sentences=2, test_sentences=2, default_hours=0.002)
+    config = WorldConfig(languages=["en"], dev_sentences=2, test_sentences=2, default_hours=0.002, noisy_snr_db=None)
     synth(tmp_path, config, progress=False)
-    monkeypatch.setattr(synth_module, "grammar_fingerprint", lambda: "changed")
-    with pytest.raises(AudiopalmError, match="differs in: grammar"):
-        synth(tmp_path, config, progress=False)
+    before = {r["id"]: r["audio"] for r in read_jsonl(tmp_path / "dev.jsonl")}
+    en = LANGUAGES["en"].module
+    monkeypatch.setattr(en, "realize", lambda s, _orig=en.realize: _orig(s).replace(".", "!"))
+    summary = synth(tmp_path, config, progress=False)
+    after = {r["id"]: r for r in read_jsonl(tmp_path / "dev.jsonl")}
+    changed = [i for i in before if after[i]["text"].endswith("!")]
+    assert changed and summary["render"]["rendered_this_run"] >= len(changed)
+    for i in changed:
+        assert after[i]["audio"] != before[i] and (tmp_path / after[i]["audio"]).exists()
+        assert not (tmp_path / before[i]).exists(), "stale audio is removed"

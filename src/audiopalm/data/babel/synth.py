@@ -14,6 +14,7 @@ leaves a truncated file that a later run would count as done.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import shutil
 import time
@@ -35,7 +36,6 @@ from audiopalm.data.babel.world import (
     Utterance,
     WorldConfig,
     build_splits,
-    grammar_fingerprint,
     plan_utterances,
 )
 from audiopalm.errors import AudiopalmError
@@ -94,7 +94,8 @@ def _run_parallel(fn, jobs: list, n_jobs: int, desc: str, progress: bool) -> lis
         results = map(fn, jobs)
         pool = None
     else:
-        pool = ProcessPoolExecutor(n_jobs)
+        # spawn, not fork: forking a process that already ran torch ops can deadlock in OpenMP.
+        pool = ProcessPoolExecutor(n_jobs, mp_context=multiprocessing.get_context("spawn"))
         results = pool.map(fn, jobs, chunksize=16)
     try:
         for err in results:
@@ -123,14 +124,13 @@ def calibrate_seconds_per_char(config: WorldConfig, texts: list[dict[str, str]])
     return out
 
 
-def check_existing(out: Path, config: WorldConfig, fingerprint: str, force: bool) -> None:
-    """Refuse to mix two configurations (or grammars) in one folder unless `force` (which clears it)."""
+def check_existing(out: Path, config: WorldConfig, force: bool) -> None:
+    """Refuse to mix two configurations in one folder unless `force` (which clears it)."""
     world = out / "world.json"
     if not world.exists():
         return
-    existing = json.loads(world.read_text(encoding="utf-8"))
-    old = {**existing.get("config", {}), "grammar": existing.get("grammar_fingerprint")}
-    new = {**config.to_dict(), "grammar": fingerprint}
+    old = json.loads(world.read_text(encoding="utf-8")).get("config", {})
+    new = config.to_dict()
     if old == new:
         return
     if not force:
@@ -154,10 +154,8 @@ def synth(out: str | Path, config: WorldConfig, jobs: int = 1, force: bool = Fal
     check_espeak()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    fingerprint = grammar_fingerprint()
-    check_existing(out, config, fingerprint, force)
-    started = {"status": "rendering", "config": config.to_dict(), "grammar_fingerprint": fingerprint}
-    write_text_atomic(out / "world.json", json.dumps(started, indent=2))
+    check_existing(out, config, force)
+    write_text_atomic(out / "world.json", json.dumps({"status": "rendering", "config": config.to_dict()}, indent=2))
     start = time.perf_counter()
 
     probe = build_splits(config, n_train=0)
@@ -179,15 +177,15 @@ def synth(out: str | Path, config: WorldConfig, jobs: int = 1, force: bool = Fal
         for u in utterances:
             if u.split != "test":
                 continue
-            path = f"audio/test-noisy/{u.lang}/{u.id}.wav"
+            path = u.audio.replace("audio/test/", "audio/test-noisy/", 1)
             noisy_rows.append((u, path))
             if not (out / path).exists() and (out / u.audio).exists():
                 noisy_jobs.append((str(out / u.audio), str(out / path), config.noisy_snr_db, zlib.crc32(u.id.encode())))
         errors += _run_parallel(_noisy_one, noisy_jobs, jobs, "noise", progress)
     wall = time.perf_counter() - start
+    remove_stale_audio(out, {u.audio for u in utterances} | {p for _, p in noisy_rows})
 
     summary, rows = write_manifests(out, config, splits, utterances, noisy_rows, seconds_per_char)
-    summary["grammar_fingerprint"] = fingerprint
     rendered = {job[3] for job in todo}
     rendered_seconds = sum(r["duration"] for split in SPLITS for r in rows[split] if str(out / r["audio"]) in rendered)
     summary["render"] = {
@@ -201,6 +199,13 @@ def synth(out: str | Path, config: WorldConfig, jobs: int = 1, force: bool = Fal
     if errors:
         raise AudiopalmError(f"{len(errors)} utterances failed to render (listed in {out / 'world.json'}); first: {errors[0]}")
     return summary
+
+
+def remove_stale_audio(out: Path, keep: set[str]) -> None:
+    """Delete wav files under OUT/audio that the current plan does not use (older texts or voices)."""
+    for path in (out / "audio").rglob("*.wav"):
+        if path.relative_to(out).as_posix() not in keep:
+            path.unlink()
 
 
 def _words(text: str) -> list[str]:

@@ -15,7 +15,7 @@ from audiopalm.data.babel import concepts as C
 from audiopalm.data.babel.languages import LANGUAGES, get_language
 from audiopalm.data.babel.meaning import NounPhrase, Sentence
 from audiopalm.data.babel.sampler import sample_sentence
-from audiopalm.data.babel.speakers import SPEAKERS
+from audiopalm.data.babel.speakers import SPEAKERS, all_speakers
 from audiopalm.errors import AudiopalmError
 
 GENERATOR_VERSION = "1.0"
@@ -197,14 +197,7 @@ def build_splits(config: WorldConfig, n_train: int) -> dict[str, list[Item]]:
     return splits
 
 
-def grammar_fingerprint(n: int = 200) -> str:
-    """A digest of the first `n` sentences in every language: changes whenever a grammar does,
-    so a folder rendered by an older grammar is never silently resumed."""
-    stream = SentenceStream(WorldConfig(seed=0))
-    digest = hashlib.sha1()
-    for _ in range(n):
-        digest.update("\n".join(next(stream).texts.values()).encode())
-    return digest.hexdigest()[:12]
+SPEAKER_BY_ID = {s.id: s for s in all_speakers()}
 
 
 # --- utterances ------------------------------------------------------------------------------
@@ -219,8 +212,12 @@ class Utterance:
 
     @property
     def audio(self) -> str:
-        """Path relative to the world folder."""
-        return f"audio/{self.split}/{self.lang}/{self.id}.wav"
+        """Path relative to the world folder. The name carries a digest of what is said and how, so a
+        grammar or voice change gives a new file instead of silently reusing a stale one on resume."""
+        speaker = SPEAKER_BY_ID[self.speaker]
+        key = "|".join([self.text, *speaker.espeak_args(LANGUAGES[self.lang].espeak_voice)])
+        digest = hashlib.sha1(key.encode()).hexdigest()[:8]
+        return f"audio/{self.split}/{self.lang}/{self.id}-{digest}.wav"
 
 
 def _speaker_order(split: str, seed: int) -> list[str]:
