@@ -24,7 +24,8 @@ def transcribe(model, wav_path: Path) -> str:
     wav, sr = sf.read(str(wav_path), dtype="float32")
     if sr != 16_000:
         raise AudiopalmError(f"{wav_path}: expected 16 kHz audio, got {sr} Hz")
-    segments, _ = model.transcribe(wav, language="en", beam_size=5, vad_filter=False)
+    # temperature 0 only: faster-whisper's fallback samples at higher temperatures, which is not repeatable.
+    segments, _ = model.transcribe(wav, language="en", beam_size=5, vad_filter=False, temperature=0.0)
     return " ".join(s.text.strip() for s in segments)
 
 
@@ -41,8 +42,14 @@ def english_intelligibility(data: Path, split: str = "test", limit: int = 50) ->
     model = load_whisper_tiny_en()
     hyps = [transcribe(model, data / r["audio"]) for r in rows]
     rates = error_rates([r["text"] for r in rows], hyps)
+    speakers = sorted({r["speaker"] for r in rows})
+    per_speaker = {
+        s: error_rates([r["text"] for r in rows if r["speaker"] == s], [h for r, h in zip(rows, hyps) if r["speaker"] == s])
+        for s in speakers
+    }
     return {
         **rates,
+        "per_speaker": per_speaker,
         "n": len(rows),
         "normalisation": NORMALISATION,
         "utterances": [{"id": r["id"], "ref": normalize(r["text"]), "hyp": normalize(h)} for r, h in zip(rows, hyps)],
