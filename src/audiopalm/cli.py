@@ -94,8 +94,92 @@ def cmd_data_intelligibility(args: argparse.Namespace) -> int:
     result = english_intelligibility(Path(args.data), args.split, args.limit)
     print(f"Whisper tiny.en on {result['n']} English {args.split} utterances: "
           f"WER {100 * result['wer']:.1f}%  CER {100 * result['cer']:.1f}%  (normalisation: {result['normalisation']})")
+    for speaker, rates in result["per_speaker"].items():
+        print(f"  {speaker:<18} WER {100 * rates['wer']:5.1f}%  CER {100 * rates['cer']:5.1f}%")
     if args.out:
         Path(args.out).write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+    return 0
+
+
+# --- audio tokenizer -------------------------------------------------------------------------
+def _tokenizer_train_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", required=True, help="Babel (or any manifest) folder with train.jsonl")
+    p.add_argument("--encoder", required=True, help="mfcc, ctc, or hf:<model id or local path>")
+    p.add_argument("--out", required=True, help="tokenizer folder to write")
+    p.add_argument("--codebook-size", type=int, default=1024, help="k-means clusters (tokens)")
+    p.add_argument("--layer", type=int, help="encoder layer to quantize (ctc: 1-based; hf: hidden_states index)")
+    p.add_argument("--max-frames", type=int, default=200_000, help="frames sampled for k-means")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--ctc-preset", default="small", help="CTC encoder size: tiny or small")
+    p.add_argument("--ctc-steps", type=int, default=3000, help="CTC encoder training steps")
+    p.add_argument("--max-minutes", type=float, help="pause CTC training after this long (resume by re-running)")
+
+
+def cmd_tokenizer_train(args: argparse.Namespace) -> int:
+    from audiopalm.audio.train_tokenizer import train_tokenizer
+    from audiopalm.training.ctc import CtcTrainConfig
+
+    ctc = CtcTrainConfig(preset=args.ctc_preset, steps=args.ctc_steps, seed=args.seed)
+    tok = train_tokenizer(Path(args.data), args.encoder, Path(args.out), args.codebook_size, args.layer,
+                          args.max_frames, args.seed, ctc, args.max_minutes)
+    if tok is None:
+        print("CTC encoder training paused; run the same command again to resume")
+        return 0
+    print(f"tokenizer ({args.encoder}, {tok.codebook_size} tokens at 25 Hz) saved to {args.out}")
+    return 0
+
+
+def _tokenize_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--tokenizer", required=True, help="tokenizer folder")
+    p.add_argument("--data", required=True, help="folder with {split}.jsonl manifests")
+    p.add_argument("--out", help="output folder (default: DATA/tokens/<tokenizer folder name>)")
+    p.add_argument("--splits", nargs="+", default=["train", "dev", "test"])
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel processes")
+    p.add_argument("--shard-size", type=int, default=500, help="utterances per shard")
+    p.add_argument("--quiet", action="store_true")
+
+
+def cmd_tokenize(args: argparse.Namespace) -> int:
+    from audiopalm.audio.shards import tokenize_manifests
+
+    out = Path(args.out) if args.out else Path(args.data) / "tokens" / Path(args.tokenizer).name
+    index = tokenize_manifests(Path(args.tokenizer), Path(args.data), out, args.splits, args.jobs,
+                               args.shard_size, progress=not args.quiet)
+    for split in args.splits:
+        print(f"{split}: {index['utterances'][split]} utterances, {index['tokens'][split]} tokens -> {out / split}")
+    failed = [f for fs in index["failed"].values() for f in fs]
+    if failed:
+        print(f"{len(failed)} files failed:")
+        for f in failed:
+            print(f"  {f}")
+    return 0
+
+
+def _tokenizer_eval_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--tokenizer", required=True, help="tokenizer folder")
+    p.add_argument("--data", required=True, help="world folder with train/test manifests")
+    p.add_argument("--tokens", help="token shards (default: DATA/tokens/<tokenizer name>; made if missing)")
+    p.add_argument("--probe-steps", type=int, default=1500, help="ASR probe training steps (the shared budget)")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--out", help="write the report to this JSON file")
+
+
+def cmd_tokenizer_eval(args: argparse.Namespace) -> int:
+    from audiopalm.audio.shards import tokenize_manifests
+    from audiopalm.evaluation.tokenizer_quality import ProbeConfig, evaluate_tokenizer
+
+    tok_dir, data = Path(args.tokenizer), Path(args.data)
+    tokens = Path(args.tokens) if args.tokens else data / "tokens" / tok_dir.name
+    tokenize_manifests(tok_dir, data, tokens, ["train", "test"], args.jobs, progress=True)
+    report = evaluate_tokenizer(tok_dir, data, tokens, ProbeConfig(steps=args.probe_steps))
+    print(f"{report['encoder']} tokenizer, {report['codebook_size']} codes")
+    print(f"  ASR probe:  WER {100 * report['probe']['wer']:.1f}%  CER {100 * report['probe']['cer']:.1f}%")
+    print(f"  usage:      perplexity {report['usage']['perplexity']:.0f}, {100 * report['usage']['used']:.0f}% of codes used")
+    print(f"  invariance: normalised edit distance between speakers {report['invariance']['normalised_edit_distance']:.3f}")
+    print(f"  speed:      real-time factor {report['real_time_factor']:.4f} ({1 / report['real_time_factor']:.0f}x real time, "
+          f"{report['threads']} threads)")
+    if args.out:
+        Path(args.out).write_text(json.dumps(report, indent=2, ensure_ascii=False))
     return 0
 
 
@@ -126,6 +210,11 @@ COMMANDS: dict[str, Command | dict[str, Command]] = {
         "intelligibility": (cmd_data_intelligibility, _intelligibility_args,
                             "WER of Whisper tiny.en on English utterances of a world"),
     },
+    "tokenizer": {
+        "train": (cmd_tokenizer_train, _tokenizer_train_args, "fit an audio tokenizer (encoder + k-means)"),
+        "eval": (cmd_tokenizer_eval, _tokenizer_eval_args, "probe WER, codebook usage, speaker invariance, speed"),
+    },
+    "tokenize": (cmd_tokenize, _tokenize_args, "tokenize manifests into reusable shards"),
     "demo": (cmd_demo, _demo_args, "run the main job on the embedded default"),
 }
 

@@ -1,0 +1,155 @@
+"""Our own speech encoder, trained with a CTC loss on characters: USM-v2's idea in miniature.
+
+An ASR objective pulls the encoder's states towards what was said and away from who said it,
+which is why USM-v2 tokens beat w2v-BERT's in AudioPaLM (CoVoST2 ASR WER 22.3 vs 50.1).
+
+    log-mel [B, 4T, 80] at 100 Hz
+      -> two stride-2 convolutions          [B, T, D] at 25 Hz
+      -> `layers` pre-norm transformer layers
+      -> linear CTC head over characters   [B, T, V]
+The tokenizer reads the output of layer `read_layer`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn as nn
+from safetensors.torch import load_file, load_model, save_file
+
+from audiopalm.audio.encoders.base import Encoder, num_tokens
+from audiopalm.audio.features import FRAMES_PER_TOKEN, log_mel
+from audiopalm.errors import AudiopalmError
+
+
+@dataclass
+class CtcEncoderConfig:
+    n_mels: int = 80  # log-mel bins at 100 Hz
+    dim: int = 256  # model width
+    layers: int = 6  # transformer layers
+    heads: int = 4  # attention heads
+    ff_mult: int = 4  # feed-forward width = ff_mult * dim
+    dropout: float = 0.1
+    read_layer: int = 4  # 1-based: the layer whose output the tokenizer quantizes
+    vocab: list[str] = field(default_factory=list)  # CTC characters; id 0 is the blank
+
+    def validate(self) -> None:
+        if not 1 <= self.read_layer <= self.layers:
+            raise AudiopalmError(f"read_layer must be in 1..{self.layers}, got {self.read_layer}")
+
+
+CTC_PRESETS: dict[str, dict] = {
+    "tiny": dict(dim=64, layers=2, heads=2, read_layer=2),
+    "small": dict(dim=256, layers=6, heads=4, read_layer=4),
+}
+
+
+def sinusoidal_positions(n: int, dim: int) -> torch.Tensor:
+    """[n, dim] fixed sine/cosine position codes."""
+    pos = torch.arange(n, dtype=torch.float32)[:, None]
+    freq = torch.exp(torch.arange(0, dim, 2, dtype=torch.float32) * (-math.log(10000.0) / dim))
+    pe = torch.zeros(n, dim)
+    pe[:, 0::2] = torch.sin(pos * freq)
+    pe[:, 1::2] = torch.cos(pos * freq)
+    return pe
+
+
+class CtcEncoderModel(nn.Module):
+    def __init__(self, cfg: CtcEncoderConfig):
+        super().__init__()
+        cfg.validate()
+        self.cfg = cfg
+        # Two stride-2 convolutions: 100 Hz mel frames -> 25 Hz, the audio-token rate.
+        self.subsample = nn.Sequential(
+            nn.Conv1d(cfg.n_mels, cfg.dim, kernel_size=3, stride=2, padding=1), nn.GELU(),
+            nn.Conv1d(cfg.dim, cfg.dim, kernel_size=3, stride=2, padding=1), nn.GELU(),
+        )
+        self.in_norm = nn.LayerNorm(cfg.dim)
+        self.layers = nn.ModuleList(
+            nn.TransformerEncoderLayer(cfg.dim, cfg.heads, cfg.ff_mult * cfg.dim, cfg.dropout,
+                                       activation="gelu", batch_first=True, norm_first=True)
+            for _ in range(cfg.layers)
+        )
+        self.out_norm = nn.LayerNorm(cfg.dim)
+        self.head = nn.Linear(cfg.dim, len(cfg.vocab))
+        self.register_buffer("mel_mean", torch.zeros(cfg.n_mels))
+        self.register_buffer("mel_std", torch.ones(cfg.n_mels))
+
+    def frontend(self, mel: torch.Tensor) -> torch.Tensor:
+        """mel [B, 4T, n_mels] -> [B, T, dim]."""
+        x = (mel - self.mel_mean) / self.mel_std
+        x = self.subsample(x.transpose(1, 2)).transpose(1, 2)  # [B, T, dim]
+        return self.in_norm(x) + sinusoidal_positions(x.shape[1], x.shape[2]).to(x)
+
+    def forward(self, mel: torch.Tensor, pad_mask: torch.Tensor | None = None, upto: int | None = None) -> torch.Tensor:
+        """mel [B, 4T, n_mels], pad_mask [B, T] (True = padding) -> CTC logits [B, T, V],
+        or, with `upto`, the hidden states [B, T, dim] after layer `upto` (1-based)."""
+        x = self.frontend(mel)
+        for i, layer in enumerate(self.layers[: upto or len(self.layers)]):
+            x = layer(x, src_key_padding_mask=pad_mask)
+        return x if upto else self.head(self.out_norm(x))
+
+
+def mel_for_tokens(wav: np.ndarray, n_mels: int) -> torch.Tensor:
+    """wav [T] -> log-mel [4 * num_tokens(T), n_mels], trimmed or padded to whole tokens."""
+    n = num_tokens(len(wav)) * FRAMES_PER_TOKEN
+    mel = log_mel(torch.from_numpy(np.ascontiguousarray(wav, dtype=np.float32)), n_mels)
+    if mel.shape[0] < n:
+        mel = torch.cat([mel, mel[-1:].expand(n - mel.shape[0], -1)])
+    return mel[:n]
+
+
+class CtcEncoder(Encoder):
+    """Reads layer `read_layer` of a trained CtcEncoderModel: wav [T] -> [num_tokens(T), dim]."""
+
+    name = "ctc"
+
+    def __init__(self, model: CtcEncoderModel, read_layer: int | None = None):
+        self.model = model.eval()
+        self.read_layer = read_layer or model.cfg.read_layer
+        if not 1 <= self.read_layer <= model.cfg.layers:
+            raise AudiopalmError(f"read_layer must be in 1..{model.cfg.layers}, got {self.read_layer}")
+        self.dim = model.cfg.dim
+
+    def features(self, wav: np.ndarray) -> torch.Tensor:
+        return self.features_batch([wav])[0]
+
+    @torch.inference_mode()
+    def features_batch(self, wavs: list[np.ndarray]) -> list[torch.Tensor]:
+        mels = [mel_for_tokens(w, self.model.cfg.n_mels) for w in wavs]
+        lengths = [m.shape[0] // FRAMES_PER_TOKEN for m in mels]
+        batch = nn.utils.rnn.pad_sequence(mels, batch_first=True)  # [B, 4T, n_mels]
+        pad = torch.arange(max(lengths))[None, :] >= torch.tensor(lengths)[:, None]  # [B, T]
+        hidden = self.model(batch, pad_mask=pad if len(wavs) > 1 else None, upto=self.read_layer)
+        return [h[:n].float() for h, n in zip(hidden, lengths)]
+
+    def config(self) -> dict:
+        return {"model": asdict(self.model.cfg), "read_layer": self.read_layer}
+
+    def save(self, folder: Path) -> None:
+        save_file(self.model.state_dict(), str(folder / "ctc_encoder.safetensors"))
+
+    @classmethod
+    def load(cls, folder: Path, config: dict) -> CtcEncoder:
+        model = CtcEncoderModel(CtcEncoderConfig(**config["model"]))
+        model.load_state_dict(load_file(str(folder / "ctc_encoder.safetensors")))
+        return cls(model, config["read_layer"])
+
+
+def save_ctc_model(model: CtcEncoderModel, folder: Path) -> None:
+    """The trained encoder alone (config.json + safetensors), e.g. for the ASR probe."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "config.json").write_text(json.dumps(asdict(model.cfg), indent=2, ensure_ascii=False))
+    save_file(model.state_dict(), str(folder / "model.safetensors"))
+
+
+def load_ctc_model(folder: Path) -> CtcEncoderModel:
+    """The inverse of `save_ctc_model`."""
+    model = CtcEncoderModel(CtcEncoderConfig(**json.loads((folder / "config.json").read_text())))
+    load_model(model, str(folder / "model.safetensors"))
+    return model.eval()

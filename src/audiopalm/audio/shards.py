@@ -1,0 +1,139 @@
+"""Tokenize whole manifests into reusable shards, in parallel and resumably.
+
+    OUT/index.json                       tokenizer, splits, counts, failures
+    OUT/{split}/shard-00000.safetensors  tokens [N] int16 (concatenated), offsets [n + 1] int64;
+                                         metadata: utterance ids (JSON) and per-file failures
+
+Each shard is written atomically; a re-run skips finished shards.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import torch
+from safetensors import safe_open
+from safetensors.torch import save_file
+from tqdm import tqdm
+
+from audiopalm.audio.io import AudioError
+from audiopalm.audio.tokenizer import AudioTokenizer
+from audiopalm.errors import AudiopalmError
+
+_TOKENIZER: AudioTokenizer | None = None  # one per worker process
+
+
+def _init_worker(tokenizer_dir: str, threads: int) -> None:
+    global _TOKENIZER
+    torch.set_num_threads(threads)
+    _TOKENIZER = AudioTokenizer.from_pretrained(tokenizer_dir)
+
+
+def tokenize_rows(tokenizer: AudioTokenizer, data: Path, rows: list[dict], batch: int = 16) -> tuple[list[str], list[torch.Tensor], list[str]]:
+    """-> (ids, tokens [T] per utterance, failures 'id: reason'); a bad file never stops the batch."""
+    ids, tokens, failed = [], [], []
+    for i in range(0, len(rows), batch):
+        chunk = rows[i: i + batch]
+        try:
+            out = tokenizer.encode_batch([data / r["audio"] for r in chunk])
+            pairs = list(zip(chunk, out))
+        except AudioError:  # find the bad ones one by one
+            pairs = []
+            for r in chunk:
+                try:
+                    pairs.append((r, tokenizer.encode(data / r["audio"])))
+                except AudioError as e:
+                    failed.append(f"{r['id']}: {e}")
+        for r, t in pairs:
+            ids.append(r["id"])
+            tokens.append(t)
+    return ids, tokens, failed
+
+
+def write_shard(path: Path, ids: list[str], tokens: list[torch.Tensor], failed: list[str]) -> None:
+    offsets = torch.zeros(len(tokens) + 1, dtype=torch.int64)
+    offsets[1:] = torch.cumsum(torch.tensor([len(t) for t in tokens], dtype=torch.int64), 0)
+    flat = torch.cat(tokens).to(torch.int16) if tokens else torch.zeros(0, dtype=torch.int16)
+    tmp = path.with_name(f".{path.name}.tmp")
+    save_file({"tokens": flat, "offsets": offsets}, str(tmp),
+              metadata={"ids": json.dumps(ids), "failed": json.dumps(failed)})
+    os.replace(tmp, path)
+
+
+def _shard_job(job: tuple[str, list[dict], str]) -> list[str]:
+    data, rows, path = job
+    ids, tokens, failed = tokenize_rows(_TOKENIZER, Path(data), rows)
+    write_shard(Path(path), ids, tokens, failed)
+    return failed
+
+
+def read_shard(path: Path) -> tuple[dict[str, torch.Tensor], list[str]]:
+    """-> ({utterance id: tokens [T] int64}, failures)."""
+    with safe_open(str(path), "pt") as f:
+        meta = f.metadata()
+        flat, offsets = f.get_tensor("tokens").long(), f.get_tensor("offsets")
+    ids = json.loads(meta["ids"])
+    return {u: flat[offsets[i]: offsets[i + 1]] for i, u in enumerate(ids)}, json.loads(meta["failed"])
+
+
+def load_tokens(folder: str | Path, split: str) -> dict[str, torch.Tensor]:
+    """All tokens of one split: {utterance id: LongTensor [T]}."""
+    out = {}
+    for path in sorted((Path(folder) / split).glob("shard-*.safetensors")):
+        out.update(read_shard(path)[0])
+    return out
+
+
+def tokenize_manifests(tokenizer_dir: Path, data: Path, out: Path, splits: list[str], jobs: int = 1,
+                       shard_size: int = 500, progress: bool = True) -> dict:
+    """Tokenize DATA/{split}.jsonl for each split into OUT; returns (and writes) the index."""
+    from audiopalm.data.babel.synth import read_jsonl
+
+    tokenizer_config = json.loads((tokenizer_dir / "config.json").read_text()) if (tokenizer_dir / "config.json").exists() else None
+    if tokenizer_config is None:
+        raise AudiopalmError(f"{tokenizer_dir} is not an audio tokenizer folder (no config.json)")
+    index_path = out / "index.json"
+    if index_path.exists():
+        old = json.loads(index_path.read_text())
+        if old.get("tokenizer_config") != tokenizer_config:
+            raise AudiopalmError(f"{out} holds tokens of another tokenizer; choose another --out")
+    jobs_list, counts = [], {}
+    for split in splits:
+        manifest = data / f"{split}.jsonl"
+        if not manifest.exists():
+            raise AudiopalmError(f"{manifest} not found")
+        rows = read_jsonl(manifest)
+        counts[split] = len(rows)
+        (out / split).mkdir(parents=True, exist_ok=True)
+        for k in range(0, len(rows), shard_size):
+            path = out / split / f"shard-{k // shard_size:05d}.safetensors"
+            if not path.exists():
+                jobs_list.append((str(data), rows[k: k + shard_size], str(path)))
+    out.mkdir(parents=True, exist_ok=True)
+    index_path.write_text(json.dumps({"tokenizer": str(tokenizer_dir), "tokenizer_config": tokenizer_config,
+                                      "data": str(data), "status": "tokenizing"}, indent=2))
+    bar = tqdm(total=len(jobs_list), desc="tokenize", unit="shard", disable=not progress, dynamic_ncols=True)
+    threads = max(1, (os.cpu_count() or 1) // max(1, jobs))
+    # spawn, not fork: a forked child of a process that already ran torch ops can deadlock in OpenMP.
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max(1, jobs), mp_context=ctx, initializer=_init_worker,
+                             initargs=(str(tokenizer_dir), threads)) as pool:
+        for _ in pool.map(_shard_job, jobs_list):
+            bar.update()
+    bar.close()
+    failures, tokens_per_split = {}, {}
+    for split in splits:
+        n, fails = 0, []
+        for path in sorted((out / split).glob("shard-*.safetensors")):
+            toks, f = read_shard(path)
+            n += sum(len(t) for t in toks.values())
+            fails += f
+        failures[split], tokens_per_split[split] = fails, n
+    index = {"tokenizer": str(tokenizer_dir), "tokenizer_config": tokenizer_config, "data": str(data),
+             "status": "complete", "utterances": counts, "tokens": tokens_per_split, "failed": failures}
+    index_path.write_text(json.dumps(index, indent=2))
+    return index

@@ -1,0 +1,71 @@
+"""Recipe: build an AudioTokenizer from a world's train split.
+
+    mfcc      -> k-means on MFCC frames
+    ctc       -> train the CTC encoder (resumable), then k-means on its `read_layer` states
+    hf:<src>  -> k-means on a Hugging Face encoder's hidden states
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from audiopalm.audio.encoders import Encoder
+from audiopalm.audio.io import AudioError, load_audio
+from audiopalm.audio.tokenizer import AudioTokenizer
+from audiopalm.errors import AudiopalmError
+
+
+def build_encoder(spec: str, data: Path, out: Path, layer: int | None = None, ctc_config=None,
+                  max_minutes: float | None = None) -> Encoder | None:
+    """'mfcc' | 'ctc' | 'hf:<model id or path>' -> an encoder; None when CTC training paused."""
+    if spec == "mfcc":
+        from audiopalm.audio.encoders.mfcc import MfccEncoder
+
+        return MfccEncoder()
+    if spec == "ctc":
+        from audiopalm.audio.encoders.ctc import CtcEncoder, load_ctc_model
+        from audiopalm.training.ctc import CtcTrainConfig, train_ctc_encoder
+
+        model_dir = out / "ctc-train" / "model"
+        if not (model_dir / "model.safetensors").exists():
+            train_ctc_encoder(data, out / "ctc-train", ctc_config or CtcTrainConfig(), max_minutes)
+            if not (model_dir / "model.safetensors").exists():
+                return None
+        return CtcEncoder(load_ctc_model(model_dir), read_layer=layer)
+    if spec.startswith("hf:"):
+        from audiopalm.audio.encoders.hf import HfEncoder
+
+        return HfEncoder(spec[3:], layer=layer)
+    raise AudiopalmError(f"unknown encoder {spec!r}; use mfcc, ctc or hf:<model id or path>")
+
+
+def sample_wavs(data: Path, seed: int = 0) -> Iterator[np.ndarray]:
+    """Train utterances in a seeded random order (all languages and speakers mixed); bad files skipped."""
+    from audiopalm.data.babel.synth import read_jsonl
+
+    rows = read_jsonl(data / "train.jsonl")
+    random.Random(seed).shuffle(rows)
+    for r in rows:
+        try:
+            yield load_audio(data / r["audio"])
+        except AudioError as e:
+            print(f"skipped: {e}")
+
+
+def train_tokenizer(data: Path, encoder_spec: str, out: Path, codebook_size: int = 1024, layer: int | None = None,
+                    max_frames: int = 200_000, seed: int = 0, ctc_config=None,
+                    max_minutes: float | None = None) -> AudioTokenizer | None:
+    """Fit and save a tokenizer in `out`; None when the CTC encoder's training was paused."""
+    if not (data / "train.jsonl").exists():
+        raise AudiopalmError(f"{data / 'train.jsonl'} not found: build a world first with `audiopalm data synth`")
+    out.mkdir(parents=True, exist_ok=True)
+    encoder = build_encoder(encoder_spec, data, out, layer, ctc_config, max_minutes)
+    if encoder is None:
+        return None
+    tokenizer = AudioTokenizer.fit(encoder, sample_wavs(data, seed), codebook_size, max_frames, seed)
+    tokenizer.save_pretrained(out)
+    return tokenizer

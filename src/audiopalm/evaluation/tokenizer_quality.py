@@ -1,0 +1,190 @@
+"""How good is an audio tokenizer? Three measures, as in the AudioPaLM tokenizer ablation:
+
+    probe       WER/CER of a small CTC ASR model trained on the tokens alone, same budget for every
+                tokenizer: tokens that keep what was said make this easy
+    usage       codebook perplexity exp(H(p)) and the share of codes used on the test set
+    invariance  normalised edit distance between the (run-length de-duplicated) tokens of two
+                speakers saying the same sentence in the same language: 0 = speaker-independent
+plus the real-time factor of tokenization on this machine.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from rapidfuzz.distance import Levenshtein
+
+from audiopalm.audio.encoders.ctc import sinusoidal_positions
+from audiopalm.audio.tokenizer import AudioTokenizer, dedup
+from audiopalm.evaluation.text import error_rates
+from audiopalm.text.chars import CharCodec, build_char_vocab
+
+
+@dataclass
+class ProbeConfig:
+    dim: int = 256  # probe width
+    layers: int = 3  # transformer layers over the token embeddings
+    heads: int = 4
+    steps: int = 1500  # optimizer steps: the budget every tokenizer gets
+    batch_tokens: int = 4000  # tokens per batch (160 s of audio)
+    lr: float = 1e-3
+    warmup: int = 150
+    seed: int = 0
+
+
+class TokenProbe(nn.Module):
+    """tokens [B, T] -> character logits [B, T, V]."""
+
+    def __init__(self, codebook_size: int, vocab_size: int, cfg: ProbeConfig):
+        super().__init__()
+        self.embed = nn.Embedding(codebook_size, cfg.dim)
+        self.layers = nn.TransformerEncoder(
+            nn.TransformerEncoderLayer(cfg.dim, cfg.heads, 4 * cfg.dim, 0.1, activation="gelu",
+                                       batch_first=True, norm_first=True), cfg.layers, enable_nested_tensor=False)
+        self.norm = nn.LayerNorm(cfg.dim)
+        self.head = nn.Linear(cfg.dim, vocab_size)
+
+    def forward(self, tokens: torch.Tensor, pad: torch.Tensor) -> torch.Tensor:
+        x = self.embed(tokens) + sinusoidal_positions(tokens.shape[1], self.embed.embedding_dim)
+        return self.head(self.norm(self.layers(x, src_key_padding_mask=pad)))
+
+
+def _batches(lengths: list[int], budget: int, rng: np.random.Generator) -> list[list[int]]:
+    order = sorted(range(len(lengths)), key=lambda i: (lengths[i], rng.random()))
+    out, cur, longest = [], [], 0
+    for i in order:
+        if cur and max(longest, lengths[i]) * (len(cur) + 1) > budget:
+            out.append(cur)
+            cur, longest = [], 0
+        cur.append(i)
+        longest = max(longest, lengths[i])
+    out.append(cur)
+    rng.shuffle(out)
+    return out
+
+
+def _pad(seqs: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    lengths = torch.tensor([len(s) for s in seqs])
+    x = nn.utils.rnn.pad_sequence(seqs, batch_first=True)
+    return x, torch.arange(x.shape[1])[None, :] >= lengths[:, None], lengths
+
+
+def train_probe(train: list[tuple[torch.Tensor, str, str]], test: list[tuple[torch.Tensor, str, str]],
+                codebook_size: int, cfg: ProbeConfig) -> dict:
+    """(tokens [T], text, lang) lists -> {'wer', 'cer', 'per_language': {...}} on `test`."""
+    torch.manual_seed(cfg.seed)
+    codec = CharCodec(build_char_vocab((t, l) for _, t, l in train))
+    train = [(tok, codec.encode(t, l)) for tok, t, l in train]
+    train = [(tok, lab) for tok, lab in train if 0 < len(lab) <= len(tok)]
+    model = TokenProbe(codebook_size, len(codec.vocab), cfg)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=0.01)
+    rng = np.random.default_rng(cfg.seed)
+    batches: list[list[int]] = []
+    model.train()
+    for step in range(cfg.steps):
+        if not batches:
+            batches = _batches([len(tok) for tok, _ in train], cfg.batch_tokens, rng)
+        idx = batches.pop()
+        x, pad, lengths = _pad([train[i][0] for i in idx])
+        targets = torch.tensor([c for i in idx for c in train[i][1]])
+        target_lengths = torch.tensor([len(train[i][1]) for i in idx])
+        lr = cfg.lr * min(1.0, (step + 1) / cfg.warmup) * 0.5 * (1 + math.cos(math.pi * step / cfg.steps))
+        for g in opt.param_groups:
+            g["lr"] = lr
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            logits = model(x, pad)
+        loss = F.ctc_loss(F.log_softmax(logits.float(), -1).transpose(0, 1), targets, lengths, target_lengths,
+                          zero_infinity=True)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+    model.eval()
+    hyps = []
+    with torch.inference_mode():
+        for i in range(0, len(test), 64):
+            x, pad, lengths = _pad([tok for tok, _, _ in test[i: i + 64]])
+            for row, n in zip(model(x, pad).argmax(-1), lengths):
+                hyps.append(codec.decode_ctc(row[:n].tolist()))
+    by_lang = defaultdict(lambda: ([], []))
+    for (_, text, lang), hyp in zip(test, hyps):
+        by_lang[lang][0].append(text)
+        by_lang[lang][1].append(hyp)
+    per_language = {lang: error_rates(refs, hs, lang) for lang, (refs, hs) in sorted(by_lang.items())}
+    overall = error_rates([t for _, t, _ in test], hyps, "xx")
+    return {**overall, "per_language": per_language, "config": asdict(cfg),
+            "examples": [{"ref": t, "hyp": h} for (_, t, _), h in list(zip(test, hyps))[:5]]}
+
+
+def codebook_usage(tokens: list[torch.Tensor], codebook_size: int) -> dict:
+    """Perplexity exp(H) of the unigram token distribution and the share of codes used."""
+    counts = torch.bincount(torch.cat(tokens), minlength=codebook_size).double()
+    p = counts / counts.sum()
+    nz = p[p > 0]
+    return {"perplexity": float(torch.exp(-(nz * nz.log()).sum())), "used": float((counts > 0).double().mean())}
+
+
+def speaker_invariance(rows: list[dict], tokens: dict[str, torch.Tensor]) -> dict:
+    """Mean normalised edit distance between de-duplicated tokens of two speakers, same sentence and language."""
+    groups = defaultdict(list)
+    for r in rows:
+        if r["id"] in tokens:
+            groups[(r["sentence_id"], r["lang"])].append(r["id"])
+    dists, per_lang = [], defaultdict(list)
+    for (_, lang), ids in groups.items():
+        if len(ids) < 2:
+            continue
+        a, b = (dedup(tokens[i]).tolist() for i in ids[:2])
+        d = Levenshtein.distance(a, b) / max(len(a), len(b))
+        dists.append(d)
+        per_lang[lang].append(d)
+    return {"normalised_edit_distance": float(np.mean(dists)) if dists else float("nan"), "pairs": len(dists),
+            "per_language": {k: float(np.mean(v)) for k, v in sorted(per_lang.items())}}
+
+
+def real_time_factor(tokenizer: AudioTokenizer, wavs: list[np.ndarray], repeats: int = 1) -> float:
+    """Seconds of compute per second of audio for `encode_batch` (lower is faster; 0.01 = 100x real time)."""
+    audio_seconds = sum(len(w) for w in wavs) / 16_000 * repeats
+    tokenizer.encode_batch(wavs[:2])  # warm-up: first calls allocate
+    start = time.perf_counter()
+    for _ in range(repeats):
+        for i in range(0, len(wavs), 16):
+            tokenizer.encode_batch(wavs[i: i + 16])
+    return (time.perf_counter() - start) / audio_seconds
+
+
+def evaluate_tokenizer(tokenizer_dir: Path, data: Path, tokens_dir: Path, probe: ProbeConfig,
+                       rtf_utterances: int = 100) -> dict:
+    """All measures on DATA (tokens already in TOKENS_DIR for train and test)."""
+    from audiopalm.audio.io import load_audio
+    from audiopalm.audio.shards import load_tokens
+    from audiopalm.data.babel.synth import read_jsonl
+
+    train_rows, test_rows = read_jsonl(data / "train.jsonl"), read_jsonl(data / "test.jsonl")
+    train_tok, test_tok = load_tokens(tokens_dir, "train"), load_tokens(tokens_dir, "test")
+    tokenizer = AudioTokenizer.from_pretrained(tokenizer_dir)
+    k = tokenizer.codebook_size
+    train = [(train_tok[r["id"]], r["text"], r["lang"]) for r in train_rows if r["id"] in train_tok]
+    test = [(test_tok[r["id"]], r["text"], r["lang"]) for r in test_rows if r["id"] in test_tok]
+    start = time.perf_counter()
+    probe_result = train_probe(train, test, k, probe)
+    probe_result["train_seconds"] = round(time.perf_counter() - start, 1)
+    wavs = [load_audio(data / r["audio"]) for r in test_rows[:rtf_utterances]]
+    return {
+        "tokenizer": str(tokenizer_dir),
+        "encoder": tokenizer.encoder.name,
+        "codebook_size": k,
+        "probe": probe_result,
+        "usage": codebook_usage(list(test_tok.values()), k),
+        "invariance": speaker_invariance(test_rows, test_tok),
+        "real_time_factor": real_time_factor(tokenizer, wavs),
+        "threads": torch.get_num_threads(),
+    }

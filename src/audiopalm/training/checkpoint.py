@@ -1,0 +1,82 @@
+"""Resumable training checkpoints: safetensors for tensors, JSON for the rest, written atomically.
+
+    DIR/step-000500/{model,optimizer}.safetensors, trainer_state.json
+    DIR/latest.txt   -> "step-000500", replaced atomically once the step folder is complete
+
+A crash while writing leaves an unreferenced folder behind, never a broken `latest`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, load_model, save_file, save_model
+
+KEEP = 2  # step folders kept; older ones are deleted once a newer one is complete
+
+
+def _split_optimizer_state(optimizer: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], dict]:
+    sd = optimizer.state_dict()
+    tensors, scalars = {}, {}
+    for pid, state in sd["state"].items():
+        for key, value in state.items():
+            if torch.is_tensor(value):
+                tensors[f"{pid}.{key}"] = value.contiguous()
+            else:
+                scalars.setdefault(str(pid), {})[key] = value
+    return tensors, {"param_groups": sd["param_groups"], "scalars": scalars}
+
+
+def _join_optimizer_state(tensors: dict[str, torch.Tensor], meta: dict) -> dict:
+    state: dict[int, dict] = {}
+    for name, value in tensors.items():
+        pid, key = name.split(".", 1)
+        state.setdefault(int(pid), {})[key] = value
+    for pid, scalars in meta["scalars"].items():
+        state.setdefault(int(pid), {}).update(scalars)
+    return {"state": state, "param_groups": meta["param_groups"]}
+
+
+def save_checkpoint(folder: str | Path, step: int, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
+                    state: dict) -> Path:
+    """Write step `step` and point latest.txt at it; `state` is any JSON-serialisable dict."""
+    folder = Path(folder)
+    target = folder / f"step-{step:06d}"
+    tmp = folder / f".tmp-step-{step:06d}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    save_model(model, str(tmp / "model.safetensors"))
+    opt_tensors, opt_meta = _split_optimizer_state(optimizer)
+    save_file({**opt_tensors, "__torch_rng__": torch.get_rng_state()}, str(tmp / "optimizer.safetensors"))
+    (tmp / "trainer_state.json").write_text(json.dumps({"step": step, "optimizer": opt_meta, **state}, indent=1))
+    shutil.rmtree(target, ignore_errors=True)
+    os.replace(tmp, target)
+    latest_tmp = folder / ".latest.txt.tmp"
+    latest_tmp.write_text(target.name)
+    os.replace(latest_tmp, folder / "latest.txt")
+    for old in sorted(folder.glob("step-*"))[:-KEEP]:
+        shutil.rmtree(old, ignore_errors=True)
+    return target
+
+
+def latest_checkpoint(folder: str | Path) -> Path | None:
+    pointer = Path(folder) / "latest.txt"
+    if not pointer.exists():
+        return None
+    path = Path(folder) / pointer.read_text().strip()
+    return path if path.exists() else None
+
+
+def load_checkpoint(path: Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer | None = None) -> dict:
+    """Restore model (and optimizer, torch RNG) in place; return the trainer state dict."""
+    load_model(model, str(path / "model.safetensors"))
+    state = json.loads((path / "trainer_state.json").read_text())
+    tensors = load_file(str(path / "optimizer.safetensors"))
+    torch.set_rng_state(tensors.pop("__torch_rng__"))
+    if optimizer is not None:
+        optimizer.load_state_dict(_join_optimizer_state(tensors, state["optimizer"]))
+    return state

@@ -1,0 +1,227 @@
+"""Recipe: train the CTC speech encoder on a world's train split (resumable).
+
+    setup   read manifests, compute log-mels, build the character vocabulary
+    train   AdamW + warmup/cosine, bf16 autocast, SpecAugment, checkpoints every N steps
+    cleanup save the final model (config.json + safetensors)
+
+A killed run restarts from its last checkpoint with the same data order.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from audiopalm.audio.encoders.ctc import CTC_PRESETS, CtcEncoderConfig, CtcEncoderModel, mel_for_tokens, save_ctc_model
+from audiopalm.audio.features import FRAMES_PER_TOKEN
+from audiopalm.audio.io import AudioError, load_audio
+from audiopalm.errors import AudiopalmError
+from audiopalm.evaluation.text import error_rates
+from audiopalm.text.chars import CharCodec, build_char_vocab
+from audiopalm.training.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+
+
+@dataclass
+class CtcTrainConfig:
+    preset: str = "small"  # model size, a key of CTC_PRESETS
+    steps: int = 3000  # optimizer steps
+    batch_seconds: float = 120.0  # audio per batch, in seconds
+    lr: float = 2e-3  # peak learning rate
+    warmup: int = 200  # linear warm-up steps
+    weight_decay: float = 0.01
+    eval_every: int = 500  # steps between dev evaluations
+    checkpoint_every: int = 250  # steps between checkpoints
+    dev_utterances: int = 300  # dev subset for CER during training
+    max_utterances: int | None = None  # cap on train utterances (tests, smoke runs)
+    bf16: bool = True  # bf16 autocast: ~1.7x faster than fp32 on CPUs with AVX512-BF16
+    spec_augment: bool = True
+    seed: int = 0
+
+
+@dataclass
+class Example:
+    mel: torch.Tensor  # [4T, n_mels] float16
+    labels: list[int]
+    text: str
+    lang: str
+
+    @property
+    def tokens(self) -> int:
+        return self.mel.shape[0] // FRAMES_PER_TOKEN
+
+
+def load_examples(rows: list[dict], data: Path, codec: CharCodec, n_mels: int, desc: str) -> list[Example]:
+    """Manifest rows -> examples; unreadable audio is reported and skipped."""
+    out, failed = [], []
+    for r in tqdm(rows, desc=desc, unit="utt", dynamic_ncols=True, mininterval=2):
+        try:
+            wav = load_audio(data / r["audio"])
+        except AudioError as e:
+            failed.append(str(e))
+            continue
+        ex = Example(mel_for_tokens(wav, n_mels).half(), codec.encode(r["text"], r["lang"]), r["text"], r["lang"])
+        if 0 < len(ex.labels) <= ex.tokens:  # CTC needs at least one frame per label
+            out.append(ex)
+    for msg in failed:
+        print(f"skipped: {msg}")
+    return out
+
+
+def make_batches(examples: list[Example], batch_seconds: float, seed: int, epoch: int) -> list[list[int]]:
+    """Length-sorted batches of at most `batch_seconds` of audio, in a seeded order per epoch."""
+    rng = np.random.default_rng(seed * 1000 + epoch)
+    order = sorted(range(len(examples)), key=lambda i: (examples[i].tokens, rng.random()))
+    budget = batch_seconds * 25  # tokens
+    batches, current, longest = [], [], 0
+    for i in order:
+        n = examples[i].tokens
+        if current and max(longest, n) * (len(current) + 1) > budget:  # padded size of the batch
+            batches.append(current)
+            current, longest = [], 0
+        current.append(i)
+        longest = max(longest, n)
+    if current:
+        batches.append(current)
+    rng.shuffle(batches)
+    return batches
+
+
+def collate(examples: list[Example]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """-> mel [B, 4T, M] float32, pad mask [B, T], targets [sum L], input lengths [B], target lengths [B]."""
+    mel = torch.nn.utils.rnn.pad_sequence([e.mel.float() for e in examples], batch_first=True)
+    lengths = torch.tensor([e.tokens for e in examples])
+    pad = torch.arange(int(lengths.max()))[None, :] >= lengths[:, None]
+    targets = torch.tensor([t for e in examples for t in e.labels])
+    return mel, pad, targets, lengths, torch.tensor([len(e.labels) for e in examples])
+
+
+def spec_augment(mel: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """Two frequency masks (<= 12 bins) and two time masks (<= 20 frames) per utterance, in place."""
+    b, t, m = mel.shape
+    fill = mel.mean()
+    for i in range(b):
+        for _ in range(2):
+            w = int(torch.randint(0, 13, (1,), generator=gen))
+            f0 = int(torch.randint(0, max(1, m - w), (1,), generator=gen))
+            mel[i, :, f0: f0 + w] = fill
+            w = int(torch.randint(0, 21, (1,), generator=gen))
+            t0 = int(torch.randint(0, max(1, t - w), (1,), generator=gen))
+            mel[i, t0: t0 + w, :] = fill
+    return mel
+
+
+def lr_at(step: int, cfg: CtcTrainConfig) -> float:
+    if step < cfg.warmup:
+        return cfg.lr * (step + 1) / cfg.warmup
+    progress = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)
+    return cfg.lr * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+
+
+@torch.inference_mode()
+def evaluate(model: CtcEncoderModel, examples: list[Example], codec: CharCodec, batch: int = 32) -> dict:
+    """Greedy CTC decoding -> corpus CER and WER (normalised text)."""
+    model.eval()
+    hyps = []
+    for i in range(0, len(examples), batch):
+        chunk = examples[i: i + batch]
+        mel, pad, _, lengths, _ = collate(chunk)
+        logits = model(mel, pad)
+        for row, n in zip(logits.argmax(-1), lengths):
+            hyps.append(codec.decode_ctc(row[:n].tolist()))
+    model.train()
+    refs = [codec.decode_ctc(e.labels) for e in examples]
+    return error_rates(refs, hyps, lang="xx")
+
+
+def train_ctc_encoder(data: Path, out: Path, cfg: CtcTrainConfig, max_minutes: float | None = None) -> CtcEncoderModel:
+    """Train (or resume) the CTC encoder on DATA/train.jsonl; the model lands in OUT/model."""
+    from audiopalm.data.babel.synth import read_jsonl
+
+    if cfg.preset not in CTC_PRESETS:
+        raise AudiopalmError(f"unknown CTC preset {cfg.preset!r}; choose from {', '.join(CTC_PRESETS)}")
+    torch.manual_seed(cfg.seed)
+    rows = read_jsonl(data / "train.jsonl")
+    if cfg.max_utterances:
+        rows = rows[: cfg.max_utterances]
+    vocab = build_char_vocab((r["text"], r["lang"]) for r in rows)
+    model_cfg = CtcEncoderConfig(**CTC_PRESETS[cfg.preset], vocab=vocab)
+    codec = CharCodec(vocab)
+    train = load_examples(rows, data, codec, model_cfg.n_mels, "train mels")
+    dev_rows = read_jsonl(data / "dev.jsonl")[: cfg.dev_utterances]
+    dev = load_examples(dev_rows, data, codec, model_cfg.n_mels, "dev mels")
+    if not train:
+        raise AudiopalmError(f"no usable training utterances in {data / 'train.jsonl'}")
+
+    model = CtcEncoderModel(model_cfg)
+    sample = torch.cat([e.mel[:400].float() for e in train[:500]])
+    model.mel_mean.copy_(sample.mean(0))
+    model.mel_std.copy_(sample.std(0).clamp_min(1e-3))
+    decay = [p for n, p in model.named_parameters() if p.ndim >= 2]
+    no_decay = [p for n, p in model.named_parameters() if p.ndim < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
+                             {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr, betas=(0.9, 0.98))
+
+    ckpt_dir = out / "checkpoints"
+    step, epoch, position = 0, 0, 0
+    if (ckpt := latest_checkpoint(ckpt_dir)) is not None:
+        state = load_checkpoint(ckpt, model, opt)
+        step, epoch, position = state["step"], state["epoch"], state["position"]
+        print(f"resumed from {ckpt} (step {step})")
+    out.mkdir(parents=True, exist_ok=True)
+    log_path = out / "log.csv"
+    new_log = not log_path.exists()
+    log = open(log_path, "a", newline="")
+    writer = csv.writer(log)
+    if new_log:
+        writer.writerow(["step", "loss", "lr", "dev_cer", "dev_wer", "seconds"])
+    start = time.perf_counter()
+    batches = make_batches(train, cfg.batch_seconds, cfg.seed, epoch)
+    bar = tqdm(total=cfg.steps, initial=step, desc="ctc", dynamic_ncols=True, mininterval=5)
+    model.train()
+    while step < cfg.steps:
+        if position >= len(batches):
+            epoch, position = epoch + 1, 0
+            batches = make_batches(train, cfg.batch_seconds, cfg.seed, epoch)
+        mel, pad, targets, lengths, target_lengths = collate([train[i] for i in batches[position]])
+        if cfg.spec_augment:  # seeded per step, so that a resumed run masks exactly as an unbroken one
+            mel = spec_augment(mel, torch.Generator().manual_seed(cfg.seed * 1_000_003 + step))
+        for group in opt.param_groups:
+            group["lr"] = lr_at(step, cfg)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
+            logits = model(mel, pad)  # [B, T, V]
+        log_probs = F.log_softmax(logits.float(), dim=-1).transpose(0, 1)  # [T, B, V]
+        loss = F.ctc_loss(log_probs, targets, lengths, target_lengths, blank=0, zero_infinity=True)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        step, position = step + 1, position + 1
+        bar.update()
+        bar.set_postfix(loss=f"{loss.item():.3f}")
+        row = [step, round(loss.item(), 4), round(lr_at(step - 1, cfg), 6), "", "", round(time.perf_counter() - start, 1)]
+        if step % cfg.eval_every == 0 or step == cfg.steps:
+            rates = evaluate(model, dev, codec)
+            row[3:5] = [round(rates["cer"], 4), round(rates["wer"], 4)]
+            tqdm.write(f"step {step}: dev CER {100 * rates['cer']:.1f}%  WER {100 * rates['wer']:.1f}%")
+        writer.writerow(row)
+        out_of_time = max_minutes is not None and time.perf_counter() - start > 60 * max_minutes
+        if step % cfg.checkpoint_every == 0 or step == cfg.steps or out_of_time:
+            log.flush()
+            save_checkpoint(ckpt_dir, step, model, opt, {"epoch": epoch, "position": position, "config": asdict(cfg)})
+        if out_of_time:
+            tqdm.write(f"stopping after {max_minutes} minutes at step {step}; run again to resume")
+            break
+    bar.close()
+    log.close()
+    model.eval()
+    if step >= cfg.steps:
+        save_ctc_model(model, out / "model")
+    return model

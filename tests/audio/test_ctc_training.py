@@ -1,0 +1,51 @@
+"""The CTC encoder trains on a world, resumes exactly after an interruption, and becomes a tokenizer."""
+
+import csv
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from audiopalm import AudioTokenizer
+from audiopalm.audio.encoders.ctc import CtcEncoder
+from audiopalm.audio.train_tokenizer import train_tokenizer
+from audiopalm.training.ctc import CtcTrainConfig, train_ctc_encoder
+
+TINY = dict(preset="tiny", batch_seconds=20.0, warmup=2, eval_every=4, checkpoint_every=2, dev_utterances=8,
+            max_utterances=40)
+
+
+def _weights(folder):
+    return load_file(str(folder / "model" / "model.safetensors"))
+
+
+def test_interrupted_training_resumes_to_the_same_weights(tiny_world, tmp_path):
+    data, _ = tiny_world
+    cfg = CtcTrainConfig(steps=6, **TINY)
+    train_ctc_encoder(data, tmp_path / "straight", cfg)
+    # the same run, stopped after 3 steps (as if killed) and started again
+    train_ctc_encoder(data, tmp_path / "resumed", CtcTrainConfig(steps=3, **TINY))
+    (tmp_path / "resumed" / "model" / "model.safetensors").unlink()
+    train_ctc_encoder(data, tmp_path / "resumed", cfg)
+    a, b = _weights(tmp_path / "straight"), _weights(tmp_path / "resumed")
+    assert a.keys() == b.keys()
+    assert all(torch.allclose(a[k], b[k], atol=1e-6) for k in a), "resumed run diverged"
+    rows = list(csv.DictReader(open(tmp_path / "straight" / "log.csv")))
+    assert len(rows) == 6 and rows[3]["dev_cer"] != ""
+
+
+def test_ctc_tokenizer_from_a_world(tiny_world, tmp_path):
+    data, _ = tiny_world
+    tok = train_tokenizer(data, "ctc", tmp_path / "tok", codebook_size=8, max_frames=2000,
+                          ctc_config=CtcTrainConfig(steps=2, **TINY))
+    assert isinstance(tok.encoder, CtcEncoder)
+    loaded = AudioTokenizer.from_pretrained(tmp_path / "tok")
+    wav_path = next((data / "audio" / "test" / "en").glob("*.wav"))
+    assert torch.equal(loaded.encode(wav_path), tok.encode(wav_path))
+
+
+def test_unknown_encoder_is_a_clear_error(tiny_world, tmp_path):
+    from audiopalm.errors import AudiopalmError
+
+    with pytest.raises(AudiopalmError, match="use mfcc, ctc or hf"):
+        train_tokenizer(tiny_world[0], "w2v", tmp_path / "tok")
