@@ -1,0 +1,140 @@
+"""KV-cached decoding with modality constraints.
+
+The task says which segments the model writes (e.g. text, text, audio for "[ASR AST S2ST ...]").
+While writing a text segment only text tokens and its terminator are allowed; in an audio segment
+only audio tokens and its terminator. <sep> ends a segment, EOS the last one.
+
+    greedy_decode(model, vocab, prompts, ["text"])        batched, left-padded prompts
+    beam_decode(model, vocab, prompt, ["text"], beams=4)  one prompt, its beams batched
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from functools import lru_cache
+
+import torch
+
+from audiopalm.text.vocab import UnifiedVocab
+
+
+@dataclass
+class Hypothesis:
+    segments: list[list[int]]  # vocabulary ids of each finished or open segment, terminators removed
+    score: float = 0.0  # sum of log-probabilities
+    done: bool = False
+
+
+@lru_cache(maxsize=16)
+def _cache_arg(forward_cls: type) -> str:
+    """Name of the KV-cache argument: transformers renamed `past_key_values` to `cache` in 5.x."""
+    return "cache" if "cache" in inspect.signature(forward_cls.forward).parameters else "past_key_values"
+
+
+def _step(model, cache, **kwargs):
+    """One cached forward pass -> (cache, last-position logits [B, V])."""
+    out = model(**kwargs, use_cache=True, **({_cache_arg(type(model)): cache} if cache is not None else {}))
+    return out.past_key_values, out.logits[:, -1]
+
+
+def _masks(vocab: UnifiedVocab, modalities: list[str]) -> torch.Tensor:
+    """[n_segments, V] allowed-token masks (the last segment ends with EOS, the others with <sep>)."""
+    return torch.stack([vocab.allowed(m, last=i == len(modalities) - 1) for i, m in enumerate(modalities)])
+
+
+def _left_pad(prompts: list[torch.Tensor], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """-> ids [B, L], attention mask [B, L] with prompts aligned to the right."""
+    longest = max(len(p) for p in prompts)
+    ids = torch.full((len(prompts), longest), pad_id, dtype=torch.long)
+    mask = torch.zeros(len(prompts), longest, dtype=torch.long)
+    for i, p in enumerate(prompts):
+        ids[i, longest - len(p):] = p
+        mask[i, longest - len(p):] = 1
+    return ids, mask
+
+
+@torch.inference_mode()
+def greedy_decode(model, vocab: UnifiedVocab, prompts: list[torch.Tensor], modalities: list[str],
+                  max_new_tokens: int = 400) -> list[list[list[int]]]:
+    """prompts: list of ids [L_i] (BOS tag input <sep>) -> per prompt, the ids of each output segment."""
+    masks = _masks(vocab, modalities)
+    ids, attn = _left_pad(prompts, vocab.pad_id)
+    positions = (attn.cumsum(-1) - 1).clamp_min(0)
+    cache, logits = _step(model, None, input_ids=ids, attention_mask=attn, position_ids=positions)
+    b = len(prompts)
+    segment = torch.zeros(b, dtype=torch.long)
+    done = torch.zeros(b, dtype=torch.bool)
+    results: list[list[list[int]]] = [[[] for _ in modalities] for _ in range(b)]
+    next_pos = positions[:, -1] + 1
+    for _ in range(max_new_tokens):
+        allowed = masks[segment.clamp_max(len(modalities) - 1)]  # [B, V]
+        token = logits.float().masked_fill(~allowed, float("-inf")).argmax(-1)  # [B]
+        for i in range(b):
+            if done[i]:
+                continue
+            t = int(token[i])
+            if t in (vocab.sep_id, vocab.eos_id):
+                segment[i] += 1
+                done[i] = bool(segment[i] >= len(modalities))
+            else:
+                results[i][int(segment[i])].append(t)
+        if done.all():
+            break
+        token = token.masked_fill(done, vocab.pad_id)
+        attn = torch.cat([attn, (~done).long()[:, None]], dim=1)
+        cache, logits = _step(model, cache, input_ids=token[:, None], attention_mask=attn,
+                              position_ids=next_pos[:, None])
+        next_pos = next_pos + 1
+    return results
+
+
+@torch.inference_mode()
+def beam_decode(model, vocab: UnifiedVocab, prompt: torch.Tensor, modalities: list[str], beams: int = 4,
+                max_new_tokens: int = 400, length_penalty: float = 1.0) -> list[list[int]]:
+    """Beam search for one prompt ids [L]; the best hypothesis's segments (score / length^penalty)."""
+    masks = _masks(vocab, modalities)
+    cache, logits = _step(model, None, input_ids=prompt[None])
+    logp = logits.float().log_softmax(-1)  # [1, V]
+    hyps = [Hypothesis([[] for _ in modalities])]
+    segment_of = [0]
+    finished: list[Hypothesis] = []
+    position = len(prompt)
+    for _ in range(max_new_tokens):
+        allowed = masks[torch.tensor(segment_of)]  # [H, V]
+        scores = logp.masked_fill(~allowed, float("-inf")) + torch.tensor([h.score for h in hyps])[:, None]
+        top = scores.flatten().topk(min(2 * beams, int(torch.isfinite(scores).sum())))
+        new_hyps, new_segments, parents, tokens = [], [], [], []
+        for score, flat in zip(top.values.tolist(), top.indices.tolist()):
+            parent, t = divmod(flat, scores.shape[1])
+            h, seg = hyps[parent], segment_of[parent]
+            child = Hypothesis([list(s) for s in h.segments], score)
+            if t in (vocab.sep_id, vocab.eos_id):
+                seg += 1
+            else:
+                child.segments[seg].append(t)
+            if seg >= len(modalities):
+                child.done = True
+                finished.append(child)
+            else:
+                new_hyps.append(child)
+                new_segments.append(seg)
+                parents.append(parent)
+                tokens.append(t)
+            if len(new_hyps) == beams:
+                break
+        if len(finished) >= beams or not new_hyps:
+            break
+        cache.reorder_cache(torch.tensor(parents))
+        cache, logits = _step(model, cache, input_ids=torch.tensor(tokens)[:, None],
+                              position_ids=torch.full((len(tokens), 1), position))
+        logp = logits.float().log_softmax(-1)
+        hyps, segment_of = new_hyps, new_segments
+        position += 1
+    pool = finished or hyps
+    return max(pool, key=lambda h: _normalised(h, length_penalty)).segments
+
+
+def _normalised(h: Hypothesis, length_penalty: float) -> float:
+    length = sum(len(s) for s in h.segments) + len(h.segments)
+    return h.score / max(1, length) ** length_penalty

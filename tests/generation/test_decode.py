@@ -1,0 +1,80 @@
+import pytest
+import torch
+
+pytest.importorskip("transformers")
+
+from audiopalm.generation.decode import beam_decode, greedy_decode  # noqa: E402
+from audiopalm.models.lm import build_llama, extend_vocabulary  # noqa: E402
+from audiopalm.text.vocab import UnifiedVocab  # noqa: E402
+
+VOCAB = UnifiedVocab(text_size=60, audio_size=32, bos_id=2, eos_id=3, pad_id=0)
+
+
+@pytest.fixture(scope="module")
+def model():
+    torch.manual_seed(0)
+    m = build_llama("tiny", vocab_size=60, bos_id=2, eos_id=3, pad_id=0)
+    extend_vocabulary(m, VOCAB.size)
+    return m.eval()
+
+
+def _prompts():
+    g = torch.Generator().manual_seed(1)
+    return [torch.cat([torch.tensor([2]), torch.randint(4, 92, (n,), generator=g), torch.tensor([VOCAB.sep_id])])
+            for n in (5, 11, 8)]
+
+
+def _naive(model, prompt, modalities, max_new):
+    """Greedy without a cache: the whole sequence again at every step."""
+    ids, segs, seg = prompt.tolist(), [[] for _ in modalities], 0
+    for _ in range(max_new):
+        logits = model(torch.tensor([ids])).logits[0, -1]
+        allowed = VOCAB.allowed(modalities[seg], last=seg == len(modalities) - 1)
+        t = int(logits.masked_fill(~allowed, float("-inf")).argmax())
+        ids.append(t)
+        if t in (VOCAB.sep_id, VOCAB.eos_id):
+            seg += 1
+            if seg == len(modalities):
+                break
+        else:
+            segs[seg].append(t)
+    return segs
+
+
+def test_segments_respect_their_modality(model):
+    out = greedy_decode(model, VOCAB, _prompts(), ["text", "audio"], max_new_tokens=30)
+    for segments in out:
+        assert all(t < VOCAB.text_size for t in segments[0])
+        assert all(VOCAB.text_size <= t < VOCAB.sep_id for t in segments[1])
+
+
+def test_cached_batched_greedy_equals_naive_greedy(model):
+    prompts = _prompts()
+    batched = greedy_decode(model, VOCAB, prompts, ["text", "audio"], max_new_tokens=12)
+    for p, got in zip(prompts, batched):
+        assert got == _naive(model, p, ["text", "audio"], 12)
+
+
+def test_one_beam_is_greedy(model):
+    p = _prompts()[1]
+    assert beam_decode(model, VOCAB, p, ["text"], beams=1, max_new_tokens=12) == \
+        greedy_decode(model, VOCAB, [p], ["text"], max_new_tokens=12)[0]
+
+
+def test_beam_search_finds_at_least_the_greedy_score(model):
+    p = _prompts()[0]
+
+    @torch.no_grad()
+    def logprob(segments):
+        ids = p.tolist()
+        total = 0.0
+        for k, seg in enumerate(segments):
+            for t in seg + [VOCAB.eos_id if k == len(segments) - 1 else VOCAB.sep_id]:
+                total += float(model(torch.tensor([ids])).logits[0, -1].log_softmax(-1)[t])
+                ids.append(t)
+        return total
+
+    greedy = greedy_decode(model, VOCAB, [p], ["text"], max_new_tokens=40)[0]
+    beam = beam_decode(model, VOCAB, p, ["text"], beams=4, max_new_tokens=40, length_penalty=0.0)
+    if greedy[0] != beam[0]:
+        assert logprob(beam) >= logprob(greedy) - 1e-4
