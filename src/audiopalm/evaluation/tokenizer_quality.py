@@ -21,6 +21,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from rapidfuzz.distance import Levenshtein
+from tqdm import tqdm
 
 from audiopalm.audio.encoders.ctc import sinusoidal_positions
 from audiopalm.audio.tokenizer import AudioTokenizer, dedup
@@ -89,7 +90,7 @@ def train_probe(train: list[tuple[torch.Tensor, str, str]], test: list[tuple[tor
     rng = np.random.default_rng(cfg.seed)
     batches: list[list[int]] = []
     model.train()
-    for step in range(cfg.steps):
+    for step in tqdm(range(cfg.steps), desc="probe", dynamic_ncols=True, mininterval=5):
         if not batches:
             batches = _batches([len(tok) for tok, _ in train], cfg.batch_tokens, rng)
         idx = batches.pop()
