@@ -133,7 +133,7 @@ def train_lm(model, train: list[Sequence], dev: list[Sequence], pad_id: int, out
             loss, _ = masked_loss(model, ids, attn, mask, cfg.bf16)
             (loss / cfg.accumulate).backward()
             tokens += int(attn.sum())
-            loss_sum += float(loss) / cfg.accumulate
+            loss_sum += float(loss.detach()) / cfg.accumulate
         for group in opt.param_groups:
             group["lr"] = lr_at(step, cfg)
         torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
