@@ -6,7 +6,8 @@ import torch
 pytest.importorskip("transformers")
 
 from audiopalm.models.lm import build_llama  # noqa: E402
-from audiopalm.training.lm import LmTrainConfig, lr_at, make_batches, train_lm  # noqa: E402
+from audiopalm.training.batching import make_batches  # noqa: E402
+from audiopalm.training.lm import LmTrainConfig, lr_at, train_lm  # noqa: E402
 
 
 def _copy_task(n: int, seed: int = 0):
@@ -65,6 +66,6 @@ def test_schedule_and_batches():
     cfg = LmTrainConfig(steps=100, warmup=10, lr=1.0, min_lr_ratio=0.1)
     assert lr_at(0, cfg) == pytest.approx(0.1) and lr_at(9, cfg) == pytest.approx(1.0)
     assert lr_at(100, cfg) == pytest.approx(0.1)
-    batches = make_batches([5, 50, 7, 48, 6], batch_tokens=100, seed=0, epoch=0)
+    batches = make_batches([5, 50, 7, 48, 6], budget=100, seed=0, epoch=0)
     assert sorted(i for b in batches for i in b) == [0, 1, 2, 3, 4]
     assert all(max([5, 50, 7, 48, 6][i] for i in b) * len(b) <= 100 for b in batches)

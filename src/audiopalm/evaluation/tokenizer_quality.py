@@ -26,6 +26,7 @@ from tqdm import tqdm
 from audiopalm.audio.encoders.ctc import sinusoidal_positions
 from audiopalm.audio.tokenizer import AudioTokenizer, dedup
 from audiopalm.evaluation.text import error_rates
+from audiopalm.training.batching import make_batches
 from audiopalm.text.chars import CharCodec, build_char_vocab
 
 
@@ -58,20 +59,6 @@ class TokenProbe(nn.Module):
         return self.head(self.norm(self.layers(x, src_key_padding_mask=pad)))
 
 
-def _batches(lengths: list[int], budget: int, rng: np.random.Generator) -> list[list[int]]:
-    order = sorted(range(len(lengths)), key=lambda i: (lengths[i], rng.random()))
-    out, cur, longest = [], [], 0
-    for i in order:
-        if cur and max(longest, lengths[i]) * (len(cur) + 1) > budget:
-            out.append(cur)
-            cur, longest = [], 0
-        cur.append(i)
-        longest = max(longest, lengths[i])
-    out.append(cur)
-    rng.shuffle(out)
-    return out
-
-
 def _pad(seqs: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     lengths = torch.tensor([len(s) for s in seqs])
     x = nn.utils.rnn.pad_sequence(seqs, batch_first=True)
@@ -87,12 +74,13 @@ def train_probe(train: list[tuple[torch.Tensor, str, str]], test: list[tuple[tor
     train = [(tok, lab) for tok, lab in train if 0 < len(lab) <= len(tok)]
     model = TokenProbe(codebook_size, len(codec.vocab), cfg)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=0.01)
-    rng = np.random.default_rng(cfg.seed)
     batches: list[list[int]] = []
+    epoch = 0
     model.train()
     for step in tqdm(range(cfg.steps), desc="probe", dynamic_ncols=True, mininterval=5):
         if not batches:
-            batches = _batches([len(tok) for tok, _ in train], cfg.batch_tokens, rng)
+            batches = make_batches([len(tok) for tok, _ in train], cfg.batch_tokens, cfg.seed, epoch)
+            epoch += 1
         idx = batches.pop()
         x, pad, lengths = _pad([train[i][0] for i in idx])
         targets = torch.tensor([c for i in idx for c in train[i][1]])

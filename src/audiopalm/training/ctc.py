@@ -15,7 +15,6 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from tqdm import tqdm
@@ -26,6 +25,7 @@ from audiopalm.audio.io import AudioError, load_audio
 from audiopalm.errors import AudiopalmError
 from audiopalm.evaluation.text import error_rates
 from audiopalm.text.chars import CharCodec, build_char_vocab
+from audiopalm.training.batching import make_batches
 from audiopalm.training.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 
 
@@ -73,25 +73,6 @@ def load_examples(rows: list[dict], data: Path, codec: CharCodec, n_mels: int, d
     for msg in failed:
         print(f"skipped: {msg}")
     return out
-
-
-def make_batches(examples: list[Example], batch_seconds: float, seed: int, epoch: int) -> list[list[int]]:
-    """Length-sorted batches of at most `batch_seconds` of audio, in a seeded order per epoch."""
-    rng = np.random.default_rng(seed * 1000 + epoch)
-    order = sorted(range(len(examples)), key=lambda i: (examples[i].tokens, rng.random()))
-    budget = batch_seconds * 25  # tokens
-    batches, current, longest = [], [], 0
-    for i in order:
-        n = examples[i].tokens
-        if current and max(longest, n) * (len(current) + 1) > budget:  # padded size of the batch
-            batches.append(current)
-            current, longest = [], 0
-        current.append(i)
-        longest = max(longest, n)
-    if current:
-        batches.append(current)
-    rng.shuffle(batches)
-    return batches
 
 
 def collate(examples: list[Example]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -183,13 +164,15 @@ def train_ctc_encoder(data: Path, out: Path, cfg: CtcTrainConfig, max_minutes: f
     if new_log:
         writer.writerow(["step", "loss", "lr", "dev_cer", "dev_wer", "seconds"])
     start = time.perf_counter()
-    batches = make_batches(train, cfg.batch_seconds, cfg.seed, epoch)
+    sizes = [e.tokens for e in train]
+    budget = int(cfg.batch_seconds * 25)  # tokens at 25 Hz
+    batches = make_batches(sizes, budget, cfg.seed, epoch)
     bar = tqdm(total=cfg.steps, initial=step, desc="ctc", dynamic_ncols=True, mininterval=5)
     model.train()
     while step < cfg.steps:
         if position >= len(batches):
             epoch, position = epoch + 1, 0
-            batches = make_batches(train, cfg.batch_seconds, cfg.seed, epoch)
+            batches = make_batches(sizes, budget, cfg.seed, epoch)
         mel, pad, targets, lengths, target_lengths = collate([train[i] for i in batches[position]])
         if cfg.spec_augment:  # seeded per step, so that a resumed run masks exactly as an unbroken one
             mel = spec_augment(mel, torch.Generator().manual_seed(cfg.seed * 1_000_003 + step))

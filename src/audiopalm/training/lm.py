@@ -15,11 +15,11 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
+from audiopalm.training.batching import make_batches
 from audiopalm.training.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 
 Sequence = tuple[torch.Tensor, torch.Tensor]  # (ids [L] int64, loss mask [L] bool)
@@ -46,23 +46,6 @@ def lr_at(step: int, cfg: LmTrainConfig) -> float:
         return cfg.lr * (step + 1) / cfg.warmup
     progress = min(1.0, (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup))
     return cfg.lr * (cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
-
-
-def make_batches(lengths: list[int], batch_tokens: int, seed: int, epoch: int) -> list[list[int]]:
-    """Length-sorted batches whose padded size stays under `batch_tokens`, shuffled per epoch."""
-    rng = np.random.default_rng(seed * 1000 + epoch)
-    order = sorted(range(len(lengths)), key=lambda i: (lengths[i], rng.random()))
-    batches, current, longest = [], [], 0
-    for i in order:
-        if current and max(longest, lengths[i]) * (len(current) + 1) > batch_tokens:
-            batches.append(current)
-            current, longest = [], 0
-        current.append(i)
-        longest = max(longest, lengths[i])
-    if current:
-        batches.append(current)
-    rng.shuffle(batches)
-    return batches
 
 
 def collate(seqs: list[Sequence], pad_id: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
