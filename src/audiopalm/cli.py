@@ -183,6 +183,31 @@ def cmd_tokenizer_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- the text LM ---------------------------------------------------------------------------------
+def _pretrain_text_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", required=True, help="Babel world folder (its sentences.jsonl)")
+    p.add_argument("--out", required=True, help="LM folder: model/, text_tokenizer/, checkpoints/, log.csv")
+    p.add_argument("--preset", default="small", help="LM size: tiny or small")
+    p.add_argument("--steps", type=int, default=4000)
+    p.add_argument("--batch-tokens", type=int, default=8192)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--text-vocab", type=int, default=4000, help="SentencePiece vocabulary size")
+    p.add_argument("--extra-sentences", type=int, default=20_000, help="meanings beyond the world's train split")
+    p.add_argument("--max-minutes", type=float, help="pause after this long (resume by re-running)")
+    p.add_argument("--seed", type=int, default=0)
+
+
+def cmd_pretrain_text(args: argparse.Namespace) -> int:
+    from audiopalm.recipes.pretrain_text import PretrainTextConfig, pretrain_text
+    from audiopalm.training.lm import LmTrainConfig
+
+    cfg = PretrainTextConfig(args.preset, args.text_vocab, args.extra_sentences, seed=args.seed)
+    train_cfg = LmTrainConfig(steps=args.steps, batch_tokens=args.batch_tokens, lr=args.lr, seed=args.seed)
+    model_dir = pretrain_text(Path(args.data), Path(args.out), cfg, train_cfg, args.max_minutes)
+    print(f"text LM saved to {model_dir}" if model_dir.exists() else "paused; run the same command again to resume")
+    return 0
+
+
 def _demo_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default="runs/demo", help="working folder")
 
@@ -215,6 +240,7 @@ COMMANDS: dict[str, Command | dict[str, Command]] = {
         "eval": (cmd_tokenizer_eval, _tokenizer_eval_args, "probe WER, codebook usage, speaker invariance, speed"),
     },
     "tokenize": (cmd_tokenize, _tokenize_args, "tokenize manifests into reusable shards"),
+    "pretrain-text": (cmd_pretrain_text, _pretrain_text_args, "pretrain the text LM on a world's text (PaLM-2's role)"),
     "demo": (cmd_demo, _demo_args, "run the main job on the embedded default"),
 }
 

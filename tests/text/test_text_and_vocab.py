@@ -25,6 +25,7 @@ def test_sentencepiece_round_trips_accents_and_saves(sp, tmp_path):
     sp.save(tmp_path / "tok")
     again = load_text_tokenizer(tmp_path / "tok")
     assert again.encode(text) == sp.encode(text) and again.vocab_size == 500
+    assert sp.sep_id is not None and sp.encode("a <sep> b").count(sp.sep_id) == 1
 
 
 def test_unified_vocab_offsets_and_masks(sp):
@@ -49,6 +50,12 @@ def test_tags_as_in_the_paper():
         tag("S2ST", "French")
     with pytest.raises(AudiopalmError, match="unknown task"):
         get_task("ASRX")
+
+
+def test_sep_from_the_text_tokenizer_adds_no_row(sp):
+    v = UnifiedVocab(sp.vocab_size, 1024, sp.bos_id, sp.eos_id, sp.pad_id, text_sep_id=sp.sep_id)
+    assert v.sep_id == sp.sep_id and v.size == 500 + 1024
+    assert v.allowed("text", last=False)[v.sep_id] and not v.allowed("text", last=True)[v.sep_id]
 
 
 def test_combined_task_sequence_and_loss_mask(sp):

@@ -17,11 +17,15 @@ from audiopalm.errors import AudiopalmError
 KIND_FILE = "text_tokenizer.json"  # {"kind": "sentencepiece" | "hf"} beside the tokenizer files
 
 
+SEP = "<sep>"  # segment separator; our SentencePiece models reserve it so text pretraining learns it
+
+
 class TextTokenizer(Protocol):
     vocab_size: int
     bos_id: int
     eos_id: int
     pad_id: int
+    sep_id: int | None  # id of SEP when the tokenizer has it
 
     def encode(self, text: str) -> list[int]: ...
 
@@ -42,6 +46,8 @@ class SentencePieceTokenizer:
         self.model_file = Path(model_file)
         self.vocab_size = self.sp.get_piece_size()
         self.bos_id, self.eos_id, self.pad_id = self.sp.bos_id(), self.sp.eos_id(), self.sp.pad_id()
+        sep = self.sp.piece_to_id(SEP)
+        self.sep_id = sep if sep != self.sp.unk_id() else None
 
     @classmethod
     def train(cls, texts: Iterable[str], folder: Path, vocab_size: int = 4000) -> SentencePieceTokenizer:
@@ -56,7 +62,7 @@ class SentencePieceTokenizer:
         spm.SentencePieceTrainer.train(
             input=str(corpus), model_prefix=str(folder / "spm"), vocab_size=vocab_size, model_type="unigram",
             character_coverage=1.0,  # six Latin-script languages: keep every accented letter
-            pad_id=0, unk_id=1, bos_id=2, eos_id=3, byte_fallback=True,
+            pad_id=0, unk_id=1, bos_id=2, eos_id=3, byte_fallback=True, user_defined_symbols=[SEP],
             minloglevel=2, num_threads=2,
         )
         corpus.unlink()
@@ -92,6 +98,8 @@ class HfTextTokenizer:
         self.pad_id = self.tok.pad_token_id if self.tok.pad_token_id is not None else self.eos_id
         if self.eos_id is None:
             raise AudiopalmError(f"tokenizer {source} has no end-of-sequence token")
+        sep = self.tok.convert_tokens_to_ids(SEP)
+        self.sep_id = sep if isinstance(sep, int) and sep != self.tok.unk_token_id else None
 
     def encode(self, text: str) -> list[int]:
         return self.tok.encode(text, add_special_tokens=False)

@@ -2,9 +2,11 @@
 
     ids 0 .. T-1          the text tokenizer's own ids, unchanged (T = text vocabulary size)
     ids T .. T+K-1        audio token i has id T + i (K = audio codebook size)
-    id  T+K               <sep>: ends every segment but the last, which ends with the text EOS
+    <sep>                 ends every segment but the last, which ends with the text EOS: the text
+                          tokenizer's own <sep> when it has one (ours do, so text MT pretraining
+                          already learns it), else one new id T+K
 
-So E' = [E_text; E_audio; e_sep]: the text model's rows stay where they were.
+So E' = [E_text; E_audio (; e_sep)]: the text model's rows stay where they were.
 """
 
 from __future__ import annotations
@@ -21,14 +23,15 @@ class UnifiedVocab:
     bos_id: int  # the text tokenizer's BOS
     eos_id: int  # the text tokenizer's EOS
     pad_id: int  # the text tokenizer's PAD
+    text_sep_id: int | None = None  # the text tokenizer's <sep>, if it has one
 
     @property
     def sep_id(self) -> int:
-        return self.text_size + self.audio_size
+        return self.text_sep_id if self.text_sep_id is not None else self.text_size + self.audio_size
 
     @property
     def size(self) -> int:
-        return self.text_size + self.audio_size + 1
+        return self.text_size + self.audio_size + (0 if self.text_sep_id is not None else 1)
 
     def audio_ids(self, tokens: torch.Tensor) -> torch.Tensor:
         """audio tokens [T] in 0..K-1 -> vocabulary ids [T]."""
@@ -47,7 +50,7 @@ class UnifiedVocab:
         mask = torch.zeros(self.size, dtype=torch.bool)
         if modality == "text":
             mask[: self.text_size] = True
-            mask[[self.bos_id, self.pad_id]] = False
+            mask[[self.bos_id, self.pad_id, self.sep_id]] = False
         else:
             mask[self.text_size: self.text_size + self.audio_size] = True
         mask[self.eos_id if last else self.sep_id] = True

@@ -24,6 +24,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
+import soundfile as sf
 from tqdm import tqdm
 
 from audiopalm.audio.io import duration, write_wav
@@ -74,8 +75,6 @@ def _noisy_one(job: tuple[str, str, float, int]) -> str | None:
     """(clean path, noisy path, SNR dB, seed) -> None, or an error message."""
     clean, noisy, snr_db, seed = job
     try:
-        import soundfile as sf
-
         wav, sr = sf.read(clean, dtype="float32")
         rng = np.random.default_rng(seed)
         write_wav(noisy, add_noise(wav, snr_db, rng, kind=NOISE_KINDS[seed % len(NOISE_KINDS)]), sr)

@@ -1,0 +1,105 @@
+"""Recipe: the text LM in PaLM-2's role, pretrained on the Babel world's text.
+
+    setup    corpus = the world's train sentences + `extra` new meanings (never a dev/test text),
+             in all six languages; a SentencePiece tokenizer (with <sep>) trained on it
+    train    a Llama-architecture LM on monolingual text and on MT between every language pair,
+             "[MT French English] source <sep> target", including pairs that speech training holds out
+    cleanup  LMDIR/model (Hugging Face folder, safetensors) and LMDIR/text_tokenizer
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from audiopalm.data.babel.languages import LANGUAGES
+from audiopalm.data.babel.world import SentenceStream, WorldConfig
+from audiopalm.data.tasks import tag
+from audiopalm.errors import AudiopalmError
+from audiopalm.models.lm import build_llama
+from audiopalm.text.tokenizer import SentencePieceTokenizer, TextTokenizer
+from audiopalm.training.lm import LmTrainConfig, Sequence, train_lm
+
+
+@dataclass
+class PretrainTextConfig:
+    preset: str = "small"  # LM size (models.lm.LM_PRESETS)
+    text_vocab: int = 4000  # SentencePiece vocabulary size
+    extra_sentences: int = 20_000  # meanings beyond the world's train sentences
+    mt_per_sentence: int = 2  # MT examples drawn per meaning (random directions)
+    seed: int = 0
+
+
+def corpus(world: Path, extra: int, seed: int) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """-> (train texts, dev texts): each a dict lang -> text of one meaning.
+
+    Train = the world's train meanings + `extra` new ones from another seed; any meaning whose text
+    (in any language) is a dev or test text of the world is dropped, so no evaluation sentence leaks."""
+    from audiopalm.data.babel.synth import read_jsonl
+
+    path = world / "sentences.jsonl"
+    if not path.exists():
+        raise AudiopalmError(f"{path} not found: build a world first with `audiopalm data synth`")
+    rows = read_jsonl(path)
+    held = {t for r in rows if r["split"] != "train" for t in r["texts"].values()}
+    train = [r["texts"] for r in rows if r["split"] == "train"]
+    dev = [r["texts"] for r in rows if r["split"] == "dev"]
+    stream = SentenceStream(WorldConfig(seed=seed + 1))
+    wanted = len(train) + extra
+    while len(train) < wanted:
+        item = next(stream)
+        if not held & set(item.texts.values()):
+            train.append(item.texts)
+    return train, dev
+
+
+def text_sequences(items: list[dict[str, str]], tok: TextTokenizer, mt_per_item: int, seed: int) -> list[Sequence]:
+    """Each meaning -> one monolingual sequence (random language) + `mt_per_item` MT sequences."""
+    rng = random.Random(seed)
+    langs = list(LANGUAGES)
+    out = []
+    for texts in items:
+        lang = rng.choice(langs)
+        ids = torch.tensor([tok.bos_id, *tok.encode(texts[lang]), tok.eos_id])
+        out.append((ids, torch.ones(len(ids), dtype=torch.bool)))
+        for _ in range(mt_per_item):
+            src, tgt = rng.sample(langs, 2)
+            out.append(mt_sequence(tok, texts, src, tgt))
+    return out
+
+
+def mt_sequence(tok: TextTokenizer, texts: dict[str, str], src: str, tgt: str) -> Sequence:
+    """BOS [MT Src Tgt] source <sep> target EOS, with the loss on the target and EOS."""
+    prompt = [tok.bos_id, *tok.encode(f"{tag('MT', LANGUAGES[src].name, LANGUAGES[tgt].name)} {texts[src]}"),
+              tok.sep_id]
+    target = [*tok.encode(texts[tgt]), tok.eos_id]
+    mask = torch.tensor([False] * len(prompt) + [True] * len(target))
+    return torch.tensor(prompt + target), mask
+
+
+def pretrain_text(world: Path, out: Path, cfg: PretrainTextConfig, train_cfg: LmTrainConfig,
+                  max_minutes: float | None = None) -> Path:
+    """Train (or resume) the text LM; returns OUT/model once training is complete."""
+    train_items, dev_items = corpus(world, cfg.extra_sentences, cfg.seed)
+    tok_dir = out / "text_tokenizer"
+    if (tok_dir / SentencePieceTokenizer.MODEL).exists():
+        tok = SentencePieceTokenizer(tok_dir / SentencePieceTokenizer.MODEL)
+    else:
+        texts = [t for item in train_items for t in item.values()]
+        texts += [tag(task, a.name, b.name) for task in ("MT", "ASR", "AST", "S2ST", "TTS", "ASR AST", "ASR AST S2ST")
+                  for a in LANGUAGES.values() for b in LANGUAGES.values() if a != b]
+        tok = SentencePieceTokenizer.train(texts, tok_dir, cfg.text_vocab)
+    torch.manual_seed(cfg.seed)
+    model = build_llama(cfg.preset, tok.vocab_size, tok.bos_id, tok.eos_id, tok.pad_id)
+    train = text_sequences(train_items, tok, cfg.mt_per_sentence, cfg.seed)
+    dev = [mt_sequence(tok, t, *random.Random(i).sample(list(LANGUAGES), 2)) for i, t in enumerate(dev_items)]
+    step = train_lm(model, train, dev, tok.pad_id, out, train_cfg, max_minutes)
+    if step >= train_cfg.steps:
+        model.save_pretrained(str(out / "model"))
+        (out / "pretrain_config.json").write_text(json.dumps({"recipe": cfg.__dict__, "train": train_cfg.__dict__,
+                                                              "sentences": len(train_items)}, indent=2))
+    return out / "model"
