@@ -1,0 +1,122 @@
+"""AudioPaLM: one decoder LM over text and audio tokens, steered by task tags.
+
+    model = AudioPaLM.from_text_lm("runs/lm-small", "runs/tok-ctc")   # E' = [E_text; E_audio]
+    model.save_pretrained("runs/audiopalm")                            # one self-contained folder
+    model = AudioPaLM.from_pretrained("runs/audiopalm")
+    model.transcribe("speech.wav", lang="fr")
+    model.translate("speech.wav", to="en", lang="fr")                  # text
+    model.translate_speech("speech.wav", to="en", lang="fr")           # target audio tokens [T]
+
+A folder holds config.json, lm/ (Hugging Face causal LM, safetensors), text_tokenizer/ and
+audio_tokenizer/.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+
+from audiopalm.audio.tokenizer import AudioInput, AudioTokenizer
+from audiopalm.data.babel.languages import LANGUAGES
+from audiopalm.data.tasks import get_task, tag
+from audiopalm.errors import AudiopalmError
+from audiopalm.generation.decode import beam_decode, greedy_decode
+from audiopalm.models.lm import extend_vocabulary
+from audiopalm.text.tokenizer import TextTokenizer, load_text_tokenizer
+from audiopalm.text.vocab import UnifiedVocab
+
+FORMAT = "audiopalm"
+
+
+def _language_name(code: str) -> str:
+    """'fr' -> 'French'; full names pass through, so real-world languages outside Babel work too."""
+    return LANGUAGES[code].name if code in LANGUAGES else code
+
+
+class AudioPaLM:
+    def __init__(self, lm, text_tokenizer: TextTokenizer, audio_tokenizer: AudioTokenizer, vocab: UnifiedVocab):
+        self.lm = lm.eval()
+        self.text_tokenizer = text_tokenizer
+        self.audio_tokenizer = audio_tokenizer
+        self.vocab = vocab
+
+    # --- construction and persistence ------------------------------------------------------------
+    @classmethod
+    def from_text_lm(cls, lm_source: str | Path, audio_tokenizer: str | Path | AudioTokenizer,
+                     init: str = "mean") -> AudioPaLM:
+        """A text LM (our LMDIR with model/ and text_tokenizer/, or any Hugging Face causal LM id or
+        folder) with its vocabulary extended by the audio tokenizer's codebook."""
+        from transformers import AutoModelForCausalLM
+
+        lm_source = Path(lm_source) if Path(lm_source).exists() else lm_source
+        if isinstance(lm_source, Path) and (lm_source / "model").exists():
+            lm, text_tok = AutoModelForCausalLM.from_pretrained(lm_source / "model"), load_text_tokenizer(lm_source / "text_tokenizer")
+        else:
+            from audiopalm.text.tokenizer import HfTextTokenizer
+
+            lm, text_tok = AutoModelForCausalLM.from_pretrained(str(lm_source)), HfTextTokenizer(lm_source)
+        audio_tok = audio_tokenizer if isinstance(audio_tokenizer, AudioTokenizer) else AudioTokenizer.from_pretrained(audio_tokenizer)
+        vocab = UnifiedVocab(text_tok.vocab_size, audio_tok.codebook_size, text_tok.bos_id, text_tok.eos_id,
+                             text_tok.pad_id, text_tok.sep_id)
+        if lm.get_input_embeddings().weight.shape[0] < text_tok.vocab_size:
+            raise AudiopalmError(f"{lm_source}: the LM has fewer embedding rows than its tokenizer has tokens")
+        extend_vocabulary(lm, vocab.size, init)
+        return cls(lm, text_tok, audio_tok, vocab)
+
+    def save_pretrained(self, folder: str | Path) -> None:
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        self.lm.save_pretrained(str(folder / "lm"))
+        self.text_tokenizer.save(folder / "text_tokenizer")
+        self.audio_tokenizer.save_pretrained(folder / "audio_tokenizer")
+        (folder / "config.json").write_text(json.dumps({"format": FORMAT, "version": 1, "vocab": self.vocab.to_dict()}, indent=2))
+
+    @classmethod
+    def from_pretrained(cls, folder: str | Path) -> AudioPaLM:
+        from transformers import AutoModelForCausalLM
+
+        folder = Path(folder)
+        config_path = folder / "config.json"
+        if not config_path.exists() or json.loads(config_path.read_text()).get("format") != FORMAT:
+            raise AudiopalmError(f"{folder} is not an AudioPaLM model folder (no audiopalm config.json)")
+        vocab = UnifiedVocab(**json.loads(config_path.read_text())["vocab"])
+        return cls(AutoModelForCausalLM.from_pretrained(folder / "lm"), load_text_tokenizer(folder / "text_tokenizer"),
+                   AudioTokenizer.from_pretrained(folder / "audio_tokenizer"), vocab)
+
+    # --- prompting and decoding ----------------------------------------------------------------
+    def prompt(self, task: str, source: str, target: str | None, input_ids: torch.Tensor) -> torch.Tensor:
+        """BOS tag input <sep> -> ids [L]; `input_ids` already in vocabulary ids."""
+        tag_text = tag(task, _language_name(source), _language_name(target) if target else None)
+        head = [self.vocab.bos_id, *self.text_tokenizer.encode(tag_text)]
+        return torch.cat([torch.tensor(head), input_ids.long(), torch.tensor([self.vocab.sep_id])])
+
+    def audio_input(self, audio: AudioInput) -> torch.Tensor:
+        return self.vocab.audio_ids(self.audio_tokenizer.encode(audio))
+
+    def run(self, task: str, prompts: list[torch.Tensor], beams: int = 1, max_new_tokens: int = 400) -> list[list[list[int]]]:
+        """Decode each prompt into the task's output segments (vocabulary ids)."""
+        modalities = [s.modality for s in get_task(task).outputs]
+        if beams > 1:
+            return [beam_decode(self.lm, self.vocab, p, modalities, beams, max_new_tokens) for p in prompts]
+        return greedy_decode(self.lm, self.vocab, prompts, modalities, max_new_tokens)
+
+    def text_of(self, ids: list[int]) -> str:
+        return self.text_tokenizer.decode([i for i in ids if i < self.vocab.text_size])
+
+    # --- the API --------------------------------------------------------------------------------
+    def transcribe(self, audio: AudioInput, lang: str, beams: int = 1) -> str:
+        """Speech -> text in the spoken language (`lang`: a code such as 'fr' or an English name)."""
+        segments = self.run("ASR", [self.prompt("ASR", lang, None, self.audio_input(audio))], beams)[0]
+        return self.text_of(segments[0])
+
+    def translate(self, audio: AudioInput, to: str, lang: str, beams: int = 1) -> str:
+        """Speech in `lang` -> text in `to` (AST)."""
+        segments = self.run("AST", [self.prompt("AST", lang, to, self.audio_input(audio))], beams)[0]
+        return self.text_of(segments[0])
+
+    def translate_speech(self, audio: AudioInput, to: str, lang: str, beams: int = 1) -> torch.Tensor:
+        """Speech in `lang` -> audio tokens [T] of the translation in `to` (S2ST, semantic tokens)."""
+        segments = self.run("S2ST", [self.prompt("S2ST", lang, to, self.audio_input(audio))], beams)[0]
+        return self.vocab.audio_tokens(torch.tensor(segments[0], dtype=torch.long))

@@ -1,0 +1,52 @@
+"""AudioPaLM assembled from a pretrained text LM folder and an audio tokenizer: save, load, API shapes."""
+
+import pytest
+import torch
+
+pytest.importorskip("transformers")
+
+from audiopalm.audio.train_tokenizer import train_tokenizer  # noqa: E402
+from audiopalm.cli import main  # noqa: E402
+from audiopalm.errors import AudiopalmError  # noqa: E402
+from audiopalm.models.audiopalm import AudioPaLM  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def parts(tiny_world, tmp_path_factory):
+    data, _ = tiny_world
+    root = tmp_path_factory.mktemp("parts")
+    train_tokenizer(data, "mfcc", root / "tok", codebook_size=16, max_frames=4000)
+    assert main(["pretrain-text", "--data", str(data), "--out", str(root / "lm"), "--preset", "tiny", "--steps", "2",
+                 "--batch-tokens", "512", "--text-vocab", "600", "--extra-sentences", "20"]) == 0
+    return data, root
+
+
+def test_from_text_lm_extends_the_vocabulary(parts):
+    _, root = parts
+    model = AudioPaLM.from_text_lm(root / "lm", root / "tok")
+    v = model.vocab
+    assert v.text_size == 600 and v.audio_size == 16
+    assert v.sep_id == model.text_tokenizer.sep_id, "our text tokenizer's <sep> is reused"
+    assert model.lm.get_input_embeddings().weight.shape[0] == v.size == 616
+
+
+def test_save_load_and_the_api(parts, tmp_path):
+    data, root = parts
+    model = AudioPaLM.from_text_lm(root / "lm", root / "tok")
+    model.save_pretrained(tmp_path / "ap")
+    loaded = AudioPaLM.from_pretrained(tmp_path / "ap")
+    wav = next((data / "audio" / "test" / "fr").glob("*.wav"))
+    prompt = loaded.prompt("AST", "fr", "en", loaded.audio_input(wav))
+    assert torch.equal(prompt, model.prompt("AST", "fr", "en", model.audio_input(wav)))
+    n_tag = len(loaded.text_tokenizer.encode("[AST French English]"))
+    assert loaded.text_tokenizer.decode(prompt[1: 1 + n_tag].tolist()) == "[AST French English]"
+    assert loaded.vocab.is_audio(prompt[1 + n_tag: -1]).all() and prompt[-1] == loaded.vocab.sep_id
+    assert isinstance(loaded.transcribe(wav, lang="fr"), str)
+    assert isinstance(loaded.translate(wav, to="en", lang="fr", beams=2), str)
+    speech = loaded.translate_speech(wav, to="en", lang="fr")
+    assert speech.dtype == torch.long and ((speech >= 0) & (speech < 16)).all()
+
+
+def test_not_a_model_folder(tmp_path):
+    with pytest.raises(AudiopalmError, match="not an AudioPaLM model folder"):
+        AudioPaLM.from_pretrained(tmp_path)
