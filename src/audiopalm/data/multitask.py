@@ -1,0 +1,87 @@
+"""Training sequences for the multitask mixture, from a world's manifests and token shards.
+
+Utterances are grouped by (sentence, speaker): the same speaker saying one meaning in several
+languages. From a group, for a source language s and a target t:
+    ASR  s-audio -> s-text          AST  s-audio -> t-text        S2ST s-audio -> t-audio (same voice)
+    TTS  s-text  -> s-audio         MT   s-text  -> t-text        ASR AST, ASR AST S2ST: chained outputs
+Pairs listed in world.json's zero_shot_pairs are never used for AST, S2ST or the combined tasks.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import torch
+
+from audiopalm.data.babel.languages import LANGUAGES
+from audiopalm.data.tasks import TASKS, Segment, build_sequence, tag
+from audiopalm.text.tokenizer import TextTokenizer
+from audiopalm.text.vocab import UnifiedVocab
+from audiopalm.training.lm import Sequence
+
+
+@dataclass
+class MixtureConfig:
+    """Expected examples per utterance for each task (fractions are drawn at random)."""
+
+    weights: dict[str, float] = field(default_factory=lambda: {"ASR": 1.0, "AST": 1.0, "S2ST": 0.5, "TTS": 0.25,
+                                                               "MT": 0.25, "ASR AST": 0.5})
+    zero_shot_pairs: list[list[str]] = field(default_factory=list)  # (source, target) kept out of translation
+    max_tokens: int = 1200  # drop longer sequences (25 Hz audio: 1200 tokens is ~40 s of speech)
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class Utt:
+    lang: str
+    text: str
+    tokens: torch.Tensor  # audio tokens [T] in 0..K-1
+
+
+def group_utterances(rows: list[dict], tokens: dict[str, torch.Tensor]) -> list[dict[str, Utt]]:
+    """Manifest rows -> [{lang: Utt}] per (sentence, speaker); rows without tokens are skipped."""
+    groups: dict[tuple[str, str], dict[str, Utt]] = defaultdict(dict)
+    for r in rows:
+        if r["id"] in tokens:
+            groups[(r["sentence_id"], r["speaker"])][r["lang"]] = Utt(r["lang"], r["text"], tokens[r["id"]])
+    return list(groups.values())
+
+
+def _segment(vocab: UnifiedVocab, tok: TextTokenizer, seg: Segment, src: Utt, tgt: Utt | None) -> torch.Tensor:
+    utt = src if seg.lang == "source" else tgt
+    if seg.modality == "audio":
+        return vocab.audio_ids(utt.tokens)
+    return torch.tensor(tok.encode(utt.text), dtype=torch.long)
+
+
+def example(vocab: UnifiedVocab, tok: TextTokenizer, task: str, src: Utt, tgt: Utt | None) -> Sequence:
+    """One task on one (source, target) pair -> (ids, loss mask)."""
+    spec = TASKS[task]
+    tag_ids = tok.encode(tag(task, LANGUAGES[src.lang].name, LANGUAGES[tgt.lang].name if tgt else None))
+    outputs = [_segment(vocab, tok, s, src, tgt) for s in spec.outputs]
+    return build_sequence(vocab, tag_ids, _segment(vocab, tok, spec.input, src, tgt), outputs)
+
+
+def build_mixture(groups: list[dict[str, Utt]], vocab: UnifiedVocab, tok: TextTokenizer, cfg: MixtureConfig) -> list[Sequence]:
+    """Draw the task mixture over all groups; deterministic for `cfg.seed`."""
+    rng = random.Random(cfg.seed)
+    held = {tuple(p) for p in cfg.zero_shot_pairs}
+    out = []
+    for group in groups:
+        for src in group.values():
+            for task, weight in cfg.weights.items():
+                n = int(weight) + (rng.random() < weight - int(weight))
+                for _ in range(n):
+                    tgt = None
+                    if TASKS[task].translates:
+                        targets = [u for lang, u in group.items() if lang != src.lang and (src.lang, lang) not in held]
+                        if not targets:
+                            continue
+                        tgt = rng.choice(targets)
+                    ids, mask = example(vocab, tok, task, src, tgt)
+                    if len(ids) <= cfg.max_tokens:
+                        out.append((ids, mask))
+    rng.shuffle(out)
+    return out

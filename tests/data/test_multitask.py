@@ -1,0 +1,59 @@
+"""The multitask mixture: every task formed from a world, same-voice S2ST targets, zero-shot pairs held out."""
+
+import json
+
+import pytest
+import torch
+
+from audiopalm.audio.shards import load_tokens, tokenize_manifests
+from audiopalm.audio.train_tokenizer import train_tokenizer
+from audiopalm.data.babel.synth import read_jsonl
+from audiopalm.data.multitask import MixtureConfig, build_mixture, group_utterances
+from audiopalm.text.tokenizer import SentencePieceTokenizer
+from audiopalm.text.vocab import UnifiedVocab
+
+
+@pytest.fixture(scope="module")
+def setup(tiny_world, tmp_path_factory):
+    data, _ = tiny_world
+    root = tmp_path_factory.mktemp("mix")
+    train_tokenizer(data, "mfcc", root / "tok", codebook_size=16, max_frames=4000)
+    tokenize_manifests(root / "tok", data, root / "tokens", ["test"], jobs=1, progress=False)
+    rows = read_jsonl(data / "test.jsonl")
+    texts = [r["text"] for r in rows] + [f"[{t} French English]" for t in ("ASR", "AST", "S2ST", "TTS", "MT")]
+    tok = SentencePieceTokenizer.train(texts, root / "spm", vocab_size=400)
+    vocab = UnifiedVocab(tok.vocab_size, 16, tok.bos_id, tok.eos_id, tok.pad_id, tok.sep_id)
+    groups = group_utterances(rows, load_tokens(root / "tokens", "test"))
+    return data, tok, vocab, groups, rows
+
+
+def test_groups_are_one_voice_saying_one_meaning(setup):
+    _, _, _, groups, rows = setup
+    assert len(groups) == len({(r["sentence_id"], r["speaker"]) for r in rows})
+    assert all(len(g) == 6 for g in groups)
+
+
+def test_mixture_covers_every_task_and_holds_out_zero_shot_pairs(setup):
+    _, tok, vocab, groups, _ = setup
+    weights = {"ASR": 1, "AST": 1, "S2ST": 1, "TTS": 1, "MT": 1, "ASR AST": 1, "ASR AST S2ST": 1}
+    cfg = MixtureConfig(weights=weights, zero_shot_pairs=[["de", "it"], ["fr", "pt"]])
+    seqs = build_mixture(groups, vocab, tok, cfg)
+    assert len(seqs) == len(groups) * 6 * 7
+    tags = set()
+    for ids, mask in seqs:
+        assert int(ids.max()) < vocab.size and mask.any() and not mask[0]
+        assert ids[-1] == vocab.eos_id
+        end = int((ids == vocab.sep_id).nonzero()[0])  # the <sep> after the input
+        prompt = ids[1:end]
+        tags.add(tok.decode(prompt[~vocab.is_audio(prompt)].tolist()).split("]")[0] + "]")
+    assert any(t.startswith("[ASR AST S2ST ") for t in tags) and "[TTS German]" in tags
+    assert not any(t.endswith("German Italian]") or t.endswith("French Portuguese]") for t in tags)
+
+
+def test_s2st_target_is_the_same_voice_in_the_target_language(setup):
+    _, tok, vocab, groups, _ = setup
+    seqs = build_mixture(groups[:1], vocab, tok, MixtureConfig(weights={"S2ST": 1}))
+    group = groups[0]
+    for ids, mask in seqs:
+        target = vocab.audio_tokens(ids[mask][:-1])
+        assert any(torch.equal(target, u.tokens) for u in group.values())
