@@ -208,6 +208,43 @@ def cmd_pretrain_text(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- the unified model -----------------------------------------------------------------------------
+def _train_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", required=True, help="YAML config (see configs/)")
+    p.add_argument("--max-minutes", type=float, help="pause after this long (resume by re-running)")
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from audiopalm.recipes.finetune import finetune, load_config
+
+    model_dir = finetune(load_config(Path(args.config)), args.max_minutes)
+    print(f"model saved to {model_dir}" if model_dir.exists() else "paused; run the same command again to resume")
+    return 0
+
+
+def _speech_args(p: argparse.ArgumentParser, translate: bool) -> None:
+    p.add_argument("file", help="audio file (wav, flac, ogg, mp3)")
+    p.add_argument("--model", required=True, help="AudioPaLM folder")
+    p.add_argument("--lang", required=True, help="spoken language (code such as fr, or English name)")
+    if translate:
+        p.add_argument("--to", required=True, help="target language")
+    p.add_argument("--beams", type=int, default=1)
+
+
+def cmd_transcribe(args: argparse.Namespace) -> int:
+    from audiopalm.models.audiopalm import AudioPaLM
+
+    print(AudioPaLM.from_pretrained(args.model).transcribe(args.file, args.lang, args.beams))
+    return 0
+
+
+def cmd_translate(args: argparse.Namespace) -> int:
+    from audiopalm.models.audiopalm import AudioPaLM
+
+    print(AudioPaLM.from_pretrained(args.model).translate(args.file, args.to, args.lang, args.beams))
+    return 0
+
+
 def _demo_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default="runs/demo", help="working folder")
 
@@ -241,6 +278,9 @@ COMMANDS: dict[str, Command | dict[str, Command]] = {
     },
     "tokenize": (cmd_tokenize, _tokenize_args, "tokenize manifests into reusable shards"),
     "pretrain-text": (cmd_pretrain_text, _pretrain_text_args, "pretrain the text LM on a world's text (PaLM-2's role)"),
+    "train": (cmd_train, _train_args, "finetune AudioPaLM on the multitask mixture"),
+    "transcribe": (cmd_transcribe, lambda p: _speech_args(p, translate=False), "speech -> text (ASR)"),
+    "translate": (cmd_translate, lambda p: _speech_args(p, translate=True), "speech -> text in another language (AST)"),
     "demo": (cmd_demo, _demo_args, "run the main job on the embedded default"),
 }
 

@@ -1,0 +1,89 @@
+"""Recipe: finetune the whole model on the multitask speech-text mixture (`audiopalm train --config`).
+
+    setup    text LM (pretrained LMDIR, a Hugging Face causal LM, or the same architecture from
+             scratch for the ablation) + audio tokenizer -> AudioPaLM with E' = [E_text; E_audio];
+             tokens of the world's train/dev manifests (made if missing) -> mixture sequences
+    train    training.lm.train_lm (bucketed batches, bf16, cosine, resumable checkpoints)
+    cleanup  OUT/model: the AudioPaLM folder
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import torch
+
+from audiopalm.audio.shards import load_tokens, tokenize_manifests
+from audiopalm.data.babel.synth import read_jsonl
+from audiopalm.data.multitask import MixtureConfig, build_mixture, group_utterances
+from audiopalm.errors import AudiopalmError
+from audiopalm.models.audiopalm import AudioPaLM
+from audiopalm.training.lm import LmTrainConfig, train_lm
+
+
+@dataclass
+class FinetuneConfig:
+    data: str  # world folder (manifests + world.json)
+    audio_tokenizer: str  # tokenizer folder
+    text_lm: str  # LMDIR from pretrain-text, or a Hugging Face causal LM id/folder
+    out: str  # output folder
+    from_scratch: bool = False  # ablation: same architecture and tokenizer, random weights
+    init: str = "mean"  # initialisation of the audio rows: mean | normal
+    mixture: dict[str, float] = field(default_factory=lambda: dict(MixtureConfig().weights))
+    dev_utterances: int = 300  # dev sequences (ASR and AST) for the dev loss
+    train: dict = field(default_factory=dict)  # LmTrainConfig fields
+    jobs: int = 2  # tokenization processes
+    seed: int = 0
+
+    @classmethod
+    def from_dict(cls, d: dict) -> FinetuneConfig:
+        names = {f.name for f in fields(cls)}
+        unknown = set(d) - names
+        if unknown:
+            raise AudiopalmError(f"unknown config keys: {', '.join(sorted(unknown))}; known: {', '.join(sorted(names))}")
+        return cls(**d)
+
+
+def load_config(path: Path) -> FinetuneConfig:
+    import yaml
+
+    if not path.exists():
+        raise AudiopalmError(f"config {path} not found")
+    return FinetuneConfig.from_dict(yaml.safe_load(path.read_text()) or {})
+
+
+def _tokens(cfg: FinetuneConfig, split: str) -> dict[str, torch.Tensor]:
+    tok_dir, data = Path(cfg.audio_tokenizer), Path(cfg.data)
+    out = data / "tokens" / tok_dir.name
+    tokenize_manifests(tok_dir, data, out, [split], cfg.jobs, progress=True)
+    return load_tokens(out, split)
+
+
+def build_model(cfg: FinetuneConfig) -> AudioPaLM:
+    model = AudioPaLM.from_text_lm(cfg.text_lm, cfg.audio_tokenizer, cfg.init)
+    if cfg.from_scratch:
+        torch.manual_seed(cfg.seed)
+        model.lm.apply(model.lm._init_weights)  # same shapes and tokenizer, no text pretraining
+    return model
+
+
+def finetune(cfg: FinetuneConfig, max_minutes: float | None = None) -> Path:
+    data, out = Path(cfg.data), Path(cfg.out)
+    world = json.loads((data / "world.json").read_text())
+    model = build_model(cfg)
+    mix = MixtureConfig(weights=cfg.mixture, zero_shot_pairs=world.get("zero_shot_pairs", []), seed=cfg.seed)
+    train = build_mixture(group_utterances(read_jsonl(data / "train.jsonl"), _tokens(cfg, "train")),
+                          model.vocab, model.text_tokenizer, mix)
+    dev_mix = MixtureConfig(weights={"ASR": 0.5, "AST": 0.5}, zero_shot_pairs=mix.zero_shot_pairs, seed=cfg.seed)
+    dev = build_mixture(group_utterances(read_jsonl(data / "dev.jsonl"), _tokens(cfg, "dev")),
+                        model.vocab, model.text_tokenizer, dev_mix)[: cfg.dev_utterances]
+    train_cfg = LmTrainConfig(**{"seed": cfg.seed, **cfg.train})
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "finetune_config.json").write_text(json.dumps(asdict(cfg), indent=2))
+    print(f"{len(train)} training sequences, {sum(len(s) for s, _ in train)} tokens; vocabulary {model.vocab.size}")
+    step = train_lm(model.lm, train, dev, model.vocab.pad_id, out, train_cfg, max_minutes)
+    if step >= train_cfg.steps:
+        model.save_pretrained(out / "model")
+    return out / "model"

@@ -1,0 +1,46 @@
+"""`audiopalm train --config` end to end on the tiny world, then transcribe/translate from the CLI."""
+
+import pytest
+import yaml
+
+pytest.importorskip("transformers")
+
+from audiopalm.audio.train_tokenizer import train_tokenizer  # noqa: E402
+from audiopalm.cli import main  # noqa: E402
+from audiopalm.models.audiopalm import AudioPaLM  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def trained(tiny_world, tmp_path_factory):
+    data, _ = tiny_world
+    root = tmp_path_factory.mktemp("ft")
+    train_tokenizer(data, "mfcc", root / "tok", codebook_size=16, max_frames=4000)
+    assert main(["pretrain-text", "--data", str(data), "--out", str(root / "lm"), "--preset", "tiny", "--steps", "2",
+                 "--batch-tokens", "512", "--text-vocab", "600", "--extra-sentences", "20"]) == 0
+    config = {"data": str(data), "audio_tokenizer": str(root / "tok"), "text_lm": str(root / "lm"),
+              "out": str(root / "ap"), "jobs": 1, "train": {"steps": 3, "batch_tokens": 2048, "eval_every": 3}}
+    (root / "cfg.yaml").write_text(yaml.safe_dump(config))
+    assert main(["train", "--config", str(root / "cfg.yaml")]) == 0
+    return data, root
+
+
+def test_train_writes_a_model_and_a_log(trained):
+    _, root = trained
+    model = AudioPaLM.from_pretrained(root / "ap" / "model")
+    assert model.vocab.audio_size == 16
+    log = (root / "ap" / "log.csv").read_text().splitlines()
+    assert len(log) == 4 and log[-1].split(",")[4] != ""  # three steps, dev loss at the last
+
+
+def test_cli_transcribe_and_translate(trained, capsys):
+    data, root = trained
+    wav = str(next((data / "audio" / "test" / "de").glob("*.wav")))
+    assert main(["transcribe", wav, "--model", str(root / "ap" / "model"), "--lang", "de"]) == 0
+    assert main(["translate", wav, "--model", str(root / "ap" / "model"), "--lang", "de", "--to", "en"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) >= 2
+
+
+def test_unknown_config_key_is_a_clear_error(tmp_path, capsys):
+    (tmp_path / "bad.yaml").write_text("data: x\nlearning_rate: 3\n")
+    assert main(["train", "--config", str(tmp_path / "bad.yaml")]) == 2
+    assert "unknown config keys: learning_rate" in capsys.readouterr().err
