@@ -7,7 +7,8 @@ pytest.importorskip("transformers")
 
 from audiopalm.models.lm import build_llama  # noqa: E402
 from audiopalm.training.batching import make_batches  # noqa: E402
-from audiopalm.training.lm import LmTrainConfig, lr_at, train_lm  # noqa: E402
+from audiopalm.training.lm import LmTrainConfig, train_lm  # noqa: E402
+from audiopalm.training.loop import lr_at  # noqa: E402
 
 
 def _copy_task(n: int, seed: int = 0):

@@ -1,7 +1,8 @@
 """Recipe: train the CTC speech encoder on a world's train split (resumable).
 
     setup   read manifests, compute log-mels, build the character vocabulary
-    train   AdamW + warmup/cosine, bf16 autocast, SpecAugment, checkpoints every N steps
+    train   CTC loss with bf16 autocast and SpecAugment, in the shared loop (training/loop.py:
+            AdamW + warm-up/cosine, checkpoints every N steps, dev CER every M)
     cleanup save the final model (config.json + safetensors)
 
 A killed run restarts from its last checkpoint with the same data order.
@@ -9,10 +10,7 @@ A killed run restarts from its last checkpoint with the same data order.
 
 from __future__ import annotations
 
-import csv
-import math
-import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -25,8 +23,7 @@ from audiopalm.audio.io import AudioError, load_audio
 from audiopalm.errors import AudiopalmError
 from audiopalm.evaluation.text import error_rates
 from audiopalm.text.chars import CharCodec, build_char_vocab
-from audiopalm.training.batching import make_batches
-from audiopalm.training.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+from audiopalm.training.loop import LoopConfig, run_training
 
 
 @dataclass
@@ -44,6 +41,12 @@ class CtcTrainConfig:
     bf16: bool = True  # bf16 autocast: ~1.7x faster than fp32 on CPUs with AVX512-BF16
     spec_augment: bool = True
     seed: int = 0
+
+    def loop(self) -> LoopConfig:
+        # cosine to zero and beta2 0.98: the usual recipe for CTC transformers
+        return LoopConfig(steps=self.steps, lr=self.lr, min_lr_ratio=0.0, warmup=self.warmup,
+                          weight_decay=self.weight_decay, beta2=0.98, eval_every=self.eval_every,
+                          checkpoint_every=self.checkpoint_every, seed=self.seed)
 
 
 @dataclass
@@ -99,17 +102,9 @@ def spec_augment(mel: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     return mel
 
 
-def lr_at(step: int, cfg: CtcTrainConfig) -> float:
-    if step < cfg.warmup:
-        return cfg.lr * (step + 1) / cfg.warmup
-    progress = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)
-    return cfg.lr * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
-
-
 @torch.inference_mode()
 def evaluate(model: CtcEncoderModel, examples: list[Example], codec: CharCodec, batch: int = 32) -> dict:
     """Greedy CTC decoding -> corpus CER and WER (normalised text)."""
-    model.eval()
     hyps = []
     for i in range(0, len(examples), batch):
         chunk = examples[i: i + batch]
@@ -117,7 +112,6 @@ def evaluate(model: CtcEncoderModel, examples: list[Example], codec: CharCodec, 
         logits = model(mel, pad)
         for row, n in zip(logits.argmax(-1), lengths):
             hyps.append(codec.decode_ctc(row[:n].tolist()))
-    model.train()
     refs = [codec.decode_ctc(e.labels) for e in examples]
     return error_rates(refs, hyps, lang="xx")
 
@@ -145,66 +139,23 @@ def train_ctc_encoder(data: Path, out: Path, cfg: CtcTrainConfig, max_minutes: f
     sample = torch.cat([e.mel[:400].float() for e in train[:500]])
     model.mel_mean.copy_(sample.mean(0))
     model.mel_std.copy_(sample.std(0).clamp_min(1e-3))
-    decay = [p for n, p in model.named_parameters() if p.ndim >= 2]
-    no_decay = [p for n, p in model.named_parameters() if p.ndim < 2]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
-                             {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr, betas=(0.9, 0.98))
 
-    ckpt_dir = out / "checkpoints"
-    step, epoch, position = 0, 0, 0
-    if (ckpt := latest_checkpoint(ckpt_dir)) is not None:
-        state = load_checkpoint(ckpt, model, opt)
-        step, epoch, position = state["step"], state["epoch"], state["position"]
-        print(f"resumed from {ckpt} (step {step})")
-    out.mkdir(parents=True, exist_ok=True)
-    log_path = out / "log.csv"
-    new_log = not log_path.exists()
-    log = open(log_path, "a", newline="")
-    writer = csv.writer(log)
-    if new_log:
-        writer.writerow(["step", "loss", "lr", "dev_cer", "dev_wer", "seconds"])
-    start = time.perf_counter()
-    sizes = [e.tokens for e in train]
-    budget = int(cfg.batch_seconds * 25)  # tokens at 25 Hz
-    batches = make_batches(sizes, budget, cfg.seed, epoch)
-    bar = tqdm(total=cfg.steps, initial=step, desc="ctc", dynamic_ncols=True, mininterval=5)
-    model.train()
-    while step < cfg.steps:
-        if position >= len(batches):
-            epoch, position = epoch + 1, 0
-            batches = make_batches(sizes, budget, cfg.seed, epoch)
-        mel, pad, targets, lengths, target_lengths = collate([train[i] for i in batches[position]])
+    def step_loss(batch: list[int], step: int) -> tuple[torch.Tensor, int]:
+        mel, pad, targets, lengths, target_lengths = collate([train[i] for i in batch])
         if cfg.spec_augment:  # seeded per step, so that a resumed run masks exactly as an unbroken one
             mel = spec_augment(mel, torch.Generator().manual_seed(cfg.seed * 1_000_003 + step))
-        for group in opt.param_groups:
-            group["lr"] = lr_at(step, cfg)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
             logits = model(mel, pad)  # [B, T, V]
         log_probs = F.log_softmax(logits.float(), dim=-1).transpose(0, 1)  # [T, B, V]
         loss = F.ctc_loss(log_probs, targets, lengths, target_lengths, blank=0, zero_infinity=True)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        step, position = step + 1, position + 1
-        bar.update()
-        bar.set_postfix(loss=f"{loss.item():.3f}")
-        row = [step, round(loss.item(), 4), round(lr_at(step - 1, cfg), 6), "", "", round(time.perf_counter() - start, 1)]
-        if step % cfg.eval_every == 0 or step == cfg.steps:
-            rates = evaluate(model, dev, codec)
-            row[3:5] = [round(rates["cer"], 4), round(rates["wer"], 4)]
-            tqdm.write(f"step {step}: dev CER {100 * rates['cer']:.1f}%  WER {100 * rates['wer']:.1f}%")
-        writer.writerow(row)
-        out_of_time = max_minutes is not None and time.perf_counter() - start > 60 * max_minutes
-        if step % cfg.checkpoint_every == 0 or step == cfg.steps or out_of_time:
-            log.flush()
-            save_checkpoint(ckpt_dir, step, model, opt, {"epoch": epoch, "position": position, "config": asdict(cfg)})
-        if out_of_time:
-            tqdm.write(f"stopping after {max_minutes} minutes at step {step}; run again to resume")
-            break
-    bar.close()
-    log.close()
-    model.eval()
+        return loss, int(lengths.sum())
+
+    def dev_rates() -> dict:
+        rates = evaluate(model, dev, codec)
+        return {"dev_cer": round(rates["cer"], 4), "dev_wer": round(rates["wer"], 4)}
+
+    step = run_training(model, [e.tokens for e in train], int(cfg.batch_seconds * 25), step_loss, out,
+                        cfg.loop(), dev_rates if dev else None, ("dev_cer", "dev_wer"), max_minutes, desc="ctc")
     if step >= cfg.steps:
         save_ctc_model(model, out / "model")
     return model

@@ -1,0 +1,112 @@
+"""The one training loop every recipe shares; a recipe supplies only its loss and its evaluation.
+
+    sizes -> length-bucketed batches (seeded per epoch) -> step_loss(batch, step) -> AdamW with
+    warm-up + cosine, gradient accumulation, clipping -> CSV log, evaluation every N steps,
+    atomic checkpoints with the data position, so a killed run resumes to the same weights.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+from tqdm import tqdm
+
+from audiopalm.training.batching import make_batches
+from audiopalm.training.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+
+StepLoss = Callable[[list[int], int], tuple[torch.Tensor, int]]  # (batch indices, step) -> (loss, tokens)
+
+
+@dataclass
+class LoopConfig:
+    steps: int = 2000  # optimizer steps
+    lr: float = 1e-3  # peak learning rate
+    min_lr_ratio: float = 0.1  # cosine floor, as a fraction of lr
+    warmup: int = 100  # linear warm-up steps
+    weight_decay: float = 0.1  # on matrices only
+    beta2: float = 0.95  # AdamW's second-moment decay
+    clip: float = 1.0  # gradient norm clip
+    accumulate: int = 1  # micro-batches per optimizer step
+    eval_every: int = 250
+    checkpoint_every: int = 250
+    seed: int = 0
+
+
+def lr_at(step: int, cfg: LoopConfig) -> float:
+    if step < cfg.warmup:
+        return cfg.lr * (step + 1) / cfg.warmup
+    progress = min(1.0, (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup))
+    return cfg.lr * (cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+def run_training(model: torch.nn.Module, sizes: list[int], budget: int, step_loss: StepLoss, out: Path,
+                 cfg: LoopConfig, evaluate: Callable[[], dict] | None = None, eval_columns: tuple[str, ...] = (),
+                 max_minutes: float | None = None, desc: str = "train") -> int:
+    """Train until `cfg.steps` (or `max_minutes`); OUT/checkpoints, OUT/log.csv. Returns the last step."""
+    torch.manual_seed(cfg.seed)
+    decay = [p for p in model.parameters() if p.ndim >= 2]
+    no_decay = [p for p in model.parameters() if p.ndim < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
+                             {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr, betas=(0.9, cfg.beta2))
+    step, epoch, position = 0, 0, 0
+    if (ckpt := latest_checkpoint(out / "checkpoints")) is not None:
+        state = load_checkpoint(ckpt, model, opt)
+        step, epoch, position = state["step"], state["epoch"], state["position"]
+        print(f"resumed from {ckpt} (step {step})")
+    out.mkdir(parents=True, exist_ok=True)
+    log_path = out / "log.csv"
+    new_log = not log_path.exists()
+    log = open(log_path, "a", newline="")
+    writer = csv.writer(log)
+    if new_log:
+        writer.writerow(["step", "loss", "lr", "tokens_per_second", "seconds", *eval_columns])
+    batches = make_batches(sizes, budget, cfg.seed, epoch)
+    start = time.perf_counter()
+    bar = tqdm(total=cfg.steps, initial=step, desc=desc, dynamic_ncols=True, mininterval=5)
+    model.train()
+    while step < cfg.steps:
+        t0, tokens, loss_sum = time.perf_counter(), 0, 0.0
+        opt.zero_grad(set_to_none=True)
+        for _ in range(cfg.accumulate):
+            if position >= len(batches):
+                epoch, position = epoch + 1, 0
+                batches = make_batches(sizes, budget, cfg.seed, epoch)
+            loss, n = step_loss(batches[position], step)
+            position += 1
+            (loss / cfg.accumulate).backward()
+            tokens += n
+            loss_sum += float(loss.detach()) / cfg.accumulate
+        for group in opt.param_groups:
+            group["lr"] = lr_at(step, cfg)
+        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
+        opt.step()
+        step += 1
+        bar.update()
+        bar.set_postfix(loss=f"{loss_sum:.3f}")
+        row = [step, round(loss_sum, 4), round(lr_at(step - 1, cfg), 7),
+               round(tokens / (time.perf_counter() - t0)), round(time.perf_counter() - start, 1)]
+        if evaluate and (step % cfg.eval_every == 0 or step == cfg.steps):
+            model.eval()
+            results = evaluate()
+            model.train()
+            row += [results.get(c, "") for c in eval_columns]
+            tqdm.write(f"step {step}: " + "  ".join(f"{k} {v}" for k, v in results.items()))
+        writer.writerow(row)
+        out_of_time = max_minutes is not None and time.perf_counter() - start > 60 * max_minutes
+        if step % cfg.checkpoint_every == 0 or step == cfg.steps or out_of_time:
+            log.flush()
+            save_checkpoint(out / "checkpoints", step, model, opt,
+                            {"epoch": epoch, "position": position, "config": asdict(cfg)})
+        if out_of_time:
+            tqdm.write(f"stopping after {max_minutes} minutes at step {step}; run again to resume")
+            break
+    bar.close()
+    log.close()
+    model.eval()
+    return step
