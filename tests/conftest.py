@@ -19,3 +19,18 @@ def tiny_world(tmp_path_factory):
     out = tmp_path_factory.mktemp("babel") / "tiny"
     summary = synth(out, preset_config("tiny"), jobs=2, progress=False)
     return out, summary
+
+
+@pytest.fixture(scope="session")
+def tiny_parts(tiny_world, tmp_path_factory):
+    """An mfcc tokenizer (16 codes) and a tiny pretrained text LM on the tiny world: (world, folder with tok/, lm/)."""
+    pytest.importorskip("transformers")
+    from audiopalm.audio.train_tokenizer import train_tokenizer
+    from audiopalm.cli import main
+
+    data, _ = tiny_world
+    root = tmp_path_factory.mktemp("parts")
+    train_tokenizer(data, "mfcc", root / "tok", codebook_size=16, max_frames=4000)
+    assert main(["pretrain-text", "--data", str(data), "--out", str(root / "lm"), "--preset", "tiny", "--steps", "2",
+                 "--batch-tokens", "512", "--text-vocab", "600", "--extra-sentences", "20"]) == 0
+    return data, root

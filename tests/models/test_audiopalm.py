@@ -5,20 +5,13 @@ import torch
 
 pytest.importorskip("transformers")
 
-from audiopalm.audio.train_tokenizer import train_tokenizer  # noqa: E402
-from audiopalm.cli import main  # noqa: E402
 from audiopalm.errors import AudiopalmError  # noqa: E402
 from audiopalm.models.audiopalm import AudioPaLM  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def parts(tiny_world, tmp_path_factory):
-    data, _ = tiny_world
-    root = tmp_path_factory.mktemp("parts")
-    train_tokenizer(data, "mfcc", root / "tok", codebook_size=16, max_frames=4000)
-    assert main(["pretrain-text", "--data", str(data), "--out", str(root / "lm"), "--preset", "tiny", "--steps", "2",
-                 "--batch-tokens", "512", "--text-vocab", "600", "--extra-sentences", "20"]) == 0
-    return data, root
+def parts(tiny_parts):
+    return tiny_parts
 
 
 def test_from_text_lm_extends_the_vocabulary(parts):

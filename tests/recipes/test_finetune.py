@@ -7,19 +7,15 @@ import yaml
 
 pytest.importorskip("transformers")
 
-from audiopalm.audio.train_tokenizer import train_tokenizer  # noqa: E402
 from audiopalm.cli import main  # noqa: E402
 from audiopalm.models.audiopalm import AudioPaLM  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def trained(tiny_world, tmp_path_factory):
-    data, _ = tiny_world
+def trained(tiny_parts, tmp_path_factory):
+    data, parts = tiny_parts
     root = tmp_path_factory.mktemp("ft")
-    train_tokenizer(data, "mfcc", root / "tok", codebook_size=16, max_frames=4000)
-    assert main(["pretrain-text", "--data", str(data), "--out", str(root / "lm"), "--preset", "tiny", "--steps", "2",
-                 "--batch-tokens", "512", "--text-vocab", "600", "--extra-sentences", "20"]) == 0
-    config = {"data": str(data), "audio_tokenizer": str(root / "tok"), "text_lm": str(root / "lm"),
+    config = {"data": str(data), "audio_tokenizer": str(parts / "tok"), "text_lm": str(parts / "lm"),
               "out": str(root / "ap"), "jobs": 1, "train": {"steps": 3, "batch_tokens": 2048, "eval_every": 3}}
     (root / "cfg.yaml").write_text(yaml.safe_dump(config))
     assert main(["train", "--config", str(root / "cfg.yaml")]) == 0
