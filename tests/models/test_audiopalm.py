@@ -43,3 +43,32 @@ def test_save_load_and_the_api(parts, tmp_path):
 def test_not_a_model_folder(tmp_path):
     with pytest.raises(AudiopalmError, match="not an AudioPaLM model folder"):
         AudioPaLM.from_pretrained(tmp_path)
+
+
+def test_any_hugging_face_causal_lm_with_its_own_tokenizer(parts, tmp_path):
+    """The real-world path, offline: a tiny random Llama and a BPE tokenizer saved as a Hugging Face folder."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+
+    data, root = parts
+    texts = [line for line in (data / "test.jsonl").read_text().splitlines()]
+    bpe = Tokenizer(models.BPE(unk_token="<unk>"))
+    bpe.pre_tokenizer = pre_tokenizers.Whitespace()
+    bpe.train_from_iterator(texts, trainers.BpeTrainer(vocab_size=300, special_tokens=["<pad>", "<unk>", "<s>", "</s>"]))
+    tok = PreTrainedTokenizerFast(tokenizer_object=bpe, bos_token="<s>", eos_token="</s>", pad_token="<pad>",
+                                  unk_token="<unk>")
+    hf_dir = tmp_path / "tiny-llama"
+    tok.save_pretrained(hf_dir)
+    config = LlamaConfig(vocab_size=len(tok), hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                         num_key_value_heads=1, intermediate_size=64, tie_word_embeddings=False,
+                         bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
+    LlamaForCausalLM(config).save_pretrained(hf_dir)
+
+    model = AudioPaLM.from_text_lm(str(hf_dir), root / "tok")
+    v = model.vocab
+    assert v.text_size == len(tok) and v.sep_id == len(tok) + 16, "no <sep> in this tokenizer: one new row"
+    assert model.lm.get_output_embeddings().weight.shape[0] == v.size == len(tok) + 17
+    model.save_pretrained(tmp_path / "ap")
+    loaded = AudioPaLM.from_pretrained(tmp_path / "ap")
+    wav = next((data / "audio" / "test" / "en").glob("*.wav"))
+    assert isinstance(loaded.transcribe(wav, lang="en"), str)
