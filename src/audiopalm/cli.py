@@ -245,6 +245,30 @@ def cmd_translate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _eval_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", required=True, help="AudioPaLM folder")
+    p.add_argument("--data", required=True, help="world folder")
+    p.add_argument("--per-language", type=int, default=50, help="test utterances per language")
+    p.add_argument("--targets", nargs="+", default=["en"], help="AST target languages")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--out", help="write the report (JSON) here")
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from audiopalm.evaluation.unified import evaluate_unified
+
+    report = evaluate_unified(Path(args.model), Path(args.data), args.per_language, tuple(args.targets), args.jobs)
+    for lang, r in report["asr"].items():
+        print(f"ASR {lang}: WER {100 * r['wer']:.1f}%  CER {100 * r['cer']:.1f}%  (n={r['n']})")
+    for pair, r in report["ast"].items():
+        print(f"AST {pair}: BLEU {r['bleu']:.1f}{'  (zero-shot)' if r['zero_shot'] else ''}  (n={r['n']})")
+    if report["ast"]:
+        print(f"BLEU signature: {next(iter(report['ast'].values()))['signature']}")
+    if args.out:
+        Path(args.out).write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    return 0
+
+
 def _demo_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default="runs/demo", help="working folder")
 
@@ -281,6 +305,7 @@ COMMANDS: dict[str, Command | dict[str, Command]] = {
     "train": (cmd_train, _train_args, "finetune AudioPaLM on the multitask mixture"),
     "transcribe": (cmd_transcribe, lambda p: _speech_args(p, translate=False), "speech -> text (ASR)"),
     "translate": (cmd_translate, lambda p: _speech_args(p, translate=True), "speech -> text in another language (AST)"),
+    "eval": (cmd_eval, _eval_args, "ASR WER and AST BLEU of a model on a world's test split"),
     "demo": (cmd_demo, _demo_args, "run the main job on the embedded default"),
 }
 

@@ -42,3 +42,18 @@ def test_unknown_config_key_is_a_clear_error(tmp_path, capsys):
     (tmp_path / "bad.yaml").write_text("data: x\nlearning_rate: 3\n")
     assert main(["train", "--config", str(tmp_path / "bad.yaml")]) == 2
     assert "unknown config keys: learning_rate" in capsys.readouterr().err
+
+
+def test_eval_reports_wer_and_bleu_with_signature(trained, tmp_path, capsys):
+    import json
+
+    data, root = trained
+    report = tmp_path / "r.json"
+    assert main(["eval", "--model", str(root / "ap" / "model"), "--data", str(data), "--per-language", "2",
+                 "--targets", "en", "fr", "--jobs", "1", "--out", str(report)]) == 0
+    r = json.loads(report.read_text())
+    assert set(r["asr"]) == {"en", "fr", "es", "de", "it", "pt"}
+    assert "fr-en" in r["ast"] and "en-fr" in r["ast"] and "en-en" not in r["ast"]
+    assert r["ast"]["fr-pt"]["zero_shot"] if "fr-pt" in r["ast"] else True
+    assert "nrefs:1" in r["ast"]["fr-en"]["signature"]
+    assert "BLEU signature" in capsys.readouterr().out

@@ -1,0 +1,76 @@
+"""ASR WER and AST BLEU of an AudioPaLM model on a world's test split.
+
+Audio tokens come from the token shards of the model's own tokenizer (made if missing), prompts
+are decoded in batches with the KV-cached greedy decoder, and scores are per language (ASR) and per
+pair (AST), with zero-shot pairs (world.json) reported apart from supervised ones.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import torch
+from tqdm import tqdm
+
+from audiopalm.audio.shards import load_tokens, tokenize_manifests
+from audiopalm.data.babel.synth import read_jsonl
+from audiopalm.evaluation.text import error_rates
+from audiopalm.models.audiopalm import AudioPaLM
+
+
+def bleu(refs: list[str], hyps: list[str]) -> tuple[float, str]:
+    """Corpus BLEU (sacrebleu defaults: 13a tokenisation, case-sensitive) and its signature."""
+    import sacrebleu
+
+    metric = sacrebleu.metrics.BLEU()
+    return metric.corpus_score(hyps, [refs]).score, str(metric.get_signature())
+
+
+def split_tokens(model_dir: Path, data: Path, split: str = "test", jobs: int = 2) -> dict[str, torch.Tensor]:
+    """Tokens of a split by the model's own audio tokenizer (shards under DATA/tokens, made once)."""
+    out = data / "tokens" / f"{model_dir.resolve().name}-audio"
+    tokenize_manifests(model_dir / "audio_tokenizer", data, out, [split], jobs)
+    return load_tokens(out, split)
+
+
+def decode_task(model: AudioPaLM, task: str, jobs: list[tuple[str, str | None, torch.Tensor]], batch: int = 16,
+                max_new_tokens: int = 120) -> list[str]:
+    """(source lang, target lang, audio tokens) -> the decoded text of the first output segment."""
+    out = []
+    for i in tqdm(range(0, len(jobs), batch), desc=task, dynamic_ncols=True, mininterval=5):
+        chunk = jobs[i: i + batch]
+        prompts = [model.prompt(task, s, t, model.vocab.audio_ids(tok)) for s, t, tok in chunk]
+        for segments in model.run(task, prompts, max_new_tokens=max_new_tokens):
+            out.append(model.text_of(segments[0]).strip())
+    return out
+
+
+def evaluate_unified(model_dir: Path, data: Path, per_language: int = 50, targets: tuple[str, ...] = ("en",),
+                     jobs: int = 2) -> dict:
+    """ASR on `per_language` test utterances of each language; AST from each of them into `targets`."""
+    model = AudioPaLM.from_pretrained(model_dir)
+    world = json.loads((data / "world.json").read_text())
+    zero_shot = {tuple(p) for p in world.get("zero_shot_pairs", [])}
+    rows = read_jsonl(data / "test.jsonl")
+    tokens = split_tokens(model_dir, data, "test", jobs)
+    by_lang, texts = defaultdict(list), {}
+    for r in rows:
+        texts[(r["sentence_id"], r["lang"])] = r["text"]
+        if r["id"] in tokens and len(by_lang[r["lang"]]) < per_language:
+            by_lang[r["lang"]].append(r)
+    report: dict = {"asr": {}, "ast": {}, "zero_shot_pairs": sorted(zero_shot)}
+    for lang, utts in sorted(by_lang.items()):
+        hyps = decode_task(model, "ASR", [(lang, None, tokens[r["id"]]) for r in utts])
+        report["asr"][lang] = {**error_rates([r["text"] for r in utts], hyps, lang), "n": len(utts),
+                               "examples": [{"ref": r["text"], "hyp": h} for r, h in list(zip(utts, hyps))[:3]]}
+        for tgt in targets:
+            if tgt == lang:
+                continue
+            hyps = decode_task(model, "AST", [(lang, tgt, tokens[r["id"]]) for r in utts])
+            refs = [texts[(r["sentence_id"], tgt)] for r in utts]
+            score, signature = bleu(refs, hyps)
+            report["ast"][f"{lang}-{tgt}"] = {"bleu": score, "zero_shot": (lang, tgt) in zero_shot, "n": len(utts),
+                                              "signature": signature, "examples": [{"ref": a, "hyp": b} for a, b in list(zip(refs, hyps))[:3]]}
+    return report
