@@ -246,7 +246,8 @@ def cmd_translate(args: argparse.Namespace) -> int:
 
 
 def _eval_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", required=True, help="AudioPaLM folder")
+    p.add_argument("--model", help="AudioPaLM folder")
+    p.add_argument("--text-lm", help="instead: a pretrain-text folder, scored on MT of the gold test text")
     p.add_argument("--data", required=True, help="world folder")
     p.add_argument("--per-language", type=int, default=50, help="test utterances per language")
     p.add_argument("--targets", nargs="+", default=["en"], help="AST target languages")
@@ -255,8 +256,17 @@ def _eval_args(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from audiopalm.evaluation.unified import evaluate_unified
+    from audiopalm.evaluation.unified import evaluate_text_mt, evaluate_unified
 
+    if args.text_lm:
+        report = evaluate_text_mt(Path(args.text_lm), Path(args.data), args.per_language, tuple(args.targets))
+        for pair, r in report.items():
+            print(f"MT {pair}: BLEU {r['bleu']:.1f}  (n={r['n']})")
+        if args.out:
+            Path(args.out).write_text(json.dumps(report, indent=2, ensure_ascii=False))
+        return 0
+    if not args.model:
+        raise AudiopalmError("give --model (an AudioPaLM folder) or --text-lm (a pretrain-text folder)")
     report = evaluate_unified(Path(args.model), Path(args.data), args.per_language, tuple(args.targets), args.jobs)
     for lang, r in report["asr"].items():
         print(f"ASR {lang}: WER {100 * r['wer']:.1f}%  CER {100 * r['cer']:.1f}%  (n={r['n']})")

@@ -57,3 +57,11 @@ def test_eval_reports_wer_and_bleu_with_signature(trained, tmp_path, capsys):
     assert r["ast"]["fr-pt"]["zero_shot"] if "fr-pt" in r["ast"] else True
     assert "nrefs:1" in r["ast"]["fr-en"]["signature"]
     assert "BLEU signature" in capsys.readouterr().out
+
+
+def test_eval_of_the_text_lm_mt_ceiling(tiny_parts, tmp_path, capsys):
+    data, parts = tiny_parts
+    assert main(["eval", "--text-lm", str(parts / "lm"), "--data", str(data), "--per-language", "2",
+                 "--targets", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "MT fr-en: BLEU" in out and "MT en-en" not in out

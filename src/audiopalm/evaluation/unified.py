@@ -74,3 +74,37 @@ def evaluate_unified(model_dir: Path, data: Path, per_language: int = 50, target
             report["ast"][f"{lang}-{tgt}"] = {"bleu": score, "zero_shot": (lang, tgt) in zero_shot, "n": len(utts),
                                               "signature": signature, "examples": [{"ref": a, "hyp": b} for a, b in list(zip(refs, hyps))[:3]]}
     return report
+
+
+def evaluate_text_mt(lm_dir: Path, data: Path, per_language: int = 50, targets: tuple[str, ...] = ("en",),
+                     batch: int = 16) -> dict:
+    """MT BLEU of a pretrained text LM (LMDIR of pretrain-text) on the test sentences' gold text: the
+    ceiling for AST, whose input is speech instead of the transcript."""
+    from transformers import AutoModelForCausalLM
+
+    from audiopalm.data.babel.languages import LANGUAGES
+    from audiopalm.data.tasks import tag
+    from audiopalm.generation.decode import greedy_decode
+    from audiopalm.text.tokenizer import load_text_tokenizer
+    from audiopalm.text.vocab import UnifiedVocab
+
+    lm = AutoModelForCausalLM.from_pretrained(lm_dir / "model").eval()
+    tok = load_text_tokenizer(lm_dir / "text_tokenizer")
+    vocab = UnifiedVocab(tok.vocab_size, 0, tok.bos_id, tok.eos_id, tok.pad_id, tok.sep_id)
+    rows = [r for r in read_jsonl(data / "sentences.jsonl") if r["split"] == "test"][:per_language]
+    report = {}
+    for src in LANGUAGES:
+        for tgt in targets:
+            if tgt == src:
+                continue
+            prompts = [torch.tensor([tok.bos_id, *tok.encode(f"{tag('MT', LANGUAGES[src].name, LANGUAGES[tgt].name)} "
+                                                             f"{r['texts'][src]}"), tok.sep_id]) for r in rows]
+            hyps = []
+            for i in range(0, len(prompts), batch):
+                for segments in greedy_decode(lm, vocab, prompts[i: i + batch], ["text"], max_new_tokens=80):
+                    hyps.append(tok.decode(segments[0]).strip())
+            refs = [r["texts"][tgt] for r in rows]
+            score, signature = bleu(refs, hyps)
+            report[f"{src}-{tgt}"] = {"bleu": score, "n": len(rows), "signature": signature,
+                                      "examples": [{"ref": a, "hyp": b} for a, b in list(zip(refs, hyps))[:3]]}
+    return report
