@@ -6,22 +6,11 @@ import re
 import pytest
 
 from audiopalm.data.babel.languages import en, pt
-from audiopalm.data.babel.meaning import NounPhrase, RelClause, Sentence
+from audiopalm.data.babel.meaning import RelClause, Sentence
 from audiopalm.data.babel.sampler import sample_sentence
+from tests.data.grammar_helpers import N, P, name  # noqa: F401
 
 TABLES = ("NOUNS", "PLACES", "VERBS", "ADJECTIVES", "ADVERBS", "TIMES", "NUMBERS")
-
-
-def N(head, number="sg", det="def", count=None, adj=None, rel=None):
-    return NounPhrase("noun", head, number=number, det=det, count=count, adj=adj, rel=rel)
-
-
-def P(head, gender="m"):
-    return NounPhrase("pronoun", head, gender=gender)
-
-
-def name(head):
-    return NounPhrase("name", head)
 
 
 def test_module_identity_and_full_lexicon():
