@@ -187,7 +187,7 @@ def cmd_tokenizer_eval(args: argparse.Namespace) -> int:
 def _pretrain_text_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", required=True, help="Babel world folder (its sentences.jsonl)")
     p.add_argument("--out", required=True, help="LM folder: model/, text_tokenizer/, checkpoints/, log.csv")
-    p.add_argument("--preset", default="small", help="LM size: tiny or small")
+    p.add_argument("--preset", default="small", help="LM size: tiny, base or small")
     p.add_argument("--steps", type=int, default=4000)
     p.add_argument("--batch-tokens", type=int, default=8192)
     p.add_argument("--lr", type=float, default=1e-3)
@@ -225,7 +225,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 def _speech_args(p: argparse.ArgumentParser, translate: bool) -> None:
     p.add_argument("file", help="audio file (wav, flac, ogg, mp3)")
     p.add_argument("--model", required=True, help="AudioPaLM folder")
-    p.add_argument("--lang", required=True, help="spoken language (code such as fr, or English name)")
+    p.add_argument("--lang", help="spoken language (code such as fr, or English name); default: identified")
     if translate:
         p.add_argument("--to", required=True, help="target language")
     p.add_argument("--beams", type=int, default=1)

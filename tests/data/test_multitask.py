@@ -57,3 +57,13 @@ def test_s2st_target_is_the_same_voice_in_the_target_language(setup):
     for ids, mask in seqs:
         target = vocab.audio_tokens(ids[mask][:-1])
         assert any(torch.equal(target, u.tokens) for u in group.values())
+
+
+def test_lid_writes_the_spoken_language_under_an_untagged_prompt(setup):
+    _, tok, vocab, groups, _ = setup
+    seqs = build_mixture(groups[:1], vocab, tok, MixtureConfig(weights={"LID": 1}))
+    names = sorted(tok.decode(ids[mask][:-1].tolist()) for ids, mask in seqs)
+    assert names == ["English", "French", "German", "Italian", "Portuguese", "Spanish"]
+    for ids, _ in seqs:
+        end = int((ids == vocab.sep_id).nonzero()[0])
+        assert tok.decode(ids[1:end][~vocab.is_audio(ids[1:end])].tolist()) == "[LID]"

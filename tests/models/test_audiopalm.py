@@ -40,6 +40,23 @@ def test_save_load_and_the_api(parts, tmp_path):
     assert speech.dtype == torch.long and ((speech >= 0) & (speech < 16)).all()
 
 
+def test_language_identification_scores_each_candidate_by_teacher_forcing(parts):
+    data, root = parts
+    model = AudioPaLM.from_text_lm(root / "lm", root / "tok")
+    wav = next((data / "audio" / "test" / "es").glob("*.wav"))
+    scores = model.language_scores(wav)
+    assert set(scores) == {"en", "fr", "es", "de", "it", "pt"} and all(s < 0 for s in scores.values())
+    # the batched, padded scoring equals one candidate scored alone
+    head = model.prompt("LID", None, None, model.audio_input(wav))
+    name = [*model.text_tokenizer.encode("Portuguese"), model.vocab.eos_id]
+    with torch.inference_mode():
+        logp = model.lm(input_ids=torch.cat([head, torch.tensor(name)])[None]).logits[0].float().log_softmax(-1)
+    alone = sum(float(logp[len(head) - 1 + i, t]) for i, t in enumerate(name))
+    assert scores["pt"] == pytest.approx(alone, abs=1e-3)
+    assert model.identify_language(wav, ["fr", "de"]) in {"fr", "de"}
+    assert isinstance(model.transcribe(wav), str)
+
+
 def test_not_a_model_folder(tmp_path):
     with pytest.raises(AudiopalmError, match="not an AudioPaLM model folder"):
         AudioPaLM.from_pretrained(tmp_path)

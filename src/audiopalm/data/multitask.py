@@ -4,6 +4,7 @@ Utterances are grouped by (sentence, speaker): the same speaker saying one meani
 languages. From a group, for a source language s and a target t:
     ASR  s-audio -> s-text          AST  s-audio -> t-text        S2ST s-audio -> t-audio (same voice)
     TTS  s-text  -> s-audio         MT   s-text  -> t-text        ASR AST, ASR AST S2ST: chained outputs
+    LID  s-audio -> the name of s
 Pairs listed in world.json's zero_shot_pairs are never used for AST, S2ST or the combined tasks.
 """
 
@@ -27,7 +28,8 @@ class MixtureConfig:
     """Expected examples per utterance for each task (fractions are drawn at random)."""
 
     weights: dict[str, float] = field(default_factory=lambda: {"ASR": 1.0, "AST": 1.0, "S2ST": 0.5, "TTS": 0.25,
-                                                               "MT": 0.25, "ASR AST": 0.5})
+                                                               "MT": 0.25, "ASR AST": 0.5,
+                                                               "LID": 0.1})
     zero_shot_pairs: list[list[str]] = field(default_factory=list)  # (source, target) kept out of translation
     max_tokens: int = 1200  # drop longer sequences (25 Hz audio: 1200 tokens is ~40 s of speech)
     seed: int = 0
@@ -50,6 +52,8 @@ def group_utterances(rows: list[dict], tokens: dict[str, torch.Tensor]) -> list[
 
 
 def _segment(vocab: UnifiedVocab, tok: TextTokenizer, seg: Segment, src: Utt, tgt: Utt | None) -> torch.Tensor:
+    if seg.lang == "name":
+        return torch.tensor(tok.encode(LANGUAGES[src.lang].name), dtype=torch.long)
     utt = src if seg.lang == "source" else tgt
     if seg.modality == "audio":
         return vocab.audio_ids(utt.tokens)

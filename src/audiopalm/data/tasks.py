@@ -19,13 +19,14 @@ from audiopalm.text.vocab import UnifiedVocab
 @dataclass(frozen=True)
 class Segment:
     modality: str  # "text" or "audio"
-    lang: str  # "source" or "target": whose language the segment is in
+    lang: str  # "source" or "target": whose language the segment is in; "name": the source language's name
 
 
 @dataclass(frozen=True)
 class Task:
     input: Segment
     outputs: tuple[Segment, ...]
+    tagged: bool = True  # the tag names the languages ("[ASR French]"); False: "[LID]"
 
     @property
     def translates(self) -> bool:
@@ -45,6 +46,8 @@ TASKS: dict[str, Task] = {
     # combined tasks: the transcript, then the translation, then the translated speech
     "ASR AST": Task(SRC_AUDIO, (SRC_TEXT, TGT_TEXT)),
     "ASR AST S2ST": Task(SRC_AUDIO, (SRC_TEXT, TGT_TEXT, TGT_AUDIO)),
+    # language identification: "[LID] audio <sep> French", so transcribe() works without a language
+    "LID": Task(SRC_AUDIO, (Segment("text", "name"),), tagged=False),
 }
 
 
@@ -56,6 +59,8 @@ def get_task(name: str) -> Task:
 
 def tag(task: str, source: str, target: str | None = None) -> str:
     """'AST', 'French', 'English' -> '[AST French English]' (language names in English, as in the paper)."""
+    if not get_task(task).tagged:
+        return f"[{task}]"
     if get_task(task).translates:
         if target is None:
             raise AudiopalmError(f"task {task} needs a target language")

@@ -4,6 +4,7 @@
     model.save_pretrained("runs/audiopalm")                            # one self-contained folder
     model = AudioPaLM.from_pretrained("runs/audiopalm")
     model.transcribe("speech.wav", lang="fr")
+    model.transcribe("speech.wav")                                     # the language is identified first
     model.translate("speech.wav", to="en", lang="fr")                  # text
     model.translate_speech("speech.wav", to="en", lang="fr")           # target audio tokens [T]
 
@@ -86,9 +87,9 @@ class AudioPaLM:
                    AudioTokenizer.from_pretrained(folder / "audio_tokenizer"), vocab)
 
     # --- prompting and decoding ----------------------------------------------------------------
-    def prompt(self, task: str, source: str, target: str | None, input_ids: torch.Tensor) -> torch.Tensor:
+    def prompt(self, task: str, source: str | None, target: str | None, input_ids: torch.Tensor) -> torch.Tensor:
         """BOS tag input <sep> -> ids [L]; `input_ids` already in vocabulary ids."""
-        tag_text = tag(task, _language_name(source), _language_name(target) if target else None)
+        tag_text = tag(task, _language_name(source) if source else "", _language_name(target) if target else None)
         head = [self.vocab.bos_id, *self.text_tokenizer.encode(tag_text)]
         return torch.cat([torch.tensor(head), input_ids.long(), torch.tensor([self.vocab.sep_id])])
 
@@ -105,18 +106,48 @@ class AudioPaLM:
     def text_of(self, ids: list[int]) -> str:
         return self.text_tokenizer.decode([i for i in ids if i < self.vocab.text_size])
 
+    @torch.inference_mode()
+    def language_scores(self, audio: AudioInput, candidates: list[str] | None = None) -> dict[str, float]:
+        """log p(name | [LID] audio) for each candidate language (default: the Babel languages), scored
+        by teacher forcing in one batch: the model may only choose among the candidates."""
+        candidates = candidates or list(LANGUAGES)
+        head = self.prompt("LID", None, None, self.audio_input(audio))
+        names = [[*self.text_tokenizer.encode(_language_name(c)), self.vocab.eos_id] for c in candidates]
+        seqs = [torch.cat([head, torch.tensor(n)]) for n in names]
+        longest = max(len(s) for s in seqs)
+        ids = torch.full((len(seqs), longest), self.vocab.pad_id, dtype=torch.long)
+        attn = torch.zeros_like(ids)
+        for i, s in enumerate(seqs):
+            ids[i, : len(s)], attn[i, : len(s)] = s, 1
+        logp = self.lm(input_ids=ids, attention_mask=attn).logits.float().log_softmax(-1)  # [N, L, V]
+        scores = {}
+        for i, (c, n) in enumerate(zip(candidates, names)):
+            positions = torch.arange(len(head) - 1, len(head) - 1 + len(n))
+            scores[c] = float(logp[i, positions, torch.tensor(n)].sum())
+        return scores
+
+    def identify_language(self, audio: AudioInput, candidates: list[str] | None = None) -> str:
+        """The most likely spoken language among `candidates` (codes such as 'fr', or English names)."""
+        scores = self.language_scores(audio, candidates)
+        return max(scores, key=scores.get)
+
     # --- the API --------------------------------------------------------------------------------
-    def transcribe(self, audio: AudioInput, lang: str, beams: int = 1) -> str:
-        """Speech -> text in the spoken language (`lang`: a code such as 'fr' or an English name)."""
+    def transcribe(self, audio: AudioInput, lang: str | None = None, beams: int = 1) -> str:
+        """Speech -> text in the spoken language (`lang`: a code such as 'fr' or an English name;
+        None: identified first with the LID task)."""
+        lang = lang or self.identify_language(audio)
         segments = self.run("ASR", [self.prompt("ASR", lang, None, self.audio_input(audio))], beams)[0]
         return self.text_of(segments[0])
 
-    def translate(self, audio: AudioInput, to: str, lang: str, beams: int = 1) -> str:
-        """Speech in `lang` -> text in `to` (AST)."""
+    def translate(self, audio: AudioInput, to: str, lang: str | None = None, beams: int = 1) -> str:
+        """Speech in `lang` (None: identified) -> text in `to` (AST)."""
+        lang = lang or self.identify_language(audio)
         segments = self.run("AST", [self.prompt("AST", lang, to, self.audio_input(audio))], beams)[0]
         return self.text_of(segments[0])
 
-    def translate_speech(self, audio: AudioInput, to: str, lang: str, beams: int = 1) -> torch.Tensor:
-        """Speech in `lang` -> audio tokens [T] of the translation in `to` (S2ST, semantic tokens)."""
+    def translate_speech(self, audio: AudioInput, to: str, lang: str | None = None, beams: int = 1) -> torch.Tensor:
+        """Speech in `lang` (None: identified) -> audio tokens [T] of the translation in `to` (S2ST,
+        semantic tokens)."""
+        lang = lang or self.identify_language(audio)
         segments = self.run("S2ST", [self.prompt("S2ST", lang, to, self.audio_input(audio))], beams)[0]
         return self.vocab.audio_tokens(torch.tensor(segments[0], dtype=torch.long))
