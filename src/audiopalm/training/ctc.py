@@ -109,7 +109,8 @@ def evaluate(model: CtcEncoderModel, examples: list[Example], codec: CharCodec, 
     for i in range(0, len(examples), batch):
         chunk = examples[i: i + batch]
         mel, pad, _, lengths, _ = collate(chunk)
-        logits = model(mel, pad)
+        device = model.mel_mean.device
+        logits = model(mel.to(device), pad.to(device)).cpu()
         for row, n in zip(logits.argmax(-1), lengths):
             hyps.append(codec.decode_ctc(row[:n].tolist()))
     refs = [codec.decode_ctc(e.labels) for e in examples]
@@ -140,14 +141,16 @@ def train_ctc_encoder(data: Path, out: Path, cfg: CtcTrainConfig, max_minutes: f
     model.mel_mean.copy_(sample.mean(0))
     model.mel_std.copy_(sample.std(0).clamp_min(1e-3))
 
-    def step_loss(batch: list[int], step: int) -> tuple[torch.Tensor, int]:
+    def step_loss(module: torch.nn.Module, batch: list[int], step: int) -> tuple[torch.Tensor, int]:
         mel, pad, targets, lengths, target_lengths = collate([train[i] for i in batch])
         if cfg.spec_augment:  # seeded per step, so that a resumed run masks exactly as an unbroken one
             mel = spec_augment(mel, torch.Generator().manual_seed(cfg.seed * 1_000_003 + step))
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
-            logits = model(mel, pad)  # [B, T, V]
+        device = model.mel_mean.device
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.bf16):
+            logits = module(mel.to(device), pad.to(device))  # [B, T, V]
         log_probs = F.log_softmax(logits.float(), dim=-1).transpose(0, 1)  # [T, B, V]
-        loss = F.ctc_loss(log_probs, targets, lengths, target_lengths, blank=0, zero_infinity=True)
+        loss = F.ctc_loss(log_probs, targets.to(device), lengths.to(device), target_lengths.to(device), blank=0,
+                          zero_infinity=True)
         return loss, int(lengths.sum())
 
     def dev_rates() -> dict:

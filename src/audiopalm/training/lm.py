@@ -34,9 +34,11 @@ def collate(seqs: list[Sequence], pad_id: int) -> tuple[torch.Tensor, torch.Tens
     return ids, attn, loss
 
 
-def masked_loss(model, ids: torch.Tensor, attn: torch.Tensor, loss_mask: torch.Tensor, bf16: bool) -> tuple[torch.Tensor, int]:
+def masked_loss(model, ids: torch.Tensor, attn: torch.Tensor, loss_mask: torch.Tensor, bf16: bool,
+                device: torch.device = torch.device("cpu")) -> tuple[torch.Tensor, int]:
     """Mean next-token cross-entropy over positions whose *target* is in the loss mask."""
-    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+    ids, attn, loss_mask = ids.to(device), attn.to(device), loss_mask.to(device)
+    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
         logits = model(input_ids=ids, attention_mask=attn).logits[:, :-1]  # [B, L-1, V]
     targets = ids[:, 1:].masked_fill(~loss_mask[:, 1:], -100)
     n = int((targets != -100).sum())
@@ -47,8 +49,9 @@ def masked_loss(model, ids: torch.Tensor, attn: torch.Tensor, loss_mask: torch.T
 def evaluate_loss(model, seqs: list[Sequence], pad_id: int, batch_tokens: int, bf16: bool) -> float:
     model.eval()
     total, count = 0.0, 0
+    device = model.get_input_embeddings().weight.device
     for batch in make_batches([len(s) for s, _ in seqs], batch_tokens, 0, 0):
-        loss, n = masked_loss(model, *collate([seqs[i] for i in batch], pad_id), bf16)
+        loss, n = masked_loss(model, *collate([seqs[i] for i in batch], pad_id), bf16, device)
         total, count = total + float(loss) * n, count + n
     model.train()
     return total / max(1, count)
@@ -58,9 +61,9 @@ def train_lm(model, train: list[Sequence], dev: list[Sequence], pad_id: int, out
              max_minutes: float | None = None) -> int:
     """Train `model` in place on masked next-token loss; checkpoints in OUT/checkpoints, log in OUT/log.csv."""
 
-    def step_loss(batch: list[int], step: int) -> tuple[torch.Tensor, int]:
+    def step_loss(module: torch.nn.Module, batch: list[int], step: int) -> tuple[torch.Tensor, int]:
         ids, attn, mask = collate([train[i] for i in batch], pad_id)
-        loss, _ = masked_loss(model, ids, attn, mask, cfg.bf16)
+        loss, _ = masked_loss(module, ids, attn, mask, cfg.bf16, model.get_input_embeddings().weight.device)
         return loss, int(attn.sum())
 
     def evaluate() -> dict:

@@ -1,8 +1,11 @@
 """The one training loop every recipe shares; a recipe supplies only its loss and its evaluation.
 
-    sizes -> length-bucketed batches (seeded per epoch) -> step_loss(batch, step) -> AdamW with
-    warm-up + cosine, gradient accumulation, clipping -> CSV log, evaluation every N steps,
+    sizes -> length-bucketed batches (seeded per epoch) -> step_loss(module, batch, step) -> AdamW
+    with warm-up + cosine, gradient accumulation, clipping -> CSV log, evaluation every N steps,
     atomic checkpoints with the data position, so a killed run resumes to the same weights.
+
+Under torchrun / accelerate launch, rank r of W takes micro-batches r, r+W, ... of the same order
+(training/distributed.py: DDP or FSDP), so one optimizer step sees W micro-batches.
 """
 
 from __future__ import annotations
@@ -18,9 +21,11 @@ import torch
 from tqdm import tqdm
 
 from audiopalm.training.batching import make_batches
+from audiopalm.training import distributed
 from audiopalm.training.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 
-StepLoss = Callable[[list[int], int], tuple[torch.Tensor, int]]  # (batch indices, step) -> (loss, tokens)
+# (module to call, batch indices, step) -> (loss, tokens); the module may be a DDP wrapper
+StepLoss = Callable[[torch.nn.Module, list[int], int], tuple[torch.Tensor, int]]
 
 
 @dataclass
@@ -36,6 +41,7 @@ class LoopConfig:
     eval_every: int = 250
     checkpoint_every: int = 250
     seed: int = 0
+    distributed: str = "ddp"  # under a multi-process launcher: ddp | fsdp
 
 
 def lr_at(step: int, cfg: LoopConfig) -> float:
@@ -45,40 +51,50 @@ def lr_at(step: int, cfg: LoopConfig) -> float:
     return cfg.lr * (cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
+def _open_log(path: Path, eval_columns: tuple[str, ...]):
+    new = not path.exists()
+    log = open(path, "a", newline="")
+    writer = csv.writer(log)
+    if new:
+        writer.writerow(["step", "loss", "lr", "tokens_per_second", "seconds", *eval_columns])
+    return log, writer
+
+
 def run_training(model: torch.nn.Module, sizes: list[int], budget: int, step_loss: StepLoss, out: Path,
                  cfg: LoopConfig, evaluate: Callable[[], dict] | None = None, eval_columns: tuple[str, ...] = (),
                  max_minutes: float | None = None, desc: str = "train") -> int:
-    """Train until `cfg.steps` (or `max_minutes`); OUT/checkpoints, OUT/log.csv. Returns the last step."""
+    """Train until `cfg.steps` (or `max_minutes`); OUT/checkpoints, OUT/log.csv. Returns the last step.
+
+    `model` is moved to this rank's device; `step_loss` reads its batch's device from the module."""
     torch.manual_seed(cfg.seed)
+    d = distributed.init(cfg.distributed)
+    module = distributed.wrap(model, d)
     decay = [p for p in model.parameters() if p.ndim >= 2]
     no_decay = [p for p in model.parameters() if p.ndim < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
                              {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr, betas=(0.9, cfg.beta2))
     step, epoch, position = 0, 0, 0
     if (ckpt := latest_checkpoint(out / "checkpoints")) is not None:
-        state = load_checkpoint(ckpt, model, opt)
+        model_sd, opt_sd, state = load_checkpoint(ckpt)
+        distributed.load_state(model, opt, model_sd, opt_sd, d)
         step, epoch, position = state["step"], state["epoch"], state["position"]
-        print(f"resumed from {ckpt} (step {step})")
+        if d.main:
+            print(f"resumed from {ckpt} (step {step})")
     out.mkdir(parents=True, exist_ok=True)
-    log_path = out / "log.csv"
-    new_log = not log_path.exists()
-    log = open(log_path, "a", newline="")
-    writer = csv.writer(log)
-    if new_log:
-        writer.writerow(["step", "loss", "lr", "tokens_per_second", "seconds", *eval_columns])
+    log, writer = _open_log(out / "log.csv", eval_columns) if d.main else (None, None)
     batches = make_batches(sizes, budget, cfg.seed, epoch)
     start = time.perf_counter()
-    bar = tqdm(total=cfg.steps, initial=step, desc=desc, dynamic_ncols=True, mininterval=5)
+    bar = tqdm(total=cfg.steps, initial=step, desc=desc, dynamic_ncols=True, mininterval=5, disable=not d.main)
     model.train()
     while step < cfg.steps:
         t0, tokens, loss_sum = time.perf_counter(), 0, 0.0
         opt.zero_grad(set_to_none=True)
         for _ in range(cfg.accumulate):
-            if position >= len(batches):
+            if position + d.world > len(batches):
                 epoch, position = epoch + 1, 0
                 batches = make_batches(sizes, budget, cfg.seed, epoch)
-            loss, n = step_loss(batches[position], step)
-            position += 1
+            loss, n = step_loss(module, batches[position + d.rank], step)
+            position += d.world
             (loss / cfg.accumulate).backward()
             tokens += n
             loss_sum += float(loss.detach()) / cfg.accumulate
@@ -87,26 +103,35 @@ def run_training(model: torch.nn.Module, sizes: list[int], budget: int, step_los
         torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
         opt.step()
         step += 1
+        loss_sum, tokens = distributed.average(loss_sum, d), distributed.total(tokens, d)
         bar.update()
         bar.set_postfix(loss=f"{loss_sum:.3f}")
         row = [step, round(loss_sum, 4), round(lr_at(step - 1, cfg), 7),
                round(tokens / (time.perf_counter() - t0)), round(time.perf_counter() - start, 1)]
         if evaluate and (step % cfg.eval_every == 0 or step == cfg.steps):
             model.eval()
-            results = evaluate()
+            results = evaluate()  # every rank (FSDP needs all of them in the forward pass)
             model.train()
             row += [results.get(c, "") for c in eval_columns]
-            tqdm.write(f"step {step}: " + "  ".join(f"{k} {v}" for k, v in results.items()))
-        writer.writerow(row)
+            if d.main:
+                tqdm.write(f"step {step}: " + "  ".join(f"{k} {v}" for k, v in results.items()))
+        if writer:
+            writer.writerow(row)
         out_of_time = max_minutes is not None and time.perf_counter() - start > 60 * max_minutes
+        out_of_time = bool(distributed.total(int(out_of_time), d))  # all ranks stop together
         if step % cfg.checkpoint_every == 0 or step == cfg.steps or out_of_time:
-            log.flush()
-            save_checkpoint(out / "checkpoints", step, model, opt,
-                            {"epoch": epoch, "position": position, "config": asdict(cfg)})
+            model_sd, opt_sd = distributed.model_state(model, d), distributed.optimizer_state(model, opt, d)
+            if d.main:
+                log.flush()
+                save_checkpoint(out / "checkpoints", step, model_sd, opt_sd,
+                                {"epoch": epoch, "position": position, "config": asdict(cfg)})
+            distributed.barrier(d)
         if out_of_time:
-            tqdm.write(f"stopping after {max_minutes} minutes at step {step}; run again to resume")
+            if d.main:
+                tqdm.write(f"stopping after {max_minutes} minutes at step {step}; run again to resume")
             break
     bar.close()
-    log.close()
+    if log:
+        log.close()
     model.eval()
     return step
