@@ -3,6 +3,7 @@
 import csv
 
 import pytest
+import torch
 import yaml
 
 pytest.importorskip("transformers")
@@ -65,3 +66,44 @@ def test_eval_of_the_text_lm_mt_ceiling(tiny_parts, tmp_path, capsys):
                  "--targets", "en"]) == 0
     out = capsys.readouterr().out
     assert "MT fr-en: BLEU" in out and "MT en-en" not in out
+
+
+def test_lora_trains_adapters_and_the_audio_rows_only(tiny_parts, tmp_path):
+    pytest.importorskip("peft")
+    from transformers import AutoModelForCausalLM
+
+    data, parts = tiny_parts
+    config = {"data": str(data), "audio_tokenizer": str(parts / "tok"), "text_lm": str(parts / "lm"),
+              "out": str(tmp_path / "ap"), "jobs": 1, "lora": {"r": 4, "alpha": 8},
+              "train": {"steps": 3, "batch_tokens": 2048, "eval_every": 3, "lr": 1e-2}}
+    (tmp_path / "cfg.yaml").write_text(yaml.safe_dump(config))
+    assert main(["train", "--config", str(tmp_path / "cfg.yaml")]) == 0
+    text = AutoModelForCausalLM.from_pretrained(parts / "lm" / "model")
+    tuned = AudioPaLM.from_pretrained(tmp_path / "ap" / "model")
+    assert type(tuned.lm).__name__ == "LlamaForCausalLM", "adapters merged into a plain model"
+    t = text.get_input_embeddings().weight
+    e = tuned.lm.get_input_embeddings().weight
+    assert torch.equal(e[: t.shape[0]], t), "E_text is frozen"
+    q_text = text.model.layers[0].self_attn.q_proj.weight
+    assert not torch.equal(tuned.lm.model.layers[0].self_attn.q_proj.weight, q_text), "merged LoRA changes q_proj"
+    init = AudioPaLM.from_text_lm(parts / "lm", parts / "tok").lm.get_input_embeddings().weight
+    assert not torch.equal(e[t.shape[0]:], init[t.shape[0]:]), "E_audio trains"
+
+
+def test_finetune_under_torchrun_with_fsdp(tiny_parts, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    data, parts = tiny_parts
+    config = {"data": str(data), "audio_tokenizer": str(parts / "tok"), "text_lm": str(parts / "lm"),
+              "out": str(tmp_path / "ap"), "jobs": 1,
+              "train": {"steps": 2, "batch_tokens": 2048, "eval_every": 2, "distributed": "fsdp", "bf16": False}}
+    (tmp_path / "cfg.yaml").write_text(yaml.safe_dump(config))
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
+           "-m", "audiopalm", "train", "--config", str(tmp_path / "cfg.yaml")]
+    done = subprocess.run(cmd, env={**os.environ, "OMP_NUM_THREADS": "1"}, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    model = AudioPaLM.from_pretrained(tmp_path / "ap" / "model")
+    assert model.lm.get_input_embeddings().weight.shape[0] == model.vocab.size
+    assert len(list(csv.DictReader(open(tmp_path / "ap" / "log.csv")))) == 2

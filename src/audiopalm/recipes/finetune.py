@@ -3,8 +3,9 @@
     setup    text LM (pretrained LMDIR, a Hugging Face causal LM, or the same architecture from
              scratch for the ablation) + audio tokenizer -> AudioPaLM with E' = [E_text; E_audio];
              tokens of the world's train/dev manifests (made if missing) -> mixture sequences
-    train    training.lm.train_lm (bucketed batches, bf16, cosine, resumable checkpoints)
-    cleanup  OUT/model: the AudioPaLM folder
+    train    training.lm.train_lm (bucketed batches, bf16, cosine, resumable checkpoints; one process
+             or many under torchrun / accelerate launch); full finetuning, or LoRA with `lora:`
+    cleanup  OUT/model: the AudioPaLM folder (LoRA adapters merged)
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from audiopalm.data.babel.synth import read_jsonl
 from audiopalm.data.multitask import MixtureConfig, build_mixture, group_utterances
 from audiopalm.errors import AudiopalmError
 from audiopalm.models.audiopalm import AudioPaLM
+from audiopalm.models.lora import LoraSettings, add_lora, merge_lora
+from audiopalm.training import distributed
 from audiopalm.training.lm import LmTrainConfig, train_lm
 
 
@@ -34,6 +37,7 @@ class FinetuneConfig:
     mixture: dict[str, float] = field(default_factory=lambda: dict(MixtureConfig().weights))
     dev_utterances: int = 300  # dev sequences (ASR and AST) for the dev loss
     train: dict = field(default_factory=dict)  # LmTrainConfig fields
+    lora: dict | None = None  # LoraSettings fields ({} for the defaults): LoRA instead of full finetuning
     jobs: int = 2  # tokenization processes
     seed: int = 0
 
@@ -54,10 +58,12 @@ def load_config(path: Path) -> FinetuneConfig:
     return FinetuneConfig.from_dict(yaml.safe_load(path.read_text()) or {})
 
 
-def _tokens(cfg: FinetuneConfig, split: str) -> dict[str, torch.Tensor]:
+def _tokens(cfg: FinetuneConfig, split: str, d: distributed.Dist) -> dict[str, torch.Tensor]:
     tok_dir, data = Path(cfg.audio_tokenizer), Path(cfg.data)
     out = data / "tokens" / tok_dir.name
-    tokenize_manifests(tok_dir, data, out, [split], cfg.jobs, progress=True)
+    if d.main:  # the others wait, then read the shards
+        tokenize_manifests(tok_dir, data, out, [split], cfg.jobs, progress=True)
+    distributed.barrier(d)
     return load_tokens(out, split)
 
 
@@ -72,18 +78,28 @@ def build_model(cfg: FinetuneConfig) -> AudioPaLM:
 def finetune(cfg: FinetuneConfig, max_minutes: float | None = None) -> Path:
     data, out = Path(cfg.data), Path(cfg.out)
     world = json.loads((data / "world.json").read_text())
+    train_cfg = LmTrainConfig(**{"seed": cfg.seed, **cfg.train})
+    d = distributed.init(train_cfg.distributed)
     model = build_model(cfg)
     mix = MixtureConfig(weights=cfg.mixture, zero_shot_pairs=world.get("zero_shot_pairs", []), seed=cfg.seed)
-    train = build_mixture(group_utterances(read_jsonl(data / "train.jsonl"), _tokens(cfg, "train")),
+    train = build_mixture(group_utterances(read_jsonl(data / "train.jsonl"), _tokens(cfg, "train", d)),
                           model.vocab, model.text_tokenizer, mix)
     dev_mix = MixtureConfig(weights={"ASR": 0.5, "AST": 0.5}, zero_shot_pairs=mix.zero_shot_pairs, seed=cfg.seed)
-    dev = build_mixture(group_utterances(read_jsonl(data / "dev.jsonl"), _tokens(cfg, "dev")),
+    dev = build_mixture(group_utterances(read_jsonl(data / "dev.jsonl"), _tokens(cfg, "dev", d)),
                         model.vocab, model.text_tokenizer, dev_mix)[: cfg.dev_utterances]
-    train_cfg = LmTrainConfig(**{"seed": cfg.seed, **cfg.train})
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "finetune_config.json").write_text(json.dumps(asdict(cfg), indent=2))
-    print(f"{len(train)} training sequences, {sum(len(s) for s, _ in train)} tokens; vocabulary {model.vocab.size}")
-    step = train_lm(model.lm, train, dev, model.vocab.pad_id, out, train_cfg, max_minutes)
-    if step >= train_cfg.steps:
+    lm = model.lm
+    if cfg.lora is not None and d.world > 1 and d.strategy == "fsdp":
+        raise AudiopalmError("LoRA runs under DDP (train.distributed: ddp), not FSDP")
+    if cfg.lora is not None:
+        lm = add_lora(lm, list(range(model.vocab.text_size, model.vocab.size)), LoraSettings(**cfg.lora))
+    if d.main:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "finetune_config.json").write_text(json.dumps(asdict(cfg), indent=2))
+        print(f"{len(train)} training sequences, {sum(len(s) for s, _ in train)} tokens; vocabulary {model.vocab.size}")
+    step = train_lm(lm, train, dev, model.vocab.pad_id, out, train_cfg, max_minutes)
+    if step >= train_cfg.steps and d.main:
+        lm = distributed.gathered(lm, out, lambda: build_model(cfg).lm)
+        model.lm = merge_lora(lm) if cfg.lora is not None else lm
         model.save_pretrained(out / "model")
+    distributed.barrier(d)
     return out / "model"

@@ -22,6 +22,7 @@ from audiopalm.data.tasks import tag
 from audiopalm.errors import AudiopalmError
 from audiopalm.models.lm import build_llama
 from audiopalm.text.tokenizer import SentencePieceTokenizer, TextTokenizer
+from audiopalm.training import distributed
 from audiopalm.training.lm import LmTrainConfig, Sequence, train_lm
 
 
@@ -86,6 +87,9 @@ def pretrain_text(world: Path, out: Path, cfg: PretrainTextConfig, train_cfg: Lm
     """Train (or resume) the text LM; returns OUT/model once training is complete."""
     train_items, dev_items = corpus(world, cfg.extra_sentences, cfg.seed)
     tok_dir = out / "text_tokenizer"
+    d = distributed.init(train_cfg.distributed)
+    if not d.main:  # rank 0 trains the tokenizer; the others load it
+        distributed.barrier(d)
     if (tok_dir / SentencePieceTokenizer.MODEL).exists():
         tok = SentencePieceTokenizer(tok_dir / SentencePieceTokenizer.MODEL)
     else:
@@ -93,13 +97,16 @@ def pretrain_text(world: Path, out: Path, cfg: PretrainTextConfig, train_cfg: Lm
         texts += [tag(task, a.name, b.name) for task in ("MT", "ASR", "AST", "S2ST", "TTS", "ASR AST", "ASR AST S2ST")
                   for a in LANGUAGES.values() for b in LANGUAGES.values() if a != b]
         tok = SentencePieceTokenizer.train(texts, tok_dir, cfg.text_vocab)
+    if d.main:
+        distributed.barrier(d)
     torch.manual_seed(cfg.seed)
     model = build_llama(cfg.preset, tok.vocab_size, tok.bos_id, tok.eos_id, tok.pad_id)
     train = text_sequences(train_items, tok, cfg.mt_per_sentence, cfg.seed)
     dev = [mt_sequence(tok, t, *random.Random(i).sample(list(LANGUAGES), 2)) for i, t in enumerate(dev_items)]
     step = train_lm(model, train, dev, tok.pad_id, out, train_cfg, max_minutes)
-    if step >= train_cfg.steps:
-        model.save_pretrained(str(out / "model"))
+    if step >= train_cfg.steps and d.main:
+        fresh = lambda: build_llama(cfg.preset, tok.vocab_size, tok.bos_id, tok.eos_id, tok.pad_id)  # noqa: E731
+        distributed.gathered(model, out, fresh).save_pretrained(str(out / "model"))
         (out / "pretrain_config.json").write_text(json.dumps({"recipe": cfg.__dict__, "train": train_cfg.__dict__,
                                                               "sentences": len(train_items)}, indent=2))
     return out / "model"

@@ -12,6 +12,7 @@ full, unsharded tensors keyed by parameter name, so a run resumes under any worl
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -124,6 +125,25 @@ def _with_tied_names(model: torch.nn.Module, sd: dict[str, torch.Tensor]) -> dic
             if stored is not None and n not in out:
                 out[n] = sd[stored]
     return out
+
+
+def is_main() -> bool:
+    """True in a single process and on rank 0 of a launched group (before or after `init`)."""
+    return int(os.environ.get("RANK", "0")) == 0
+
+
+def gathered(model: torch.nn.Module, out, fresh: Callable[[], torch.nn.Module]) -> torch.nn.Module:
+    """After training, the model to save: `model` itself, or under FSDP (sharded parameters) `fresh()`,
+    an unsharded model of the same architecture loaded from OUT's last checkpoint."""
+    from audiopalm.training.checkpoint import latest_checkpoint, load_checkpoint
+
+    sharded = any(type(p).__name__ == "DTensor" for p in model.parameters())
+    if not sharded:
+        return model
+    model_sd, _, _ = load_checkpoint(latest_checkpoint(out / "checkpoints"))
+    unsharded = fresh()
+    unsharded.load_state_dict(_with_tied_names(unsharded, model_sd))
+    return unsharded
 
 
 def average(value: float, d: Dist) -> float:

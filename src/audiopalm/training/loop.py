@@ -69,8 +69,9 @@ def run_training(model: torch.nn.Module, sizes: list[int], budget: int, step_los
     torch.manual_seed(cfg.seed)
     d = distributed.init(cfg.distributed)
     module = distributed.wrap(model, d)
-    decay = [p for p in model.parameters() if p.ndim >= 2]
-    no_decay = [p for p in model.parameters() if p.ndim < 2]
+    trainable = [p for p in model.parameters() if p.requires_grad]  # LoRA freezes most of them
+    decay = [p for p in trainable if p.ndim >= 2]
+    no_decay = [p for p in trainable if p.ndim < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
                              {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr, betas=(0.9, cfg.beta2))
     step, epoch, position = 0, 0, 0
@@ -100,7 +101,7 @@ def run_training(model: torch.nn.Module, sizes: list[int], budget: int, step_los
             loss_sum += float(loss.detach()) / cfg.accumulate
         for group in opt.param_groups:
             group["lr"] = lr_at(step, cfg)
-        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
+        torch.nn.utils.clip_grad_norm_(trainable, cfg.clip)
         opt.step()
         step += 1
         loss_sum, tokens = distributed.average(loss_sum, d), distributed.total(tokens, d)
