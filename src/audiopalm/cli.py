@@ -251,6 +251,8 @@ def _eval_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", required=True, help="world folder")
     p.add_argument("--per-language", type=int, default=50, help="test utterances per language")
     p.add_argument("--targets", nargs="+", default=["en"], help="AST target languages")
+    p.add_argument("--pairs", nargs="+", default=[], metavar="SRC-TGT", help="more AST pairs, such as de-it")
+    p.add_argument("--no-lid", action="store_true", help="skip language identification")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     p.add_argument("--out", help="write the report (JSON) here")
 
@@ -267,9 +269,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return 0
     if not args.model:
         raise AudiopalmError("give --model (an AudioPaLM folder) or --text-lm (a pretrain-text folder)")
-    report = evaluate_unified(Path(args.model), Path(args.data), args.per_language, tuple(args.targets), args.jobs)
+    report = evaluate_unified(Path(args.model), Path(args.data), args.per_language, tuple(args.targets), args.jobs,
+                              tuple(args.pairs), not args.no_lid)
     for lang, r in report["asr"].items():
         print(f"ASR {lang}: WER {100 * r['wer']:.1f}%  CER {100 * r['cer']:.1f}%  (n={r['n']})")
+    for lang, r in report["lid"].items():
+        print(f"LID {lang}: accuracy {100 * r['accuracy']:.1f}%  (n={r['n']})")
     for pair, r in report["ast"].items():
         print(f"AST {pair}: BLEU {r['bleu']:.1f}{'  (zero-shot)' if r['zero_shot'] else ''}  (n={r['n']})")
     if report["ast"]:

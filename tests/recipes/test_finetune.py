@@ -51,13 +51,21 @@ def test_eval_reports_wer_and_bleu_with_signature(trained, tmp_path, capsys):
     data, root = trained
     report = tmp_path / "r.json"
     assert main(["eval", "--model", str(root / "ap" / "model"), "--data", str(data), "--per-language", "2",
-                 "--targets", "en", "fr", "--jobs", "1", "--out", str(report)]) == 0
+                 "--targets", "en", "fr", "--pairs", "de-it", "--jobs", "1", "--out", str(report)]) == 0
     r = json.loads(report.read_text())
-    assert set(r["asr"]) == {"en", "fr", "es", "de", "it", "pt"}
+    assert set(r["asr"]) == set(r["lid"]) == {"en", "fr", "es", "de", "it", "pt"}
+    assert all(0 <= x["accuracy"] <= 1 and x["n"] == 2 for x in r["lid"].values())
     assert "fr-en" in r["ast"] and "en-fr" in r["ast"] and "en-en" not in r["ast"]
+    assert r["ast"]["de-it"]["zero_shot"] and not r["ast"]["de-fr"]["zero_shot"] and "es-it" not in r["ast"]
     assert r["ast"]["fr-pt"]["zero_shot"] if "fr-pt" in r["ast"] else True
     assert "nrefs:1" in r["ast"]["fr-en"]["signature"]
     assert "BLEU signature" in capsys.readouterr().out
+
+
+def test_eval_rejects_a_malformed_pair(trained, capsys):
+    data, root = trained
+    assert main(["eval", "--model", str(root / "ap" / "model"), "--data", str(data), "--pairs", "deit"]) == 2
+    assert "not SRC-TGT" in capsys.readouterr().err
 
 
 def test_eval_of_the_text_lm_mt_ceiling(tiny_parts, tmp_path, capsys):

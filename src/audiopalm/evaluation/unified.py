@@ -16,6 +16,7 @@ from tqdm import tqdm
 
 from audiopalm.audio.shards import load_tokens, tokenize_manifests
 from audiopalm.data.babel.synth import read_jsonl
+from audiopalm.errors import AudiopalmError
 from audiopalm.evaluation.text import error_rates
 from audiopalm.models.audiopalm import AudioPaLM
 
@@ -48,8 +49,9 @@ def decode_task(model: AudioPaLM, task: str, jobs: list[tuple[str, str | None, t
 
 
 def evaluate_unified(model_dir: Path, data: Path, per_language: int = 50, targets: tuple[str, ...] = ("en",),
-                     jobs: int = 2) -> dict:
-    """ASR on `per_language` test utterances of each language; AST from each of them into `targets`."""
+                     jobs: int = 2, pairs: tuple[str, ...] = (), lid: bool = True) -> dict:
+    """ASR on `per_language` test utterances of each language; AST from each of them into `targets`
+    and for each "src-tgt" in `pairs`; language identification accuracy (`lid`)."""
     model = AudioPaLM.from_pretrained(model_dir)
     world = json.loads((data / "world.json").read_text())
     zero_shot = {tuple(p) for p in world.get("zero_shot_pairs", [])}
@@ -60,12 +62,22 @@ def evaluate_unified(model_dir: Path, data: Path, per_language: int = 50, target
         texts[(r["sentence_id"], r["lang"])] = r["text"]
         if r["id"] in tokens and len(by_lang[r["lang"]]) < per_language:
             by_lang[r["lang"]].append(r)
-    report: dict = {"asr": {}, "ast": {}, "zero_shot_pairs": sorted(zero_shot)}
+    report: dict = {"asr": {}, "ast": {}, "lid": {}, "zero_shot_pairs": sorted(zero_shot)}
+    extra = defaultdict(list)
+    for pair in pairs:
+        src, dash, tgt = pair.partition("-")
+        if not (dash and src and tgt):
+            raise AudiopalmError(f"AST pair {pair!r} is not SRC-TGT (such as de-it)")
+        extra[src].append(tgt)
     for lang, utts in sorted(by_lang.items()):
+        if lid:
+            guesses = [max((s := model.language_scores_of_tokens(model.vocab.audio_ids(tokens[r["id"]]))), key=s.get)
+                       for r in utts]
+            report["lid"][lang] = {"accuracy": sum(g == lang for g in guesses) / len(utts), "n": len(utts)}
         hyps = decode_task(model, "ASR", [(lang, None, tokens[r["id"]]) for r in utts])
         report["asr"][lang] = {**error_rates([r["text"] for r in utts], hyps, lang), "n": len(utts),
                                "examples": [{"ref": r["text"], "hyp": h} for r, h in list(zip(utts, hyps))[:3]]}
-        for tgt in targets:
+        for tgt in dict.fromkeys([*targets, *extra[lang]]):
             if tgt == lang:
                 continue
             hyps = decode_task(model, "AST", [(lang, tgt, tokens[r["id"]]) for r in utts])

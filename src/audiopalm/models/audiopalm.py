@@ -106,12 +106,16 @@ class AudioPaLM:
     def text_of(self, ids: list[int]) -> str:
         return self.text_tokenizer.decode([i for i in ids if i < self.vocab.text_size])
 
-    @torch.inference_mode()
     def language_scores(self, audio: AudioInput, candidates: list[str] | None = None) -> dict[str, float]:
         """log p(name | [LID] audio) for each candidate language (default: the Babel languages), scored
         by teacher forcing in one batch: the model may only choose among the candidates."""
+        return self.language_scores_of_tokens(self.audio_input(audio), candidates)
+
+    @torch.inference_mode()
+    def language_scores_of_tokens(self, audio_ids: torch.Tensor, candidates: list[str] | None = None) -> dict[str, float]:
+        """`language_scores` from audio tokens already in vocabulary ids [T]."""
         candidates = candidates or list(LANGUAGES)
-        head = self.prompt("LID", None, None, self.audio_input(audio))
+        head = self.prompt("LID", None, None, audio_ids)
         names = [[*self.text_tokenizer.encode(_language_name(c)), self.vocab.eos_id] for c in candidates]
         seqs = [torch.cat([head, torch.tensor(n)]) for n in names]
         longest = max(len(s) for s in seqs)
@@ -119,7 +123,8 @@ class AudioPaLM:
         attn = torch.zeros_like(ids)
         for i, s in enumerate(seqs):
             ids[i, : len(s)], attn[i, : len(s)] = s, 1
-        logp = self.lm(input_ids=ids, attention_mask=attn).logits.float().log_softmax(-1)  # [N, L, V]
+        device = self.lm.get_input_embeddings().weight.device
+        logp = self.lm(input_ids=ids.to(device), attention_mask=attn.to(device)).logits.float().log_softmax(-1).cpu()
         scores = {}
         for i, (c, n) in enumerate(zip(candidates, names)):
             positions = torch.arange(len(head) - 1, len(head) - 1 + len(n))

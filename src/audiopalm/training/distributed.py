@@ -1,7 +1,7 @@
 """One process or many: the same training loop under `torchrun` / `accelerate launch`.
 
     torchrun --nproc-per-node 8 -m audiopalm train --config cfg.yaml      # DDP (default) or FSDP
-    accelerate launch --num_processes 8 -m audiopalm train --config cfg.yaml
+    accelerate launch --multi_gpu --num_processes 8 -m audiopalm train --config cfg.yaml
 
 The launcher sets RANK / WORLD_SIZE / LOCAL_RANK; `init` joins the process group (NCCL on GPUs,
 Gloo on CPUs). Each rank trains on its own micro-batches; DDP averages gradients, FSDP (FSDP2,
