@@ -129,6 +129,25 @@ def cmd_tokenizer_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _codec_train_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", required=True, help="world (or any manifest) folder with train.jsonl and dev.jsonl")
+    p.add_argument("--out", required=True, help="run folder: quantizer, checkpoints/, log.csv, codec/")
+    p.add_argument("--preset", default="small", help="codec size: tiny or small")
+    p.add_argument("--steps", type=int, default=4000, help="vocoder training steps")
+    p.add_argument("--max-utterances", type=int, default=4000, help="train utterances held in memory")
+    p.add_argument("--max-minutes", type=float, help="pause after this long (resume by re-running)")
+    p.add_argument("--seed", type=int, default=0)
+
+
+def cmd_codec_train(args: argparse.Namespace) -> int:
+    from audiopalm.training.codec import CodecTrainConfig, train_codec
+
+    cfg = CodecTrainConfig(preset=args.preset, steps=args.steps, max_utterances=args.max_utterances, seed=args.seed)
+    codec_dir = train_codec(Path(args.data), Path(args.out), cfg, args.max_minutes)
+    print(f"codec saved to {codec_dir}" if codec_dir.exists() else "paused; run the same command again to resume")
+    return 0
+
+
 def _tokenize_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tokenizer", required=True, help="tokenizer folder")
     p.add_argument("--data", required=True, help="folder with {split}.jsonl manifests")
@@ -316,6 +335,9 @@ COMMANDS: dict[str, Command | dict[str, Command]] = {
         "eval": (cmd_tokenizer_eval, _tokenizer_eval_args, "probe WER, codebook usage, speaker invariance, speed"),
     },
     "tokenize": (cmd_tokenize, _tokenize_args, "tokenize manifests into reusable shards"),
+    "codec": {
+        "train": (cmd_codec_train, _codec_train_args, "train the built-in acoustic codec (mel RVQ + vocoder)"),
+    },
     "pretrain-text": (cmd_pretrain_text, _pretrain_text_args, "pretrain the text LM on a world's text (PaLM-2's role)"),
     "train": (cmd_train, _train_args, "finetune AudioPaLM on the multitask mixture"),
     "transcribe": (cmd_transcribe, lambda p: _speech_args(p, translate=False), "speech -> text (ASR)"),

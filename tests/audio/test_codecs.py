@@ -45,3 +45,34 @@ def test_too_many_codebooks_is_a_clear_error(tmp_path):
     _tiny("dac").save_pretrained(tmp_path / "dac")
     with pytest.raises(AudiopalmError, match="8 codebooks asked, the codec has 4"):
         load_codec(tmp_path / "dac", num_codebooks=8)
+
+
+def _voiced(seconds: float, f0: float, seed: int) -> np.ndarray:
+    """A buzzy vowel-like test signal: harmonics of f0 with a little noise."""
+    t = np.arange(int(16000 * seconds)) / 16000
+    wav = sum(np.sin(2 * np.pi * f0 * h * t) / h for h in range(1, 12))
+    return (0.1 * wav + 0.003 * np.random.default_rng(seed).standard_normal(len(t))).astype(np.float32)
+
+
+def test_mel_codec_quantizer_levels_refine_and_the_folder_round_trips(tmp_path):
+    import torch
+
+    from audiopalm.audio.codecs.mel import MEL_CODEC_PRESETS, MelCodec, codec_mel, fit_residual_quantizer
+
+    cfg = MEL_CODEC_PRESETS["tiny"]
+    wavs = [_voiced(1.0, f0, i) for i, f0 in enumerate((110, 150, 200, 260))]
+    frames = torch.cat([codec_mel(torch.from_numpy(w), cfg) for w in wavs])
+    q = fit_residual_quantizer(frames, cfg)
+    codec = MelCodec(cfg, q)
+    codes = codec.encode(wavs[0])
+    assert codes.shape == (2, 16000 // 320 + 1) and codec.frame_rate == 50
+    mel = codec_mel(torch.from_numpy(wavs[0]), cfg)
+    err1 = (q.decode(codes[:1]) - mel).pow(2).mean()
+    err2 = (q.decode(codes) - mel).pow(2).mean()
+    assert err2 < err1, "the second level refines the first"
+    wav = codec.decode(codes)
+    assert wav.dtype == np.float32 and len(wav) == 16000
+    codec.save_pretrained(tmp_path / "mel")
+    again = load_codec(tmp_path / "mel")
+    assert (again.encode(wavs[1]) == codec.encode(wavs[1])).all()
+    assert np.allclose(again.decode(codes), wav, atol=1e-5)

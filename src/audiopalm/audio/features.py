@@ -40,12 +40,12 @@ def mel_filterbank(n_mels: int = 80, n_fft: int = N_FFT, sr: int = SAMPLE_RATE, 
     return torch.from_numpy(fb.astype(np.float32))
 
 
-def log_mel(wav: torch.Tensor, n_mels: int = 80) -> torch.Tensor:
-    """wav [T] or [B, T] float32 at 16 kHz -> log-mel [frames, n_mels] or [B, frames, n_mels], frames = T // 160 + 1."""
-    window = torch.hann_window(N_FFT, device=wav.device)
-    spec = torch.stft(wav, N_FFT, HOP, window=window, center=True, return_complex=True)  # [..., F, frames]
+def log_mel(wav: torch.Tensor, n_mels: int = 80, n_fft: int = N_FFT, hop: int = HOP) -> torch.Tensor:
+    """wav [T] or [B, T] float32 at 16 kHz -> log-mel [frames, n_mels] or [B, frames, n_mels], frames = T // hop + 1."""
+    window = torch.hann_window(n_fft, device=wav.device)
+    spec = torch.stft(wav, n_fft, hop, window=window, center=True, return_complex=True)  # [..., F, frames]
     power = spec.real**2 + spec.imag**2
-    mel = mel_filterbank(n_mels).to(wav.device) @ power  # [..., n_mels, frames]
+    mel = mel_filterbank(n_mels, n_fft).to(wav.device) @ power  # [..., n_mels, frames]
     return torch.log(mel + 1e-6).transpose(-1, -2)
 
 

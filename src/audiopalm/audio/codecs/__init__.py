@@ -1,5 +1,5 @@
-"""Acoustic codecs by name: a codec folder written by `save_pretrained`, or a Hugging Face EnCodec,
-DAC or Mimi model (hub id or local folder)."""
+"""Acoustic codecs by name: a codec folder written by `save_pretrained` (the built-in mel codec, or
+a wrapped Hugging Face one), or a Hugging Face EnCodec, DAC or Mimi model (hub id or local folder)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,12 @@ from audiopalm.audio.codecs.base import Codec
 def load_codec(source: str | Path, num_codebooks: int | None = None) -> Codec:
     folder = Path(source)
     config = folder / "config.json"
-    if config.exists() and json.loads(config.read_text()).get("type") == "hf":
+    kind = json.loads(config.read_text()).get("type") if config.exists() else None
+    if kind == "mel":
+        from audiopalm.audio.codecs.mel import MelCodec
+
+        return MelCodec.from_pretrained(folder)
+    if kind == "hf":
         from audiopalm.audio.codecs.hf import SUBFOLDER, HfCodec
 
         return HfCodec(folder / SUBFOLDER, num_codebooks or json.loads(config.read_text())["num_codebooks"])

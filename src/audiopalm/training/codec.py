@@ -1,0 +1,146 @@
+"""Recipe: train the built-in mel codec on a world's train split (resumable).
+
+    setup   load train audio (unreadable files reported and skipped); fit the residual quantiser
+            with k-means on a sample of mel frames (OUT/quantizer.safetensors, made once)
+    train   the vocoder on random crops: crop -> mel -> quantise -> decode -> vocoder -> wav,
+            multi-resolution STFT + mel losses, in the shared loop (checkpoints, dev mel loss)
+    cleanup OUT/codec: the codec folder (config.json + safetensors)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.torch import load_file, save_file
+from tqdm import tqdm
+
+from audiopalm.audio.codecs.mel import (MEL_CODEC_PRESETS, MelCodec, MelCodecConfig, ResidualQuantizer, codec_mel,
+                                        fit_residual_quantizer)
+from audiopalm.audio.features import log_mel
+from audiopalm.audio.io import AudioError, load_audio
+from audiopalm.errors import AudiopalmError
+from audiopalm.training.loop import LoopConfig, run_training
+
+STFT_RESOLUTIONS = ((512, 128), (1024, 256), (2048, 512))  # (n_fft, hop) of the spectral losses
+
+
+@dataclass
+class CodecTrainConfig:
+    preset: str = "small"  # a key of MEL_CODEC_PRESETS
+    steps: int = 4000
+    batch: int = 16  # crops per step
+    crop_frames: int = 40  # 0.8 s crops at 50 Hz
+    lr: float = 1e-3
+    warmup: int = 200
+    eval_every: int = 500
+    checkpoint_every: int = 250
+    max_utterances: int | None = 4000  # train audio held in memory
+    quantizer_frames: int = 200_000  # mel frames for k-means
+    dev_utterances: int = 50
+    bf16: bool = True
+    seed: int = 0
+
+    def loop(self) -> LoopConfig:
+        return LoopConfig(steps=self.steps, lr=self.lr, min_lr_ratio=0.05, warmup=self.warmup, weight_decay=0.01,
+                          beta2=0.99, eval_every=self.eval_every, checkpoint_every=self.checkpoint_every, seed=self.seed)
+
+
+def load_wavs(rows: list[dict], data: Path, desc: str) -> list[torch.Tensor]:
+    """Manifest rows -> int16 waveforms; unreadable audio is reported and skipped."""
+    out, failed = [], []
+    for r in tqdm(rows, desc=desc, unit="utt", dynamic_ncols=True, mininterval=2):
+        try:
+            out.append(torch.from_numpy((load_audio(data / r["audio"]) * 32767).astype(np.int16)))
+        except AudioError as e:
+            failed.append(str(e))
+    for msg in failed:
+        print(f"skipped: {msg}")
+    return out
+
+
+def spectral_loss(pred: torch.Tensor, target: torch.Tensor, n_mels: int) -> torch.Tensor:
+    """Multi-resolution STFT loss (spectral convergence + log-magnitude L1) + log-mel L1; wav [B, N]."""
+    loss = 0.0
+    for n_fft, hop in STFT_RESOLUTIONS:
+        window = torch.hann_window(n_fft, device=pred.device)
+        p = torch.stft(pred, n_fft, hop, window=window, return_complex=True).abs().clamp_min(1e-5)
+        t = torch.stft(target, n_fft, hop, window=window, return_complex=True).abs().clamp_min(1e-5)
+        loss = loss + torch.linalg.norm(t - p) / torch.linalg.norm(t) + (t.log() - p.log()).abs().mean()
+    mel = (log_mel(pred, n_mels, 1024, 256) - log_mel(target, n_mels, 1024, 256)).abs().mean()
+    return loss / len(STFT_RESOLUTIONS) + mel
+
+
+def quantised_mel(codec: MelCodec, wav: torch.Tensor) -> torch.Tensor:
+    """wav [B, N] -> what the decoder hands the vocoder: the standardised quantised mel [B, T, n_mels]."""
+    mel = codec_mel(wav, codec.cfg)
+    codes = torch.stack([codec.quantizer.encode(m) for m in mel])  # [B, K, T]
+    return codec.normalised(codec.quantizer.decode(codes))
+
+
+def crops(wavs: list[torch.Tensor], batch: list[int], samples: int, gen: torch.Generator) -> torch.Tensor:
+    """One random crop of `samples` from each utterance in `batch` (zero-padded if shorter) -> [B, samples]."""
+    out = torch.zeros(len(batch), samples)
+    for row, i in enumerate(batch):
+        w = wavs[i].float() / 32767
+        start = int(torch.randint(0, max(1, len(w) - samples), (1,), generator=gen))
+        piece = w[start: start + samples]
+        out[row, : len(piece)] = piece
+    return out
+
+
+def _fit_quantizer(wavs: list[torch.Tensor], cfg: MelCodecConfig, tcfg: CodecTrainConfig, path: Path) -> ResidualQuantizer:
+    q = ResidualQuantizer(cfg)
+    if path.exists():
+        q.load_state_dict(load_file(str(path)))
+        return q
+    frames = torch.cat([codec_mel(w.float() / 32767, cfg) for w in tqdm(wavs, desc="mel frames", mininterval=2)])
+    pick = torch.randperm(len(frames), generator=torch.Generator().manual_seed(tcfg.seed))[: tcfg.quantizer_frames]
+    print(f"fitting {cfg.num_codebooks} x {cfg.codebook_size} residual codebooks on {len(pick)} mel frames")
+    q = fit_residual_quantizer(frames[pick], cfg, tcfg.seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    save_file({k: v.contiguous() for k, v in q.state_dict().items()}, str(tmp))
+    tmp.replace(path)
+    return q
+
+
+def train_codec(data: Path, out: Path, tcfg: CodecTrainConfig, max_minutes: float | None = None) -> Path:
+    """Train (or resume) the mel codec on DATA/train.jsonl; returns OUT/codec once complete."""
+    from audiopalm.data.babel.synth import read_jsonl
+
+    if tcfg.preset not in MEL_CODEC_PRESETS:
+        raise AudiopalmError(f"unknown codec preset {tcfg.preset!r}; choose from {', '.join(MEL_CODEC_PRESETS)}")
+    cfg = MEL_CODEC_PRESETS[tcfg.preset]
+    rows = read_jsonl(data / "train.jsonl")
+    rows = [rows[i] for i in torch.randperm(len(rows), generator=torch.Generator().manual_seed(tcfg.seed))]
+    wavs = load_wavs(rows[: tcfg.max_utterances], data, "train audio")
+    dev = load_wavs(read_jsonl(data / "dev.jsonl")[: tcfg.dev_utterances], data, "dev audio")
+    if not wavs:
+        raise AudiopalmError(f"no usable training audio in {data / 'train.jsonl'}")
+    codec = MelCodec(cfg, _fit_quantizer(wavs, cfg, tcfg, out / "quantizer.safetensors"))
+    samples = (tcfg.crop_frames - 1) * cfg.hop
+    vocoder = codec.vocoder
+
+    def step_loss(module: torch.nn.Module, batch: list[int], step: int) -> tuple[torch.Tensor, int]:
+        target = crops(wavs, batch, samples, torch.Generator().manual_seed(tcfg.seed * 1_000_003 + step))
+        mel = quantised_mel(codec, target)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=tcfg.bf16):
+            pred = module(mel)
+        return spectral_loss(pred.float(), target, cfg.n_mels), target.numel()
+
+    @torch.inference_mode()
+    def evaluate() -> dict:
+        losses = []
+        for w in dev:
+            target = (w.float() / 32767)[None, : (len(w) // cfg.hop) * cfg.hop]
+            losses.append(float(spectral_loss(vocoder(quantised_mel(codec, target)), target, cfg.n_mels)))
+        return {"dev_loss": round(float(np.mean(losses)), 4)}
+
+    step = run_training(vocoder, [1] * len(wavs), tcfg.batch, step_loss, out, tcfg.loop(), evaluate if dev else None,
+                        ("dev_loss",), max_minutes, desc="vocoder")
+    if step >= tcfg.steps:
+        codec.save_pretrained(out / "codec")
+    return out / "codec"
