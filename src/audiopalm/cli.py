@@ -148,6 +148,27 @@ def cmd_codec_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train_acoustic_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", required=True, help="world folder (manifests with speakers)")
+    p.add_argument("--tokenizer", required=True, help="audio tokenizer folder (the semantic tokens)")
+    p.add_argument("--codec", required=True, help="codec folder (audiopalm codec train) or a Hugging Face codec")
+    p.add_argument("--out", required=True, help="run folder: codes, checkpoints/, log.csv, model/")
+    p.add_argument("--preset", default="small", help="model size: tiny or small")
+    p.add_argument("--steps", type=int, default=3000)
+    p.add_argument("--max-minutes", type=float, help="pause after this long (resume by re-running)")
+    p.add_argument("--seed", type=int, default=0)
+
+
+def cmd_train_acoustic(args: argparse.Namespace) -> int:
+    from audiopalm.recipes.acoustic import AcousticTrainConfig, train_acoustic
+
+    cfg = AcousticTrainConfig(preset=args.preset, steps=args.steps, seed=args.seed)
+    model_dir = train_acoustic(Path(args.data), Path(args.tokenizer), Path(args.codec), Path(args.out), cfg,
+                               args.max_minutes)
+    print(f"acoustic model saved to {model_dir}" if model_dir.exists() else "paused; run the same command again to resume")
+    return 0
+
+
 def _tokenize_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tokenizer", required=True, help="tokenizer folder")
     p.add_argument("--data", required=True, help="folder with {split}.jsonl manifests")
@@ -340,6 +361,8 @@ COMMANDS: dict[str, Command | dict[str, Command]] = {
     },
     "pretrain-text": (cmd_pretrain_text, _pretrain_text_args, "pretrain the text LM on a world's text (PaLM-2's role)"),
     "train": (cmd_train, _train_args, "finetune AudioPaLM on the multitask mixture"),
+    "train-acoustic": (cmd_train_acoustic, _train_acoustic_args,
+                       "train the SoundStorm-style acoustic model (semantic tokens + voice prompt -> codec codes)"),
     "transcribe": (cmd_transcribe, lambda p: _speech_args(p, translate=False), "speech -> text (ASR)"),
     "translate": (cmd_translate, lambda p: _speech_args(p, translate=True), "speech -> text in another language (AST)"),
     "eval": (cmd_eval, _eval_args, "ASR WER and AST BLEU of a model on a world's test split"),

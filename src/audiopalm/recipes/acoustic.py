@@ -1,0 +1,186 @@
+"""Recipe: train the SoundStorm-style acoustic model (`audiopalm train-acoustic`, resumable).
+
+    setup   semantic tokens of the train/dev splits (the audio tokenizer's shards, made if missing);
+            codec codes of the same utterances (OUT/codes-{split}.safetensors, made once)
+    train   each target utterance gets a voice prompt: ~3 s of *another* utterance by the same
+            speaker (another sentence, often another language), exactly as at S2ST time, when the
+            prompt is the source speech; MaskGIT loss on one level per example
+    cleanup OUT/model: the acoustic model folder
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+from tqdm import tqdm
+
+from audiopalm.audio.codecs import Codec, load_codec
+from audiopalm.audio.io import AudioError, load_audio
+from audiopalm.audio.shards import load_tokens, tokenize_manifests
+from audiopalm.errors import AudiopalmError
+from audiopalm.models.soundstorm import (SOUNDSTORM_PRESETS, SoundStorm, frame_semantic, masked_loss,
+                                         training_example)
+from audiopalm.training.loop import LoopConfig, run_training
+
+
+@dataclass
+class AcousticTrainConfig:
+    preset: str = "small"  # a key of SOUNDSTORM_PRESETS (sizes; vocabularies come from the tokenizer and codec)
+    steps: int = 3000
+    batch_frames: int = 12000  # padded codec frames per batch, prompts included
+    prompt_seconds: float = 3.0
+    lr: float = 1e-3
+    warmup: int = 200
+    eval_every: int = 500
+    checkpoint_every: int = 250
+    dev_utterances: int = 200
+    bf16: bool = True
+    seed: int = 0
+
+    def loop(self) -> LoopConfig:
+        return LoopConfig(steps=self.steps, lr=self.lr, min_lr_ratio=0.05, warmup=self.warmup, weight_decay=0.01,
+                          beta2=0.98, eval_every=self.eval_every, checkpoint_every=self.checkpoint_every, seed=self.seed)
+
+
+@dataclass(frozen=True)
+class Utterance:
+    speaker: str
+    semantic: torch.Tensor  # [T_s] at 25 Hz
+    codes: torch.Tensor  # [K, T] at the codec rate
+
+
+def codec_codes(codec: Codec, rows: list[dict], data: Path, path: Path) -> dict[str, torch.Tensor]:
+    """{utterance id: codes [K, T] int16} of every readable row, cached in `path` (written atomically)."""
+    if path.exists():
+        return load_file(str(path))
+    out, failed = {}, []
+    for r in tqdm(rows, desc="codec codes", unit="utt", dynamic_ncols=True, mininterval=2):
+        try:
+            out[r["id"]] = codec.encode(load_audio(data / r["audio"])).to(torch.int16)
+        except AudioError as e:
+            failed.append(str(e))
+    for msg in failed:
+        print(f"skipped: {msg}")
+    tmp = path.with_suffix(".tmp")
+    save_file({k: v.contiguous() for k, v in out.items()}, str(tmp))
+    tmp.replace(path)
+    return out
+
+
+def utterances(rows: list[dict], semantic: dict[str, torch.Tensor], codes: dict[str, torch.Tensor],
+               per_token: int) -> list[Utterance]:
+    """Rows with both streams -> utterances whose codes are trimmed/padded to len(semantic) * per_token."""
+    out = []
+    for r in rows:
+        if r["id"] in semantic and r["id"] in codes and len(semantic[r["id"]]):
+            s, c = semantic[r["id"]].long(), codes[r["id"]].long()
+            t = len(s) * per_token
+            c = c[:, :t] if c.shape[1] >= t else torch.cat([c, c[:, -1:].expand(-1, t - c.shape[1])], dim=1)
+            out.append(Utterance(r["speaker"], s, c))
+    return out
+
+
+def prompt_for(utts: list[Utterance], i: int, by_speaker: dict[str, list[int]], tokens: int,
+               rng: random.Random) -> tuple[torch.Tensor, torch.Tensor]:
+    """A crop of `tokens` semantic tokens (and their codes) from another utterance of i's speaker."""
+    others = [j for j in by_speaker[utts[i].speaker] if j != i] or [i]
+    u = utts[rng.choice(others)]
+    per_token = u.codes.shape[1] // max(1, len(u.semantic))
+    start = rng.randrange(0, max(1, len(u.semantic) - tokens))
+    sem = u.semantic[start: start + tokens]
+    return sem, u.codes[:, start * per_token: (start + len(sem)) * per_token]
+
+
+def collate(utts: list[Utterance], batch: list[int], by_speaker: dict[str, list[int]], model: SoundStorm,
+            prompt_tokens: int, seed: int):
+    """-> semantic [B, T], masked [B, K, T], loss mask [B, T], levels [B], codes [B, K, T], pad [B, T]."""
+    cfg = model.cfg
+    rng, gen = random.Random(seed), torch.Generator().manual_seed(seed)
+    items = []
+    for i in batch:
+        p_sem, p_codes = prompt_for(utts, i, by_speaker, prompt_tokens, rng)
+        u = utts[i]
+        codes = torch.cat([p_codes, u.codes], dim=1)[:, : cfg.max_frames]
+        sem = torch.cat([frame_semantic(p_sem, p_codes.shape[1], cfg.frames_per_token),
+                         frame_semantic(u.semantic, u.codes.shape[1], cfg.frames_per_token)])[: cfg.max_frames]
+        masked, loss_mask, q = training_example(codes, p_codes.shape[1], model.mask_id, gen)
+        items.append((sem, masked, loss_mask, q, codes))
+    longest = max(len(s) for s, *_ in items)
+    b, k = len(items), cfg.num_codebooks
+    sem = torch.full((b, longest), cfg.semantic_size, dtype=torch.long)
+    masked = torch.full((b, k, longest), model.mask_id, dtype=torch.long)
+    codes = torch.zeros((b, k, longest), dtype=torch.long)
+    loss_mask = torch.zeros((b, longest), dtype=torch.bool)
+    pad = torch.ones((b, longest), dtype=torch.bool)
+    for row, (s, m, lm, _, c) in enumerate(items):
+        n = len(s)
+        sem[row, :n], masked[row, :, :n], codes[row, :, :n], loss_mask[row, :n], pad[row, :n] = s, m, c, lm, False
+    return sem, masked, loss_mask, torch.tensor([q for *_, q, _ in items]), codes, pad
+
+
+def _split(data: Path, split: str, tokenizer_dir: Path, codec: Codec, out: Path, per_token: int,
+           limit: int | None = None) -> list[Utterance]:
+    from audiopalm.data.babel.synth import read_jsonl
+
+    rows = read_jsonl(data / f"{split}.jsonl")[:limit]
+    shards = data / "tokens" / tokenizer_dir.name
+    tokenize_manifests(tokenizer_dir, data, shards, [split], 2, progress=True)
+    codes = codec_codes(codec, rows, data, out / f"codes-{split}.safetensors")
+    return utterances(rows, load_tokens(shards, split), codes, per_token)
+
+
+def train_acoustic(data: Path, tokenizer_dir: Path, codec_dir: Path, out: Path, tcfg: AcousticTrainConfig,
+                   max_minutes: float | None = None) -> Path:
+    """Train (or resume) the acoustic model; returns OUT/model once complete."""
+    if tcfg.preset not in SOUNDSTORM_PRESETS:
+        raise AudiopalmError(f"unknown acoustic preset {tcfg.preset!r}; choose from {', '.join(SOUNDSTORM_PRESETS)}")
+    codec = load_codec(codec_dir)
+    tok_config = json.loads((tokenizer_dir / "config.json").read_text())
+    per_token = round(codec.frame_rate / 25)
+    if abs(codec.frame_rate - 25 * per_token) > 1e-6:
+        raise AudiopalmError(f"the codec's frame rate ({codec.frame_rate} Hz) is not a multiple of 25 Hz")
+    preset = SOUNDSTORM_PRESETS[tcfg.preset]
+    cfg = type(preset)(**{**asdict(preset), "semantic_size": tok_config["codebook_size"],
+                          "num_codebooks": codec.num_codebooks, "codebook_size": codec.codebook_size,
+                          "frames_per_token": per_token})
+    out.mkdir(parents=True, exist_ok=True)
+    train = _split(data, "train", tokenizer_dir, codec, out, per_token)
+    dev = _split(data, "dev", tokenizer_dir, codec, out, per_token, tcfg.dev_utterances)
+    if not train:
+        raise AudiopalmError(f"no utterances with both semantic tokens and codec codes in {data}")
+    torch.manual_seed(tcfg.seed)
+    model = SoundStorm(cfg)
+    prompt_tokens = round(tcfg.prompt_seconds * 25)
+    by_speaker: dict[str, list[int]] = defaultdict(list)
+    for i, u in enumerate(train):
+        by_speaker[u.speaker].append(i)
+    dev_by_speaker: dict[str, list[int]] = defaultdict(list)
+    for i, u in enumerate(dev):
+        dev_by_speaker[u.speaker].append(i)
+    sizes = [u.codes.shape[1] + prompt_tokens * per_token for u in train]
+
+    def step_loss(module: torch.nn.Module, batch: list[int], step: int) -> tuple[torch.Tensor, int]:
+        tensors = collate(train, batch, by_speaker, model, prompt_tokens, tcfg.seed * 1_000_003 + step)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=tcfg.bf16):
+            return masked_loss(module, *tensors)
+
+    @torch.inference_mode()
+    def evaluate() -> dict:
+        total, count = 0.0, 0
+        for start in range(0, len(dev), 16):
+            batch = list(range(start, min(len(dev), start + 16)))
+            loss, n = masked_loss(model, *collate(dev, batch, dev_by_speaker, model, prompt_tokens, start))
+            total, count = total + float(loss) * n, count + n
+        return {"dev_loss": round(total / max(1, count), 4)}
+
+    step = run_training(model, sizes, tcfg.batch_frames, step_loss, out, tcfg.loop(), evaluate if dev else None,
+                        ("dev_loss",), max_minutes, desc="acoustic")
+    if step >= tcfg.steps:
+        model.save_pretrained(out / "model")
+    return out / "model"
