@@ -268,6 +268,7 @@ def _speech_args(p: argparse.ArgumentParser, translate: bool) -> None:
     p.add_argument("--lang", help="spoken language (code such as fr, or English name); default: identified")
     if translate:
         p.add_argument("--to", required=True, help="target language")
+        p.add_argument("--speech", metavar="OUT.wav", help="also write the spoken translation (S2ST) here")
     p.add_argument("--beams", type=int, default=1)
 
 
@@ -281,7 +282,51 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
 def cmd_translate(args: argparse.Namespace) -> int:
     from audiopalm.models.audiopalm import AudioPaLM
 
-    print(AudioPaLM.from_pretrained(args.model).translate(args.file, args.to, args.lang, args.beams))
+    model = AudioPaLM.from_pretrained(args.model)
+    print(model.translate(args.file, args.to, args.lang, args.beams))
+    if args.speech:
+        from audiopalm.audio.io import write_wav
+
+        write_wav(Path(args.speech), model.translate_speech(args.file, args.to, args.lang, args.beams))
+        print(f"speech: {args.speech}")
+    return 0
+
+
+def _speak_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("text")
+    p.add_argument("--model", required=True, help="AudioPaLM folder with a speech output stage")
+    p.add_argument("--lang", required=True, help="language of the text (code such as fr, or English name)")
+    p.add_argument("--voice", help="a recording whose first seconds give the voice")
+    p.add_argument("-o", "--out", required=True, help="wav file to write")
+
+
+def cmd_speak(args: argparse.Namespace) -> int:
+    from audiopalm.audio.io import write_wav
+    from audiopalm.models.audiopalm import AudioPaLM
+
+    write_wav(Path(args.out), AudioPaLM.from_pretrained(args.model).speak(args.text, args.lang, args.voice))
+    print(args.out)
+    return 0
+
+
+def _attach_speech_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", required=True, help="AudioPaLM folder to extend")
+    p.add_argument("--codec", required=True, help="codec folder (audiopalm codec train) or a Hugging Face codec")
+    p.add_argument("--acoustic", required=True, help="acoustic model folder (audiopalm train-acoustic)")
+
+
+def cmd_attach_speech(args: argparse.Namespace) -> int:
+    from audiopalm.audio.codecs import load_codec
+    from audiopalm.models.soundstorm import SoundStorm
+    from audiopalm.models.speech_out import SpeechOutput
+
+    vocab = json.loads((Path(args.model) / "config.json").read_text())["vocab"]
+    stage = SpeechOutput(load_codec(args.codec), SoundStorm.from_pretrained(args.acoustic))
+    if stage.acoustic.cfg.semantic_size != vocab["audio_size"]:
+        raise AudiopalmError(f"the acoustic model reads {stage.acoustic.cfg.semantic_size} semantic tokens, the model "
+                             f"writes {vocab['audio_size']}")
+    stage.save_pretrained(Path(args.model) / "speech_out")
+    print(f"speech output stage written to {Path(args.model) / 'speech_out'}")
     return 0
 
 
@@ -365,6 +410,8 @@ COMMANDS: dict[str, Command | dict[str, Command]] = {
                        "train the SoundStorm-style acoustic model (semantic tokens + voice prompt -> codec codes)"),
     "transcribe": (cmd_transcribe, lambda p: _speech_args(p, translate=False), "speech -> text (ASR)"),
     "translate": (cmd_translate, lambda p: _speech_args(p, translate=True), "speech -> text in another language (AST)"),
+    "speak": (cmd_speak, _speak_args, "text -> speech (TTS), optionally in the voice of a recording"),
+    "attach-speech": (cmd_attach_speech, _attach_speech_args, "add a codec + acoustic model to an AudioPaLM folder"),
     "eval": (cmd_eval, _eval_args, "ASR WER and AST BLEU of a model on a world's test split"),
     "demo": (cmd_demo, _demo_args, "run the main job on the embedded default"),
 }

@@ -36,7 +36,7 @@ def test_save_load_and_the_api(parts, tmp_path):
     assert loaded.vocab.is_audio(prompt[1 + n_tag: -1]).all() and prompt[-1] == loaded.vocab.sep_id
     assert isinstance(loaded.transcribe(wav, lang="fr"), str)
     assert isinstance(loaded.translate(wav, to="en", lang="fr", beams=2), str)
-    speech = loaded.translate_speech(wav, to="en", lang="fr")
+    speech = loaded.translate_speech_tokens(wav, to="en", lang="fr")
     assert speech.dtype == torch.long and ((speech >= 0) & (speech < 16)).all()
 
 

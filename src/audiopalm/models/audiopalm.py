@@ -6,10 +6,12 @@
     model.transcribe("speech.wav", lang="fr")
     model.transcribe("speech.wav")                                     # the language is identified first
     model.translate("speech.wav", to="en", lang="fr")                  # text
-    model.translate_speech("speech.wav", to="en", lang="fr")           # target audio tokens [T]
+    model.translate_speech_tokens("speech.wav", to="en")             # target semantic tokens [T]
+    model.translate_speech("speech.wav", to="en")                      # waveform, in the source voice
+    model.speak("Bonjour.", lang="fr", voice="prompt.wav")             # TTS
 
-A folder holds config.json, lm/ (Hugging Face causal LM, safetensors), text_tokenizer/ and
-audio_tokenizer/.
+A folder holds config.json, lm/ (Hugging Face causal LM, safetensors), text_tokenizer/,
+audio_tokenizer/ and, once attached, speech_out/ (codec and acoustic model: models/speech_out.py).
 """
 
 from __future__ import annotations
@@ -19,12 +21,15 @@ from pathlib import Path
 
 import torch
 
-from audiopalm.audio.tokenizer import AudioInput, AudioTokenizer
+import numpy as np
+
+from audiopalm.audio.tokenizer import AudioInput, AudioTokenizer, as_wav
 from audiopalm.data.babel.languages import LANGUAGES
 from audiopalm.data.tasks import get_task, tag
 from audiopalm.errors import AudiopalmError
 from audiopalm.generation.decode import beam_decode, greedy_decode
 from audiopalm.models.lm import extend_vocabulary
+from audiopalm.models.speech_out import SpeechOutput
 from audiopalm.text.tokenizer import TextTokenizer, load_text_tokenizer
 from audiopalm.text.vocab import UnifiedVocab
 
@@ -37,11 +42,13 @@ def _language_name(code: str) -> str:
 
 
 class AudioPaLM:
-    def __init__(self, lm, text_tokenizer: TextTokenizer, audio_tokenizer: AudioTokenizer, vocab: UnifiedVocab):
+    def __init__(self, lm, text_tokenizer: TextTokenizer, audio_tokenizer: AudioTokenizer, vocab: UnifiedVocab,
+                 speech_out: SpeechOutput | None = None):
         self.lm = lm.eval()
         self.text_tokenizer = text_tokenizer
         self.audio_tokenizer = audio_tokenizer
         self.vocab = vocab
+        self.speech_out = speech_out
 
     # --- construction and persistence ------------------------------------------------------------
     @classmethod
@@ -72,6 +79,8 @@ class AudioPaLM:
         self.lm.save_pretrained(str(folder / "lm"))
         self.text_tokenizer.save(folder / "text_tokenizer")
         self.audio_tokenizer.save_pretrained(folder / "audio_tokenizer")
+        if self.speech_out is not None:
+            self.speech_out.save_pretrained(folder / "speech_out")
         (folder / "config.json").write_text(json.dumps({"format": FORMAT, "version": 1, "vocab": self.vocab.to_dict()}, indent=2))
 
     @classmethod
@@ -83,8 +92,9 @@ class AudioPaLM:
         if not config_path.exists() or json.loads(config_path.read_text()).get("format") != FORMAT:
             raise AudiopalmError(f"{folder} is not an AudioPaLM model folder (no audiopalm config.json)")
         vocab = UnifiedVocab(**json.loads(config_path.read_text())["vocab"])
+        speech_out = SpeechOutput.from_pretrained(folder / "speech_out") if (folder / "speech_out").exists() else None
         return cls(AutoModelForCausalLM.from_pretrained(folder / "lm"), load_text_tokenizer(folder / "text_tokenizer"),
-                   AudioTokenizer.from_pretrained(folder / "audio_tokenizer"), vocab)
+                   AudioTokenizer.from_pretrained(folder / "audio_tokenizer"), vocab, speech_out)
 
     # --- prompting and decoding ----------------------------------------------------------------
     def prompt(self, task: str, source: str | None, target: str | None, input_ids: torch.Tensor) -> torch.Tensor:
@@ -150,9 +160,36 @@ class AudioPaLM:
         segments = self.run("AST", [self.prompt("AST", lang, to, self.audio_input(audio))], beams)[0]
         return self.text_of(segments[0])
 
-    def translate_speech(self, audio: AudioInput, to: str, lang: str | None = None, beams: int = 1) -> torch.Tensor:
-        """Speech in `lang` (None: identified) -> audio tokens [T] of the translation in `to` (S2ST,
-        semantic tokens)."""
+    def translate_speech_tokens(self, audio: AudioInput, to: str, lang: str | None = None, beams: int = 1) -> torch.Tensor:
+        """Speech in `lang` (None: identified) -> semantic audio tokens [T] of the translation in `to`."""
         lang = lang or self.identify_language(audio)
         segments = self.run("S2ST", [self.prompt("S2ST", lang, to, self.audio_input(audio))], beams)[0]
         return self.vocab.audio_tokens(torch.tensor(segments[0], dtype=torch.long))
+
+    def _speech_stage(self) -> SpeechOutput:
+        if self.speech_out is None:
+            raise AudiopalmError("this model has no speech output stage (speech_out/): attach one with "
+                                 "audiopalm attach-speech, or use translate_speech_tokens")
+        return self.speech_out
+
+    def voice_prompt(self, audio: AudioInput) -> tuple[torch.Tensor, torch.Tensor]:
+        """The first seconds of a recording as a voice prompt: (semantic tokens, codec codes)."""
+        wav = as_wav(audio)
+        return self._speech_stage().prompt(wav, self.audio_tokenizer.encode(wav))
+
+    def translate_speech(self, audio: AudioInput, to: str, lang: str | None = None, beams: int = 1,
+                         voice: AudioInput | None = None) -> np.ndarray:
+        """S2ST: speech in `lang` -> float32 waveform [N] at 16 kHz in `to`, in the voice of `voice`
+        (default: the source speaker)."""
+        stage = self._speech_stage()
+        wav = as_wav(audio)
+        tokens = self.translate_speech_tokens(wav, to, lang, beams)
+        return stage.synthesize(tokens, self.voice_prompt(voice if voice is not None else wav))
+
+    def speak(self, text: str, lang: str, voice: AudioInput | None = None) -> np.ndarray:
+        """TTS: text in `lang` -> float32 waveform [N] at 16 kHz (in the voice of `voice`, if given)."""
+        stage = self._speech_stage()
+        ids = torch.tensor(self.text_tokenizer.encode(text), dtype=torch.long)
+        segments = self.run("TTS", [self.prompt("TTS", lang, None, ids)])[0]
+        tokens = self.vocab.audio_tokens(torch.tensor(segments[0], dtype=torch.long))
+        return stage.synthesize(tokens, self.voice_prompt(voice) if voice is not None else None)

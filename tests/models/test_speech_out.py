@@ -1,0 +1,69 @@
+"""Speech output wired end to end (untrained tiny parts): S2ST and TTS return waveforms, the CLI writes them."""
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+pytest.importorskip("transformers")
+
+from audiopalm.audio.codecs.mel import MEL_CODEC_PRESETS, MelCodec  # noqa: E402
+from audiopalm.cli import main  # noqa: E402
+from audiopalm.errors import AudiopalmError  # noqa: E402
+from audiopalm.models.audiopalm import AudioPaLM  # noqa: E402
+from audiopalm.models.soundstorm import SOUNDSTORM_PRESETS, SoundStorm  # noqa: E402
+from audiopalm.models.speech_out import SpeechOutput  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def speaking(tiny_parts, tmp_path_factory):
+    data, parts = tiny_parts
+    root = tmp_path_factory.mktemp("speak")
+    model = AudioPaLM.from_text_lm(parts / "lm", parts / "tok")
+    model.save_pretrained(root / "ap")
+    MelCodec(MEL_CODEC_PRESETS["tiny"]).save_pretrained(root / "codec")  # 2 x 16 codes at 50 Hz
+    SoundStorm(SOUNDSTORM_PRESETS["tiny"]).save_pretrained(root / "acoustic")  # reads 16 semantic tokens
+    assert main(["attach-speech", "--model", str(root / "ap"), "--codec", str(root / "codec"),
+                 "--acoustic", str(root / "acoustic")]) == 0
+    return data, root
+
+
+def test_translate_speech_and_speak_return_waveforms(speaking):
+    data, root = speaking
+    model = AudioPaLM.from_pretrained(root / "ap")
+    wav_path = next((data / "audio" / "test" / "fr").glob("*.wav"))
+    tokens = model.translate_speech_tokens(wav_path, to="en", lang="fr")
+    speech = model.translate_speech(wav_path, to="en", lang="fr")
+    assert speech.dtype == np.float32 and len(speech) == max(0, 2 * len(tokens) - 1) * 320
+    voice = model.voice_prompt(wav_path)
+    assert voice[1].shape[0] == 2 and voice[1].shape[1] == 2 * len(voice[0]) <= 150
+    said = model.speak("Bonjour.", lang="fr", voice=wav_path)
+    assert said.dtype == np.float32 and np.isfinite(said).all()
+
+
+def test_cli_writes_the_spoken_translation_and_speech(speaking, tmp_path):
+    data, root = speaking
+    wav_path = str(next((data / "audio" / "test" / "de").glob("*.wav")))
+    assert main(["translate", wav_path, "--model", str(root / "ap"), "--lang", "de", "--to", "en",
+                 "--speech", str(tmp_path / "s2st.wav")]) == 0
+    assert main(["speak", "Hallo.", "--model", str(root / "ap"), "--lang", "de", "-o", str(tmp_path / "tts.wav")]) == 0
+    for name in ("s2st.wav", "tts.wav"):
+        info = sf.info(str(tmp_path / name))
+        assert info.samplerate == 16000 and info.channels == 1
+
+
+def test_mismatched_parts_are_refused(tiny_parts, tmp_path, capsys):
+    _, parts = tiny_parts
+    big_codec = MelCodec(MEL_CODEC_PRESETS["tiny"].__class__(num_codebooks=3, codebook_size=16, dim=32, layers=1))
+    with pytest.raises(AudiopalmError, match="predicts 2 x 16 codes, the codec has 3 x 16"):
+        SpeechOutput(big_codec, SoundStorm(SOUNDSTORM_PRESETS["tiny"]))
+    model = AudioPaLM.from_text_lm(parts / "lm", parts / "tok")
+    model.save_pretrained(tmp_path / "ap")
+    with pytest.raises(AudiopalmError, match="no speech output stage"):
+        model.translate_speech(np.zeros(16000, dtype=np.float32), to="en", lang="fr")
+    cfg = SOUNDSTORM_PRESETS["tiny"].__class__(semantic_size=32, num_codebooks=2, codebook_size=16, dim=32, layers=1,
+                                               heads=2)
+    SoundStorm(cfg).save_pretrained(tmp_path / "acoustic")
+    MelCodec(MEL_CODEC_PRESETS["tiny"]).save_pretrained(tmp_path / "codec")
+    assert main(["attach-speech", "--model", str(tmp_path / "ap"), "--codec", str(tmp_path / "codec"),
+                 "--acoustic", str(tmp_path / "acoustic")]) == 2
+    assert "reads 32 semantic tokens, the model writes 16" in capsys.readouterr().err
