@@ -346,7 +346,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from audiopalm.evaluation.unified import evaluate_text_mt, evaluate_unified
 
     if args.text_lm:
-        report = evaluate_text_mt(Path(args.text_lm), Path(args.data), args.per_language, tuple(args.targets))
+        report = evaluate_text_mt(Path(args.text_lm), Path(args.data), args.per_language, tuple(args.targets),
+                                  pairs=tuple(args.pairs))
         for pair, r in report.items():
             print(f"MT {pair}: BLEU {r['bleu']:.1f}  (n={r['n']})")
         if args.out:

@@ -36,6 +36,17 @@ def split_tokens(model_dir: Path, data: Path, split: str = "test", jobs: int = 2
     return load_tokens(out, split)
 
 
+def _parse_pairs(pairs: tuple[str, ...]) -> list[tuple[str, str]]:
+    """("de-it", ...) -> [("de", "it"), ...]"""
+    out = []
+    for pair in pairs:
+        src, dash, tgt = pair.partition("-")
+        if not (dash and src and tgt):
+            raise AudiopalmError(f"translation pair {pair!r} is not SRC-TGT (such as de-it)")
+        out.append((src, tgt))
+    return out
+
+
 def decode_task(model: AudioPaLM, task: str, jobs: list[tuple[str, str | None, torch.Tensor]], batch: int = 16,
                 max_new_tokens: int = 120) -> list[str]:
     """(source lang, target lang, audio tokens) -> the decoded text of the first output segment."""
@@ -64,10 +75,7 @@ def evaluate_unified(model_dir: Path, data: Path, per_language: int = 50, target
             by_lang[r["lang"]].append(r)
     report: dict = {"asr": {}, "ast": {}, "lid": {}, "zero_shot_pairs": sorted(zero_shot)}
     extra = defaultdict(list)
-    for pair in pairs:
-        src, dash, tgt = pair.partition("-")
-        if not (dash and src and tgt):
-            raise AudiopalmError(f"AST pair {pair!r} is not SRC-TGT (such as de-it)")
+    for src, tgt in _parse_pairs(pairs):
         extra[src].append(tgt)
     for lang, utts in sorted(by_lang.items()):
         if lid:
@@ -89,7 +97,7 @@ def evaluate_unified(model_dir: Path, data: Path, per_language: int = 50, target
 
 
 def evaluate_text_mt(lm_dir: Path, data: Path, per_language: int = 50, targets: tuple[str, ...] = ("en",),
-                     batch: int = 16) -> dict:
+                     batch: int = 16, pairs: tuple[str, ...] = ()) -> dict:
     """MT BLEU of a pretrained text LM (LMDIR of pretrain-text) on the test sentences' gold text: the
     ceiling for AST, whose input is speech instead of the transcript."""
     from transformers import AutoModelForCausalLM
@@ -105,18 +113,17 @@ def evaluate_text_mt(lm_dir: Path, data: Path, per_language: int = 50, targets: 
     vocab = UnifiedVocab(tok.vocab_size, 0, tok.bos_id, tok.eos_id, tok.pad_id, tok.sep_id)
     rows = [r for r in read_jsonl(data / "sentences.jsonl") if r["split"] == "test"][:per_language]
     report = {}
-    for src in LANGUAGES:
-        for tgt in targets:
-            if tgt == src:
-                continue
-            prompts = [torch.tensor([tok.bos_id, *tok.encode(f"{tag('MT', LANGUAGES[src].name, LANGUAGES[tgt].name)} "
-                                                             f"{r['texts'][src]}"), tok.sep_id]) for r in rows]
-            hyps = []
-            for i in range(0, len(prompts), batch):
-                for segments in greedy_decode(lm, vocab, prompts[i: i + batch], ["text"], max_new_tokens=80):
-                    hyps.append(tok.decode(segments[0]).strip())
-            refs = [r["texts"][tgt] for r in rows]
-            score, signature = bleu(refs, hyps)
-            report[f"{src}-{tgt}"] = {"bleu": score, "n": len(rows), "signature": signature,
-                                      "examples": [{"ref": a, "hyp": b} for a, b in list(zip(refs, hyps))[:3]]}
+    wanted = [(src, tgt) for src in LANGUAGES for tgt in targets if tgt != src]
+    wanted += [p for p in _parse_pairs(pairs) if p not in wanted]
+    for src, tgt in wanted:
+        prompts = [torch.tensor([tok.bos_id, *tok.encode(f"{tag('MT', LANGUAGES[src].name, LANGUAGES[tgt].name)} "
+                                                         f"{r['texts'][src]}"), tok.sep_id]) for r in rows]
+        hyps = []
+        for i in range(0, len(prompts), batch):
+            for segments in greedy_decode(lm, vocab, prompts[i: i + batch], ["text"], max_new_tokens=80):
+                hyps.append(tok.decode(segments[0]).strip())
+        refs = [r["texts"][tgt] for r in rows]
+        score, signature = bleu(refs, hyps)
+        report[f"{src}-{tgt}"] = {"bleu": score, "n": len(rows), "signature": signature,
+                                  "examples": [{"ref": a, "hyp": b} for a, b in list(zip(refs, hyps))[:3]]}
     return report
