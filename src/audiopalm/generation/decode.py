@@ -34,8 +34,9 @@ def _cache_arg(forward_cls: type) -> str:
 
 def _step(model, cache, **kwargs):
     """One cached forward pass -> (cache, last-position logits [B, V])."""
-    out = model(**kwargs, use_cache=True, **({_cache_arg(type(model)): cache} if cache is not None else {}))
-    return out.past_key_values, out.logits[:, -1]
+    name = _cache_arg(type(model))
+    out = model(**kwargs, use_cache=True, **({name: cache} if cache is not None else {}))
+    return getattr(out, name), out.logits[:, -1]
 
 
 def _masks(vocab: UnifiedVocab, modalities: list[str]) -> torch.Tensor:
