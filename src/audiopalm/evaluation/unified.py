@@ -79,8 +79,7 @@ def evaluate_unified(model_dir: Path, data: Path, per_language: int = 50, target
         extra[src].append(tgt)
     for lang, utts in sorted(by_lang.items()):
         if lid:
-            guesses = [max((s := model.language_scores_of_tokens(model.vocab.audio_ids(tokens[r["id"]]))), key=s.get)
-                       for r in utts]
+            guesses = [model.identify_language_of_tokens(model.vocab.audio_ids(tokens[r["id"]])) for r in utts]
             report["lid"][lang] = {"accuracy": sum(g == lang for g in guesses) / len(utts), "n": len(utts)}
         hyps = decode_task(model, "ASR", [(lang, None, tokens[r["id"]]) for r in utts])
         report["asr"][lang] = {**error_rates([r["text"] for r in utts], hyps, lang), "n": len(utts),

@@ -143,7 +143,10 @@ class AudioPaLM:
 
     def identify_language(self, audio: AudioInput, candidates: list[str] | None = None) -> str:
         """The most likely spoken language among `candidates` (codes such as 'fr', or English names)."""
-        scores = self.language_scores(audio, candidates)
+        return self.identify_language_of_tokens(self.audio_input(audio), candidates)
+
+    def identify_language_of_tokens(self, audio_ids: torch.Tensor, candidates: list[str] | None = None) -> str:
+        scores = self.language_scores_of_tokens(audio_ids, candidates)
         return max(scores, key=scores.get)
 
     # --- the API --------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ causal LM again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import torch
 
@@ -23,6 +23,13 @@ class LoraSettings:
     alpha: int = 32
     dropout: float = 0.0
     target_modules: list[str] = field(default_factory=lambda: list(LLAMA_PROJECTIONS))
+
+    @classmethod
+    def from_dict(cls, d: dict) -> LoraSettings:
+        unknown = set(d) - {f.name for f in fields(cls)}
+        if unknown:
+            raise AudiopalmError(f"unknown lora keys: {', '.join(sorted(unknown))}; known: r, alpha, dropout, target_modules")
+        return cls(**d)
 
 
 def add_lora(lm: torch.nn.Module, new_rows: list[int], settings: LoraSettings):

@@ -91,7 +91,7 @@ def finetune(cfg: FinetuneConfig, max_minutes: float | None = None) -> Path:
     if cfg.lora is not None and d.world > 1 and d.strategy == "fsdp":
         raise AudiopalmError("LoRA runs under DDP (train.distributed: ddp), not FSDP")
     if cfg.lora is not None:
-        lm = add_lora(lm, list(range(model.vocab.text_size, model.vocab.size)), LoraSettings(**cfg.lora))
+        lm = add_lora(lm, list(range(model.vocab.text_size, model.vocab.size)), LoraSettings.from_dict(cfg.lora))
     if d.main:
         out.mkdir(parents=True, exist_ok=True)
         (out / "finetune_config.json").write_text(json.dumps(asdict(cfg), indent=2))
