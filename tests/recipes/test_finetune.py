@@ -115,3 +115,17 @@ def test_finetune_under_torchrun_with_fsdp(tiny_parts, tmp_path):
     model = AudioPaLM.from_pretrained(tmp_path / "ap" / "model")
     assert model.lm.get_input_embeddings().weight.shape[0] == model.vocab.size
     assert len(list(csv.DictReader(open(tmp_path / "ap" / "log.csv")))) == 2
+
+
+def test_from_scratch_has_the_same_architecture_and_fresh_weights(tiny_parts):
+    from audiopalm.recipes.finetune import FinetuneConfig, build_model
+
+    data, parts = tiny_parts
+    common = dict(data=str(data), audio_tokenizer=str(parts / "tok"), text_lm=str(parts / "lm"), out="unused")
+    pretrained = build_model(FinetuneConfig(**common)).lm
+    scratch = build_model(FinetuneConfig(**common, from_scratch=True)).lm
+    a, b = pretrained.state_dict(), scratch.state_dict()
+    assert a.keys() == b.keys() and all(a[k].shape == b[k].shape for k in a)
+    assert scratch.get_output_embeddings().weight.data_ptr() == scratch.get_input_embeddings().weight.data_ptr()
+    changed = [k for k in a if not torch.equal(a[k], b[k]) and a[k].ndim == 2]
+    assert len(changed) == sum(1 for k in a if a[k].ndim == 2), "every weight matrix is re-drawn"

@@ -69,9 +69,11 @@ def _tokens(cfg: FinetuneConfig, split: str, d: distributed.Dist) -> dict[str, t
 
 def build_model(cfg: FinetuneConfig) -> AudioPaLM:
     model = AudioPaLM.from_text_lm(cfg.text_lm, cfg.audio_tokenizer, cfg.init)
-    if cfg.from_scratch:
+    if cfg.from_scratch:  # same architecture, vocabulary and tokenizer; random weights
+        from transformers import AutoModelForCausalLM
+
         torch.manual_seed(cfg.seed)
-        model.lm.apply(model.lm._init_weights)  # same shapes and tokenizer, no text pretraining
+        model.lm = AutoModelForCausalLM.from_config(model.lm.config).eval()
     return model
 
 
