@@ -7,6 +7,7 @@ pair (AST), with zero-shot pairs (world.json) reported apart from supervised one
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import defaultdict
 from pathlib import Path
@@ -29,9 +30,18 @@ def bleu(refs: list[str], hyps: list[str]) -> tuple[float, str]:
     return metric.corpus_score(hyps, [refs]).score, str(metric.get_signature())
 
 
+def _folder_digest(folder: Path) -> str:
+    h = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        h.update(path.relative_to(folder).as_posix().encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:12]
+
+
 def split_tokens(model_dir: Path, data: Path, split: str = "test", jobs: int = 2) -> dict[str, torch.Tensor]:
-    """Tokens of a split by the model's own audio tokenizer (shards under DATA/tokens, made once)."""
-    out = data / "tokens" / f"{model_dir.resolve().name}-audio"
+    """Tokens of a split by the model's own audio tokenizer (shards under DATA/tokens, made once per
+    tokenizer: the folder is named by a digest of the tokenizer's files)."""
+    out = data / "tokens" / f"audio-{_folder_digest(model_dir / 'audio_tokenizer')}"
     tokenize_manifests(model_dir / "audio_tokenizer", data, out, [split], jobs)
     return load_tokens(out, split)
 
