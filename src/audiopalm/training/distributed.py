@@ -127,11 +127,6 @@ def _with_tied_names(model: torch.nn.Module, sd: dict[str, torch.Tensor]) -> dic
     return out
 
 
-def is_main() -> bool:
-    """True in a single process and on rank 0 of a launched group (before or after `init`)."""
-    return int(os.environ.get("RANK", "0")) == 0
-
-
 def gathered(model: torch.nn.Module, out, fresh: Callable[[], torch.nn.Module]) -> torch.nn.Module:
     """After training, the model to save: `model` itself, or under FSDP (sharded parameters) `fresh()`,
     an unsharded model of the same architecture loaded from OUT's last checkpoint."""
