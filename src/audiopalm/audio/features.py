@@ -37,7 +37,8 @@ def mel_filterbank(n_mels: int = 80, n_fft: int = N_FFT, sr: int = SAMPLE_RATE, 
     lower, center, upper = hz[:-2, None], hz[1:-1, None], hz[2:, None]
     fb = np.maximum(0.0, np.minimum((bins - lower) / (center - lower), (upper - bins) / (upper - center)))
     fb /= fb.sum(axis=1, keepdims=True) + 1e-10
-    return torch.from_numpy(fb.astype(np.float32))
+    with torch.inference_mode(False):  # cached: must stay usable by autograd even if first built in inference mode
+        return torch.from_numpy(fb.astype(np.float32)).clone()
 
 
 def log_mel(wav: torch.Tensor, n_mels: int = 80, n_fft: int = N_FFT, hop: int = HOP) -> torch.Tensor:

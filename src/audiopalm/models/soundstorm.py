@@ -15,14 +15,15 @@ Shapes: semantic [T_s], codes [K, T] with T = T_s * frames_per_token (trimmed or
 
 from __future__ import annotations
 
-import json
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from torch import nn
 from torch.nn import functional as F
+
+from audiopalm.models.folder import load_module, save_module
 
 
 @dataclass(frozen=True)
@@ -69,23 +70,11 @@ class SoundStorm(nn.Module):
 
     # --- persistence -----------------------------------------------------------------------------
     def save_pretrained(self, folder: str | Path) -> None:
-        from safetensors.torch import save_file
-
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        save_file({k: v.contiguous() for k, v in self.state_dict().items()}, str(folder / "model.safetensors"))
-        (folder / "config.json").write_text(json.dumps({"type": "soundstorm", **asdict(self.cfg)}, indent=2))
+        save_module(folder, self, "soundstorm", self.cfg)
 
     @classmethod
     def from_pretrained(cls, folder: str | Path) -> SoundStorm:
-        from safetensors.torch import load_file
-
-        folder = Path(folder)
-        config = json.loads((folder / "config.json").read_text())
-        config.pop("type")
-        model = cls(SoundStormConfig(**config))
-        model.load_state_dict(load_file(str(folder / "model.safetensors")))
-        return model.eval()
+        return load_module(folder, cls, SoundStormConfig)
 
 
 def frame_semantic(semantic: torch.Tensor, frames: int, per_token: int) -> torch.Tensor:

@@ -11,8 +11,7 @@ turn *quantised* mels into waveforms (training/codec.py), so it hears what the d
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +21,7 @@ from torch import nn
 from audiopalm.audio.codecs.base import Codec
 from audiopalm.audio.features import log_mel
 from audiopalm.audio.io import SAMPLE_RATE
+from audiopalm.models.folder import load_module, save_module
 
 
 @dataclass(frozen=True)
@@ -153,20 +153,8 @@ class MelCodec(Codec, nn.Module):
         return self.vocoder(mel[None])[0].clamp(-1, 1).numpy().astype(np.float32)
 
     def save_pretrained(self, folder: str | Path) -> None:
-        from safetensors.torch import save_file
-
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        save_file({k: v.contiguous() for k, v in self.state_dict().items()}, str(folder / "model.safetensors"))
-        (folder / "config.json").write_text(json.dumps({"type": "mel", **asdict(self.cfg)}, indent=2))
+        save_module(folder, self, "mel", self.cfg)
 
     @classmethod
     def from_pretrained(cls, folder: str | Path) -> MelCodec:
-        from safetensors.torch import load_file
-
-        folder = Path(folder)
-        config = json.loads((folder / "config.json").read_text())
-        config.pop("type")
-        codec = cls(MelCodecConfig(**config))
-        codec.load_state_dict(load_file(str(folder / "model.safetensors")))
-        return codec.eval()
+        return load_module(folder, cls, MelCodecConfig)
