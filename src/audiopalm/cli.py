@@ -335,11 +335,49 @@ def _eval_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--text-lm", help="instead: a pretrain-text folder, scored on MT of the gold test text")
     p.add_argument("--data", required=True, help="world folder")
     p.add_argument("--per-language", type=int, default=50, help="test utterances per language")
-    p.add_argument("--targets", nargs="+", default=["en"], help="AST target languages")
+    p.add_argument("--targets", nargs="*", default=["en"], help="AST/S2ST target languages")
     p.add_argument("--pairs", nargs="+", default=[], metavar="SRC-TGT", help="more AST pairs, such as de-it")
+    p.add_argument("--tasks", default="asr,ast,lid",
+                   help=f"comma-separated, of {','.join(EVAL_TASKS)}; s2st and tts need a speech output stage and the "
+                        "eval extra (Resemblyzer, DNSMOS, Whisper)")
     p.add_argument("--no-lid", action="store_true", help="skip language identification")
+    p.add_argument("--rtf-utterances", type=int, default=10, help="s2st: utterances timed stage by stage")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     p.add_argument("--out", help="write the report (JSON) here")
+    p.add_argument("--wavs", help="write the output waveforms under WAVS/s2st/SRC-TGT/ and WAVS/tts/LANG/")
+
+
+EVAL_TASKS = ("asr", "ast", "lid", "s2st", "tts")
+
+
+def _eval_speech(args: argparse.Namespace, tasks: set[str]) -> dict:
+    from audiopalm.data.babel.languages import LANGUAGES
+    from audiopalm.evaluation.speech import evaluate_speech
+    from audiopalm.evaluation.unified import translation_pairs
+
+    pairs = [f"{s}-{t}" for s, t in translation_pairs(list(LANGUAGES), tuple(args.targets), tuple(args.pairs))]
+    report = evaluate_speech(Path(args.model), Path(args.data), tuple(pairs) if "s2st" in tasks else (),
+                             args.per_language, Path(args.wavs) if args.wavs else None, args.rtf_utterances,
+                             jobs=args.jobs, tts=tuple(LANGUAGES) if "tts" in tasks else ())
+    for lang, r in report.get("tts", {}).items():
+        wer = " ".join(f"{asr} {100 * w:.1f}%" for asr, w in r["asr_wer"]["output"].items())
+        ref = " ".join(f"{asr} {100 * w:.1f}%" for asr, w in r["asr_wer"]["reference"].items())
+        print(f"TTS {lang}: WER ({wer}; ground truth {ref}); voice similarity {r['similarity']['output']:.3f} "
+              f"(ceiling {r['similarity']['ceiling']:.3f}, floor {r['similarity']['floor']:.3f})  (n={r['n']})")
+    for pair, r in report["s2st"].items():
+        sim, mos = r["similarity"], r["dnsmos"]
+        asr = " ".join(f"{name} {asr_bleu:.1f}" for name, asr_bleu in r["asr_bleu"]["output"].items())
+        print(f"S2ST {pair}: ASR-BLEU ({asr}) vs AST BLEU {r['ast_bleu']:.1f}; voice similarity {sim['output']:.3f} "
+              f"(ceiling {sim['ceiling']:.3f}, floor {sim['floor']:.3f}); DNSMOS {mos['output'].get('ovrl', float('nan')):.2f} "
+              f"(reference {mos['reference'].get('ovrl', float('nan')):.2f}){'  (zero-shot)' if r['zero_shot'] else ''}  (n={r['n']})")
+    for lang, r in report["codec_resynthesis"].items():
+        wers = "; ".join(f"{asr} {100 * w['original']:.1f}% -> {100 * w['resynthesised']:.1f}%"
+                         for asr, w in r.items() if isinstance(w, dict) and "original" in w)
+        print(f"codec resynthesis {lang}: WER {wers}")
+    if rtf := report.get("real_time_factor"):
+        print("S2ST real-time factor: " + ", ".join(f"{k} {rtf[k]:.3f}" for k in
+                                                    ("tokenizer", "language_model", "acoustic", "codec", "total")))
+    return report
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -355,8 +393,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return 0
     if not args.model:
         raise AudiopalmError("give --model (an AudioPaLM folder) or --text-lm (a pretrain-text folder)")
+    tasks = {t.strip().lower() for t in args.tasks.split(",") if t.strip()} - ({"lid"} if args.no_lid else set())
+    if unknown := tasks - set(EVAL_TASKS):
+        raise AudiopalmError(f"unknown evaluation task(s) {', '.join(sorted(unknown))}; choose from {', '.join(EVAL_TASKS)}")
     report = evaluate_unified(Path(args.model), Path(args.data), args.per_language, tuple(args.targets), args.jobs,
-                              tuple(args.pairs), not args.no_lid)
+                              tuple(args.pairs), frozenset(tasks))
+    if tasks & {"s2st", "tts"}:
+        report.update(_eval_speech(args, tasks))
     for lang, r in report["asr"].items():
         print(f"ASR {lang}: WER {100 * r['wer']:.1f}%  CER {100 * r['cer']:.1f}%  (n={r['n']})")
     for lang, r in report["lid"].items():
@@ -413,7 +456,7 @@ COMMANDS: dict[str, Command | dict[str, Command]] = {
     "translate": (cmd_translate, lambda p: _speech_args(p, translate=True), "speech -> text in another language (AST)"),
     "speak": (cmd_speak, _speak_args, "text -> speech (TTS), optionally in the voice of a recording"),
     "attach-speech": (cmd_attach_speech, _attach_speech_args, "add a codec + acoustic model to an AudioPaLM folder"),
-    "eval": (cmd_eval, _eval_args, "ASR WER and AST BLEU of a model on a world's test split"),
+    "eval": (cmd_eval, _eval_args, "ASR WER, AST BLEU, LID, S2ST (ASR-BLEU, voice, DNSMOS, RTF) on a test split"),
     "demo": (cmd_demo, _demo_args, "run the main job on the embedded default"),
 }
 

@@ -46,6 +46,12 @@ def split_tokens(model_dir: Path, data: Path, split: str = "test", jobs: int = 2
     return load_tokens(out, split)
 
 
+def translation_pairs(langs: list[str], targets: tuple[str, ...], pairs: tuple[str, ...]) -> list[tuple[str, str]]:
+    """Each language into each target (itself excluded), then the extra "src-tgt" pairs."""
+    wanted = [(src, tgt) for src in langs for tgt in targets if tgt != src]
+    return wanted + [p for p in _parse_pairs(pairs) if p not in wanted]
+
+
 def _parse_pairs(pairs: tuple[str, ...]) -> list[tuple[str, str]]:
     """("de-it", ...) -> [("de", "it"), ...]"""
     out = []
@@ -70,9 +76,10 @@ def decode_task(model: AudioPaLM, task: str, jobs: list[tuple[str, str | None, t
 
 
 def evaluate_unified(model_dir: Path, data: Path, per_language: int = 50, targets: tuple[str, ...] = ("en",),
-                     jobs: int = 2, pairs: tuple[str, ...] = (), lid: bool = True) -> dict:
-    """ASR on `per_language` test utterances of each language; AST from each of them into `targets`
-    and for each "src-tgt" in `pairs`; language identification accuracy (`lid`)."""
+                     jobs: int = 2, pairs: tuple[str, ...] = (), tasks: frozenset[str] = frozenset({"asr", "ast", "lid"})
+                     ) -> dict:
+    """On `per_language` test utterances of each language: ASR ("asr" in `tasks`), AST into each of
+    `targets` and for each "src-tgt" in `pairs` ("ast"), language identification accuracy ("lid")."""
     model = AudioPaLM.from_pretrained(model_dir)
     world = json.loads((data / "world.json").read_text())
     zero_shot = {tuple(p) for p in world.get("zero_shot_pairs", [])}
@@ -88,14 +95,15 @@ def evaluate_unified(model_dir: Path, data: Path, per_language: int = 50, target
     for src, tgt in _parse_pairs(pairs):
         extra[src].append(tgt)
     for lang, utts in sorted(by_lang.items()):
-        if lid:
+        if "lid" in tasks:
             guesses = [model.identify_language_of_tokens(model.vocab.audio_ids(tokens[r["id"]])) for r in utts]
             report["lid"][lang] = {"accuracy": sum(g == lang for g in guesses) / len(utts), "n": len(utts)}
-        hyps = decode_task(model, "ASR", [(lang, None, tokens[r["id"]]) for r in utts])
-        report["asr"][lang] = {**error_rates([r["text"] for r in utts], hyps, lang), "n": len(utts),
-                               "examples": [{"ref": r["text"], "hyp": h} for r, h in list(zip(utts, hyps))[:3]]}
+        if "asr" in tasks:
+            hyps = decode_task(model, "ASR", [(lang, None, tokens[r["id"]]) for r in utts])
+            report["asr"][lang] = {**error_rates([r["text"] for r in utts], hyps, lang), "n": len(utts),
+                                   "examples": [{"ref": r["text"], "hyp": h} for r, h in list(zip(utts, hyps))[:3]]}
         for tgt in dict.fromkeys([*targets, *extra[lang]]):
-            if tgt == lang:
+            if tgt == lang or "ast" not in tasks:
                 continue
             hyps = decode_task(model, "AST", [(lang, tgt, tokens[r["id"]]) for r in utts])
             refs = [texts[(r["sentence_id"], tgt)] for r in utts]
@@ -122,9 +130,7 @@ def evaluate_text_mt(lm_dir: Path, data: Path, per_language: int = 50, targets: 
     vocab = UnifiedVocab(tok.vocab_size, 0, tok.bos_id, tok.eos_id, tok.pad_id, tok.sep_id)
     rows = [r for r in read_jsonl(data / "sentences.jsonl") if r["split"] == "test"][:per_language]
     report = {}
-    wanted = [(src, tgt) for src in LANGUAGES for tgt in targets if tgt != src]
-    wanted += [p for p in _parse_pairs(pairs) if p not in wanted]
-    for src, tgt in wanted:
+    for src, tgt in translation_pairs(list(LANGUAGES), targets, pairs):
         prompts = [torch.tensor([tok.bos_id, *tok.encode(f"{tag('MT', LANGUAGES[src].name, LANGUAGES[tgt].name)} "
                                                          f"{r['texts'][src]}"), tok.sep_id]) for r in rows]
         hyps = []

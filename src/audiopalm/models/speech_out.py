@@ -57,6 +57,10 @@ class SpeechOutput:
         """Semantic tokens [T_s] (+ a prompt from `prompt`) -> float32 waveform [N] at 16 kHz."""
         if len(semantic) == 0:
             return np.zeros(0, dtype=np.float32)
+        return self.codec.decode(self.acoustic_codes(semantic, voice, seed))
+
+    def acoustic_codes(self, semantic: torch.Tensor, voice: tuple[torch.Tensor, torch.Tensor] | None = None,
+                       seed: int = 0) -> torch.Tensor:
+        """Semantic tokens [T_s] (+ a prompt) -> codec codes [K, T_s * frames_per_token]."""
         p_sem, p_codes = voice if voice is not None else (None, None)
-        codes = generate(self.acoustic, semantic.long(), p_sem, p_codes, self.iterations, seed=seed)
-        return self.codec.decode(codes)
+        return generate(self.acoustic, semantic.long(), p_sem, p_codes, self.iterations, seed=seed)

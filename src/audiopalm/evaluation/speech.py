@@ -1,0 +1,331 @@
+"""Speech-output evaluation: S2ST waveforms judged for voice, quality and intelligibility.
+
+For each pair SRC-TGT, on the first N test utterances in SRC (held-out speakers and sentences):
+    output     AudioPaLM S2ST -> target semantic tokens -> acoustic model in the source voice (the
+               first 3 s of the source utterance as prompt) -> codec -> 16 kHz waveform
+    oracle     the same speech-output stage on the *ground-truth* semantic tokens of the translation:
+               the stage's own quality, without the language model's errors
+    reference  the source speaker's ground-truth rendering of the translation (every Babel test
+               speaker says each of their sentences in every language)
+Voice similarity is the Resemblyzer cosine to the reference, between two anchors:
+    ceiling    the source utterance itself: the same speaker, other words in another language
+    floor      another speaker's ground truth of the same translation: the same words, another voice
+Quality is DNSMOS (speechmos) of output, oracle and reference. Intelligibility is ASR-BLEU against
+the target text: English through Whisper tiny.en, every language through the model's own ASR task;
+beside it the model's AST BLEU on the same utterances and the ASR-BLEU of the reference itself.
+The codec's resynthesis WER on the references, and real-time factors per stage, complete the report.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+import warnings
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from audiopalm.audio.io import SAMPLE_RATE, AudioError, load_audio, write_wav
+from audiopalm.data.babel.synth import read_jsonl
+from audiopalm.errors import AudiopalmError
+from audiopalm.evaluation.text import error_rates
+from audiopalm.evaluation.unified import _parse_pairs, bleu, decode_task, split_tokens
+from audiopalm.models.audiopalm import AudioPaLM
+
+WHISPER = "whisper-tiny.en"
+OWN = "own"  # the evaluated model's ASR task
+
+
+class Judges:
+    """The pretrained models that judge speech: Resemblyzer, DNSMOS and Whisper tiny.en (all bundled
+    with their pip packages, so they load offline)."""
+
+    def __init__(self, whisper: bool = True):
+        try:
+            with warnings.catch_warnings():  # resemblyzer imports pkg_resources, deprecated by setuptools
+                warnings.simplefilter("ignore")
+                from resemblyzer import VoiceEncoder, preprocess_wav
+            from speechmos import dnsmos
+        except ImportError as e:
+            raise AudiopalmError(f"speech evaluation needs the eval extra: pip install 'audiopalm[eval]' ({e})") from None
+        self._encoder, self._preprocess = VoiceEncoder("cpu", verbose=False), preprocess_wav
+        self._dnsmos = dnsmos
+        self._whisper = None
+        if whisper:
+            from audiopalm.evaluation.whisper import load_whisper_tiny_en
+
+            self._whisper = load_whisper_tiny_en()
+
+    def voice(self, wav: np.ndarray) -> np.ndarray:
+        """wav [N] at 16 kHz -> unit-norm speaker embedding [256]."""
+        return self._encoder.embed_utterance(self._preprocess(wav, SAMPLE_RATE))
+
+    def mos(self, wav: np.ndarray) -> dict[str, float]:
+        """DNSMOS P.835 (signal, background, overall) and P.808 scores, each 1-5."""
+        scores = self._dnsmos.run(np.clip(wav, -1, 1).astype(np.float32), SAMPLE_RATE)
+        return {k.removesuffix("_mos"): float(v) for k, v in scores.items()}
+
+    def whisper(self, wav: np.ndarray) -> str:
+        if self._whisper is None:
+            raise AudiopalmError("Whisper was not loaded")
+        segments, _ = self._whisper.transcribe(wav, language="en", beam_size=5, vad_filter=False, temperature=0.0)
+        return " ".join(s.text.strip() for s in segments)
+
+
+def cosine(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-12))
+
+
+def own_asr(model: AudioPaLM, wavs: list[np.ndarray], lang: str) -> list[str]:
+    """The model's ASR task on waveforms (tokenised by its own audio tokenizer); empty audio -> ""."""
+    keep = [i for i, w in enumerate(wavs) if len(w) >= SAMPLE_RATE // 10]
+    tokens = model.audio_tokenizer.encode_batch([wavs[i] for i in keep]) if keep else []
+    hyps = decode_task(model, "ASR", [(lang, None, t) for t in tokens])
+    out = [""] * len(wavs)
+    for i, h in zip(keep, hyps):
+        out[i] = h
+    return out
+
+
+def recognise(model: AudioPaLM, judges: Judges, wavs: list[np.ndarray], lang: str) -> dict[str, list[str]]:
+    """Transcripts of `wavs` in `lang` by each recogniser that applies: {"own": [...], "whisper-tiny.en": [...]}."""
+    out = {OWN: own_asr(model, wavs, lang)}
+    if lang == "en" and judges._whisper is not None:
+        out[WHISPER] = [judges.whisper(w) if len(w) >= SAMPLE_RATE // 10 else "" for w in wavs]
+    return out
+
+
+def s2st_semantic(model: AudioPaLM, tokens: list[torch.Tensor], src: str, tgt: str, batch: int = 16) -> list[torch.Tensor]:
+    """Source audio tokens -> the model's target semantic tokens, batched greedy S2ST decoding."""
+    out = []
+    for i in range(0, len(tokens), batch):
+        chunk = tokens[i: i + batch]
+        prompts = [model.prompt("S2ST", src, tgt, model.vocab.audio_ids(t)) for t in chunk]
+        limit = min(600, 2 * max(len(t) for t in chunk) + 50)  # translations run about as long as the source
+        for segments in model.run("S2ST", prompts, max_new_tokens=limit):
+            out.append(model.vocab.audio_tokens(torch.tensor(segments[0], dtype=torch.long)))
+    return out
+
+
+def stage_times(model: AudioPaLM, wav: np.ndarray, src: str, tgt: str) -> dict[str, float]:
+    """Seconds spent by each S2ST stage on one utterance, one at a time (batch 1)."""
+    stage = model.speech_out
+    t0 = time.perf_counter()
+    semantic = model.audio_tokenizer.encode(wav)
+    t1 = time.perf_counter()
+    out = s2st_semantic(model, [semantic], src, tgt)[0]
+    t2 = time.perf_counter()
+    speech = np.zeros(0, dtype=np.float32)
+    t3 = t4 = t2
+    if len(out):  # nothing to render when the model wrote no speech
+        codes = stage.acoustic_codes(out, stage.prompt(wav, semantic))
+        t3 = time.perf_counter()
+        speech = stage.codec.decode(codes)
+        t4 = time.perf_counter()
+    return {"tokenizer": t1 - t0, "language_model": t2 - t1, "acoustic": t3 - t2, "codec": t4 - t3,
+            "output_seconds": len(speech) / SAMPLE_RATE}
+
+
+def _mean(xs) -> float:
+    xs = [x for x in xs if x is not None and not math.isnan(x)]
+    return float(np.mean(xs)) if xs else float("nan")
+
+
+def _utterances(data: Path, tokens: dict[str, torch.Tensor], src: str, tgt: str, n: int) -> list[dict]:
+    """The first n source utterances in `src` with their same-speaker and other-speaker references in `tgt`."""
+    rows = read_jsonl(data / "test.jsonl")
+    by_key = {(r["sentence_id"], r["lang"], r["speaker"]): r for r in rows}
+    by_sentence = defaultdict(list)
+    for r in rows:
+        by_sentence[(r["sentence_id"], r["lang"])].append(r)
+    out = []
+    for r in rows:
+        if r["lang"] != src or r["id"] not in tokens:
+            continue
+        same = by_key.get((r["sentence_id"], tgt, r["speaker"]))
+        others = [o for o in by_sentence[(r["sentence_id"], tgt)] if o["speaker"] != r["speaker"]]
+        if same is None or not others or same["id"] not in tokens:
+            continue
+        out.append({"source": r, "reference": same, "other": others[0]})
+        if len(out) == n:
+            break
+    return out
+
+
+def _tts_utterances(data: Path, tokens: dict[str, torch.Tensor], lang: str, n: int) -> list[dict]:
+    """The first n test utterances in `lang` as references, each with a voice prompt (another sentence by
+    the same speaker, in the same language) and another speaker's rendering of the same sentence."""
+    rows = [r for r in read_jsonl(data / "test.jsonl") if r["lang"] == lang and r["id"] in tokens]
+    by_speaker, by_sentence = defaultdict(list), defaultdict(list)
+    for r in rows:
+        by_speaker[r["speaker"]].append(r)
+        by_sentence[r["sentence_id"]].append(r)
+    out = []
+    for r in rows:
+        prompts = [o for o in by_speaker[r["speaker"]] if o["sentence_id"] != r["sentence_id"]]
+        others = [o for o in by_sentence[r["sentence_id"]] if o["speaker"] != r["speaker"]]
+        if prompts and others:
+            out.append({"source": prompts[0], "reference": r, "other": others[0]})
+        if len(out) == n:
+            break
+    return out
+
+
+def judge(model: AudioPaLM, judges: Judges, data: Path, tokens: dict[str, torch.Tensor], utts: list[dict],
+          semantic: list[torch.Tensor], lang: str, wav_dir: Path | None, desc: str, seed: int = 0) -> dict:
+    """Render the model's semantic tokens (and, as the oracle, the reference's) in the voice of each
+    utterance's source, then score output, oracle and reference against the reference.
+
+    utts: {"source", "reference", "other"} rows (_utterances, _tts_utterances); semantic: one [T] per utterance."""
+    stage = model.speech_out
+    systems: dict[str, list[np.ndarray]] = {"output": [], "oracle": [], "reference": []}
+    sims: dict[str, list[float | None]] = {"output": [], "oracle": [], "ceiling": [], "floor": []}
+    failures = []
+    for u, sem in tqdm(list(zip(utts, semantic)), desc=desc, dynamic_ncols=True, mininterval=5):
+        try:
+            source = load_audio(data / u["source"]["audio"])
+            reference = load_audio(data / u["reference"]["audio"])
+            other = load_audio(data / u["other"]["audio"])
+            prompt = stage.prompt(source, tokens[u["source"]["id"]])
+            output = stage.synthesize(sem, prompt, seed=seed)
+            oracle = stage.synthesize(tokens[u["reference"]["id"]], prompt, seed=seed)
+        except (AudioError, AudiopalmError) as e:  # one bad utterance is recorded, the run goes on
+            failures.append({"id": u["reference"]["id"], "error": str(e)})
+            continue
+        if wav_dir is not None and len(output):
+            write_wav(wav_dir / f"{u['reference']['id']}.wav", output)
+        ref_voice = judges.voice(reference)
+        sims["ceiling"].append(cosine(judges.voice(source), ref_voice))
+        sims["floor"].append(cosine(judges.voice(other), ref_voice))
+        for name, wav in (("output", output), ("oracle", oracle)):
+            sims[name].append(cosine(judges.voice(wav), ref_voice) if len(wav) >= SAMPLE_RATE // 4 else None)
+        for name, wav in (("output", output), ("oracle", oracle), ("reference", reference)):
+            systems[name].append(wav)
+        u["ok"] = True
+    refs = [u["reference"]["text"] for u in utts if u.get("ok")]
+    asr_bleu, asr_wer = {}, {}
+    for name, wavs in systems.items():
+        for asr, hyps in recognise(model, judges, wavs, lang).items():
+            asr_bleu.setdefault(name, {})[asr] = bleu(refs, hyps)[0]
+            asr_wer.setdefault(name, {})[asr] = error_rates(refs, hyps, lang)["wer"]
+    similarity = {k: _mean(v) for k, v in sims.items()}
+    return {
+        "n": len(refs),
+        "failures": failures,
+        "similarity": similarity,
+        # where the output sits between the floor (0) and the ceiling (1)
+        "similarity_position": (similarity["output"] - similarity["floor"]) / (similarity["ceiling"] - similarity["floor"]),
+        "dnsmos": {name: _mean_mos(judges, wavs) for name, wavs in systems.items()},
+        "asr_bleu": asr_bleu,
+        "asr_wer": asr_wer,
+        "output_seconds": _mean([len(w) / SAMPLE_RATE for w in systems["output"]]),
+        "reference_seconds": _mean([len(w) / SAMPLE_RATE for w in systems["reference"]]),
+    }
+
+
+def evaluate_pair(model: AudioPaLM, judges: Judges, data: Path, tokens: dict[str, torch.Tensor], src: str, tgt: str,
+                  n: int, wav_dir: Path | None, seed: int = 0) -> dict:
+    """S2ST from `src` into `tgt` on the first n test utterances, beside the model's AST on the same ones."""
+    utts = _utterances(data, tokens, src, tgt, n)
+    if not utts:
+        raise AudiopalmError(f"no test utterances in {src} with {tgt} references in {data}")
+    src_tokens = [tokens[u["source"]["id"]] for u in utts]
+    semantic = s2st_semantic(model, src_tokens, src, tgt)
+    report = judge(model, judges, data, tokens, utts, semantic, tgt, wav_dir, f"S2ST {src}-{tgt}", seed)
+    ast = decode_task(model, "AST", [(src, tgt, t) for t in src_tokens])
+    ok = [u.get("ok", False) for u in utts]
+    report["ast_bleu"] = bleu([u["reference"]["text"] for u, k in zip(utts, ok) if k], [h for h, k in zip(ast, ok) if k])[0]
+    report["examples"] = [{"id": u["source"]["id"], "ref": u["reference"]["text"], "ast": h}
+                          for u, h in list(zip(utts, ast))[:3]]
+    return report
+
+
+def tts_semantic(model: AudioPaLM, texts: list[str], lang: str, batch: int = 16) -> list[torch.Tensor]:
+    """Texts -> the model's semantic tokens, batched greedy TTS decoding."""
+    out = []
+    for i in range(0, len(texts), batch):
+        prompts = [model.prompt("TTS", lang, None, torch.tensor(model.text_tokenizer.encode(t)))
+                   for t in texts[i: i + batch]]
+        for segments in model.run("TTS", prompts, max_new_tokens=600):
+            out.append(model.vocab.audio_tokens(torch.tensor(segments[0], dtype=torch.long)))
+    return out
+
+
+def evaluate_tts(model: AudioPaLM, judges: Judges, data: Path, tokens: dict[str, torch.Tensor], lang: str, n: int,
+                 wav_dir: Path | None, seed: int = 0) -> dict:
+    """TTS in `lang` on the first n test sentences, in the voice of another recording of each speaker."""
+    utts = _tts_utterances(data, tokens, lang, n)
+    if not utts:
+        raise AudiopalmError(f"no test utterances in {lang} with a second recording of their speaker in {data}")
+    semantic = tts_semantic(model, [u["reference"]["text"] for u in utts], lang)
+    return judge(model, judges, data, tokens, utts, semantic, lang, wav_dir, f"TTS {lang}", seed)
+
+
+def _mean_mos(judges: Judges, wavs: list[np.ndarray]) -> dict[str, float]:
+    scores = [judges.mos(w) for w in wavs if len(w) >= SAMPLE_RATE // 2]
+    return {k: _mean([s[k] for s in scores]) for k in (scores[0] if scores else {})}
+
+
+def codec_resynthesis(model: AudioPaLM, judges: Judges, data: Path, langs: list[str], n: int) -> dict:
+    """WER of ground-truth test audio and of its codec round trip (encode, decode), per language."""
+    codec = model.speech_out.codec
+    rows = read_jsonl(data / "test.jsonl")
+    out = {}
+    for lang in langs:
+        chosen = [r for r in rows if r["lang"] == lang][:n]
+        originals = [load_audio(data / r["audio"]) for r in chosen]
+        resynth = [codec.decode(codec.encode(w)) for w in originals]
+        refs = [r["text"] for r in chosen]
+        out[lang] = {"n": len(chosen)}
+        for name, wavs in (("original", originals), ("resynthesised", resynth)):
+            for asr, hyps in recognise(model, judges, wavs, lang).items():
+                out[lang].setdefault(asr, {})[name] = error_rates(refs, hyps, lang)["wer"]
+        out[lang]["dnsmos"] = {"original": _mean_mos(judges, originals)["ovrl"],
+                               "resynthesised": _mean_mos(judges, resynth)["ovrl"]}
+        out[lang]["similarity"] = _mean([cosine(judges.voice(a), judges.voice(b)) for a, b in zip(originals, resynth)])
+    return out
+
+
+def real_time_factors(model: AudioPaLM, data: Path, tokens: dict[str, torch.Tensor], src: str, tgt: str,
+                      n: int) -> dict:
+    """Processing seconds per second of source speech, per S2ST stage, at batch 1 (after a warm-up)."""
+    utts = _utterances(data, tokens, src, tgt, n + 1)
+    wavs = [load_audio(data / u["source"]["audio"]) for u in utts]
+    stage_times(model, wavs[0], src, tgt)  # warm-up: first calls build caches and kernels
+    times = [stage_times(model, w, src, tgt) for w in wavs[1:]]
+    seconds = sum(len(w) for w in wavs[1:]) / SAMPLE_RATE
+    stages = ("tokenizer", "language_model", "acoustic", "codec")
+    rtf = {k: sum(t[k] for t in times) / seconds for k in stages}
+    return {**rtf, "total": sum(rtf.values()), "utterances": len(times), "source_seconds": seconds,
+            "threads": torch.get_num_threads()}
+
+
+def evaluate_speech(model_dir: Path, data: Path, pairs: tuple[str, ...], per_pair: int = 30, out: Path | None = None,
+                    rtf_utterances: int = 10, whisper: bool = True, jobs: int = 2, tts: tuple[str, ...] = ()) -> dict:
+    """The S2ST report of an AudioPaLM model with a speech-output stage (and TTS in the languages of
+    `tts`); waveforms under OUT/s2st/SRC-TGT/ and OUT/tts/LANG/."""
+    model = AudioPaLM.from_pretrained(model_dir)
+    if model.speech_out is None:
+        raise AudiopalmError(f"{model_dir} has no speech output stage: attach one with `audiopalm attach-speech`")
+    judges = Judges(whisper)
+    tokens = split_tokens(model_dir, data, "test", jobs)
+    world = json.loads((data / "world.json").read_text())
+    zero_shot = {tuple(p) for p in world.get("zero_shot_pairs", [])}
+    parsed = _parse_pairs(pairs)
+    report: dict = {"s2st": {}, "recognisers": {WHISPER: "English only", OWN: "the evaluated model's ASR task"}}
+    for src, tgt in parsed:
+        wav_dir = out / "s2st" / f"{src}-{tgt}" if out is not None else None
+        report["s2st"][f"{src}-{tgt}"] = {**evaluate_pair(model, judges, data, tokens, src, tgt, per_pair, wav_dir),
+                                          "zero_shot": (src, tgt) in zero_shot}
+    for lang in tts:
+        report.setdefault("tts", {})[lang] = evaluate_tts(model, judges, data, tokens, lang, per_pair,
+                                                          out / "tts" / lang if out is not None else None)
+    targets = sorted({t for _, t in parsed} | set(tts))
+    report["codec_resynthesis"] = codec_resynthesis(model, judges, data, targets, per_pair)
+    if rtf_utterances and parsed:
+        report["real_time_factor"] = real_time_factors(model, data, tokens, *parsed[0], rtf_utterances)
+    return report

@@ -1,0 +1,136 @@
+"""S2ST evaluation: reference selection, the similarity anchors, and the whole report on tiny parts."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+pytest.importorskip("transformers")
+
+from audiopalm.audio.codecs.mel import MEL_CODEC_PRESETS, MelCodec  # noqa: E402
+from audiopalm.audio.io import load_audio  # noqa: E402
+from audiopalm.cli import main  # noqa: E402
+from audiopalm.data.babel.synth import read_jsonl  # noqa: E402
+from audiopalm.evaluation.speech import _tts_utterances, _utterances, cosine, evaluate_tts  # noqa: E402
+from audiopalm.models.audiopalm import AudioPaLM  # noqa: E402
+from audiopalm.models.soundstorm import SOUNDSTORM_PRESETS, SoundStorm  # noqa: E402
+
+
+def _judges():
+    pytest.importorskip("resemblyzer")
+    pytest.importorskip("speechmos")
+    from audiopalm.evaluation.speech import Judges
+
+    return Judges(whisper=False)
+
+
+def test_cosine():
+    assert cosine(np.array([1.0, 0.0]), np.array([2.0, 0.0])) == pytest.approx(1.0)
+    assert cosine(np.array([1.0, 0.0]), np.array([0.0, 3.0])) == pytest.approx(0.0)
+    assert cosine(np.array([1.0, 1.0]), np.array([-1.0, -1.0])) == pytest.approx(-1.0)
+
+
+def test_references_are_the_same_speaker_and_another_speaker(tiny_world):
+    data, _ = tiny_world
+    rows = read_jsonl(data / "test.jsonl")
+    tokens = {r["id"]: None for r in rows}
+    utts = _utterances(data, tokens, "fr", "en", 5)
+    assert utts
+    for u in utts:
+        src, ref, other = u["source"], u["reference"], u["other"]
+        assert (src["lang"], ref["lang"], other["lang"]) == ("fr", "en", "en")
+        assert src["sentence_id"] == ref["sentence_id"] == other["sentence_id"]
+        assert ref["speaker"] == src["speaker"] != other["speaker"]
+
+
+def test_same_speaker_is_closer_than_another_speaker(tiny_world):
+    """The anchors' premise, on ground truth: the source speaker's other-language utterance is closer to
+    the reference than another speaker saying the very same words."""
+    data, _ = tiny_world
+    judges = _judges()
+    utts = _utterances(data, {r["id"]: None for r in read_jsonl(data / "test.jsonl")}, "fr", "en", 6)
+    gaps = []
+    for u in utts:
+        ref = judges.voice(load_audio(data / u["reference"]["audio"]))
+        same = cosine(judges.voice(load_audio(data / u["source"]["audio"])), ref)
+        other = cosine(judges.voice(load_audio(data / u["other"]["audio"])), ref)
+        gaps.append(same - other)
+    assert np.mean(gaps) > 0.05
+
+
+def test_mos_is_higher_for_speech_than_for_noise(tiny_world):
+    data, _ = tiny_world
+    judges = _judges()
+    speech = load_audio(data / read_jsonl(data / "test.jsonl")[0]["audio"])
+    noise = np.random.default_rng(0).standard_normal(len(speech)).astype(np.float32) * 0.3
+    clean, noisy = judges.mos(speech), judges.mos(noise)
+    assert set(clean) == {"ovrl", "sig", "bak", "p808"}
+    assert clean["ovrl"] > noisy["ovrl"] + 0.2 and clean["bak"] > noisy["bak"] + 0.5
+
+
+@pytest.fixture(scope="module")
+def speaking_model(tiny_parts, tmp_path_factory):
+    """An untrained tiny AudioPaLM with a speech output stage attached: (world, model folder)."""
+    data, parts = tiny_parts
+    root = tmp_path_factory.mktemp("speech-eval")
+    model = AudioPaLM.from_text_lm(parts / "lm", parts / "tok")
+    model.save_pretrained(root / "ap")
+    MelCodec(MEL_CODEC_PRESETS["tiny"]).save_pretrained(root / "codec")
+    SoundStorm(SOUNDSTORM_PRESETS["tiny"]).save_pretrained(root / "acoustic")
+    assert main(["attach-speech", "--model", str(root / "ap"), "--codec", str(root / "codec"),
+                 "--acoustic", str(root / "acoustic")]) == 0
+    return data, root / "ap"
+
+
+def test_tts_references_are_the_utterance_itself_with_another_recording_as_prompt(tiny_world):
+    data, _ = tiny_world
+    utts = _tts_utterances(data, {r["id"]: None for r in read_jsonl(data / "test.jsonl")}, "de", 4)
+    assert utts
+    for u in utts:
+        src, ref, other = u["source"], u["reference"], u["other"]
+        assert src["lang"] == ref["lang"] == other["lang"] == "de"
+        assert src["speaker"] == ref["speaker"] != other["speaker"]
+        assert src["sentence_id"] != ref["sentence_id"] == other["sentence_id"]
+
+
+def test_evaluate_tts(speaking_model, tmp_path):
+    from audiopalm.evaluation.unified import split_tokens
+
+    data, model_dir = speaking_model
+    model = AudioPaLM.from_pretrained(model_dir)
+    tokens = split_tokens(model_dir, data, "test", 1)
+    r = evaluate_tts(model, _judges(), data, tokens, "fr", 2, tmp_path / "tts")
+    assert r["n"] == 2 and not r["failures"]
+    assert set(r["asr_wer"]) == {"output", "oracle", "reference"} and set(r["asr_wer"]["output"]) == {"own"}
+    sims = r["similarity"]  # an untrained model may write too little speech to judge: its output may be NaN
+    assert all(-1 <= v <= 1 for k, v in sims.items() if k != "output")
+    assert math.isnan(sims["output"]) or -1 <= sims["output"] <= 1
+    assert len(list((tmp_path / "tts").glob("*.wav"))) <= 2
+
+
+def test_eval_s2st_writes_report_and_wavs(speaking_model, tmp_path, capsys):
+    _judges()
+    data, model_dir = speaking_model
+    assert main(["eval", "--model", str(model_dir), "--data", str(data), "--tasks", "s2st", "--targets",
+                 "--pairs", "fr-en", "--per-language", "2", "--rtf-utterances", "1", "--jobs", "1",
+                 "--out", str(tmp_path / "report.json"), "--wavs", str(tmp_path / "wavs")]) == 0
+    out = capsys.readouterr().out
+    assert "S2ST fr-en: ASR-BLEU" in out and "real-time factor" in out
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["asr"] == {} and report["ast"] == {}  # only s2st was asked for
+    r = report["s2st"]["fr-en"]
+    assert r["n"] == 2 and not r["failures"] and r["zero_shot"] is False
+    assert -1 <= r["similarity"]["floor"] <= r["similarity"]["ceiling"] <= 1
+    assert set(r["asr_bleu"]) == {"output", "oracle", "reference"}
+    assert r["dnsmos"]["reference"]["ovrl"] > 1
+    assert set(report["codec_resynthesis"]) == {"en"}
+    rtf = report["real_time_factor"]
+    assert rtf["total"] == pytest.approx(sum(rtf[k] for k in ("tokenizer", "language_model", "acoustic", "codec")))
+    assert len(list((tmp_path / "wavs" / "s2st" / "fr-en").glob("*.wav"))) <= 2
+
+
+def test_unknown_eval_task_is_one_clear_error(tiny_world, tmp_path, capsys):
+    data, _ = tiny_world
+    assert main(["eval", "--model", str(tmp_path), "--data", str(data), "--tasks", "asr,s2sx"]) == 2
+    assert "unknown evaluation task(s) s2sx" in capsys.readouterr().err
