@@ -14,6 +14,6 @@ done
 for run in babel-small:runs/audiopalm-base babel-small-scratch:runs/audiopalm-base-scratch; do
     cfg=${run%%:*} out=${run#*:}
     until [ -f "$out/model/config.json" ]; do $A train --config configs/$cfg.yaml --max-minutes 60; done
-    $A eval --model "$out/model" --data "$DATA" --per-language 100 --targets en --pairs $PAIRS --out "$out-eval.json"
+    $A eval --model "$out/model" --data "$DATA" --per-language 100 --targets en --pairs $PAIRS --out "$out-eval"
 done
-$A eval --text-lm runs/lm-base --data "$DATA" --per-language 300 --targets en --pairs $PAIRS --out runs/lm-base-mt.json
+$A eval --text-lm runs/lm-base --data "$DATA" --per-language 300 --targets en --pairs $PAIRS --out runs/lm-base-mt

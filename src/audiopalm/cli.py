@@ -8,7 +8,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -334,20 +336,22 @@ def _eval_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", help="AudioPaLM folder")
     p.add_argument("--text-lm", help="instead: a pretrain-text folder, scored on MT of the gold test text")
     p.add_argument("--data", required=True, help="world folder")
-    p.add_argument("--per-language", type=int, default=50, help="test utterances per language")
-    p.add_argument("--targets", nargs="*", default=["en"], help="AST/S2ST target languages")
-    p.add_argument("--pairs", nargs="+", default=[], metavar="SRC-TGT", help="more AST pairs, such as de-it")
+    p.add_argument("--per-language", type=int, default=50, help="test utterances per language (and per S2ST pair)")
+    p.add_argument("--targets", nargs="*", default=["en"], help="AST/MT/S2ST target languages")
+    p.add_argument("--pairs", nargs="+", default=[], metavar="SRC-TGT", help="more pairs, such as de-it")
     p.add_argument("--tasks", default="asr,ast,lid",
                    help=f"comma-separated, of {','.join(EVAL_TASKS)}; s2st and tts need a speech output stage and the "
                         "eval extra (Resemblyzer, DNSMOS, Whisper)")
+    p.add_argument("--cascade", action="store_true",
+                   help="also the cascade the model replaces: its ASR, then MT (and for s2st, then TTS)")
     p.add_argument("--no-lid", action="store_true", help="skip language identification")
     p.add_argument("--rtf-utterances", type=int, default=10, help="s2st: utterances timed stage by stage")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    p.add_argument("--out", help="write the report (JSON) here")
+    p.add_argument("--out", help="report folder: results.json, results.md and PNG plots")
     p.add_argument("--wavs", help="write the output waveforms under WAVS/s2st/SRC-TGT/ and WAVS/tts/LANG/")
 
 
-EVAL_TASKS = ("asr", "ast", "lid", "s2st", "tts")
+EVAL_TASKS = ("asr", "ast", "mt", "lid", "s2st", "tts")
 
 
 def _eval_speech(args: argparse.Namespace, tasks: set[str]) -> dict:
@@ -356,60 +360,41 @@ def _eval_speech(args: argparse.Namespace, tasks: set[str]) -> dict:
     from audiopalm.evaluation.unified import translation_pairs
 
     pairs = [f"{s}-{t}" for s, t in translation_pairs(list(LANGUAGES), tuple(args.targets), tuple(args.pairs))]
-    report = evaluate_speech(Path(args.model), Path(args.data), tuple(pairs) if "s2st" in tasks else (),
-                             args.per_language, Path(args.wavs) if args.wavs else None, args.rtf_utterances,
-                             jobs=args.jobs, tts=tuple(LANGUAGES) if "tts" in tasks else ())
-    for lang, r in report.get("tts", {}).items():
-        wer = " ".join(f"{asr} {100 * w:.1f}%" for asr, w in r["asr_wer"]["output"].items())
-        ref = " ".join(f"{asr} {100 * w:.1f}%" for asr, w in r["asr_wer"]["reference"].items())
-        print(f"TTS {lang}: WER ({wer}; ground truth {ref}); voice similarity {r['similarity']['output']:.3f} "
-              f"(ceiling {r['similarity']['ceiling']:.3f}, floor {r['similarity']['floor']:.3f})  (n={r['n']})")
-    for pair, r in report["s2st"].items():
-        sim, mos = r["similarity"], r["dnsmos"]
-        asr = " ".join(f"{name} {asr_bleu:.1f}" for name, asr_bleu in r["asr_bleu"]["output"].items())
-        print(f"S2ST {pair}: ASR-BLEU ({asr}) vs AST BLEU {r['ast_bleu']:.1f}; voice similarity {sim['output']:.3f} "
-              f"(ceiling {sim['ceiling']:.3f}, floor {sim['floor']:.3f}); DNSMOS {mos['output'].get('ovrl', float('nan')):.2f} "
-              f"(reference {mos['reference'].get('ovrl', float('nan')):.2f}){'  (zero-shot)' if r['zero_shot'] else ''}  (n={r['n']})")
-    for lang, r in report["codec_resynthesis"].items():
-        wers = "; ".join(f"{asr} {100 * w['original']:.1f}% -> {100 * w['resynthesised']:.1f}%"
-                         for asr, w in r.items() if isinstance(w, dict) and "original" in w)
-        print(f"codec resynthesis {lang}: WER {wers}")
-    if rtf := report.get("real_time_factor"):
-        print("S2ST real-time factor: " + ", ".join(f"{k} {rtf[k]:.3f}" for k in
-                                                    ("tokenizer", "language_model", "acoustic", "codec", "total")))
-    return report
+    return evaluate_speech(Path(args.model), Path(args.data), tuple(pairs) if "s2st" in tasks else (),
+                           args.per_language, Path(args.wavs) if args.wavs else None, args.rtf_utterances,
+                           jobs=args.jobs, tts=tuple(LANGUAGES) if "tts" in tasks else (), cascade=args.cascade)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    from audiopalm.evaluation.report import markdown, write_report
     from audiopalm.evaluation.unified import evaluate_text_mt, evaluate_unified
 
+    started = time.time()
     if args.text_lm:
-        report = evaluate_text_mt(Path(args.text_lm), Path(args.data), args.per_language, tuple(args.targets),
-                                  pairs=tuple(args.pairs))
-        for pair, r in report.items():
-            print(f"MT {pair}: BLEU {r['bleu']:.1f}  (n={r['n']})")
-        if args.out:
-            Path(args.out).write_text(json.dumps(report, indent=2, ensure_ascii=False))
-        return 0
-    if not args.model:
+        report = {"mt": evaluate_text_mt(Path(args.text_lm), Path(args.data), args.per_language, tuple(args.targets),
+                                          pairs=tuple(args.pairs))}
+        report["meta"] = {"text LM": args.text_lm, "data": args.data}
+    elif args.model:
+        tasks = {t.strip().lower() for t in args.tasks.split(",") if t.strip()} - ({"lid"} if args.no_lid else set())
+        if unknown := tasks - set(EVAL_TASKS):
+            raise AudiopalmError(f"unknown evaluation task(s) {', '.join(sorted(unknown))}; "
+                                 f"choose from {', '.join(EVAL_TASKS)}")
+        report = evaluate_unified(Path(args.model), Path(args.data), args.per_language, tuple(args.targets), args.jobs,
+                                  tuple(args.pairs), frozenset(tasks), args.cascade)
+        if tasks & {"s2st", "tts"}:
+            report.update(_eval_speech(args, tasks))
+        report["meta"] = {"model": args.model, "data": args.data, "tasks": ",".join(sorted(tasks)),
+                          "cascade": args.cascade, "utterances per language": args.per_language}
+    else:
         raise AudiopalmError("give --model (an AudioPaLM folder) or --text-lm (a pretrain-text folder)")
-    tasks = {t.strip().lower() for t in args.tasks.split(",") if t.strip()} - ({"lid"} if args.no_lid else set())
-    if unknown := tasks - set(EVAL_TASKS):
-        raise AudiopalmError(f"unknown evaluation task(s) {', '.join(sorted(unknown))}; choose from {', '.join(EVAL_TASKS)}")
-    report = evaluate_unified(Path(args.model), Path(args.data), args.per_language, tuple(args.targets), args.jobs,
-                              tuple(args.pairs), frozenset(tasks))
-    if tasks & {"s2st", "tts"}:
-        report.update(_eval_speech(args, tasks))
-    for lang, r in report["asr"].items():
-        print(f"ASR {lang}: WER {100 * r['wer']:.1f}%  CER {100 * r['cer']:.1f}%  (n={r['n']})")
-    for lang, r in report["lid"].items():
-        print(f"LID {lang}: accuracy {100 * r['accuracy']:.1f}%  (n={r['n']})")
-    for pair, r in report["ast"].items():
-        print(f"AST {pair}: BLEU {r['bleu']:.1f}{'  (zero-shot)' if r['zero_shot'] else ''}  (n={r['n']})")
-    if report["ast"]:
-        print(f"BLEU signature: {next(iter(report['ast'].values()))['signature']}")
+    import torch
+
+    report["meta"].update({"wall seconds": round(time.time() - started, 1), "threads": torch.get_num_threads(),
+                           "machine": platform.processor() or platform.machine()})
+    print(markdown(report))
     if args.out:
-        Path(args.out).write_text(json.dumps(report, indent=2, ensure_ascii=False))
+        written = write_report(report, Path(args.out))
+        print(f"\nreport: {', '.join(str(p) for p in written)}")
     return 0
 
 

@@ -113,16 +113,17 @@ def test_eval_s2st_writes_report_and_wavs(speaking_model, tmp_path, capsys):
     _judges()
     data, model_dir = speaking_model
     assert main(["eval", "--model", str(model_dir), "--data", str(data), "--tasks", "s2st", "--targets",
-                 "--pairs", "fr-en", "--per-language", "2", "--rtf-utterances", "1", "--jobs", "1",
-                 "--out", str(tmp_path / "report.json"), "--wavs", str(tmp_path / "wavs")]) == 0
+                 "--pairs", "fr-en", "--per-language", "2", "--rtf-utterances", "1", "--jobs", "1", "--cascade",
+                 "--out", str(tmp_path / "report"), "--wavs", str(tmp_path / "wavs")]) == 0
     out = capsys.readouterr().out
-    assert "S2ST fr-en: ASR-BLEU" in out and "real-time factor" in out
-    report = json.loads((tmp_path / "report.json").read_text())
+    assert "## Speech-to-speech translation" in out and "| fr-en | output |" in out and "real-time factor" in out
+    report = json.loads((tmp_path / "report" / "results.json").read_text())
+    assert (tmp_path / "report" / "speech.png").exists() and (tmp_path / "report" / "rtf.png").exists()
     assert report["asr"] == {} and report["ast"] == {}  # only s2st was asked for
     r = report["s2st"]["fr-en"]
     assert r["n"] == 2 and not r["failures"] and r["zero_shot"] is False
     assert -1 <= r["similarity"]["floor"] <= r["similarity"]["ceiling"] <= 1
-    assert set(r["asr_bleu"]) == {"output", "oracle", "reference"}
+    assert set(r["asr_bleu"]) == {"output", "cascade", "oracle", "reference"}
     assert r["dnsmos"]["reference"]["ovrl"] > 1
     assert set(report["codec_resynthesis"]) == {"en"}
     rtf = report["real_time_factor"]

@@ -45,21 +45,27 @@ def test_unknown_config_key_is_a_clear_error(tmp_path, capsys):
     assert "unknown config keys: learning_rate" in capsys.readouterr().err
 
 
-def test_eval_reports_wer_and_bleu_with_signature(trained, tmp_path, capsys):
+def test_eval_writes_a_report_folder_with_tables_and_plots(trained, tmp_path, capsys):
     import json
 
     data, root = trained
-    report = tmp_path / "r.json"
+    report = tmp_path / "report"
     assert main(["eval", "--model", str(root / "ap" / "model"), "--data", str(data), "--per-language", "2",
-                 "--targets", "en", "fr", "--pairs", "de-it", "--jobs", "1", "--out", str(report)]) == 0
-    r = json.loads(report.read_text())
+                 "--targets", "en", "fr", "--pairs", "de-it", "--tasks", "asr,ast,mt,lid", "--cascade", "--jobs", "1",
+                 "--out", str(report)]) == 0
+    r = json.loads((report / "results.json").read_text())
     assert set(r["asr"]) == set(r["lid"]) == {"en", "fr", "es", "de", "it", "pt"}
     assert all(0 <= x["accuracy"] <= 1 and x["n"] == 2 for x in r["lid"].values())
     assert "fr-en" in r["ast"] and "en-fr" in r["ast"] and "en-en" not in r["ast"]
     assert r["ast"]["de-it"]["zero_shot"] and not r["ast"]["de-fr"]["zero_shot"] and "es-it" not in r["ast"]
-    assert r["ast"]["fr-pt"]["zero_shot"] if "fr-pt" in r["ast"] else True
-    assert "nrefs:1" in r["ast"]["fr-en"]["signature"]
-    assert "BLEU signature" in capsys.readouterr().out
+    assert set(r["mt"]) == set(r["cascade"]["ast"]) == set(r["ast"])
+    assert all(0 <= x["chrf"] <= 100 and 0 <= x["bleu"] <= 100 for x in r["ast"].values())
+    assert "nrefs:1" in r["ast"]["fr-en"]["signature"] and "nc:6" in r["ast"]["fr-en"]["signature"]
+    md = (report / "results.md").read_text()
+    assert "| de-it (zero-shot) |" in md and "| mean zero-shot |" in md and "cascade BLEU" in md
+    assert md.strip() in capsys.readouterr().out
+    for name in ("asr", "translation"):  # real PNG files
+        assert (report / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_eval_rejects_a_malformed_pair(trained, capsys):
@@ -73,7 +79,7 @@ def test_eval_of_the_text_lm_mt_ceiling(tiny_parts, tmp_path, capsys):
     assert main(["eval", "--text-lm", str(parts / "lm"), "--data", str(data), "--per-language", "2",
                  "--targets", "en", "--pairs", "de-it"]) == 0
     out = capsys.readouterr().out
-    assert "MT fr-en: BLEU" in out and "MT de-it: BLEU" in out and "MT en-en" not in out
+    assert "| fr-en |" in out and "| de-it (zero-shot) |" in out and "| en-en" not in out
 
 
 def test_lora_trains_adapters_and_the_audio_rows_only(tiny_parts, tmp_path):

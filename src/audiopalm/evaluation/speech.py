@@ -32,8 +32,8 @@ from tqdm import tqdm
 from audiopalm.audio.io import SAMPLE_RATE, AudioError, load_audio, write_wav
 from audiopalm.data.babel.synth import read_jsonl
 from audiopalm.errors import AudiopalmError
-from audiopalm.evaluation.text import error_rates
-from audiopalm.evaluation.unified import _parse_pairs, bleu, decode_task, split_tokens
+from audiopalm.evaluation.text import bleu, error_rates
+from audiopalm.evaluation.unified import _parse_pairs, decode_task, decode_text_task, split_tokens
 from audiopalm.models.audiopalm import AudioPaLM
 
 WHISPER = "whisper-tiny.en"
@@ -176,35 +176,38 @@ def _tts_utterances(data: Path, tokens: dict[str, torch.Tensor], lang: str, n: i
 
 
 def judge(model: AudioPaLM, judges: Judges, data: Path, tokens: dict[str, torch.Tensor], utts: list[dict],
-          semantic: list[torch.Tensor], lang: str, wav_dir: Path | None, desc: str, seed: int = 0) -> dict:
-    """Render the model's semantic tokens (and, as the oracle, the reference's) in the voice of each
-    utterance's source, then score output, oracle and reference against the reference.
+          semantic: dict[str, list[torch.Tensor]], lang: str, wav_dir: Path | None, desc: str, seed: int = 0) -> dict:
+    """Render each system's semantic tokens (and, as the oracle, the reference's) in the voice of each
+    utterance's source, then score every system and the reference itself against the reference.
 
-    utts: {"source", "reference", "other"} rows (_utterances, _tts_utterances); semantic: one [T] per utterance."""
+    utts: {"source", "reference", "other"} rows (_utterances, _tts_utterances); semantic: {system name:
+    one [T] per utterance}, such as {"output": ..., "cascade": ...}; wavs of the first system are written."""
     stage = model.speech_out
-    systems: dict[str, list[np.ndarray]] = {"output": [], "oracle": [], "reference": []}
-    sims: dict[str, list[float | None]] = {"output": [], "oracle": [], "ceiling": [], "floor": []}
+    names = [*semantic, "oracle"]
+    systems: dict[str, list[np.ndarray]] = {name: [] for name in [*names, "reference"]}
+    sims: dict[str, list[float | None]] = {name: [] for name in [*names, "ceiling", "floor"]}
     failures = []
-    for u, sem in tqdm(list(zip(utts, semantic)), desc=desc, dynamic_ncols=True, mininterval=5):
+    for i, u in enumerate(tqdm(utts, desc=desc, dynamic_ncols=True, mininterval=5)):
         try:
             source = load_audio(data / u["source"]["audio"])
             reference = load_audio(data / u["reference"]["audio"])
             other = load_audio(data / u["other"]["audio"])
             prompt = stage.prompt(source, tokens[u["source"]["id"]])
-            output = stage.synthesize(sem, prompt, seed=seed)
-            oracle = stage.synthesize(tokens[u["reference"]["id"]], prompt, seed=seed)
+            wavs = {name: stage.synthesize(sem[i], prompt, seed=seed) for name, sem in semantic.items()}
+            wavs["oracle"] = stage.synthesize(tokens[u["reference"]["id"]], prompt, seed=seed)
         except (AudioError, AudiopalmError) as e:  # one bad utterance is recorded, the run goes on
             failures.append({"id": u["reference"]["id"], "error": str(e)})
             continue
-        if wav_dir is not None and len(output):
-            write_wav(wav_dir / f"{u['reference']['id']}.wav", output)
+        first = wavs[names[0]]
+        if wav_dir is not None and len(first):
+            write_wav(wav_dir / f"{u['reference']['id']}.wav", first)
         ref_voice = judges.voice(reference)
         sims["ceiling"].append(cosine(judges.voice(source), ref_voice))
         sims["floor"].append(cosine(judges.voice(other), ref_voice))
-        for name, wav in (("output", output), ("oracle", oracle)):
+        for name, wav in wavs.items():
             sims[name].append(cosine(judges.voice(wav), ref_voice) if len(wav) >= SAMPLE_RATE // 4 else None)
-        for name, wav in (("output", output), ("oracle", oracle), ("reference", reference)):
             systems[name].append(wav)
+        systems["reference"].append(reference)
         u["ok"] = True
     refs = [u["reference"]["text"] for u in utts if u.get("ok")]
     asr_bleu, asr_wer = {}, {}
@@ -213,28 +216,39 @@ def judge(model: AudioPaLM, judges: Judges, data: Path, tokens: dict[str, torch.
             asr_bleu.setdefault(name, {})[asr] = bleu(refs, hyps)[0]
             asr_wer.setdefault(name, {})[asr] = error_rates(refs, hyps, lang)["wer"]
     similarity = {k: _mean(v) for k, v in sims.items()}
+    span = similarity["ceiling"] - similarity["floor"]
     return {
         "n": len(refs),
         "failures": failures,
         "similarity": similarity,
-        # where the output sits between the floor (0) and the ceiling (1)
-        "similarity_position": (similarity["output"] - similarity["floor"]) / (similarity["ceiling"] - similarity["floor"]),
+        # where each system sits between the floor (0) and the ceiling (1)
+        "similarity_position": {name: (similarity[name] - similarity["floor"]) / span if span else float("nan")
+                                for name in names},
         "dnsmos": {name: _mean_mos(judges, wavs) for name, wavs in systems.items()},
         "asr_bleu": asr_bleu,
         "asr_wer": asr_wer,
-        "output_seconds": _mean([len(w) / SAMPLE_RATE for w in systems["output"]]),
-        "reference_seconds": _mean([len(w) / SAMPLE_RATE for w in systems["reference"]]),
+        "seconds": {name: _mean([len(w) / SAMPLE_RATE for w in wavs]) for name, wavs in systems.items()},
     }
 
 
+def cascade_semantic(model: AudioPaLM, tokens: list[torch.Tensor], src: str, tgt: str) -> list[torch.Tensor]:
+    """The cascade S2ST replaces, from the model's own tasks: ASR, then MT of the transcript, then TTS."""
+    transcripts = decode_task(model, "ASR", [(src, None, t) for t in tokens])
+    translations = decode_text_task(model, "MT", [(src, tgt, t) for t in transcripts])
+    return tts_semantic(model, translations, tgt)
+
+
 def evaluate_pair(model: AudioPaLM, judges: Judges, data: Path, tokens: dict[str, torch.Tensor], src: str, tgt: str,
-                  n: int, wav_dir: Path | None, seed: int = 0) -> dict:
-    """S2ST from `src` into `tgt` on the first n test utterances, beside the model's AST on the same ones."""
+                  n: int, wav_dir: Path | None, seed: int = 0, cascade: bool = False) -> dict:
+    """S2ST from `src` into `tgt` on the first n test utterances, beside the model's AST on the same ones
+    (and with `cascade`, beside ASR -> MT -> TTS by the same model)."""
     utts = _utterances(data, tokens, src, tgt, n)
     if not utts:
         raise AudiopalmError(f"no test utterances in {src} with {tgt} references in {data}")
     src_tokens = [tokens[u["source"]["id"]] for u in utts]
-    semantic = s2st_semantic(model, src_tokens, src, tgt)
+    semantic = {"output": s2st_semantic(model, src_tokens, src, tgt)}
+    if cascade:
+        semantic["cascade"] = cascade_semantic(model, src_tokens, src, tgt)
     report = judge(model, judges, data, tokens, utts, semantic, tgt, wav_dir, f"S2ST {src}-{tgt}", seed)
     ast = decode_task(model, "AST", [(src, tgt, t) for t in src_tokens])
     ok = [u.get("ok", False) for u in utts]
@@ -262,7 +276,7 @@ def evaluate_tts(model: AudioPaLM, judges: Judges, data: Path, tokens: dict[str,
     if not utts:
         raise AudiopalmError(f"no test utterances in {lang} with a second recording of their speaker in {data}")
     semantic = tts_semantic(model, [u["reference"]["text"] for u in utts], lang)
-    return judge(model, judges, data, tokens, utts, semantic, lang, wav_dir, f"TTS {lang}", seed)
+    return judge(model, judges, data, tokens, utts, {"output": semantic}, lang, wav_dir, f"TTS {lang}", seed)
 
 
 def _mean_mos(judges: Judges, wavs: list[np.ndarray]) -> dict[str, float]:
@@ -305,7 +319,8 @@ def real_time_factors(model: AudioPaLM, data: Path, tokens: dict[str, torch.Tens
 
 
 def evaluate_speech(model_dir: Path, data: Path, pairs: tuple[str, ...], per_pair: int = 30, out: Path | None = None,
-                    rtf_utterances: int = 10, whisper: bool = True, jobs: int = 2, tts: tuple[str, ...] = ()) -> dict:
+                    rtf_utterances: int = 10, whisper: bool = True, jobs: int = 2, tts: tuple[str, ...] = (),
+                    cascade: bool = False) -> dict:
     """The S2ST report of an AudioPaLM model with a speech-output stage (and TTS in the languages of
     `tts`); waveforms under OUT/s2st/SRC-TGT/ and OUT/tts/LANG/."""
     model = AudioPaLM.from_pretrained(model_dir)
@@ -319,7 +334,8 @@ def evaluate_speech(model_dir: Path, data: Path, pairs: tuple[str, ...], per_pai
     report: dict = {"s2st": {}, "recognisers": {WHISPER: "English only", OWN: "the evaluated model's ASR task"}}
     for src, tgt in parsed:
         wav_dir = out / "s2st" / f"{src}-{tgt}" if out is not None else None
-        report["s2st"][f"{src}-{tgt}"] = {**evaluate_pair(model, judges, data, tokens, src, tgt, per_pair, wav_dir),
+        report["s2st"][f"{src}-{tgt}"] = {**evaluate_pair(model, judges, data, tokens, src, tgt, per_pair, wav_dir,
+                                                                        cascade=cascade),
                                           "zero_shot": (src, tgt) in zero_shot}
     for lang in tts:
         report.setdefault("tts", {})[lang] = evaluate_tts(model, judges, data, tokens, lang, per_pair,

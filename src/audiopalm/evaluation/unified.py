@@ -18,16 +18,8 @@ from tqdm import tqdm
 from audiopalm.audio.shards import load_tokens, tokenize_manifests
 from audiopalm.data.babel.synth import read_jsonl
 from audiopalm.errors import AudiopalmError
-from audiopalm.evaluation.text import error_rates
+from audiopalm.evaluation.text import error_rates, translation_scores
 from audiopalm.models.audiopalm import AudioPaLM
-
-
-def bleu(refs: list[str], hyps: list[str]) -> tuple[float, str]:
-    """Corpus BLEU (sacrebleu defaults: 13a tokenisation, case-sensitive) and its signature."""
-    import sacrebleu
-
-    metric = sacrebleu.metrics.BLEU()
-    return metric.corpus_score(hyps, [refs]).score, str(metric.get_signature())
 
 
 def _folder_digest(folder: Path) -> str:
@@ -65,52 +57,73 @@ def _parse_pairs(pairs: tuple[str, ...]) -> list[tuple[str, str]]:
 
 def decode_task(model: AudioPaLM, task: str, jobs: list[tuple[str, str | None, torch.Tensor]], batch: int = 16,
                 max_new_tokens: int = 120) -> list[str]:
-    """(source lang, target lang, audio tokens) -> the decoded text of the first output segment."""
+    """(source lang, target lang, audio tokens [T]) -> the decoded text of the first output segment."""
+    return _decode(model, task, [(s, t, model.vocab.audio_ids(tok)) for s, t, tok in jobs], batch, max_new_tokens)
+
+
+def decode_text_task(model: AudioPaLM, task: str, jobs: list[tuple[str, str | None, str]], batch: int = 16,
+                     max_new_tokens: int = 120) -> list[str]:
+    """(source lang, target lang, text) -> the decoded text of the first output segment (MT)."""
+    ids = [torch.tensor(model.text_tokenizer.encode(text), dtype=torch.long) for _, _, text in jobs]
+    return _decode(model, task, [(s, t, i) for (s, t, _), i in zip(jobs, ids)], batch, max_new_tokens)
+
+
+def _decode(model: AudioPaLM, task: str, jobs: list[tuple[str, str | None, torch.Tensor]], batch: int,
+            max_new_tokens: int) -> list[str]:
     out = []
     for i in tqdm(range(0, len(jobs), batch), desc=task, dynamic_ncols=True, mininterval=5):
-        chunk = jobs[i: i + batch]
-        prompts = [model.prompt(task, s, t, model.vocab.audio_ids(tok)) for s, t, tok in chunk]
+        prompts = [model.prompt(task, s, t, ids) for s, t, ids in jobs[i: i + batch]]
         for segments in model.run(task, prompts, max_new_tokens=max_new_tokens):
             out.append(model.text_of(segments[0]).strip())
     return out
 
 
 def evaluate_unified(model_dir: Path, data: Path, per_language: int = 50, targets: tuple[str, ...] = ("en",),
-                     jobs: int = 2, pairs: tuple[str, ...] = (), tasks: frozenset[str] = frozenset({"asr", "ast", "lid"})
-                     ) -> dict:
-    """On `per_language` test utterances of each language: ASR ("asr" in `tasks`), AST into each of
-    `targets` and for each "src-tgt" in `pairs` ("ast"), language identification accuracy ("lid")."""
+                     jobs: int = 2, pairs: tuple[str, ...] = (), tasks: frozenset[str] = frozenset({"asr", "ast", "lid"}),
+                     cascade: bool = False) -> dict:
+    """On `per_language` test utterances of each language: ASR ("asr" in `tasks`), language
+    identification ("lid"), and for each pair (each language into each of `targets`, and each "src-tgt"
+    in `pairs`): AST ("ast"), the model's MT task on the gold transcripts ("mt"), and with `cascade`
+    the cascade it replaces: the model's own ASR, then its MT on that transcript."""
     model = AudioPaLM.from_pretrained(model_dir)
     world = json.loads((data / "world.json").read_text())
     zero_shot = {tuple(p) for p in world.get("zero_shot_pairs", [])}
-    rows = read_jsonl(data / "test.jsonl")
     tokens = split_tokens(model_dir, data, "test", jobs)
     by_lang, texts = defaultdict(list), {}
-    for r in rows:
+    for r in read_jsonl(data / "test.jsonl"):
         texts[(r["sentence_id"], r["lang"])] = r["text"]
         if r["id"] in tokens and len(by_lang[r["lang"]]) < per_language:
             by_lang[r["lang"]].append(r)
-    report: dict = {"asr": {}, "ast": {}, "lid": {}, "zero_shot_pairs": sorted(zero_shot)}
-    extra = defaultdict(list)
-    for src, tgt in _parse_pairs(pairs):
-        extra[src].append(tgt)
+    report: dict = {"asr": {}, "ast": {}, "mt": {}, "lid": {}, "cascade": {"ast": {}}, "zero_shot_pairs": sorted(zero_shot)}
+    wanted = translation_pairs(sorted(by_lang), targets, pairs)
     for lang, utts in sorted(by_lang.items()):
         if "lid" in tasks:
             guesses = [model.identify_language_of_tokens(model.vocab.audio_ids(tokens[r["id"]])) for r in utts]
             report["lid"][lang] = {"accuracy": sum(g == lang for g in guesses) / len(utts), "n": len(utts)}
+        transcripts = None
+        if "asr" in tasks or cascade:
+            transcripts = decode_task(model, "ASR", [(lang, None, tokens[r["id"]]) for r in utts])
         if "asr" in tasks:
-            hyps = decode_task(model, "ASR", [(lang, None, tokens[r["id"]]) for r in utts])
-            report["asr"][lang] = {**error_rates([r["text"] for r in utts], hyps, lang), "n": len(utts),
-                                   "examples": [{"ref": r["text"], "hyp": h} for r, h in list(zip(utts, hyps))[:3]]}
-        for tgt in dict.fromkeys([*targets, *extra[lang]]):
-            if tgt == lang or "ast" not in tasks:
-                continue
-            hyps = decode_task(model, "AST", [(lang, tgt, tokens[r["id"]]) for r in utts])
+            report["asr"][lang] = {**error_rates([r["text"] for r in utts], transcripts, lang), "n": len(utts),
+                                   "examples": [{"ref": r["text"], "hyp": h} for r, h in list(zip(utts, transcripts))[:3]]}
+        for tgt in [t for s, t in wanted if s == lang]:
             refs = [texts[(r["sentence_id"], tgt)] for r in utts]
-            score, signature = bleu(refs, hyps)
-            report["ast"][f"{lang}-{tgt}"] = {"bleu": score, "zero_shot": (lang, tgt) in zero_shot, "n": len(utts),
-                                              "signature": signature, "examples": [{"ref": a, "hyp": b} for a, b in list(zip(refs, hyps))[:3]]}
+            entry = {"zero_shot": (lang, tgt) in zero_shot, "n": len(utts)}
+            if "ast" in tasks:
+                hyps = decode_task(model, "AST", [(lang, tgt, tokens[r["id"]]) for r in utts])
+                report["ast"][f"{lang}-{tgt}"] = {**translation_scores(refs, hyps), **entry, "examples": _examples(refs, hyps)}
+            if "mt" in tasks:
+                hyps = decode_text_task(model, "MT", [(lang, tgt, r["text"]) for r in utts])
+                report["mt"][f"{lang}-{tgt}"] = {**translation_scores(refs, hyps), **entry, "examples": _examples(refs, hyps)}
+            if cascade:
+                hyps = decode_text_task(model, "MT", [(lang, tgt, t) for t in transcripts])
+                report["cascade"]["ast"][f"{lang}-{tgt}"] = {**translation_scores(refs, hyps), **entry,
+                                                              "examples": _examples(refs, hyps)}
     return report
+
+
+def _examples(refs: list[str], hyps: list[str], n: int = 3) -> list[dict[str, str]]:
+    return [{"ref": a, "hyp": b} for a, b in list(zip(refs, hyps))[:n]]
 
 
 def evaluate_text_mt(lm_dir: Path, data: Path, per_language: int = 50, targets: tuple[str, ...] = ("en",),
@@ -129,6 +142,7 @@ def evaluate_text_mt(lm_dir: Path, data: Path, per_language: int = 50, targets: 
     tok = load_text_tokenizer(lm_dir / "text_tokenizer")
     vocab = UnifiedVocab(tok.vocab_size, 0, tok.bos_id, tok.eos_id, tok.pad_id, tok.sep_id)
     rows = [r for r in read_jsonl(data / "sentences.jsonl") if r["split"] == "test"][:per_language]
+    zero_shot = {tuple(p) for p in json.loads((data / "world.json").read_text()).get("zero_shot_pairs", [])}
     report = {}
     for src, tgt in translation_pairs(list(LANGUAGES), targets, pairs):
         prompts = [torch.tensor([tok.bos_id, *tok.encode(f"{tag('MT', LANGUAGES[src].name, LANGUAGES[tgt].name)} "
@@ -138,7 +152,6 @@ def evaluate_text_mt(lm_dir: Path, data: Path, per_language: int = 50, targets: 
             for segments in greedy_decode(lm, vocab, prompts[i: i + batch], ["text"], max_new_tokens=80):
                 hyps.append(tok.decode(segments[0]).strip())
         refs = [r["texts"][tgt] for r in rows]
-        score, signature = bleu(refs, hyps)
-        report[f"{src}-{tgt}"] = {"bleu": score, "n": len(rows), "signature": signature,
+        report[f"{src}-{tgt}"] = {**translation_scores(refs, hyps), "zero_shot": (src, tgt) in zero_shot, "n": len(rows),
                                   "examples": [{"ref": a, "hyp": b} for a, b in list(zip(refs, hyps))[:3]]}
     return report

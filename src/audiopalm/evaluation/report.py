@@ -1,0 +1,248 @@
+"""The evaluation report: results.json, a Markdown table per task and PNG plots, from one report dict.
+
+    write_report(report, Path("REPORT"))    # REPORT/results.json, REPORT/results.md, REPORT/*.png
+
+The report dict is what `evaluate_unified` and `evaluate_speech` return, merged: "asr", "lid", "ast",
+"mt", "cascade", "s2st", "tts", "codec_resynthesis", "real_time_factor" (each optional).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from audiopalm.evaluation.text import NORMALISATION
+
+RTF_STAGES = ("tokenizer", "language_model", "acoustic", "codec")
+
+
+def _num(x: float | None, fmt: str = ".1f", scale: float = 1.0) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    return format(scale * x, fmt)
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
+
+
+def _mean(xs: list[float]) -> float:
+    xs = [x for x in xs if x is not None and not math.isnan(x)]
+    return sum(xs) / len(xs) if xs else float("nan")
+
+
+def asr_table(report: dict) -> str:
+    asr, lid = report.get("asr", {}), report.get("lid", {})
+    langs = sorted(set(asr) | set(lid))
+    rows = [[lang, _num(asr.get(lang, {}).get("wer"), scale=100), _num(asr.get(lang, {}).get("cer"), scale=100),
+             _num(lid.get(lang, {}).get("accuracy"), ".0f", 100), str((asr.get(lang) or lid.get(lang))["n"])]
+            for lang in langs]
+    if asr:
+        rows.append(["mean", _num(_mean([r["wer"] for r in asr.values()]), scale=100),
+                     _num(_mean([r["cer"] for r in asr.values()]), scale=100), "", ""])
+    return _table(["language", "WER %", "CER %", "LID accuracy %", "n"], rows)
+
+
+def translation_table(report: dict) -> str:
+    """AST next to the cascade (ASR -> MT) and the model's MT on gold transcripts, per pair."""
+    ast, mt, cascade = report.get("ast", {}), report.get("mt", {}), report.get("cascade", {}).get("ast", {})
+    pairs = list(dict.fromkeys([*ast, *cascade, *mt]))
+    rows = []
+    for pair in pairs:
+        first = ast.get(pair) or cascade.get(pair) or mt[pair]
+        cells = [pair + (" (zero-shot)" if first["zero_shot"] else "")]
+        for source in (ast, cascade, mt):
+            r = source.get(pair, {})
+            cells += [_num(r.get("bleu")), _num(r.get("chrf"))]
+        rows.append(cells + [str(first["n"])])
+    for label, zero in (("mean supervised", False), ("mean zero-shot", True)):
+        chosen = [p for p in pairs if (ast.get(p) or cascade.get(p) or mt[p])["zero_shot"] == zero]
+        if chosen:
+            cells = [label]
+            for source in (ast, cascade, mt):
+                cells += [_num(_mean([source[p][k] for p in chosen if p in source])) for k in ("bleu", "chrf")]
+            rows.append(cells + [""])
+    return _table(["pair", "AST BLEU", "AST chrF", "cascade BLEU", "cascade chrF", "MT BLEU (gold text)",
+                   "MT chrF", "n"], rows)
+
+
+def _asr_scores(r: dict, system: str) -> str:
+    scores = r["asr_bleu"].get(system, {})
+    return " / ".join(f"{_num(v)} ({asr})" for asr, v in scores.items()) or "-"
+
+
+def speech_table(report: dict, task: str) -> str:
+    """S2ST (per pair) or TTS (per language): intelligibility, voice similarity between its anchors, DNSMOS."""
+    rows = []
+    for key, r in report.get(task, {}).items():
+        sim, mos = r["similarity"], r["dnsmos"]
+        name = key + (" (zero-shot)" if r.get("zero_shot") else "")
+        systems = [s for s in ("output", "cascade", "oracle") if s in sim]
+        for s in systems:
+            rows.append([name if s == "output" else "", s, _asr_scores(r, s),
+                         _num(r.get("ast_bleu")) if s == "output" else "",
+                         _num(sim[s], ".3f"), _num(sim["ceiling"], ".3f"), _num(sim["floor"], ".3f"),
+                         _num(mos.get(s, {}).get("ovrl"), ".2f"), str(r["n"])])
+        rows.append(["", "ground truth", _asr_scores(r, "reference"), "", "", "", "",
+                     _num(mos.get("reference", {}).get("ovrl"), ".2f"), ""])
+    head = "pair" if task == "s2st" else "language"
+    return _table([head, "system", "ASR-BLEU (recogniser)", "AST BLEU", "voice similarity", "ceiling", "floor",
+                   "DNSMOS", "n"], rows)
+
+
+def codec_table(report: dict) -> str:
+    rows = []
+    for lang, r in report.get("codec_resynthesis", {}).items():
+        for asr, w in r.items():
+            if isinstance(w, dict) and "original" in w:
+                rows.append([lang, asr, _num(w["original"], scale=100), _num(w["resynthesised"], scale=100),
+                             _num(r["dnsmos"]["original"], ".2f"), _num(r["dnsmos"]["resynthesised"], ".2f"),
+                             _num(r["similarity"], ".3f"), str(r["n"])])
+    return _table(["language", "recogniser", "WER % original", "WER % resynthesised", "DNSMOS original",
+                   "DNSMOS resynthesised", "voice similarity", "n"], rows)
+
+
+def rtf_table(report: dict) -> str:
+    rtf = report["real_time_factor"]
+    return _table([*RTF_STAGES, "total", "utterances", "threads"],
+                  [[_num(rtf[k], ".3f") for k in (*RTF_STAGES, "total")] + [str(rtf["utterances"]), str(rtf["threads"])]])
+
+
+def markdown(report: dict) -> str:
+    """The whole report as Markdown: one section per task that was evaluated."""
+    parts = ["# Evaluation report", ""]
+    if meta := report.get("meta"):
+        parts += [f"- {k}: {v}" for k, v in meta.items()] + [""]
+    if report.get("asr") or report.get("lid"):
+        parts += ["## ASR and language identification", "", asr_table(report), "",
+                  f"WER/CER: jiwer on normalised text ({NORMALISATION}).", ""]
+    if report.get("ast") or report.get("mt") or report.get("cascade", {}).get("ast"):
+        parts += ["## Speech translation (AST), the cascade and MT", "", translation_table(report), ""]
+        if sig := _signature(report):
+            parts += [f"Signatures: {sig}.", ""]
+    for task, title in (("s2st", "Speech-to-speech translation"), ("tts", "Text to speech")):
+        if report.get(task):
+            parts += [f"## {title}", "", speech_table(report, task), "",
+                      "Voice similarity: Resemblyzer cosine to the source speaker's ground truth; ceiling: the "
+                      "source speaker's other utterance; floor: another speaker saying the same words.", ""]
+    if report.get("codec_resynthesis"):
+        parts += ["## Codec resynthesis (ground-truth audio, encoded and decoded)", "", codec_table(report), ""]
+    if report.get("real_time_factor"):
+        parts += ["## S2ST real-time factor (seconds per second of source speech, batch 1)", "", rtf_table(report), ""]
+    return "\n".join(parts)
+
+
+def _signature(report: dict) -> str | None:
+    for source in (report.get("ast", {}), report.get("cascade", {}).get("ast", {}), report.get("mt", {})):
+        for r in source.values():
+            return r["signature"]
+    return None
+
+
+def plot(report: dict, folder: Path) -> list[Path]:
+    """PNG plots of whatever the report holds: asr.png, translation.png, speech.png, rtf.png."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, draw in (("asr", _plot_asr), ("translation", _plot_translation), ("speech", _plot_speech),
+                       ("rtf", _plot_rtf)):
+        fig = draw(report, plt)
+        if fig is not None:
+            fig.tight_layout()
+            fig.savefig(folder / f"{name}.png", dpi=110)
+            plt.close(fig)
+            written.append(folder / f"{name}.png")
+    return written
+
+
+def _plot_asr(report: dict, plt):
+    asr = report.get("asr", {})
+    if not asr:
+        return None
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    langs = list(asr)
+    ax.bar([x - 0.2 for x in range(len(langs))], [100 * asr[lang]["wer"] for lang in langs], 0.4, label="WER")
+    ax.bar([x + 0.2 for x in range(len(langs))], [100 * asr[lang]["cer"] for lang in langs], 0.4, label="CER")
+    ax.set_xticks(range(len(langs)), langs)
+    ax.set_ylabel("%")
+    ax.set_title("ASR error rates (lower is better)")
+    ax.legend()
+    return fig
+
+
+def _plot_translation(report: dict, plt):
+    ast, cascade, mt = report.get("ast", {}), report.get("cascade", {}).get("ast", {}), report.get("mt", {})
+    pairs = list(dict.fromkeys([*ast, *cascade, *mt]))
+    if not pairs:
+        return None
+    fig, ax = plt.subplots(figsize=(max(6, 0.7 * len(pairs) + 2), 3.8))
+    systems = [(label, src) for label, src in (("AST", ast), ("cascade", cascade), ("MT, gold text", mt)) if src]
+    width = 0.8 / len(systems)
+    for i, (label, source) in enumerate(systems):
+        xs = [x + (i - (len(systems) - 1) / 2) * width for x in range(len(pairs))]
+        ax.bar(xs, [source.get(p, {}).get("bleu", 0.0) for p in pairs], width, label=label)
+    zero = {p for p in pairs if (ast.get(p) or cascade.get(p) or mt[p])["zero_shot"]}
+    ax.set_xticks(range(len(pairs)), [p + ("*" if p in zero else "") for p in pairs], rotation=45)
+    ax.set_ylabel("BLEU")
+    ax.set_title("Translation BLEU per pair (* zero-shot)")
+    ax.legend()
+    return fig
+
+
+def _plot_speech(report: dict, plt):
+    rows = [(f"S2ST {k}", r) for k, r in report.get("s2st", {}).items()]
+    rows += [(f"TTS {k}", r) for k, r in report.get("tts", {}).items()]
+    if not rows:
+        return None
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(max(8, 1.2 * len(rows) + 4), 3.8))
+    xs = range(len(rows))
+    for key, marker, label in (("floor", "v", "floor (other speaker)"), ("ceiling", "^", "ceiling (same speaker)"),
+                               ("oracle", "s", "gold tokens"), ("cascade", "D", "cascade"), ("output", "o", "output")):
+        ys = [r["similarity"].get(key, float("nan")) for _, r in rows]
+        if not all(math.isnan(y) for y in ys):
+            ax1.plot(xs, ys, marker, label=label, markersize=8)
+    ax1.set_xticks(list(xs), [k for k, _ in rows], rotation=45)
+    ax1.set_ylabel("Resemblyzer cosine")
+    ax1.set_title("Voice similarity")
+    ax1.legend(fontsize=7)
+    systems = [s for s in ("output", "cascade", "oracle", "reference") if any(s in r["dnsmos"] for _, r in rows)]
+    width = 0.8 / len(systems)
+    for i, s in enumerate(systems):
+        ax2.bar([x + (i - (len(systems) - 1) / 2) * width for x in xs],
+                [r["dnsmos"].get(s, {}).get("ovrl", 0.0) for _, r in rows], width, label=s)
+    ax2.set_xticks(list(xs), [k for k, _ in rows], rotation=45)
+    ax2.set_ylim(1, 5)
+    ax2.set_ylabel("DNSMOS overall")
+    ax2.set_title("Quality")
+    ax2.legend(fontsize=7)
+    return fig
+
+
+def _plot_rtf(report: dict, plt):
+    rtf = report.get("real_time_factor")
+    if not rtf:
+        return None
+    fig, ax = plt.subplots(figsize=(6, 2.2))
+    left = 0.0
+    for stage in RTF_STAGES:
+        ax.barh([0], [rtf[stage]], left=left, label=stage)
+        left += rtf[stage]
+    ax.set_yticks([])
+    ax.set_xlabel("seconds of compute per second of speech")
+    ax.set_title(f"S2ST real-time factor: {rtf['total']:.3f}")
+    ax.legend(fontsize=7, ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.45))
+    return fig
+
+
+def write_report(report: dict, folder: Path) -> list[Path]:
+    """REPORT/results.json, REPORT/results.md and the plots; returns the files written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "results.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    (folder / "results.md").write_text(markdown(report))
+    return [folder / "results.json", folder / "results.md", *plot(report, folder)]
