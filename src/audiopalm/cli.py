@@ -229,7 +229,7 @@ def cmd_tokenizer_eval(args: argparse.Namespace) -> int:
 def _pretrain_text_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", required=True, help="Babel world folder (its sentences.jsonl)")
     p.add_argument("--out", required=True, help="LM folder: model/, text_tokenizer/, checkpoints/, log.csv")
-    p.add_argument("--preset", default="small", help="LM size: tiny, base or small")
+    p.add_argument("--preset", default="small", help="LM size: tiny, mini, base or small")
     p.add_argument("--steps", type=int, default=4000)
     p.add_argument("--batch-tokens", type=int, default=8192)
     p.add_argument("--lr", type=float, default=1e-3)
@@ -398,6 +398,24 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _experiment_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="experiment YAML (see configs/experiments/)")
+    p.add_argument("--max-minutes", type=float, help="pause after this long (resume by re-running)")
+
+
+def cmd_experiment_run(args: argparse.Namespace) -> int:
+    from audiopalm.recipes.experiment import load_experiment, run_experiment, summary_markdown
+
+    cfg = load_experiment(Path(args.file))
+    summary = run_experiment(cfg, args.max_minutes)
+    if summary is None:
+        print("paused; run the same command again to resume")
+        return 0
+    print(summary_markdown(cfg, summary))
+    print(f"summary: {Path(cfg.out) / 'summary.md'}, {Path(cfg.out) / 'summary.json'}")
+    return 0
+
+
 def _demo_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default="runs/demo", help="working folder")
 
@@ -442,6 +460,9 @@ COMMANDS: dict[str, Command | dict[str, Command]] = {
     "speak": (cmd_speak, _speak_args, "text -> speech (TTS), optionally in the voice of a recording"),
     "attach-speech": (cmd_attach_speech, _attach_speech_args, "add a codec + acoustic model to an AudioPaLM folder"),
     "eval": (cmd_eval, _eval_args, "ASR WER, AST BLEU, LID, S2ST (ASR-BLEU, voice, DNSMOS, RTF) on a test split"),
+    "experiment": {
+        "run": (cmd_experiment_run, _experiment_args, "train and evaluate a grid of configs x seeds; mean and std"),
+    },
     "demo": (cmd_demo, _demo_args, "run the main job on the embedded default"),
 }
 

@@ -1,6 +1,5 @@
 """The multitask mixture: every task formed from a world, same-voice S2ST targets, zero-shot pairs held out."""
 
-import json
 
 import pytest
 import torch

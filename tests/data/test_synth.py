@@ -1,7 +1,6 @@
 """Rendering a tiny world end to end: manifests, audio, resume, refusal, bad input."""
 
 import json
-import os
 
 import numpy as np
 import pytest

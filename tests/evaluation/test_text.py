@@ -1,6 +1,6 @@
 import pytest
 
-from audiopalm.evaluation.text import english_number, error_rates, normalize
+from audiopalm.evaluation.text import bleu, english_number, error_rates, normalize, translation_scores
 
 
 def test_normalize_casing_punctuation_and_digits():
@@ -26,3 +26,22 @@ def test_empty_hypothesis_counts_as_deletions():
 
 def test_normalisation_makes_case_and_punctuation_free():
     assert error_rates(["The dog sleeps."], ["the dog sleeps"])["wer"] == 0.0
+
+
+def test_bleu_hand_computed():
+    # 6-token hypothesis, 1- to 4-gram precisions 5/6, 3/5, 2/4, 1/3, equal lengths (no brevity penalty):
+    # BLEU = (5/6 * 3/5 * 1/2 * 1/3) ** (1/4) = (1/12) ** 0.25
+    score, signature = bleu(["the cat sat on the mat"], ["the cat sat on a mat"])
+    assert score == pytest.approx(100 * (1 / 12) ** 0.25, abs=1e-6)
+    assert "tok:13a" in signature and "case:mixed" in signature
+
+
+def test_translation_scores_perfect_empty_and_cased():
+    perfect = translation_scores(["Le chat dort."], ["Le chat dort."])
+    assert perfect["bleu"] == pytest.approx(100) and perfect["chrf"] == pytest.approx(100)
+    empty = translation_scores(["Le chat dort."], [""])
+    assert empty["bleu"] == 0 and empty["chrf"] == 0
+    # BLEU and chrF are case-sensitive (as published scores are); WER is not
+    cased = translation_scores(["Le chat dort."], ["le chat dort."])
+    assert cased["chrf"] < 100 and cased["bleu"] < 100
+    assert "nc:6" in perfect["signature"]

@@ -228,7 +228,7 @@ def _plot_rtf(report: dict, plt):
     rtf = report.get("real_time_factor")
     if not rtf:
         return None
-    fig, ax = plt.subplots(figsize=(6, 2.2))
+    fig, ax = plt.subplots(figsize=(6, 2.8))
     left = 0.0
     for stage in RTF_STAGES:
         ax.barh([0], [rtf[stage]], left=left, label=stage)
@@ -236,7 +236,7 @@ def _plot_rtf(report: dict, plt):
     ax.set_yticks([])
     ax.set_xlabel("seconds of compute per second of speech")
     ax.set_title(f"S2ST real-time factor: {rtf['total']:.3f}")
-    ax.legend(fontsize=7, ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.45))
+    ax.legend(fontsize=7, ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.6))
     return fig
 
 

@@ -56,9 +56,11 @@ def _parse_pairs(pairs: tuple[str, ...]) -> list[tuple[str, str]]:
 
 
 def decode_task(model: AudioPaLM, task: str, jobs: list[tuple[str, str | None, torch.Tensor]], batch: int = 16,
-                max_new_tokens: int = 120) -> list[str]:
-    """(source lang, target lang, audio tokens [T]) -> the decoded text of the first output segment."""
-    return _decode(model, task, [(s, t, model.vocab.audio_ids(tok)) for s, t, tok in jobs], batch, max_new_tokens)
+                max_new_tokens: int = 120, segment: int = 0) -> list[str]:
+    """(source lang, target lang, audio tokens [T]) -> the decoded text of output segment `segment`
+    (1 for the translation of "ASR AST")."""
+    return _decode(model, task, [(s, t, model.vocab.audio_ids(tok)) for s, t, tok in jobs], batch, max_new_tokens,
+                   segment)
 
 
 def decode_text_task(model: AudioPaLM, task: str, jobs: list[tuple[str, str | None, str]], batch: int = 16,
@@ -69,22 +71,25 @@ def decode_text_task(model: AudioPaLM, task: str, jobs: list[tuple[str, str | No
 
 
 def _decode(model: AudioPaLM, task: str, jobs: list[tuple[str, str | None, torch.Tensor]], batch: int,
-            max_new_tokens: int) -> list[str]:
+            max_new_tokens: int, segment: int = 0) -> list[str]:
     out = []
     for i in tqdm(range(0, len(jobs), batch), desc=task, dynamic_ncols=True, mininterval=5):
         prompts = [model.prompt(task, s, t, ids) for s, t, ids in jobs[i: i + batch]]
         for segments in model.run(task, prompts, max_new_tokens=max_new_tokens):
-            out.append(model.text_of(segments[0]).strip())
+            out.append(model.text_of(segments[segment]).strip() if len(segments) > segment else "")
     return out
 
 
 def evaluate_unified(model_dir: Path, data: Path, per_language: int = 50, targets: tuple[str, ...] = ("en",),
                      jobs: int = 2, pairs: tuple[str, ...] = (), tasks: frozenset[str] = frozenset({"asr", "ast", "lid"}),
-                     cascade: bool = False) -> dict:
+                     cascade: bool = False, ast_task: str = "AST") -> dict:
     """On `per_language` test utterances of each language: ASR ("asr" in `tasks`), language
     identification ("lid"), and for each pair (each language into each of `targets`, and each "src-tgt"
     in `pairs`): AST ("ast"), the model's MT task on the gold transcripts ("mt"), and with `cascade`
-    the cascade it replaces: the model's own ASR, then its MT on that transcript."""
+    the cascade it replaces: the model's own ASR, then its MT on that transcript. `ast_task` "ASR AST"
+    translates through the combined task (transcript first) instead of the direct one."""
+    if ast_task not in ("AST", "ASR AST"):
+        raise AudiopalmError(f"ast_task must be 'AST' or 'ASR AST', not {ast_task!r}")
     model = AudioPaLM.from_pretrained(model_dir)
     world = json.loads((data / "world.json").read_text())
     zero_shot = {tuple(p) for p in world.get("zero_shot_pairs", [])}
@@ -94,7 +99,8 @@ def evaluate_unified(model_dir: Path, data: Path, per_language: int = 50, target
         texts[(r["sentence_id"], r["lang"])] = r["text"]
         if r["id"] in tokens and len(by_lang[r["lang"]]) < per_language:
             by_lang[r["lang"]].append(r)
-    report: dict = {"asr": {}, "ast": {}, "mt": {}, "lid": {}, "cascade": {"ast": {}}, "zero_shot_pairs": sorted(zero_shot)}
+    report: dict = {"asr": {}, "ast": {}, "mt": {}, "lid": {}, "cascade": {"ast": {}}, "ast_task": ast_task,
+                    "zero_shot_pairs": sorted(zero_shot)}
     wanted = translation_pairs(sorted(by_lang), targets, pairs)
     for lang, utts in sorted(by_lang.items()):
         if "lid" in tasks:
@@ -110,7 +116,8 @@ def evaluate_unified(model_dir: Path, data: Path, per_language: int = 50, target
             refs = [texts[(r["sentence_id"], tgt)] for r in utts]
             entry = {"zero_shot": (lang, tgt) in zero_shot, "n": len(utts)}
             if "ast" in tasks:
-                hyps = decode_task(model, "AST", [(lang, tgt, tokens[r["id"]]) for r in utts])
+                hyps = decode_task(model, ast_task, [(lang, tgt, tokens[r["id"]]) for r in utts],
+                                   segment=0 if ast_task == "AST" else 1)
                 report["ast"][f"{lang}-{tgt}"] = {**translation_scores(refs, hyps), **entry, "examples": _examples(refs, hyps)}
             if "mt" in tasks:
                 hyps = decode_text_task(model, "MT", [(lang, tgt, r["text"]) for r in utts])

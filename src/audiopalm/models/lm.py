@@ -26,6 +26,7 @@ class LmPreset:
 
 LM_PRESETS: dict[str, LmPreset] = {
     "tiny": LmPreset(hidden=64, layers=2, heads=4, kv_heads=2, intermediate=128, max_positions=1024),
+    "mini": LmPreset(hidden=128, layers=4, heads=4, kv_heads=2, intermediate=384, max_positions=1536),
     "base": LmPreset(hidden=256, layers=6, heads=4, kv_heads=2, intermediate=768, max_positions=1536),
     "small": LmPreset(hidden=384, layers=8, heads=6, kv_heads=2, intermediate=1024, max_positions=1536),
 }

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import json
+import random
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
@@ -36,6 +37,7 @@ class FinetuneConfig:
     init: str = "mean"  # initialisation of the audio rows: mean | normal
     mixture: dict[str, float] = field(default_factory=lambda: dict(MixtureConfig().weights))
     dev_utterances: int = 300  # dev sequences (ASR and AST) for the dev loss
+    train_fraction: float = 1.0  # share of the train sentences used (nested: 0.25 is a subset of 0.5)
     train: dict = field(default_factory=dict)  # LmTrainConfig fields
     lora: dict | None = None  # LoraSettings fields ({} for the defaults): LoRA instead of full finetuning
     jobs: int = 2  # tokenization processes
@@ -56,6 +58,17 @@ def load_config(path: Path) -> FinetuneConfig:
     if not path.exists():
         raise AudiopalmError(f"config {path} not found")
     return FinetuneConfig.from_dict(yaml.safe_load(path.read_text()) or {})
+
+
+def sentence_subset(rows: list[dict], fraction: float) -> list[dict]:
+    """The rows of a fixed share of the sentences: one shuffle (seed 0) of the sentence ids, its first
+    `fraction`, so smaller shares are subsets of larger ones whatever the training seed."""
+    if not 0 < fraction <= 1:
+        raise AudiopalmError(f"train_fraction must be in (0, 1], not {fraction}")
+    ids = sorted({r["sentence_id"] for r in rows})
+    random.Random(0).shuffle(ids)
+    keep = set(ids[: max(1, round(fraction * len(ids)))])
+    return [r for r in rows if r["sentence_id"] in keep]
 
 
 def _tokens(cfg: FinetuneConfig, split: str, d: distributed.Dist) -> dict[str, torch.Tensor]:
@@ -84,7 +97,8 @@ def finetune(cfg: FinetuneConfig, max_minutes: float | None = None) -> Path:
     d = distributed.init(train_cfg.distributed)
     model = build_model(cfg)
     mix = MixtureConfig(weights=cfg.mixture, zero_shot_pairs=world.get("zero_shot_pairs", []), seed=cfg.seed)
-    train = build_mixture(group_utterances(read_jsonl(data / "train.jsonl"), _tokens(cfg, "train", d)),
+    train_rows = sentence_subset(read_jsonl(data / "train.jsonl"), cfg.train_fraction)
+    train = build_mixture(group_utterances(train_rows, _tokens(cfg, "train", d)),
                           model.vocab, model.text_tokenizer, mix)
     dev_mix = MixtureConfig(weights={"ASR": 0.5, "AST": 0.5}, zero_shot_pairs=mix.zero_shot_pairs, seed=cfg.seed)
     dev = build_mixture(group_utterances(read_jsonl(data / "dev.jsonl"), _tokens(cfg, "dev", d)),

@@ -1,0 +1,222 @@
+"""Recipe: a grid of finetuning runs, several seeds each, evaluated and summarised (`audiopalm experiment run`).
+
+    setup    artifacts the variants share (a second tokenizer, text LMs of other sizes), each made by
+             an audiopalm command unless the file it creates exists
+    train    every (variant, seed): the base finetuning config with the variant's overrides, in
+             OUT/VARIANT/seed-N (resumable: a finished run is skipped, a paused one continues)
+    eval     OUT/VARIANT/seed-N/eval/ (results.json, results.md, plots), once per run
+    cleanup  OUT/summary.json and OUT/summary.md: each headline metric's mean and standard deviation
+             over seeds, per variant, beside the paper's result
+
+A file looks like (configs/experiments/*.yaml):
+
+    name: text pretraining vs scratch
+    base: configs/babel-small.yaml        # the finetuning config every variant starts from
+    out: runs/experiments/pretraining
+    seeds: [0, 1, 2]
+    common: {train: {steps: 300}}         # overrides of the base config for every variant
+    eval: {per_language: 50, targets: [en], pairs: [de-it, it-de], tasks: [asr, ast]}
+    variants:
+      text-pretrained: {}
+      scratch: {from_scratch: true}       # finetuning config keys; `eval:` inside a variant overrides eval
+    paper: {text-pretrained: "AST BLEU 18.4", scratch: "AST BLEU 6.9"}
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+import time
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+from audiopalm.errors import AudiopalmError
+from audiopalm.recipes.finetune import FinetuneConfig, finetune, load_config
+
+HEADLINES = ("ASR WER %", "AST BLEU", "AST chrF", "AST BLEU zero-shot", "AST BLEU X-en")
+
+
+@dataclass
+class EvalSettings:
+    per_language: int = 50  # test utterances per language
+    targets: list[str] = field(default_factory=lambda: ["en"])  # AST target languages
+    pairs: list[str] = field(default_factory=list)  # more "src-tgt" pairs (zero-shot ones, say)
+    tasks: list[str] = field(default_factory=lambda: ["asr", "ast"])  # of asr, ast, mt, lid
+    ast_task: str = "AST"  # "ASR AST": translate through the combined task
+    jobs: int = 2  # tokenization processes
+
+
+@dataclass
+class SetupStep:
+    creates: str  # the file whose existence means the step is done
+    run: list[str]  # audiopalm command-line arguments
+
+
+@dataclass
+class ExperimentConfig:
+    name: str
+    base: str  # finetuning config (YAML) every variant starts from
+    out: str  # experiment folder
+    variants: dict[str, dict]  # name -> finetuning config overrides (and an optional `eval:` override)
+    seeds: list[int] = field(default_factory=lambda: [0, 1, 2])
+    common: dict = field(default_factory=dict)  # finetuning config overrides for every variant (train: key by key)
+    eval: dict = field(default_factory=dict)  # EvalSettings fields
+    setup: list[dict] = field(default_factory=list)  # SetupStep fields
+    paper: dict[str, str] = field(default_factory=dict)  # variant -> the paper's corresponding result
+    question: str = ""  # what the experiment asks, for the summary
+
+    @classmethod
+    def from_dict(cls, d: dict) -> ExperimentConfig:
+        names = {f.name for f in fields(cls)}
+        if unknown := set(d) - names:
+            raise AudiopalmError(f"unknown experiment keys: {', '.join(sorted(unknown))}; known: {', '.join(sorted(names))}")
+        if missing := {"name", "base", "out", "variants"} - set(d):
+            raise AudiopalmError(f"experiment file lacks: {', '.join(sorted(missing))}")
+        cfg = cls(**d)
+        if not cfg.variants or not cfg.seeds:
+            raise AudiopalmError("an experiment needs at least one variant and one seed")
+        for step in cfg.setup:
+            SetupStep(**step)
+        cfg.eval_settings(next(iter(cfg.variants)))  # unknown eval keys fail now, not after training
+        return cfg
+
+    def eval_settings(self, variant: str) -> EvalSettings:
+        merged = {**self.eval, **self.variants[variant].get("eval", {})}
+        known = {f.name for f in fields(EvalSettings)}
+        if unknown := set(merged) - known:
+            raise AudiopalmError(f"unknown eval keys: {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}")
+        return EvalSettings(**merged)
+
+    def run_config(self, variant: str, seed: int) -> FinetuneConfig:
+        """The base finetuning config with this experiment's and the variant's overrides, for one seed."""
+        base = asdict(load_config(Path(self.base)))
+        variant_overrides = {k: v for k, v in self.variants[variant].items() if k != "eval"}
+        train = {**base["train"], **self.common.get("train", {}), **variant_overrides.get("train", {})}
+        out = Path(self.out) / variant / f"seed-{seed}"
+        return FinetuneConfig.from_dict({**base, **self.common, **variant_overrides, "train": train, "seed": seed,
+                                         "out": str(out)})
+
+
+def load_experiment(path: Path) -> ExperimentConfig:
+    import yaml
+
+    if not path.exists():
+        raise AudiopalmError(f"experiment file {path} not found")
+    return ExperimentConfig.from_dict(yaml.safe_load(path.read_text()) or {})
+
+
+def run_setup(cfg: ExperimentConfig) -> None:
+    from audiopalm.cli import main
+
+    for step in map(lambda d: SetupStep(**d), cfg.setup):
+        if Path(step.creates).exists():
+            continue
+        print(f"setup: audiopalm {' '.join(step.run)}")
+        if main(step.run) != 0 or not Path(step.creates).exists():
+            raise AudiopalmError(f"setup step `audiopalm {' '.join(step.run)}` did not create {step.creates}")
+
+
+def evaluate_run(cfg: ExperimentConfig, variant: str, run: FinetuneConfig) -> dict:
+    """OUT/VARIANT/seed-N/eval/results.json, made once."""
+    from audiopalm.evaluation.report import write_report
+    from audiopalm.evaluation.unified import evaluate_unified
+
+    folder = Path(run.out) / "eval"
+    if (folder / "results.json").exists():
+        return json.loads((folder / "results.json").read_text())
+    ev = cfg.eval_settings(variant)
+    report = evaluate_unified(Path(run.out) / "model", Path(run.data), ev.per_language, tuple(ev.targets), ev.jobs,
+                              tuple(ev.pairs), frozenset(ev.tasks), ast_task=ev.ast_task)
+    report["meta"] = {"experiment": cfg.name, "variant": variant, "seed": run.seed}
+    write_report(report, folder)
+    return report
+
+
+def headline(report: dict) -> dict[str, float]:
+    """The few numbers an ablation compares: mean ASR WER, mean AST BLEU/chrF of supervised pairs, mean
+    BLEU of zero-shot pairs and of the pairs into English."""
+    ast = report.get("ast", {})
+    supervised = [r for r in ast.values() if not r["zero_shot"]]
+    out = {
+        "ASR WER %": _mean([100 * r["wer"] for r in report.get("asr", {}).values()]),
+        "AST BLEU": _mean([r["bleu"] for r in supervised]),
+        "AST chrF": _mean([r["chrf"] for r in supervised]),
+        "AST BLEU zero-shot": _mean([r["bleu"] for r in ast.values() if r["zero_shot"]]),
+        "AST BLEU X-en": _mean([r["bleu"] for p, r in ast.items() if p.endswith("-en")]),
+    }
+    return {k: v for k, v in out.items() if not math.isnan(v)}
+
+
+def _mean(xs: list[float]) -> float:
+    return sum(xs) / len(xs) if xs else float("nan")
+
+
+def summarise(cfg: ExperimentConfig, results: dict[str, dict[int, dict]], minutes: dict[str, float]) -> dict:
+    """{variant: {metric: {"mean", "std", "values"}}} over seeds (std: sample standard deviation)."""
+    summary = {}
+    for variant, by_seed in results.items():
+        per_metric: dict[str, list[float]] = {}
+        for report in by_seed.values():
+            for k, v in headline(report).items():
+                per_metric.setdefault(k, []).append(v)
+        summary[variant] = {k: {"mean": statistics.fmean(vs), "std": statistics.stdev(vs) if len(vs) > 1 else 0.0,
+                                "values": vs} for k, vs in per_metric.items()}
+        summary[variant]["seeds"] = sorted(by_seed)
+        summary[variant]["train minutes per run"] = round(minutes.get(variant, float("nan")), 1)
+    return summary
+
+
+def summary_markdown(cfg: ExperimentConfig, summary: dict) -> str:
+    metrics = [m for m in HEADLINES if any(m in s for s in summary.values())]
+    lines = [f"### {cfg.name}", ""] + ([cfg.question, ""] if cfg.question else [])
+    header = ["variant", *metrics, "seeds"] + (["paper"] if cfg.paper else [])
+    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for variant, s in summary.items():
+        cells = [variant] + [f"{s[m]['mean']:.1f} ± {s[m]['std']:.1f}" if m in s else "-" for m in metrics]
+        cells.append(str(len(s["seeds"])))
+        if cfg.paper:
+            cells.append(cfg.paper.get(variant, ""))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def run_experiment(cfg: ExperimentConfig, max_minutes: float | None = None) -> dict | None:
+    """Setup, then every (variant, seed) trained and evaluated; the summary once all are done (None if
+    the time budget ran out first: run again to resume)."""
+    started = time.time()
+    run_setup(cfg)
+    results: dict[str, dict[int, dict]] = {}
+    minutes: dict[str, float] = {}
+    for variant in cfg.variants:
+        for seed in cfg.seeds:
+            run = cfg.run_config(variant, seed)
+            if not (Path(run.out) / "model" / "config.json").exists():
+                left = None if max_minutes is None else max_minutes - (time.time() - started) / 60
+                if left is not None and left <= 0:
+                    return None
+                print(f"experiment {cfg.name}: training {variant} seed {seed} -> {run.out}")
+                t0 = time.time()
+                finetune(run, left)
+                _record_minutes(Path(run.out), (time.time() - t0) / 60)
+                if not (Path(run.out) / "model" / "config.json").exists():
+                    return None  # paused by the time budget
+            results.setdefault(variant, {})[seed] = evaluate_run(cfg, variant, run)
+        minutes[variant] = _mean([_read_minutes(Path(cfg.run_config(variant, s).out)) for s in cfg.seeds])
+    summary = summarise(cfg, results, minutes)
+    out = Path(cfg.out)
+    (out / "summary.json").write_text(json.dumps({"name": cfg.name, "paper": cfg.paper, "variants": summary}, indent=2))
+    (out / "summary.md").write_text(summary_markdown(cfg, summary))
+    return summary
+
+
+def _record_minutes(run_dir: Path, minutes: float) -> None:
+    """Training wall time of a run, summed over its resumed parts."""
+    path = run_dir / "train_minutes.txt"
+    previous = float(path.read_text()) if path.exists() else 0.0
+    path.write_text(f"{previous + minutes:.2f}\n")
+
+
+def _read_minutes(run_dir: Path) -> float:
+    path = run_dir / "train_minutes.txt"
+    return float(path.read_text()) if path.exists() else float("nan")

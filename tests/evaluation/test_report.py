@@ -1,0 +1,42 @@
+"""The report writer: Markdown tables from a report dict, means split by zero-shot, plots as PNG files."""
+
+import json
+
+from audiopalm.evaluation.report import markdown, write_report
+
+
+def _report():
+    pair = lambda bleu, zs: {"bleu": bleu, "chrf": 2 * bleu, "zero_shot": zs, "n": 3, "signature": "sig"}  # noqa: E731
+    return {
+        "asr": {"en": {"wer": 0.25, "cer": 0.1, "n": 3}, "fr": {"wer": 0.5, "cer": 0.2, "n": 3}},
+        "lid": {"en": {"accuracy": 1.0, "n": 3}, "fr": {"accuracy": 2 / 3, "n": 3}},
+        "ast": {"fr-en": pair(20.0, False), "es-en": pair(30.0, False), "de-it": pair(6.0, True)},
+        "mt": {"fr-en": pair(90.0, False)},
+        "cascade": {"ast": {"fr-en": pair(15.0, False)}},
+        "s2st": {"fr-en": {"n": 3, "zero_shot": False, "ast_bleu": 20.0,
+                           "similarity": {"output": 0.8, "oracle": 0.85, "ceiling": 0.9, "floor": 0.6},
+                           "dnsmos": {"output": {"ovrl": 3.0}, "oracle": {"ovrl": 3.1}, "reference": {"ovrl": 3.3}},
+                           "asr_bleu": {"output": {"own": 12.0}, "oracle": {"own": 14.0}, "reference": {"own": 30.0}}}},
+        "real_time_factor": {"tokenizer": 0.01, "language_model": 0.1, "acoustic": 0.05, "codec": 0.02,
+                             "total": 0.18, "utterances": 2, "threads": 2},
+    }
+
+
+def test_markdown_tables():
+    md = markdown(_report())
+    assert "| en | 25.0 | 10.0 | 100 | 3 |" in md and "| mean | 37.5 | 15.0 |  |  |" in md
+    assert "| fr-en | 20.0 | 40.0 | 15.0 | 30.0 | 90.0 | 180.0 | 3 |" in md
+    assert "| es-en | 30.0 | 60.0 | - | - | - | - | 3 |" in md  # no cascade or MT for this pair
+    assert "| mean supervised | 25.0 | 50.0 |" in md and "| mean zero-shot | 6.0 | 12.0 |" in md
+    assert "| fr-en | output | 12.0 (own) | 20.0 | 0.800 | 0.900 | 0.600 | 3.00 | 3 |" in md
+    assert "| 0.010 | 0.100 | 0.050 | 0.020 | 0.180 | 2 | 2 |" in md
+
+
+def test_write_report_files(tmp_path):
+    written = write_report(_report(), tmp_path / "r")
+    names = {p.name for p in written}
+    assert names == {"results.json", "results.md", "asr.png", "translation.png", "speech.png", "rtf.png"}
+    assert json.loads((tmp_path / "r" / "results.json").read_text())["ast"]["de-it"]["zero_shot"]
+    for p in written:
+        if p.suffix == ".png":
+            assert p.read_bytes()[:4] == b"\x89PNG" and p.stat().st_size > 5000
