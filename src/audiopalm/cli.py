@@ -416,14 +416,42 @@ def cmd_experiment_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _recipe_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("name", help="babel-small (the default bundle) or babel-tiny (seconds; a smoke run)")
+    p.add_argument("--max-minutes", type=float, help="pause after this long (resume by re-running)")
+
+
+def cmd_recipe_run(args: argparse.Namespace) -> int:
+    from audiopalm.recipes.bundle import RECIPES, folder_megabytes, run_recipe
+
+    if args.name not in RECIPES:
+        raise AudiopalmError(f"unknown recipe {args.name!r}; choose from {', '.join(RECIPES)}")
+    bundle = run_recipe(RECIPES[args.name], args.max_minutes)
+    if bundle is None:
+        print("paused; run the same command again to resume")
+    else:
+        print(f"bundle written to {bundle} ({folder_megabytes(bundle):.1f} MB); model card {bundle / 'MODEL_CARD.md'}")
+    return 0
+
+
 def _demo_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", default="runs/demo", help="working folder")
+    p.add_argument("--model", default="models/babel-small", help="bundle (default: the shipped babel-small)")
+    p.add_argument("--out", default="runs/demo", help="working folder: clips/ and s2st/ wavs")
+    p.add_argument("--seed", type=int, default=2024, help="which new sentences the clips say")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from audiopalm.demo import run_demo
+
+    if (Path(args.model) / "config.json").exists():
+        run_demo(Path(args.model), Path(args.out), args.seed)
+        return 0
+    # No bundle: show the world it would be trained on, and say how to build one.
     from audiopalm.data.babel.synth import read_jsonl, synth
     from audiopalm.data.babel.world import preset_config
 
+    print(f"no model bundle at {args.model}: build one with `audiopalm recipe run babel-small` "
+          "(resumable), then run `audiopalm demo` again. Meanwhile, the synthetic world it learns from:\n")
     world_dir = Path(args.out) / "babel-tiny"
     summary = synth(world_dir, preset_config("tiny"), jobs=os.cpu_count() or 1, progress=False)
     print(format_world_summary(summary))
@@ -460,6 +488,9 @@ COMMANDS: dict[str, Command | dict[str, Command]] = {
     "speak": (cmd_speak, _speak_args, "text -> speech (TTS), optionally in the voice of a recording"),
     "attach-speech": (cmd_attach_speech, _attach_speech_args, "add a codec + acoustic model to an AudioPaLM folder"),
     "eval": (cmd_eval, _eval_args, "ASR WER, AST BLEU, LID, S2ST (ASR-BLEU, voice, DNSMOS, RTF) on a test split"),
+    "recipe": {
+        "run": (cmd_recipe_run, _recipe_args, "build a model bundle from nothing: world, tokenizer, LM, speech, eval"),
+    },
     "experiment": {
         "run": (cmd_experiment_run, _experiment_args, "train and evaluate a grid of configs x seeds; mean and std"),
     },

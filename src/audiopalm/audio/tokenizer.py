@@ -122,4 +122,5 @@ class AudioTokenizer:
             raise AudiopalmError(f"{config_path} is not an audiopalm audio tokenizer config")
         encoder = encoder_class(config["encoder"]["name"]).load(folder, config["encoder"]["config"])
         tensors = load_file(str(folder / "codebook.safetensors"))
+        tensors = {k: v.float() for k, v in tensors.items()}  # stored in fp16 in bundles
         return cls(encoder, tensors["centroids"], tensors["mean"], tensors["std"])

@@ -93,7 +93,8 @@ class AudioPaLM:
             raise AudiopalmError(f"{folder} is not an AudioPaLM model folder (no audiopalm config.json)")
         vocab = UnifiedVocab(**json.loads(config_path.read_text())["vocab"])
         speech_out = SpeechOutput.from_pretrained(folder / "speech_out") if (folder / "speech_out").exists() else None
-        return cls(AutoModelForCausalLM.from_pretrained(folder / "lm"), load_text_tokenizer(folder / "text_tokenizer"),
+        lm = AutoModelForCausalLM.from_pretrained(folder / "lm").float()  # weights may be stored in fp16 (bundles)
+        return cls(lm, load_text_tokenizer(folder / "text_tokenizer"),
                    AudioTokenizer.from_pretrained(folder / "audio_tokenizer"), vocab, speech_out)
 
     # --- prompting and decoding ----------------------------------------------------------------

@@ -1,0 +1,42 @@
+"""`audiopalm recipe run`: every stage of a bundle on the tiny world, resumable, exported in fp16."""
+
+import json
+from dataclasses import replace
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+pytest.importorskip("transformers")
+
+from audiopalm.models.audiopalm import AudioPaLM  # noqa: E402
+from audiopalm.recipes.bundle import RECIPES, run_recipe  # noqa: E402
+
+
+def test_tiny_recipe_builds_a_fp16_bundle_that_loads_as_float32(tiny_world, tmp_path, capsys):
+    data, _ = tiny_world
+    recipe = replace(RECIPES["babel-tiny"], data=str(data), work=str(tmp_path / "work"), bundle=str(tmp_path / "b"))
+    bundle = run_recipe(recipe)
+    assert bundle == tmp_path / "b"
+    stages = json.loads((tmp_path / "work" / "stages.json").read_text())
+    assert list(stages) == ["tokenizer", "codec", "acoustic", "text_lm", "audiopalm", "speech", "eval"]  # world existed
+    weights = [load_file(str(p)) for p in bundle.rglob("*.safetensors")]
+    floats = [t for w in weights for t in w.values() if t.is_floating_point()]
+    assert floats and all(t.dtype == torch.float16 for t in floats)
+    model = AudioPaLM.from_pretrained(bundle)
+    assert model.lm.get_input_embeddings().weight.dtype == torch.float32 and model.speech_out is not None
+    assert model.audio_tokenizer.encode(torch.zeros(16000).numpy()).shape == (25,)
+    card = (bundle / "MODEL_CARD.md").read_text()
+    assert "| tokenizer |" in card and "## ASR and language identification" in card and "## Limits" in card
+    # a second run finds every stage done and only re-exports
+    assert run_recipe(recipe) == bundle
+    assert json.loads((tmp_path / "work" / "stages.json").read_text()) == stages
+    # the demo runs the bundle on new clips by held-out speakers and writes the spoken translations
+    from audiopalm.cli import main
+
+    capsys.readouterr()
+    assert main(["demo", "--model", str(bundle), "--out", str(tmp_path / "demo")]) == 0
+    out = capsys.readouterr().out
+    assert out.count("  transcript  ") == 4 and out.count("  reference   ") == 4 and "(test-" in out
+    assert len(list((tmp_path / "demo" / "s2st").glob("*.wav"))) <= 4
+    assert len(list((tmp_path / "demo" / "clips").glob("*.wav"))) == 4
