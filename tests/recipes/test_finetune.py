@@ -51,13 +51,13 @@ def test_eval_writes_a_report_folder_with_tables_and_plots(trained, tmp_path, ca
     data, root = trained
     report = tmp_path / "report"
     assert main(["eval", "--model", str(root / "ap" / "model"), "--data", str(data), "--per-language", "2",
-                 "--targets", "en", "fr", "--pairs", "de-it", "--tasks", "asr,ast,mt,lid", "--cascade", "--jobs", "1",
+                 "--targets", "en", "--pairs", "de-it", "en-fr", "--tasks", "asr,ast,mt,lid", "--cascade", "--jobs", "1",
                  "--out", str(report)]) == 0
     r = json.loads((report / "results.json").read_text())
     assert set(r["asr"]) == set(r["lid"]) == {"en", "fr", "es", "de", "it", "pt"}
     assert all(0 <= x["accuracy"] <= 1 and x["n"] == 2 for x in r["lid"].values())
     assert "fr-en" in r["ast"] and "en-fr" in r["ast"] and "en-en" not in r["ast"]
-    assert r["ast"]["de-it"]["zero_shot"] and not r["ast"]["de-fr"]["zero_shot"] and "es-it" not in r["ast"]
+    assert r["ast"]["de-it"]["zero_shot"] and not r["ast"]["en-fr"]["zero_shot"] and "es-it" not in r["ast"]
     assert set(r["mt"]) == set(r["cascade"]["ast"]) == set(r["ast"])
     assert all(0 <= x["chrf"] <= 100 and 0 <= x["bleu"] <= 100 for x in r["ast"].values())
     assert "nrefs:1" in r["ast"]["fr-en"]["signature"] and "nc:6" in r["ast"]["fr-en"]["signature"]

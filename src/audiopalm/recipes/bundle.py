@@ -7,7 +7,7 @@
     text_lm    the text LM pretrained on the world's text (PaLM-2's role)
     audiopalm  multitask finetuning from the text LM
     speech     the speech output stage attached to the model
-    eval       ASR, AST, LID and S2ST on the test split (WORK/eval/)
+    eval       ASR, AST, MT, LID and S2ST on the test split, beside the cascade (WORK/eval/)
     export     BUNDLE: the model folder with every weight in fp16, and its model card
 
 Each stage is an audiopalm command, skipped when its output exists; a stage cut short by
@@ -47,7 +47,8 @@ class BundleRecipe:
     finetune_steps: int = 900  # multitask steps of 8 192 tokens
     eval_per_language: int = 20  # test utterances per language (and per S2ST pair)
     eval_pairs: tuple[str, ...] = ("en-fr", "de-it")  # besides every language into English
-    eval_tasks: str = "asr,ast,lid,s2st"
+    eval_tasks: str = "asr,ast,mt,lid,s2st"
+    eval_cascade: bool = True  # also ASR -> MT (-> TTS) by the same model
     jobs: int = 2
 
 
@@ -58,7 +59,7 @@ RECIPES = {
                                bundle="runs/babel-tiny/bundle", ctc_steps=4, codec_steps=4, acoustic_steps=4,
                                acoustic_preset="tiny", codec_preset="tiny", lm_preset="tiny", lm_steps=4,
                                finetune_steps=4, eval_per_language=2, eval_pairs=("de-it",), eval_tasks="asr,ast,lid",
-                               jobs=1),
+                               eval_cascade=False, jobs=1),
 }
 
 
@@ -90,7 +91,7 @@ def stage_commands(r: BundleRecipe) -> list[tuple[str, Path, list[str]]]:
         ("eval", work / "eval" / "results.json",
          ["eval", "--model", str(model), "--data", r.data, "--tasks", r.eval_tasks, "--per-language",
           str(r.eval_per_language), "--targets", "en", "--pairs", *r.eval_pairs, "--jobs", str(r.jobs),
-          "--out", str(work / "eval")]),
+          "--out", str(work / "eval"), "--wavs", str(work / "eval" / "wavs")] + (["--cascade"] if r.eval_cascade else [])),
     ]
 
 
@@ -190,7 +191,7 @@ speakers and sentences). Recipe settings:
 
 `audiopalm eval` on the Babel test split (first {r.eval_per_language} utterances per language and pair), by
 the recipe's eval stage on the float32 weights; reproduce on the bundle with
-`audiopalm eval --model {r.bundle} --data {r.data} --tasks {r.eval_tasks} --per-language {r.eval_per_language} --targets en --pairs {" ".join(r.eval_pairs)}`.
+`audiopalm eval --model {r.bundle} --data {r.data} --tasks {r.eval_tasks} --per-language {r.eval_per_language} --targets en --pairs {" ".join(r.eval_pairs)}{" --cascade" if r.eval_cascade else ""}`.
 
 {markdown(report).removeprefix("# Evaluation report").strip()}
 
