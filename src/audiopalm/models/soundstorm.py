@@ -59,14 +59,22 @@ class SoundStorm(nn.Module):
         self.norm = nn.LayerNorm(cfg.dim)
         self.heads = nn.ModuleList(nn.Linear(cfg.dim, cfg.codebook_size) for _ in range(cfg.num_codebooks))
 
-    def forward(self, semantic: torch.Tensor, codes: torch.Tensor, pad: torch.Tensor | None = None) -> torch.Tensor:
+    def hidden(self, semantic: torch.Tensor, codes: torch.Tensor, pad: torch.Tensor | None = None) -> torch.Tensor:
         """semantic [B, T] (frame rate), codes [B, K, T] with mask_id where unknown, pad [B, T] True at
-        padding -> logits [B, K, T, C]."""
+        padding -> final hidden states [B, T, D]."""
         x = self.semantic(semantic) + self.position(torch.arange(semantic.shape[1], device=semantic.device))
         for k, embed in enumerate(self.levels):
             x = x + embed(codes[:, k])
-        h = self.norm(self.encoder(x, src_key_padding_mask=pad))
+        return self.norm(self.encoder(x, src_key_padding_mask=pad))
+
+    def forward(self, semantic: torch.Tensor, codes: torch.Tensor, pad: torch.Tensor | None = None) -> torch.Tensor:
+        """Same inputs as `hidden` -> logits [B, K, T, C] of every level."""
+        h = self.hidden(semantic, codes, pad)
         return torch.stack([head(h) for head in self.heads], dim=1)
+
+    def level_logits(self, semantic: torch.Tensor, codes: torch.Tensor, level: int) -> torch.Tensor:
+        """One sequence: semantic [T], codes [K, T] -> logits [T, C] of one level (decoding needs no other head)."""
+        return self.heads[level](self.hidden(semantic[None], codes[None])[0])
 
     # --- persistence -----------------------------------------------------------------------------
     def save_pretrained(self, folder: str | Path) -> None:
@@ -117,9 +125,10 @@ def masked_loss(model: SoundStorm, semantic: torch.Tensor, masked: torch.Tensor,
     """Batch of training examples -> mean cross-entropy over each example's masked frames of its level.
 
     semantic [B, T], masked/codes [B, K, T], loss_mask [B, T], levels [B], pad [B, T]."""
-    logits = model(semantic, masked, pad)  # [B, K, T, C]
+    h = model.hidden(semantic, masked, pad)  # [B, T, D]
+    # only each example's own level is scored: one head per example, not all K (the heads are ~20% of the FLOPs)
+    chosen = torch.stack([model.heads[int(q)](h[b]) for b, q in enumerate(levels)]).float()  # [B, T, C]
     rows = torch.arange(len(levels), device=levels.device)
-    chosen = logits[rows, levels].float()  # [B, T, C]
     targets = codes[rows, levels].masked_fill(~loss_mask, -100)  # [B, T]
     n = int(loss_mask.sum())
     return F.cross_entropy(chosen.reshape(-1, chosen.shape[-1]), targets.reshape(-1), ignore_index=-100), n
@@ -155,7 +164,7 @@ def generate(model: SoundStorm, semantic: torch.Tensor, prompt_semantic: torch.T
             masked = (codes[q] == model.mask_id) & target
             if not masked.any():
                 break
-            logits = model(sem[None], codes[None])[0, q].float()  # [T, C]
+            logits = model.level_logits(sem, codes, q).float()  # [T, C]
             if temperature > 0 and rounds > 1:
                 probs = (logits / temperature).softmax(-1)
                 sample = torch.multinomial(probs.cpu(), 1, generator=gen).squeeze(1).to(device)
