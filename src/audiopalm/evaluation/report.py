@@ -96,7 +96,7 @@ def codec_table(report: dict) -> str:
     rows = []
     for lang, r in report.get("codec_resynthesis", {}).items():
         for asr, w in r.items():
-            if isinstance(w, dict) and "original" in w:
+            if asr != "dnsmos" and isinstance(w, dict) and "original" in w:  # one entry per recogniser
                 rows.append([lang, asr, _num(w["original"], scale=100), _num(w["resynthesised"], scale=100),
                              _num(r["dnsmos"]["original"], ".2f"), _num(r["dnsmos"]["resynthesised"], ".2f"),
                              _num(r["similarity"], ".3f"), str(r["n"])])
