@@ -34,3 +34,21 @@ def tiny_parts(tiny_world, tmp_path_factory):
     assert main(["pretrain-text", "--data", str(data), "--out", str(root / "lm"), "--preset", "tiny", "--steps", "2",
                  "--batch-tokens", "512", "--text-vocab", "600", "--extra-sentences", "20"]) == 0
     return data, root
+
+
+@pytest.fixture(scope="session")
+def speaking_model(tiny_parts, tmp_path_factory):
+    """An untrained tiny AudioPaLM with a speech output stage attached: (world, model folder)."""
+    from audiopalm.audio.codecs.mel import MEL_CODEC_PRESETS, MelCodec
+    from audiopalm.cli import main
+    from audiopalm.models.audiopalm import AudioPaLM
+    from audiopalm.models.soundstorm import SOUNDSTORM_PRESETS, SoundStorm
+
+    data, parts = tiny_parts
+    root = tmp_path_factory.mktemp("speaking")
+    AudioPaLM.from_text_lm(parts / "lm", parts / "tok").save_pretrained(root / "ap")
+    MelCodec(MEL_CODEC_PRESETS["tiny"]).save_pretrained(root / "codec")  # 2 x 16 codes at 50 Hz
+    SoundStorm(SOUNDSTORM_PRESETS["tiny"]).save_pretrained(root / "acoustic")  # reads 16 semantic tokens
+    assert main(["attach-speech", "--model", str(root / "ap"), "--codec", str(root / "codec"),
+                 "--acoustic", str(root / "acoustic")]) == 0
+    return data, root / "ap"

@@ -8,13 +8,11 @@ import pytest
 
 pytest.importorskip("transformers")
 
-from audiopalm.audio.codecs.mel import MEL_CODEC_PRESETS, MelCodec  # noqa: E402
 from audiopalm.audio.io import load_audio  # noqa: E402
 from audiopalm.cli import main  # noqa: E402
 from audiopalm.data.babel.synth import read_jsonl  # noqa: E402
 from audiopalm.evaluation.speech import _tts_utterances, _utterances, cosine, evaluate_tts  # noqa: E402
 from audiopalm.models.audiopalm import AudioPaLM  # noqa: E402
-from audiopalm.models.soundstorm import SOUNDSTORM_PRESETS, SoundStorm  # noqa: E402
 
 
 def _judges():
@@ -67,20 +65,6 @@ def test_mos_is_higher_for_speech_than_for_noise(tiny_world):
     clean, noisy = judges.mos(speech), judges.mos(noise)
     assert set(clean) == {"ovrl", "sig", "bak", "p808"}
     assert clean["ovrl"] > noisy["ovrl"] + 0.2 and clean["bak"] > noisy["bak"] + 0.5
-
-
-@pytest.fixture(scope="module")
-def speaking_model(tiny_parts, tmp_path_factory):
-    """An untrained tiny AudioPaLM with a speech output stage attached: (world, model folder)."""
-    data, parts = tiny_parts
-    root = tmp_path_factory.mktemp("speech-eval")
-    model = AudioPaLM.from_text_lm(parts / "lm", parts / "tok")
-    model.save_pretrained(root / "ap")
-    MelCodec(MEL_CODEC_PRESETS["tiny"]).save_pretrained(root / "codec")
-    SoundStorm(SOUNDSTORM_PRESETS["tiny"]).save_pretrained(root / "acoustic")
-    assert main(["attach-speech", "--model", str(root / "ap"), "--codec", str(root / "codec"),
-                 "--acoustic", str(root / "acoustic")]) == 0
-    return data, root / "ap"
 
 
 def test_tts_references_are_the_utterance_itself_with_another_recording_as_prompt(tiny_world):

@@ -14,22 +14,9 @@ from audiopalm.models.soundstorm import SOUNDSTORM_PRESETS, SoundStorm  # noqa: 
 from audiopalm.models.speech_out import SpeechOutput  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def speaking(tiny_parts, tmp_path_factory):
-    data, parts = tiny_parts
-    root = tmp_path_factory.mktemp("speak")
-    model = AudioPaLM.from_text_lm(parts / "lm", parts / "tok")
-    model.save_pretrained(root / "ap")
-    MelCodec(MEL_CODEC_PRESETS["tiny"]).save_pretrained(root / "codec")  # 2 x 16 codes at 50 Hz
-    SoundStorm(SOUNDSTORM_PRESETS["tiny"]).save_pretrained(root / "acoustic")  # reads 16 semantic tokens
-    assert main(["attach-speech", "--model", str(root / "ap"), "--codec", str(root / "codec"),
-                 "--acoustic", str(root / "acoustic")]) == 0
-    return data, root
-
-
-def test_translate_speech_and_speak_return_waveforms(speaking):
-    data, root = speaking
-    model = AudioPaLM.from_pretrained(root / "ap")
+def test_translate_speech_and_speak_return_waveforms(speaking_model):
+    data, model_dir = speaking_model
+    model = AudioPaLM.from_pretrained(model_dir)
     wav_path = next((data / "audio" / "test" / "fr").glob("*.wav"))
     tokens = model.translate_speech_tokens(wav_path, to="en", lang="fr")
     speech = model.translate_speech(wav_path, to="en", lang="fr")
@@ -40,12 +27,12 @@ def test_translate_speech_and_speak_return_waveforms(speaking):
     assert said.dtype == np.float32 and np.isfinite(said).all()
 
 
-def test_cli_writes_the_spoken_translation_and_speech(speaking, tmp_path):
-    data, root = speaking
+def test_cli_writes_the_spoken_translation_and_speech(speaking_model, tmp_path):
+    data, model_dir = speaking_model
     wav_path = str(next((data / "audio" / "test" / "de").glob("*.wav")))
-    assert main(["translate", wav_path, "--model", str(root / "ap"), "--lang", "de", "--to", "en",
+    assert main(["translate", wav_path, "--model", str(model_dir), "--lang", "de", "--to", "en",
                  "--speech", str(tmp_path / "s2st.wav")]) == 0
-    assert main(["speak", "Hallo.", "--model", str(root / "ap"), "--lang", "de", "-o", str(tmp_path / "tts.wav")]) == 0
+    assert main(["speak", "Hallo.", "--model", str(model_dir), "--lang", "de", "-o", str(tmp_path / "tts.wav")]) == 0
     for name in ("s2st.wav", "tts.wav"):
         info = sf.info(str(tmp_path / name))
         assert info.samplerate == 16000 and info.channels == 1
