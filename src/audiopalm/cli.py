@@ -157,6 +157,9 @@ def _train_acoustic_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, help="run folder: codes, checkpoints/, log.csv, model/")
     p.add_argument("--preset", default="small", help="model size: tiny or small")
     p.add_argument("--steps", type=int, default=3000)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--coarse-bias", type=float, default=1.0,
+                   help="train level q with probability ~ (q + 1) ** -BIAS; 0 is uniform (SoundStorm)")
     p.add_argument("--max-minutes", type=float, help="pause after this long (resume by re-running)")
     p.add_argument("--seed", type=int, default=0)
 
@@ -164,7 +167,8 @@ def _train_acoustic_args(p: argparse.ArgumentParser) -> None:
 def cmd_train_acoustic(args: argparse.Namespace) -> int:
     from audiopalm.recipes.acoustic import AcousticTrainConfig, train_acoustic
 
-    cfg = AcousticTrainConfig(preset=args.preset, steps=args.steps, seed=args.seed)
+    cfg = AcousticTrainConfig(preset=args.preset, steps=args.steps, lr=args.lr, coarse_bias=args.coarse_bias,
+                              seed=args.seed)
     model_dir = train_acoustic(Path(args.data), Path(args.tokenizer), Path(args.codec), Path(args.out), cfg,
                                args.max_minutes)
     print(f"acoustic model saved to {model_dir}" if model_dir.exists() else "paused; run the same command again to resume")

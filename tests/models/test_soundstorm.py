@@ -1,9 +1,10 @@
 """The SoundStorm-style acoustic model: masking, shapes, and learning to copy a voice from the prompt."""
 
+import pytest
 import torch
 
-from audiopalm.models.soundstorm import (SOUNDSTORM_PRESETS, SoundStorm, frame_semantic, generate, masked_loss,
-                                         training_example)
+from audiopalm.models.soundstorm import (SOUNDSTORM_PRESETS, SoundStorm, frame_semantic, generate,
+                                         level_probabilities, masked_loss, training_example)
 
 CFG = SOUNDSTORM_PRESETS["tiny"]  # 16 semantic tokens, 2 levels of 16 codes, 2 frames per token
 
@@ -72,3 +73,21 @@ def test_save_and_load(tmp_path):
     sem = torch.randint(0, 16, (1, 12))
     codes = torch.full((1, 2, 12), CFG.codebook_size)
     assert torch.allclose(model.eval()(sem, codes), again(sem, codes))
+
+
+def test_level_probabilities_favour_coarse_levels_or_are_uniform():
+    p = level_probabilities(8, 1.0)
+    assert float(p.sum()) == pytest.approx(1.0)
+    assert p[0] == pytest.approx(1 / sum(1 / k for k in range(1, 9)))
+    assert bool((p[:-1] > p[1:]).all())
+    assert torch.allclose(level_probabilities(4, 0.0), torch.full((4,), 0.25))
+
+
+def test_training_example_draws_its_level_from_the_given_probabilities():
+    codes = torch.randint(0, 16, (3, 20))
+    only_level_1 = torch.tensor([0.0, 1.0, 0.0])
+    gen = torch.Generator().manual_seed(0)
+    for _ in range(5):
+        masked, loss_mask, q = training_example(codes, 5, 16, gen, only_level_1)
+        assert q == 1
+        assert bool((masked[2, 5:] == 16).all()) and bool((masked[0] == codes[0]).all())

@@ -98,14 +98,27 @@ def cosine_mask_ratio(u: torch.Tensor) -> torch.Tensor:
     return torch.cos(math.pi / 2 * u)
 
 
-def training_example(codes: torch.Tensor, prompt_frames: int, mask_id: int, gen: torch.Generator
-                     ) -> tuple[torch.Tensor, torch.Tensor, int]:
+def level_probabilities(levels: int, coarse_bias: float) -> torch.Tensor:
+    """How often training picks each level: p(q) proportional to (q + 1) ** -coarse_bias -> [K].
+
+    0 is SoundStorm's uniform choice; 1 gives the coarse levels, which carry most of what is heard,
+    more of a small budget (for 8 levels: 37% level 0, 18% level 1, ... 5% level 7)."""
+    w = torch.arange(1, levels + 1, dtype=torch.float64) ** -coarse_bias
+    return (w / w.sum()).float()
+
+
+def training_example(codes: torch.Tensor, prompt_frames: int, mask_id: int, gen: torch.Generator,
+                     level_probs: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, int]:
     """codes [K, T] (prompt frames first) -> (masked codes [K, T], loss mask [T] on level q, q).
 
-    Levels below q keep their codes, level q is masked on a cosine-scheduled share of the target
-    frames, levels above q are masked on all target frames; the prompt stays visible."""
+    q is drawn from `level_probs` [K] (uniform if None). Levels below q keep their codes, level q is
+    masked on a cosine-scheduled share of the target frames, levels above q are masked on all target
+    frames; the prompt stays visible."""
     k, t = codes.shape
-    q = int(torch.randint(0, k, (1,), generator=gen))
+    if level_probs is None:
+        q = int(torch.randint(0, k, (1,), generator=gen))
+    else:
+        q = int(torch.multinomial(level_probs, 1, generator=gen))
     target = torch.arange(t) >= prompt_frames
     ratio = float(cosine_mask_ratio(torch.rand(1, generator=gen)))
     n_target = int(target.sum())

@@ -24,8 +24,8 @@ from audiopalm.audio.codecs import Codec, load_codec
 from audiopalm.audio.io import AudioError, load_audio
 from audiopalm.audio.shards import load_tokens, tokenize_manifests
 from audiopalm.errors import AudiopalmError
-from audiopalm.models.soundstorm import (SOUNDSTORM_PRESETS, SoundStorm, frame_semantic, masked_loss,
-                                         training_example)
+from audiopalm.models.soundstorm import (SOUNDSTORM_PRESETS, SoundStorm, frame_semantic, level_probabilities,
+                                         masked_loss, training_example)
 from audiopalm.training.loop import LoopConfig, run_training
 
 
@@ -35,6 +35,7 @@ class AcousticTrainConfig:
     steps: int = 3000
     batch_frames: int = 12000  # padded codec frames per batch, prompts included
     prompt_seconds: float = 3.0
+    coarse_bias: float = 1.0  # level q is trained with probability ~ (q + 1) ** -coarse_bias (0: uniform)
     lr: float = 1e-3
     warmup: int = 200
     eval_every: int = 500
@@ -98,7 +99,7 @@ def prompt_for(utts: list[Utterance], i: int, by_speaker: dict[str, list[int]], 
 
 
 def collate(utts: list[Utterance], batch: list[int], by_speaker: dict[str, list[int]], model: SoundStorm,
-            prompt_tokens: int, seed: int):
+            prompt_tokens: int, seed: int, level_probs: torch.Tensor | None = None):
     """-> semantic [B, T], masked [B, K, T], loss mask [B, T], levels [B], codes [B, K, T], pad [B, T]."""
     cfg = model.cfg
     rng, gen = random.Random(seed), torch.Generator().manual_seed(seed)
@@ -109,7 +110,7 @@ def collate(utts: list[Utterance], batch: list[int], by_speaker: dict[str, list[
         codes = torch.cat([p_codes, u.codes], dim=1)[:, : cfg.max_frames]
         sem = torch.cat([frame_semantic(p_sem, p_codes.shape[1], cfg.frames_per_token),
                          frame_semantic(u.semantic, u.codes.shape[1], cfg.frames_per_token)])[: cfg.max_frames]
-        masked, loss_mask, q = training_example(codes, p_codes.shape[1], model.mask_id, gen)
+        masked, loss_mask, q = training_example(codes, p_codes.shape[1], model.mask_id, gen, level_probs)
         items.append((sem, masked, loss_mask, q, codes))
     longest = max(len(s) for s, *_ in items)
     b, k = len(items), cfg.num_codebooks
@@ -164,9 +165,10 @@ def train_acoustic(data: Path, tokenizer_dir: Path, codec_dir: Path, out: Path, 
     for i, u in enumerate(dev):
         dev_by_speaker[u.speaker].append(i)
     sizes = [u.codes.shape[1] + prompt_tokens * per_token for u in train]
+    level_probs = level_probabilities(cfg.num_codebooks, tcfg.coarse_bias)
 
     def step_loss(module: torch.nn.Module, batch: list[int], step: int) -> tuple[torch.Tensor, int]:
-        tensors = collate(train, batch, by_speaker, model, prompt_tokens, tcfg.seed * 1_000_003 + step)
+        tensors = collate(train, batch, by_speaker, model, prompt_tokens, tcfg.seed * 1_000_003 + step, level_probs)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=tcfg.bf16):
             return masked_loss(module, *tensors)
 
