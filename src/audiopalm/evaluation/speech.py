@@ -34,7 +34,7 @@ from audiopalm.data.babel.synth import read_jsonl
 from audiopalm.errors import AudiopalmError
 from audiopalm.evaluation.text import bleu, error_rates
 from audiopalm.evaluation.unified import _parse_pairs, decode_task, decode_text_task, split_tokens
-from audiopalm.models.audiopalm import AudioPaLM
+from audiopalm.models.audiopalm import AudioPaLM, speech_token_limit
 
 WHISPER = "whisper-tiny.en"
 OWN = "own"  # the evaluated model's ASR task
@@ -105,7 +105,7 @@ def s2st_semantic(model: AudioPaLM, tokens: list[torch.Tensor], src: str, tgt: s
     for i in range(0, len(tokens), batch):
         chunk = tokens[i: i + batch]
         prompts = [model.prompt("S2ST", src, tgt, model.vocab.audio_ids(t)) for t in chunk]
-        limit = min(600, 2 * max(len(t) for t in chunk) + 50)  # translations run about as long as the source
+        limit = speech_token_limit(max(len(t) for t in chunk))
         for segments in model.run("S2ST", prompts, max_new_tokens=limit):
             out.append(model.vocab.audio_tokens(torch.tensor(segments[0], dtype=torch.long)))
     return out

@@ -36,6 +36,12 @@ from audiopalm.text.vocab import UnifiedVocab
 FORMAT = "audiopalm"
 
 
+def speech_token_limit(source_tokens: int) -> int:
+    """Most semantic tokens to write for a spoken translation of `source_tokens`: translations run about
+    as long as their source, so twice that plus a margin, at most 24 s."""
+    return min(600, 2 * source_tokens + 50)
+
+
 def _language_name(code: str) -> str:
     """'fr' -> 'French'; full names pass through, so real-world languages outside Babel work too."""
     return LANGUAGES[code].name if code in LANGUAGES else code
@@ -167,7 +173,8 @@ class AudioPaLM:
     def translate_speech_tokens(self, audio: AudioInput, to: str, lang: str | None = None, beams: int = 1) -> torch.Tensor:
         """Speech in `lang` (None: identified) -> semantic audio tokens [T] of the translation in `to`."""
         lang = lang or self.identify_language(audio)
-        segments = self.run("S2ST", [self.prompt("S2ST", lang, to, self.audio_input(audio))], beams)[0]
+        source = self.audio_input(audio)
+        segments = self.run("S2ST", [self.prompt("S2ST", lang, to, source)], beams, speech_token_limit(len(source)))[0]
         return self.vocab.audio_tokens(torch.tensor(segments[0], dtype=torch.long))
 
     def _speech_stage(self) -> SpeechOutput:
