@@ -10,12 +10,11 @@ only audio tokens and its terminator. <sep> ends a segment, EOS the last one.
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass
-from functools import lru_cache
 
 import torch
 
+from audiopalm.generation.fast import stepper
 from audiopalm.text.vocab import UnifiedVocab
 
 
@@ -24,19 +23,6 @@ class Hypothesis:
     segments: list[list[int]]  # vocabulary ids of each finished or open segment, terminators removed
     score: float = 0.0  # sum of log-probabilities
     done: bool = False
-
-
-@lru_cache(maxsize=16)
-def _cache_arg(forward_cls: type) -> str:
-    """Name of the KV-cache argument: transformers renamed `past_key_values` to `cache` in 5.x."""
-    return "cache" if "cache" in inspect.signature(forward_cls.forward).parameters else "past_key_values"
-
-
-def _step(model, cache, **kwargs):
-    """One cached forward pass -> (cache, last-position logits [B, V])."""
-    name = _cache_arg(type(model))
-    out = model(**kwargs, use_cache=True, **({name: cache} if cache is not None else {}))
-    return getattr(out, name), out.logits[:, -1]
 
 
 def _masks(vocab: UnifiedVocab, modalities: list[str]) -> torch.Tensor:
@@ -57,12 +43,17 @@ def _left_pad(prompts: list[torch.Tensor], pad_id: int) -> tuple[torch.Tensor, t
 
 @torch.inference_mode()
 def greedy_decode(model, vocab: UnifiedVocab, prompts: list[torch.Tensor], modalities: list[str],
-                  max_new_tokens: int = 400) -> list[list[list[int]]]:
-    """prompts: list of ids [L_i] (BOS tag input <sep>) -> per prompt, the ids of each output segment."""
+                  max_new_tokens: int = 400, fast: bool = True) -> list[list[list[int]]]:
+    """prompts: list of ids [L_i] (BOS tag input <sep>) -> per prompt, the ids of each output segment.
+
+    `fast`: the lean forward pass of generation/fast.py where the model supports it (same logits)."""
     masks = _masks(vocab, modalities)
     ids, attn = _left_pad(prompts, vocab.pad_id)
     positions = (attn.cumsum(-1) - 1).clamp_min(0)
-    cache, logits = _step(model, None, input_ids=ids, attention_mask=attn, position_ids=positions)
+    run = stepper(model, len(prompts), ids.shape[1] + max_new_tokens, fast)
+    device = run.device
+    attn = attn.bool().to(device)
+    logits = run.forward(ids.to(device), positions.to(device), attn).cpu()
     b = len(prompts)
     segment = torch.zeros(b, dtype=torch.long)
     done = torch.zeros(b, dtype=torch.bool)
@@ -83,19 +74,21 @@ def greedy_decode(model, vocab: UnifiedVocab, prompts: list[torch.Tensor], modal
         if done.all():
             break
         token = token.masked_fill(done, vocab.pad_id)
-        attn = torch.cat([attn, (~done).long()[:, None]], dim=1)
-        cache, logits = _step(model, cache, input_ids=token[:, None], attention_mask=attn,
-                              position_ids=next_pos[:, None])
+        attn = torch.cat([attn, (~done).to(device)[:, None]], dim=1)
+        logits = run.forward(token[:, None].to(device), next_pos[:, None].to(device), attn).cpu()
         next_pos = next_pos + 1
     return results
 
 
 @torch.inference_mode()
 def beam_decode(model, vocab: UnifiedVocab, prompt: torch.Tensor, modalities: list[str], beams: int = 4,
-                max_new_tokens: int = 400, length_penalty: float = 1.0) -> list[list[int]]:
+                max_new_tokens: int = 400, length_penalty: float = 1.0, fast: bool = True) -> list[list[int]]:
     """Beam search for one prompt ids [L]; the best hypothesis's segments (score / length^penalty)."""
     masks = _masks(vocab, modalities)
-    cache, logits = _step(model, None, input_ids=prompt[None])
+    run = stepper(model, 2 * beams, len(prompt) + max_new_tokens, fast)
+    device = run.device
+    valid = torch.ones(1, len(prompt), dtype=torch.bool, device=device)
+    logits = run.forward(prompt[None].to(device), torch.arange(len(prompt), device=device)[None], valid).cpu()
     logp = logits.float().log_softmax(-1)  # [1, V]
     hyps = [Hypothesis([[] for _ in modalities])]
     segment_of = [0]
@@ -126,9 +119,10 @@ def beam_decode(model, vocab: UnifiedVocab, prompt: torch.Tensor, modalities: li
                 break
         if len(finished) >= beams or not new_hyps:
             break
-        cache.reorder_cache(torch.tensor(parents))
-        cache, logits = _step(model, cache, input_ids=torch.tensor(tokens)[:, None],
-                              position_ids=torch.full((len(tokens), 1), position))
+        run.reorder(torch.tensor(parents, device=device))
+        valid = torch.ones(len(tokens), position + 1, dtype=torch.bool, device=device)
+        logits = run.forward(torch.tensor(tokens, device=device)[:, None],
+                             torch.full((len(tokens), 1), position, device=device), valid).cpu()
         logp = logits.float().log_softmax(-1)
         hyps, segment_of = new_hyps, new_segments
         position += 1
