@@ -66,3 +66,14 @@ def test_lid_writes_the_spoken_language_under_an_untagged_prompt(setup):
     for ids, _ in seqs:
         end = int((ids == vocab.sep_id).nonzero()[0])
         assert tok.decode(ids[1:end][~vocab.is_audio(ids[1:end])].tolist()) == "[LID]"
+
+
+def test_languages_outside_babel_are_named_by_their_lang_field(setup):
+    from audiopalm.data.multitask import Utt, example
+
+    _, tok, vocab, _, _ = setup
+    sw, en = Utt("Swahili", "habari", torch.tensor([1, 2, 3])), Utt("en", "hello", torch.tensor([4, 5]))
+    ids = example(vocab, tok, "AST", sw, en)[0].tolist()
+    assert tok.decode([i for i in ids if i < vocab.text_size]).startswith("[AST Swahili English]")
+    lid = example(vocab, tok, "LID", sw, None)[0].tolist()
+    assert tok.decode([i for i in lid if i < vocab.text_size]).endswith("Swahili")

@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from audiopalm.data.babel.languages import LANGUAGES
-from audiopalm.data.tasks import TASKS, Segment, build_sequence, tag
+from audiopalm.data.tasks import TASKS, Segment, build_sequence, language_name, tag
 from audiopalm.text.tokenizer import TextTokenizer
 from audiopalm.text.vocab import UnifiedVocab
 from audiopalm.training.lm import Sequence
@@ -53,7 +52,7 @@ def group_utterances(rows: list[dict], tokens: dict[str, torch.Tensor]) -> list[
 
 def _segment(vocab: UnifiedVocab, tok: TextTokenizer, seg: Segment, src: Utt, tgt: Utt | None) -> torch.Tensor:
     if seg.lang == "name":
-        return torch.tensor(tok.encode(LANGUAGES[src.lang].name), dtype=torch.long)
+        return torch.tensor(tok.encode(language_name(src.lang)), dtype=torch.long)
     utt = src if seg.lang == "source" else tgt
     if seg.modality == "audio":
         return vocab.audio_ids(utt.tokens)
@@ -63,7 +62,7 @@ def _segment(vocab: UnifiedVocab, tok: TextTokenizer, seg: Segment, src: Utt, tg
 def example(vocab: UnifiedVocab, tok: TextTokenizer, task: str, src: Utt, tgt: Utt | None) -> Sequence:
     """One task on one (source, target) pair -> (ids, loss mask)."""
     spec = TASKS[task]
-    tag_ids = tok.encode(tag(task, LANGUAGES[src.lang].name, LANGUAGES[tgt.lang].name if tgt else None))
+    tag_ids = tok.encode(tag(task, language_name(src.lang), language_name(tgt.lang) if tgt else None))
     outputs = [_segment(vocab, tok, s, src, tgt) for s in spec.outputs]
     return build_sequence(vocab, tag_ids, _segment(vocab, tok, spec.input, src, tgt), outputs)
 

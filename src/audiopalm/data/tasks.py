@@ -57,6 +57,14 @@ def get_task(name: str) -> Task:
     return TASKS[name]
 
 
+def language_name(code: str) -> str:
+    """'fr' -> 'French' for the Babel languages; anything else (such as 'Swahili') passes through, so
+    a dataset in other languages names them in its manifests' `lang` field."""
+    from audiopalm.data.babel.languages import LANGUAGES
+
+    return LANGUAGES[code].name if code in LANGUAGES else code
+
+
 def tag(task: str, source: str, target: str | None = None) -> str:
     """'AST', 'French', 'English' -> '[AST French English]' (language names in English, as in the paper)."""
     if not get_task(task).tagged:

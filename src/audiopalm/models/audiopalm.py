@@ -25,7 +25,7 @@ import numpy as np
 
 from audiopalm.audio.tokenizer import AudioInput, AudioTokenizer, as_wav
 from audiopalm.data.babel.languages import LANGUAGES
-from audiopalm.data.tasks import get_task, tag
+from audiopalm.data.tasks import get_task, language_name, tag
 from audiopalm.errors import AudiopalmError
 from audiopalm.generation.decode import beam_decode, greedy_decode
 from audiopalm.models.lm import extend_vocabulary
@@ -40,11 +40,6 @@ def speech_token_limit(source_tokens: int) -> int:
     """Most semantic tokens to write for a spoken translation of `source_tokens`: translations run about
     as long as their source, so twice that plus a margin, at most 24 s."""
     return min(600, 2 * source_tokens + 50)
-
-
-def _language_name(code: str) -> str:
-    """'fr' -> 'French'; full names pass through, so real-world languages outside Babel work too."""
-    return LANGUAGES[code].name if code in LANGUAGES else code
 
 
 class AudioPaLM:
@@ -106,7 +101,7 @@ class AudioPaLM:
     # --- prompting and decoding ----------------------------------------------------------------
     def prompt(self, task: str, source: str | None, target: str | None, input_ids: torch.Tensor) -> torch.Tensor:
         """BOS tag input <sep> -> ids [L]; `input_ids` already in vocabulary ids."""
-        tag_text = tag(task, _language_name(source) if source else "", _language_name(target) if target else None)
+        tag_text = tag(task, language_name(source) if source else "", language_name(target) if target else None)
         head = [self.vocab.bos_id, *self.text_tokenizer.encode(tag_text)]
         return torch.cat([torch.tensor(head), input_ids.long(), torch.tensor([self.vocab.sep_id])])
 
@@ -133,7 +128,7 @@ class AudioPaLM:
         """`language_scores` from audio tokens already in vocabulary ids [T]."""
         candidates = candidates or list(LANGUAGES)
         head = self.prompt("LID", None, None, audio_ids)
-        names = [[*self.text_tokenizer.encode(_language_name(c)), self.vocab.eos_id] for c in candidates]
+        names = [[*self.text_tokenizer.encode(language_name(c)), self.vocab.eos_id] for c in candidates]
         seqs = [torch.cat([head, torch.tensor(n)]) for n in names]
         longest = max(len(s) for s in seqs)
         ids = torch.full((len(seqs), longest), self.vocab.pad_id, dtype=torch.long)
