@@ -7,8 +7,10 @@
     text_lm    the text LM pretrained on the world's text (PaLM-2's role)
     audiopalm  multitask finetuning from the text LM
     speech     the speech output stage attached to the model
-    eval       ASR, AST, MT, LID and S2ST on the test split, beside the cascade (WORK/eval/)
-    export     BUNDLE: the model folder with every weight in fp16, and its model card
+    export     BUNDLE: the model folder with every weight in fp16
+    eval       ASR, AST, MT, LID and S2ST of BUNDLE on the test split, beside the cascade (WORK/eval/),
+               so the model card's numbers are those of the shipped fp16 weights
+    card       BUNDLE/MODEL_CARD.md
 
 Each stage is an audiopalm command, skipped when its output exists; a stage cut short by
 --max-minutes resumes from its last checkpoint when the same command runs again. Wall time per
@@ -89,7 +91,7 @@ def stage_commands(r: BundleRecipe) -> list[tuple[str, Path, list[str]]]:
          ["attach-speech", "--model", str(model), "--codec", str(work / "codec" / "codec"), "--acoustic",
           str(work / "acoustic" / "model")]),
         ("eval", work / "eval" / "results.json",
-         ["eval", "--model", str(model), "--data", r.data, "--tasks", r.eval_tasks, "--per-language",
+         ["eval", "--model", r.bundle, "--data", r.data, "--tasks", r.eval_tasks, "--per-language",
           str(r.eval_per_language), "--targets", "en", "--pairs", *r.eval_pairs, "--jobs", str(r.jobs),
           "--out", str(work / "eval"), "--wavs", str(work / "eval" / "wavs")] + (["--cascade"] if r.eval_cascade else [])),
     ]
@@ -119,9 +121,12 @@ def run_recipe(r: BundleRecipe, max_minutes: float | None = None) -> Path | None
     work.mkdir(parents=True, exist_ok=True)
     (work / "finetune.yaml").write_text(yaml.safe_dump(finetune_config(r)))
     started = time.time()
+    model = work / "audiopalm" / "model"
     for stage, done, args in stage_commands(r):
         if done.exists():
             continue
+        if stage == "eval":
+            export_bundle(model, Path(r.bundle))
         left = None if max_minutes is None else max_minutes - (time.time() - started) / 60
         if left is not None and left <= 0:
             return None
@@ -136,7 +141,7 @@ def run_recipe(r: BundleRecipe, max_minutes: float | None = None) -> Path | None
             raise AudiopalmError(f"stage {stage} failed (exit {code}); fix the cause and run the recipe again")
         if not done.exists():
             return None  # paused inside a resumable stage
-    export_bundle(work / "audiopalm" / "model", Path(r.bundle))
+    export_bundle(model, Path(r.bundle))  # the same bytes again when eval ran on it just now
     write_model_card(r, Path(r.bundle))
     return Path(r.bundle)
 
@@ -189,8 +194,8 @@ speakers and sentences). Recipe settings:
 
 ## Measured
 
-`audiopalm eval` on the Babel test split (first {r.eval_per_language} utterances per language and pair), by
-the recipe's eval stage on the float32 weights; reproduce on the bundle with
+`audiopalm eval` of this bundle's fp16 weights on the Babel test split (first {r.eval_per_language} utterances
+per language and pair), by the recipe's eval stage; reproduce with
 `audiopalm eval --model {r.bundle} --data {r.data} --tasks {r.eval_tasks} --per-language {r.eval_per_language} --targets en --pairs {" ".join(r.eval_pairs)}{" --cascade" if r.eval_cascade else ""}`.
 
 {markdown(report).removeprefix("# Evaluation report").strip()}
