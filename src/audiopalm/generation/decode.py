@@ -43,14 +43,16 @@ def _left_pad(prompts: list[torch.Tensor], pad_id: int) -> tuple[torch.Tensor, t
 
 @torch.inference_mode()
 def greedy_decode(model, vocab: UnifiedVocab, prompts: list[torch.Tensor], modalities: list[str],
-                  max_new_tokens: int = 400, fast: bool = True) -> list[list[list[int]]]:
+                  max_new_tokens: int = 400, fast: bool = True, dtype: torch.dtype | None = None
+                  ) -> list[list[list[int]]]:
     """prompts: list of ids [L_i] (BOS tag input <sep>) -> per prompt, the ids of each output segment.
 
-    `fast`: the lean forward pass of generation/fast.py where the model supports it (same logits)."""
+    `fast`: the lean forward pass of generation/fast.py where the model supports it (same logits);
+    `dtype`: its compute dtype (None: the model's)."""
     masks = _masks(vocab, modalities)
     ids, attn = _left_pad(prompts, vocab.pad_id)
     positions = (attn.cumsum(-1) - 1).clamp_min(0)
-    run = stepper(model, len(prompts), ids.shape[1] + max_new_tokens, fast)
+    run = stepper(model, len(prompts), ids.shape[1] + max_new_tokens, fast, dtype)
     device = run.device
     attn = attn.bool().to(device)
     logits = run.forward(ids.to(device), positions.to(device), attn).cpu()
@@ -82,10 +84,11 @@ def greedy_decode(model, vocab: UnifiedVocab, prompts: list[torch.Tensor], modal
 
 @torch.inference_mode()
 def beam_decode(model, vocab: UnifiedVocab, prompt: torch.Tensor, modalities: list[str], beams: int = 4,
-                max_new_tokens: int = 400, length_penalty: float = 1.0, fast: bool = True) -> list[list[int]]:
+                max_new_tokens: int = 400, length_penalty: float = 1.0, fast: bool = True,
+                dtype: torch.dtype | None = None) -> list[list[int]]:
     """Beam search for one prompt ids [L]; the best hypothesis's segments (score / length^penalty)."""
     masks = _masks(vocab, modalities)
-    run = stepper(model, 2 * beams, len(prompt) + max_new_tokens, fast)
+    run = stepper(model, 2 * beams, len(prompt) + max_new_tokens, fast, dtype)
     device = run.device
     valid = torch.ones(1, len(prompt), dtype=torch.bool, device=device)
     logits = run.forward(prompt[None].to(device), torch.arange(len(prompt), device=device)[None], valid).cpu()
