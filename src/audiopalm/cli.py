@@ -438,6 +438,34 @@ def cmd_recipe_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_args(p: argparse.ArgumentParser) -> None:
+    from audiopalm.bench import SECTIONS
+
+    p.add_argument("--model", default="models/babel-small", help="bundle for decoding, s2st and tokenizer")
+    p.add_argument("--device", default="cpu", help="cpu or cuda (peak, training, decoding)")
+    p.add_argument("--sections", default=",".join(SECTIONS), help=f"comma-separated, of: {', '.join(SECTIONS)}")
+    p.add_argument("--train-preset", default="base", help="LM preset of the training section")
+    p.add_argument("--train-steps", type=int, default=5)
+    p.add_argument("--out", help="also write the results to this JSON file")
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from audiopalm.bench import SECTIONS, BenchConfig, run_bench
+
+    sections = tuple(s.strip() for s in args.sections.split(",") if s.strip())
+    if unknown := [s for s in sections if s not in SECTIONS]:
+        raise AudiopalmError(f"unknown bench section(s) {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
+    if {"decoding", "s2st", "tokenizer"} & set(sections) and not (Path(args.model) / "config.json").exists():
+        raise AudiopalmError(f"no model bundle at {args.model} (needed by decoding, s2st and tokenizer): build one "
+                             "with `audiopalm recipe run babel-small`, or run --sections peak,training")
+    results = run_bench(BenchConfig(Path(args.model), args.device, sections, args.train_preset, args.train_steps))
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(results, indent=2))
+        print(f"results written to {args.out}")
+    return 0
+
+
 def _demo_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", default="models/babel-small", help="bundle (default: the shipped babel-small)")
     p.add_argument("--out", default="runs/demo", help="working folder: clips/ and s2st/ wavs")
@@ -499,6 +527,7 @@ COMMANDS: dict[str, Command | dict[str, Command]] = {
         "run": (cmd_experiment_run, _experiment_args, "train and evaluate a grid of configs x seeds; mean and std"),
     },
     "demo": (cmd_demo, _demo_args, "run the main job on the embedded default"),
+    "bench": (cmd_bench, _bench_args, "speed as ratios: MFU, decoding vs HF generate, S2ST and tokenizer RTF"),
 }
 
 

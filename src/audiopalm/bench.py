@@ -1,0 +1,223 @@
+"""`audiopalm bench`: how fast audiopalm is on this machine, as ratios measured in one run.
+
+    peak       the best FLOP/s of square matrix multiplies (bf16 and fp32): the machine's limit
+    training   LM tokens/s under bf16 autocast -> model FLOP/s -> MFU = model FLOP/s / bf16 peak
+    decoding   greedy S2ST decoding of the bundle's LM at batch 1: audiopalm's decoder against
+               Hugging Face `generate` on the same weights, prompts and number of new tokens
+    s2st       seconds per stage for one ~5 s utterance (tokenizer, LM, acoustic model, codec) and
+               the real-time factor (seconds of compute per second of source speech)
+    tokenizer  real-time factor of the audio tokenizer alone, batch 1 and batch 16
+
+Goals on 2 CPU cores: S2ST real-time factor <= 0.2, decoding >= 1.5x `generate`, MFU >= 40%.
+`--device cuda` runs the peak, training and decoding sections on a GPU.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from audiopalm.audio.io import SAMPLE_RATE
+
+SECTIONS = ("peak", "training", "decoding", "s2st", "tokenizer")
+
+
+def _sync(device: str) -> None:
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+
+
+def matmul_peak(dtype: torch.dtype, device: str = "cpu", n: int = 2048, repeats: int = 8) -> float:
+    """Best FLOP/s of an n x n @ n x n product in `dtype` over `repeats` tries."""
+    a = torch.randn(n, n, device=device, dtype=dtype)
+    b = torch.randn(n, n, device=device, dtype=dtype)
+    a @ b  # warm-up
+    best = 0.0
+    for _ in range(repeats):
+        _sync(device)
+        t0 = time.perf_counter()
+        a @ b
+        _sync(device)
+        best = max(best, 2 * n**3 / (time.perf_counter() - t0))
+    return best
+
+
+def lm_flops_per_token(model, seq: int) -> float:
+    """Training FLOPs per token: 6 x (non-embedding parameters + the output layer) + attention 12 L d T."""
+    cfg = model.config
+    n_params = sum(p.numel() for p in model.parameters())
+    n_embed = model.get_input_embeddings().weight.numel()
+    head = cfg.vocab_size * cfg.hidden_size
+    return 6 * (n_params - n_embed + head) + 12 * cfg.num_hidden_layers * cfg.hidden_size * seq
+
+
+def bench_training(preset: str, device: str = "cpu", seq: int = 256, batch: int = 16, steps: int = 5,
+                   vocab: int = 5025) -> dict:
+    """Tokens/s and model FLOP/s of LM training steps (forward, backward, AdamW) under bf16 autocast."""
+    from audiopalm.models.lm import build_llama
+
+    torch.manual_seed(0)
+    model = build_llama(preset, vocab, 2, 3, 0).to(device).train()
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    ids = torch.randint(4, vocab, (batch, seq), device=device)
+
+    def step() -> None:
+        with torch.autocast(device.split(":")[0], dtype=torch.bfloat16):
+            loss = model(input_ids=ids, labels=ids).loss
+        loss.backward()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+
+    step()  # warm-up: the first step allocates
+    _sync(device)
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        step()
+    _sync(device)
+    tokens_per_second = steps * batch * seq / (time.perf_counter() - t0)
+    return {"preset": preset, "parameters": sum(p.numel() for p in model.parameters()),
+            "tokens_per_second": tokens_per_second,
+            "model_flops_per_second": tokens_per_second * lm_flops_per_token(model, seq)}
+
+
+def five_second_utterance(lang: str = "fr", seconds: float = 5.0, seed: int = 0) -> tuple[np.ndarray, str]:
+    """New sentences by a held-out voice, joined until they last `seconds` -> (wav [N], text)."""
+    from audiopalm.data.babel.languages import LANGUAGES
+    from audiopalm.data.babel.render import synthesize
+    from audiopalm.data.babel.sampler import sample_sentence
+    from audiopalm.data.babel.speakers import SPEAKERS
+
+    rng, sentences = random.Random(seed), []
+    speaker = SPEAKERS["test"][0]
+    while True:
+        sentences.append(LANGUAGES[lang].realize(sample_sentence(rng)))
+        text = " ".join(sentences)
+        wav = synthesize(text, LANGUAGES[lang].espeak_voice, speaker)
+        if len(wav) >= seconds * SAMPLE_RATE:
+            return wav, text
+
+
+def bench_decoding(model, prompt: torch.Tensor, device: str = "cpu", repeats: int = 2,
+                   dtypes: tuple[torch.dtype, ...] = (torch.float32, torch.float16)) -> dict:
+    """Greedy S2ST decoding at batch 1, per dtype: audiopalm's decoder against `generate` on the same
+    weights in the same dtype, forced to write as many tokens (best of `repeats` runs each)."""
+    import copy
+
+    from audiopalm.generation.decode import greedy_decode
+    from audiopalm.generation.fast import supports
+
+    lm, vocab = model.lm.to(device).eval(), model.vocab
+    limit = min(600, 2 * len(prompt))
+
+    def ours(dtype: torch.dtype) -> tuple[float, int]:
+        t0 = time.perf_counter()
+        segments = greedy_decode(lm, vocab, [prompt], ["audio"], limit, dtype=dtype)[0]
+        _sync(device)
+        return time.perf_counter() - t0, len(segments[0]) + 1  # the terminator is a decoded token too
+
+    def hf(same: torch.nn.Module, n: int) -> float:
+        ids = prompt[None].to(device)
+        t0 = time.perf_counter()
+        with torch.inference_mode():
+            same.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=n, min_new_tokens=n,
+                          do_sample=False, pad_token_id=vocab.pad_id)
+        _sync(device)
+        return time.perf_counter() - t0
+
+    out = {"prompt_tokens": len(prompt), "fast_path": supports(lm)}
+    for dtype in dtypes:
+        same = lm if dtype == lm.dtype else copy.deepcopy(lm).to(dtype)
+        n = ours(dtype)[1]  # also the warm-up
+        hf(same, 4)
+        t_ours = min(ours(dtype)[0] for _ in range(repeats))
+        t_hf = min(hf(same, n) for _ in range(repeats))
+        out[str(dtype).removeprefix("torch.")] = {"new_tokens": n, "tokens_per_second": n / t_ours,
+                                                 "generate_tokens_per_second": n / t_hf, "speedup": t_hf / t_ours}
+    return out
+
+
+def bench_s2st(model, wav: np.ndarray, src: str, tgt: str, repeats: int = 2) -> dict:
+    """Per-stage seconds of S2ST on one utterance (best of `repeats` after a warm-up) and RTFs."""
+    from audiopalm.evaluation.speech import stage_times
+
+    stage_times(model, wav, src, tgt)  # warm-up
+    runs = [stage_times(model, wav, src, tgt) for _ in range(repeats)]
+    best = min(runs, key=lambda r: sum(r[k] for k in ("tokenizer", "language_model", "acoustic", "codec")))
+    seconds = len(wav) / SAMPLE_RATE
+    stages = {k: best[k] for k in ("tokenizer", "language_model", "acoustic", "codec")}
+    return {"source_seconds": seconds, "output_seconds": best["output_seconds"], "seconds": stages,
+            "rtf": {k: v / seconds for k, v in stages.items()}, "rtf_total": sum(stages.values()) / seconds}
+
+
+def bench_tokenizer(tokenizer, wav: np.ndarray, repeats: int = 3) -> dict:
+    """Real-time factor of `encode` at batch 1 and of `encode_batch` on 16 copies."""
+    tokenizer.encode(wav)  # warm-up
+    seconds = len(wav) / SAMPLE_RATE
+    t0 = time.perf_counter()
+    for _ in range(repeats):
+        tokenizer.encode(wav)
+    one = (time.perf_counter() - t0) / (repeats * seconds)
+    t0 = time.perf_counter()
+    tokenizer.encode_batch([wav] * 16)
+    batched = (time.perf_counter() - t0) / (16 * seconds)
+    return {"rtf_batch_1": one, "rtf_batch_16": batched}
+
+
+@dataclass
+class BenchConfig:
+    model: Path = Path("models/babel-small")
+    device: str = "cpu"
+    sections: tuple[str, ...] = SECTIONS
+    train_preset: str = "base"
+    train_steps: int = 5
+    source: str = "fr"
+    target: str = "en"
+    seconds: float = 5.0
+
+
+def run_bench(cfg: BenchConfig) -> dict:
+    """Every section of `cfg.sections`, printed as it finishes -> {section: results}."""
+    out: dict = {"device": cfg.device, "threads": torch.get_num_threads(), "torch": torch.__version__}
+    print(f"device {cfg.device}, {torch.get_num_threads()} threads, torch {torch.__version__}")
+    if "peak" in cfg.sections or "training" in cfg.sections:
+        out["peak"] = {"bf16": matmul_peak(torch.bfloat16, cfg.device), "fp32": matmul_peak(torch.float32, cfg.device)}
+        print(f"matmul peak      bf16 {out['peak']['bf16'] / 1e9:8.1f} GFLOP/s   fp32 {out['peak']['fp32'] / 1e9:8.1f} GFLOP/s")
+    if "training" in cfg.sections:
+        t = bench_training(cfg.train_preset, cfg.device, steps=cfg.train_steps)
+        t["mfu"] = t["model_flops_per_second"] / out["peak"]["bf16"]
+        out["training"] = t
+        print(f"training         LM {t['preset']} ({t['parameters'] / 1e6:.1f} M): {t['tokens_per_second']:.0f} tokens/s, "
+              f"{t['model_flops_per_second'] / 1e9:.1f} GFLOP/s -> MFU {100 * t['mfu']:.1f}% of the bf16 peak (goal 40%)")
+    needs_model = {"decoding", "s2st", "tokenizer"} & set(cfg.sections)
+    if not needs_model:
+        return out
+    from audiopalm.models.audiopalm import AudioPaLM
+
+    model = AudioPaLM.from_pretrained(cfg.model)
+    wav, _ = five_second_utterance(cfg.source, cfg.seconds)
+    semantic = model.audio_tokenizer.encode(wav)
+    if "tokenizer" in cfg.sections:
+        out["tokenizer"] = bench_tokenizer(model.audio_tokenizer, wav)
+        print(f"tokenizer        RTF {out['tokenizer']['rtf_batch_1']:.4f} at batch 1, "
+              f"{out['tokenizer']['rtf_batch_16']:.4f} at batch 16 ({len(wav) / SAMPLE_RATE:.1f} s utterance)")
+    if "decoding" in cfg.sections:
+        prompt = model.prompt("S2ST", cfg.source, cfg.target, model.vocab.audio_ids(semantic))
+        out["decoding"] = d = bench_decoding(model, prompt, cfg.device)
+        for name in ("float32", "float16"):
+            r = d[name]
+            print(f"decoding {name:<8}{r['tokens_per_second']:.0f} tokens/s vs {r['generate_tokens_per_second']:.0f} with "
+                  f"HF generate on the same weights: {r['speedup']:.2f}x (goal 1.5x; batch 1, {r['new_tokens']} tokens "
+                  f"after {d['prompt_tokens']})")
+        model.lm.to("cpu")
+    if "s2st" in cfg.sections and model.speech_out is not None:
+        s = bench_s2st(model, wav, cfg.source, cfg.target)
+        out["s2st"] = s
+        stages = "  ".join(f"{k} {v:.3f}" for k, v in s["rtf"].items())
+        print(f"s2st             RTF {s['rtf_total']:.3f} (goal 0.2) on {s['source_seconds']:.1f} s -> "
+              f"{s['output_seconds']:.1f} s of speech; per stage: {stages}")
+    return out
