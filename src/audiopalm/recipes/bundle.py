@@ -40,7 +40,7 @@ class BundleRecipe:
     bundle: str = "models/babel-small"  # the exported model folder
     ctc_steps: int = 2000  # CTC encoder training steps (120 s of audio each)
     codec_steps: int = 3000  # vocoder steps (16 crops of 0.8 s)
-    acoustic_steps: int = 500  # acoustic model steps (12 000 codec frames each)
+    acoustic_steps: int = 2100  # acoustic model steps (12 000 codec frames each)
     acoustic_preset: str = "small"
     codec_preset: str = "small"
     lm_preset: str = "base"
