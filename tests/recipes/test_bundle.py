@@ -25,6 +25,8 @@ def test_tiny_recipe_builds_a_fp16_bundle_that_loads_as_float32(tiny_world, tmp_
     assert floats and all(t.dtype == torch.float16 for t in floats)
     model = AudioPaLM.from_pretrained(bundle)
     assert model.lm.get_input_embeddings().weight.dtype == torch.float32 and model.speech_out is not None
+    assert model.decode_dtype == torch.float16  # decodes in the dtype it was shipped in
+    assert AudioPaLM.from_pretrained(tmp_path / "work" / "audiopalm" / "model").decode_dtype is None
     assert model.audio_tokenizer.encode(torch.zeros(16000).numpy()).shape == (25,)
     card = (bundle / "MODEL_CARD.md").read_text()
     assert "| tokenizer |" in card and "## ASR and language identification" in card and "## Limits" in card

@@ -42,6 +42,19 @@ def speech_token_limit(source_tokens: int) -> int:
     return min(600, 2 * source_tokens + 50)
 
 
+def stored_dtype(folder: Path) -> torch.dtype | None:
+    """The dtype of the first floating-point tensor in FOLDER/*.safetensors, as stored on disk."""
+    from safetensors import safe_open
+
+    names = {"F16": torch.float16, "BF16": torch.bfloat16, "F32": torch.float32}
+    for path in sorted(Path(folder).glob("*.safetensors")):
+        with safe_open(str(path), "pt") as f:
+            for key in f.keys():
+                if (kind := f.get_slice(key).get_dtype()) in names:
+                    return names[kind]
+    return None
+
+
 class AudioPaLM:
     def __init__(self, lm, text_tokenizer: TextTokenizer, audio_tokenizer: AudioTokenizer, vocab: UnifiedVocab,
                  speech_out: SpeechOutput | None = None):
@@ -50,6 +63,7 @@ class AudioPaLM:
         self.audio_tokenizer = audio_tokenizer
         self.vocab = vocab
         self.speech_out = speech_out
+        self.decode_dtype: torch.dtype | None = None  # the fast decoder's compute dtype (None: the LM's)
 
     # --- construction and persistence ------------------------------------------------------------
     @classmethod
@@ -95,8 +109,11 @@ class AudioPaLM:
         vocab = UnifiedVocab(**json.loads(config_path.read_text())["vocab"])
         speech_out = SpeechOutput.from_pretrained(folder / "speech_out") if (folder / "speech_out").exists() else None
         lm = AutoModelForCausalLM.from_pretrained(folder / "lm").float()  # weights may be stored in fp16 (bundles)
-        return cls(lm, load_text_tokenizer(folder / "text_tokenizer"),
-                   AudioTokenizer.from_pretrained(folder / "audio_tokenizer"), vocab, speech_out)
+        model = cls(lm, load_text_tokenizer(folder / "text_tokenizer"),
+                    AudioTokenizer.from_pretrained(folder / "audio_tokenizer"), vocab, speech_out)
+        if stored_dtype(folder / "lm") == torch.float16:  # decode in the dtype the weights were shipped in
+            model.decode_dtype = torch.float16
+        return model
 
     # --- prompting and decoding ----------------------------------------------------------------
     def prompt(self, task: str, source: str | None, target: str | None, input_ids: torch.Tensor) -> torch.Tensor:
@@ -112,8 +129,9 @@ class AudioPaLM:
         """Decode each prompt into the task's output segments (vocabulary ids)."""
         modalities = [s.modality for s in get_task(task).outputs]
         if beams > 1:
-            return [beam_decode(self.lm, self.vocab, p, modalities, beams, max_new_tokens) for p in prompts]
-        return greedy_decode(self.lm, self.vocab, prompts, modalities, max_new_tokens)
+            return [beam_decode(self.lm, self.vocab, p, modalities, beams, max_new_tokens, dtype=self.decode_dtype)
+                    for p in prompts]
+        return greedy_decode(self.lm, self.vocab, prompts, modalities, max_new_tokens, dtype=self.decode_dtype)
 
     def text_of(self, ids: list[int]) -> str:
         return self.text_tokenizer.decode([i for i in ids if i < self.vocab.text_size])
