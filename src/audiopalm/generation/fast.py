@@ -119,8 +119,10 @@ class FastDecoder:
         self.length = 0  # cache columns filled
 
     def _norm(self, x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
-        xf = x.float()
-        return (xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + self.eps)).to(x.dtype) * weight
+        """RMSNorm as HF Llama computes it: normalised in float32, scaled in the compute dtype."""
+        if x.dtype == torch.float32:
+            return F.rms_norm(x, weight.shape, weight, self.eps)
+        return F.rms_norm(x.float(), weight.shape, None, self.eps).to(x.dtype) * weight
 
     def _rope(self, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
         """x [B, T, H, hd], cos/sin [B, T, 1, hd] -> rotated x (the rotate-half convention of HF Llama)."""
@@ -130,6 +132,10 @@ class FastDecoder:
     def _mask(self, valid: torch.Tensor, t: int) -> torch.Tensor:
         """-> [B, 1, T, S] True where query i (column start + i) may attend column j."""
         start, end = self.length, self.length + t
+        if t == 1:  # one new token: every valid column, and its own
+            mask = valid[:, None, None, :end].clone()
+            mask[..., -1] = True
+            return mask
         causal = torch.ones(t, end, dtype=torch.bool, device=self.device).tril(start)  # [T, S]
         own = torch.zeros_like(causal)
         own[torch.arange(t), torch.arange(start, end)] = True  # a padding query sees itself: no empty softmax
