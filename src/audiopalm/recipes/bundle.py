@@ -46,7 +46,7 @@ class BundleRecipe:
     lm_preset: str = "base"
     lm_steps: int = 800  # text LM steps of 8 192 tokens
     lm_lr: float = 1.5e-3
-    finetune_steps: int = 900  # multitask steps of 8 192 tokens
+    finetune_steps: int = 1700  # multitask steps of 8 192 tokens
     eval_per_language: int = 10  # test utterances per language (and per S2ST pair)
     eval_pairs: tuple[str, ...] = ("de-it",)  # besides every language into English (de-it: zero-shot)
     eval_tasks: str = "asr,ast,mt,lid,s2st"
