@@ -73,3 +73,25 @@ def test_unsupported_models_use_their_own_forward():
         assert not supports(model)
         assert isinstance(stepper(model, 1, 16), HFStepper)
     assert isinstance(stepper(_llama(), 1, 16, fast=False), HFStepper)
+
+
+def test_restricted_output_rows_are_the_full_logits_on_those_rows():
+    model = _llama()
+    prompts, ids, valid = _batch()
+    positions = (valid.long().cumsum(-1) - 1).clamp_min(0)
+    audio = torch.arange(VOCAB.text_size, VOCAB.size)
+    full = FastDecoder(model, len(prompts), ids.shape[1]).forward(ids, positions, valid)
+    part = FastDecoder(model, len(prompts), ids.shape[1], output_rows=[audio]).forward(ids, positions, valid, rows=0)
+    torch.testing.assert_close(part[:, audio], full[:, audio])
+    assert bool(torch.isinf(part[:, : VOCAB.text_size]).all())
+
+
+def test_float16_decoding_tracks_float32():
+    """float16 steps (the prompt through float32 weights on a CPU) stay within float16 rounding."""
+    model = _llama()
+    prompts, ids, valid = _batch()
+    positions = (valid.long().cumsum(-1) - 1).clamp_min(0)
+    wide, half = FastDecoder(model, 3, ids.shape[1] + 2), FastDecoder(model, 3, ids.shape[1] + 2, torch.float16)
+    torch.testing.assert_close(half.forward(ids, positions, valid), wide.forward(ids, positions, valid), atol=2e-3, rtol=0)
+    step = (torch.tensor([[5], [6], [7]]), positions[:, -1:] + 1, torch.cat([valid, torch.ones(3, 1, dtype=torch.bool)], 1))
+    torch.testing.assert_close(half.forward(*step), wide.forward(*step), atol=1e-2, rtol=0)

@@ -52,10 +52,12 @@ def greedy_decode(model, vocab: UnifiedVocab, prompts: list[torch.Tensor], modal
     masks = _masks(vocab, modalities)
     ids, attn = _left_pad(prompts, vocab.pad_id)
     positions = (attn.cumsum(-1) - 1).clamp_min(0)
-    run = stepper(model, len(prompts), ids.shape[1] + max_new_tokens, fast, dtype)
+    # each segment may only write its allowed tokens: the fast path computes just those logits
+    rows = [m.nonzero().squeeze(1) for m in masks]
+    run = stepper(model, len(prompts), ids.shape[1] + max_new_tokens, fast, dtype, rows)
     device = run.device
     attn = attn.bool().to(device)
-    logits = run.forward(ids.to(device), positions.to(device), attn).cpu()
+    logits = run.forward(ids.to(device), positions.to(device), attn, rows=0).cpu()
     b = len(prompts)
     segment = torch.zeros(b, dtype=torch.long)
     done = torch.zeros(b, dtype=torch.bool)
@@ -77,7 +79,9 @@ def greedy_decode(model, vocab: UnifiedVocab, prompts: list[torch.Tensor], modal
             break
         token = token.masked_fill(done, vocab.pad_id)
         attn = torch.cat([attn, (~done).to(device)[:, None]], dim=1)
-        logits = run.forward(token[:, None].to(device), next_pos[:, None].to(device), attn).cpu()
+        open_segments = segment[~done].unique()  # one shared segment: only its rows of the output layer
+        shared = int(open_segments[0]) if len(open_segments) == 1 else None
+        logits = run.forward(token[:, None].to(device), next_pos[:, None].to(device), attn, rows=shared).cpu()
         next_pos = next_pos + 1
     return results
 

@@ -101,7 +101,10 @@ class FastDecoder:
     extra copy of the layer weights, made once and reused while the model is unchanged; float16
     halves the bytes each step reads, and CPUs with AVX-512 FP16 run it faster than float32."""
 
-    def __init__(self, model, batch: int, max_len: int, dtype: torch.dtype | None = None):
+    def __init__(self, model, batch: int, max_len: int, dtype: torch.dtype | None = None,
+                 output_rows: list[torch.Tensor] | None = None):
+        """`output_rows`: vocabulary subsets (index tensors) that `forward(..., rows=i)` may restrict
+        the output layer to; their weight rows are gathered once here."""
         cfg = model.config
         weight = model.get_input_embeddings().weight
         self.device, self.dtype = weight.device, dtype or weight.dtype
@@ -109,14 +112,20 @@ class FastDecoder:
         self.head_dim = getattr(cfg, "head_dim", None) or cfg.hidden_size // cfg.num_attention_heads
         self.eps = cfg.rms_norm_eps
         self.w = _prepare(model, self.dtype)
+        # CPUs multiply float16 matrices (the prompt) far slower than float32 ones, though float16
+        # vector products (one token) are faster: on a CPU the prompt goes through float32 weights
+        self.wide = _prepare(model, torch.float32) if self.dtype == torch.float16 and self.device.type == "cpu" else None
         shape = (len(self.w.layers), batch, self.kv_heads, max_len, self.head_dim)
         self.k = torch.zeros(shape, device=self.device, dtype=self.dtype)
         self.v = torch.zeros(shape, device=self.device, dtype=self.dtype)
         inv = 1.0 / _rope_theta(cfg) ** (torch.arange(0, self.head_dim, 2, device=self.device).float() / self.head_dim)
         angles = torch.arange(max_len, device=self.device).float()[:, None] * inv  # [S, hd/2]
-        angles = torch.cat([angles, angles], -1)  # [S, hd]: the rotate-half layout
-        self.cos, self.sin = angles.cos().to(self.dtype), angles.sin().to(self.dtype)
+        self.angles = torch.cat([angles, angles], -1)  # [S, hd]: the rotate-half layout
         self.length = 0  # cache columns filled
+        self.vocab_size = self.w.head[0].shape[0]
+        weight, bias = self.w.head
+        self.row_heads = [(rows.to(self.device), weight[rows].contiguous(), None if bias is None else bias[rows])
+                          for rows in (output_rows or [])]
 
     def _norm(self, x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
         """RMSNorm as HF Llama computes it: normalised in float32, scaled in the compute dtype."""
@@ -142,27 +151,44 @@ class FastDecoder:
         return (valid[:, None, None, :end] & causal) | own
 
     @torch.inference_mode()
-    def forward(self, ids: torch.Tensor, positions: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+    def forward(self, ids: torch.Tensor, positions: torch.Tensor, valid: torch.Tensor, rows: int | None = None
+                ) -> torch.Tensor:
         """ids [B, T] written at cache columns [length, length + T); positions [B, T]; valid [B, length + T]
-        True where a column may be attended -> logits [B, V] (float32) of the last position."""
+        True where a column may be attended -> logits [B, V] (float32) of the last position.
+
+        `rows`: compute only the logits of `output_rows[rows]` (the others are -inf): when decoding
+        may only pick from a subset (audio tokens, say), the output layer reads only its rows."""
         b, t = ids.shape
         start, end = self.length, self.length + t
         heads, kv, hd = self.heads, self.kv_heads, self.head_dim
+        # the whole prompt at once on an empty cache: float32 weights where `wide` exists
+        w, dtype = (self.wide, torch.float32) if self.wide is not None and start == 0 and t > 1 else (self.w, self.dtype)
         mask = self._mask(valid, t)
-        cos, sin = self.cos[positions][:, :, None], self.sin[positions][:, :, None]  # [B, T, 1, hd]
-        x = F.embedding(ids, self.w.embed)
-        for i, w in enumerate(self.w.layers):
-            qkv = F.linear(self._norm(x, w.norm1), *w.qkv).view(b, t, heads + 2 * kv, hd)
+        angles = self.angles[positions][:, :, None]  # [B, T, 1, hd]
+        cos, sin = angles.cos().to(dtype), angles.sin().to(dtype)
+        x = F.embedding(ids, w.embed)
+        for i, layer in enumerate(w.layers):
+            qkv = F.linear(self._norm(x, layer.norm1), *layer.qkv).view(b, t, heads + 2 * kv, hd)
             qk = self._rope(qkv[:, :, : heads + kv], cos, sin)
-            self.k[i, :b, :, start:end] = qk[:, :, heads:].transpose(1, 2)
-            self.v[i, :b, :, start:end] = qkv[:, :, heads + kv:].transpose(1, 2)
-            o = F.scaled_dot_product_attention(qk[:, :, :heads].transpose(1, 2), self.k[i, :b, :, :end],
-                                               self.v[i, :b, :, :end], attn_mask=mask, enable_gqa=heads != kv)
-            x = x + F.linear(o.transpose(1, 2).reshape(b, t, -1), *w.o)
-            gate, up = F.linear(self._norm(x, w.norm2), *w.gate_up).chunk(2, -1)
-            x = x + F.linear(F.silu(gate) * up, *w.down)
+            k, v = qk[:, :, heads:].transpose(1, 2), qkv[:, :, heads + kv:].transpose(1, 2)
+            self.k[i, :b, :, start:end] = k
+            self.v[i, :b, :, start:end] = v
+            if dtype == self.dtype:
+                k, v = self.k[i, :b, :, :end], self.v[i, :b, :, :end]
+            o = F.scaled_dot_product_attention(qk[:, :, :heads].transpose(1, 2), k, v, attn_mask=mask,
+                                               enable_gqa=heads != kv)
+            x = x + F.linear(o.transpose(1, 2).reshape(b, t, -1), *layer.o)
+            gate, up = F.linear(self._norm(x, layer.norm2), *layer.gate_up).chunk(2, -1)
+            x = x + F.linear(F.silu(gate) * up, *layer.down)
         self.length = end
-        return F.linear(self._norm(x[:, -1], self.w.final_norm), *self.w.head).float()
+        h = self._norm(x[:, -1], w.final_norm)
+        if rows is None:
+            return F.linear(h, *w.head).float()
+        index, weight, bias = self.row_heads[rows]
+        h = h.to(weight.dtype)
+        logits = torch.full((b, self.vocab_size), float("-inf"), device=self.device)
+        logits[:, index] = F.linear(h, weight, bias).float()
+        return logits
 
     def reorder(self, parents: torch.Tensor) -> None:
         """Beam search: row r of the cache becomes row parents[r]."""
@@ -185,7 +211,9 @@ class HFStepper:
         self.device = model.get_input_embeddings().weight.device
 
     @torch.inference_mode()
-    def forward(self, ids: torch.Tensor, positions: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+    def forward(self, ids: torch.Tensor, positions: torch.Tensor, valid: torch.Tensor, rows: int | None = None
+                ) -> torch.Tensor:
+        """As `FastDecoder.forward`; `rows` is ignored (every logit is computed)."""
         kwargs = {self.name: self.cache} if self.cache is not None else {}
         out = self.model(input_ids=ids, attention_mask=valid.long(), position_ids=positions, use_cache=True, **kwargs)
         self.cache = getattr(out, self.name)
@@ -195,9 +223,10 @@ class HFStepper:
         self.cache.reorder_cache(parents)
 
 
-def stepper(model, batch: int, max_len: int, fast: bool = True, dtype: torch.dtype | None = None
-            ) -> FastDecoder | HFStepper:
-    """The fastest incremental forward pass available for `model` (`dtype` applies to the fast one)."""
+def stepper(model, batch: int, max_len: int, fast: bool = True, dtype: torch.dtype | None = None,
+            output_rows: list[torch.Tensor] | None = None) -> FastDecoder | HFStepper:
+    """The fastest incremental forward pass available for `model` (`dtype` and `output_rows` apply
+    to the fast one)."""
     if fast and supports(model):
-        return FastDecoder(model, batch, max_len, dtype)
+        return FastDecoder(model, batch, max_len, dtype, output_rows)
     return HFStepper(model)
