@@ -122,11 +122,13 @@ def run_recipe(r: BundleRecipe, max_minutes: float | None = None) -> Path | None
     (work / "finetune.yaml").write_text(yaml.safe_dump(finetune_config(r)))
     started = time.time()
     model = work / "audiopalm" / "model"
+    exported = False
     for stage, done, args in stage_commands(r):
         if done.exists():
             continue
-        if stage == "eval":
+        if stage == "eval":  # the eval measures the shipped fp16 weights
             export_bundle(model, Path(r.bundle))
+            exported = True
         left = None if max_minutes is None else max_minutes - (time.time() - started) / 60
         if left is not None and left <= 0:
             return None
@@ -141,7 +143,8 @@ def run_recipe(r: BundleRecipe, max_minutes: float | None = None) -> Path | None
             raise AudiopalmError(f"stage {stage} failed (exit {code}); fix the cause and run the recipe again")
         if not done.exists():
             return None  # paused inside a resumable stage
-    export_bundle(model, Path(r.bundle))  # the same bytes again when eval ran on it just now
+    if not exported:  # eval done in an earlier run: the bundle may be missing or older than the model
+        export_bundle(model, Path(r.bundle))
     write_model_card(r, Path(r.bundle))
     return Path(r.bundle)
 
