@@ -147,9 +147,10 @@ def bench_s2st(model, wav: np.ndarray, src: str, tgt: str, repeats: int = 2) -> 
 
     stage_times(model, wav, src, tgt)  # warm-up
     runs = [stage_times(model, wav, src, tgt) for _ in range(repeats)]
-    best = min(runs, key=lambda r: sum(r[k] for k in ("tokenizer", "language_model", "acoustic", "codec")))
+    names = ("tokenizer", "language_model", "acoustic", "codec")
+    best = min(runs, key=lambda r: sum(r[k] for k in names))
     seconds = len(wav) / SAMPLE_RATE
-    stages = {k: best[k] for k in ("tokenizer", "language_model", "acoustic", "codec")}
+    stages = {k: best[k] for k in names}
     return {"source_seconds": seconds, "output_seconds": best["output_seconds"], "seconds": stages,
             "rtf": {k: v / seconds for k, v in stages.items()}, "rtf_total": sum(stages.values()) / seconds}
 
