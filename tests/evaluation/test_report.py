@@ -40,3 +40,5 @@ def test_write_report_files(tmp_path):
     for p in written:
         if p.suffix == ".png":
             assert p.read_bytes()[:4] == b"\x89PNG" and p.stat().st_size > 5000
+    md = (tmp_path / "r" / "results.md").read_text()
+    assert all(f"]({p.name})" in md for p in written if p.suffix == ".png")  # the Markdown shows the plots

@@ -9,7 +9,14 @@ import yaml
 pytest.importorskip("transformers")
 
 from audiopalm.cli import main  # noqa: E402
-from audiopalm.recipes.experiment import ExperimentConfig, headline, load_experiment, summarise  # noqa: E402
+from audiopalm.recipes.experiment import (  # noqa: E402
+    ExperimentConfig,
+    eval_folder,
+    final_dev_loss,
+    headline,
+    load_experiment,
+    summarise,
+)
 from audiopalm.recipes.finetune import sentence_subset  # noqa: E402
 
 
@@ -30,22 +37,47 @@ def test_experiment_trains_evaluates_and_summarises_every_run(tiny_parts, tmp_pa
     path = _experiment(tmp_path, data, parts)
     assert main(["experiment", "run", str(path)]) == 0
     out = tmp_path / "exp"
+    cfg = load_experiment(path)
     for variant in ("pretrained", "scratch"):
         for seed in (0, 1):
             run = out / variant / f"seed-{seed}"
-            assert (run / "model" / "config.json").exists() and (run / "eval" / "results.md").exists()
+            assert (run / "model" / "config.json").exists()
+            assert (eval_folder(run, cfg.eval_settings(variant)) / "results.md").exists()
             assert json.loads((run / "finetune_config.json").read_text())["seed"] == seed
-    assert json.loads((out / "scratch" / "seed-0" / "finetune_config.json").read_text())["from_scratch"]
-    assert json.loads((out / "scratch" / "seed-0" / "eval" / "results.json").read_text())["ast_task"] == "ASR AST"
+    scratch = out / "scratch" / "seed-0"
+    assert json.loads((scratch / "finetune_config.json").read_text())["from_scratch"]
+    results = json.loads((eval_folder(scratch, cfg.eval_settings("scratch")) / "results.json").read_text())
+    assert results["ast_task"] == "ASR AST" and results["meta"]["dev_loss"] == final_dev_loss(scratch) > 0
     summary = json.loads((out / "summary.json").read_text())["variants"]
     assert summary["pretrained"]["seeds"] == [0, 1] and len(summary["pretrained"]["ASR WER %"]["values"]) == 2
     assert "AST BLEU zero-shot" in summary["pretrained"]  # de-it is held out in the tiny world too
+    assert len(summary["scratch"]["dev loss"]["values"]) == 2
     md = capsys.readouterr().out
     assert "| pretrained |" in md and "± " in md and "18.4 BLEU" in md
     # a second run trains nothing and evaluates nothing again
-    stamp = (out / "pretrained" / "seed-0" / "eval" / "results.json").stat().st_mtime_ns
+    results_file = eval_folder(out / "pretrained" / "seed-0", cfg.eval_settings("pretrained")) / "results.json"
+    stamp = results_file.stat().st_mtime_ns
     assert main(["experiment", "run", str(path)]) == 0
-    assert (out / "pretrained" / "seed-0" / "eval" / "results.json").stat().st_mtime_ns == stamp
+    assert results_file.stat().st_mtime_ns == stamp
+
+
+def test_a_shared_run_trains_once_and_is_evaluated_per_eval_setting(tiny_parts, tmp_path):
+    data, parts = tiny_parts
+    shared = tmp_path / "baseline"
+    first = load_experiment(_experiment(tmp_path, data, parts, variants={"a": {"runs_dir": str(shared)}}, seeds=[0]))
+    assert main(["experiment", "run", str(tmp_path / "exp.yaml")]) == 0
+    stamp = (shared / "seed-0" / "model" / "config.json").stat().st_mtime_ns
+    (tmp_path / "two").mkdir()
+    second = load_experiment(_experiment(tmp_path / "two", data, parts, variants={"b": {"runs_dir": str(shared)}},
+                                         seeds=[0], eval={"per_language": 1, "targets": ["en"], "jobs": 1}))
+    assert main(["experiment", "run", str(tmp_path / "two" / "exp.yaml")]) == 0
+    assert (shared / "seed-0" / "model" / "config.json").stat().st_mtime_ns == stamp  # not retrained
+    folders = {eval_folder(shared / "seed-0", first.eval_settings("a")), eval_folder(shared / "seed-0", second.eval_settings("b"))}
+    assert len(folders) == 2 and all((f / "results.json").exists() for f in folders)
+    assert not (tmp_path / "exp" / "a").exists() and (tmp_path / "two" / "exp" / "summary.md").exists()
+    (tmp_path / "three").mkdir()  # the same folder for a different configuration
+    _experiment(tmp_path / "three", data, parts, variants={"c": {"runs_dir": str(shared), "init": "normal"}}, seeds=[0])
+    assert main(["experiment", "run", str(tmp_path / "three" / "exp.yaml")]) == 2
 
 
 def test_run_config_merges_train_overrides(tiny_parts, tmp_path):
@@ -74,6 +106,7 @@ def test_headline_and_summary_statistics():
 
     assert headline(report(0.5, 20.0, 5.0)) == {"ASR WER %": 50.0, "AST BLEU": 20.0, "AST chrF": 50.0,
                                                   "AST BLEU zero-shot": 5.0, "AST BLEU X-en": 20.0}
+    assert headline({**report(0.5, 20.0, 5.0), "meta": {"dev_loss": 2.5}})["dev loss"] == 2.5
     cfg = ExperimentConfig(name="x", base="b", out="o", variants={"a": {}})
     s = summarise(cfg, {"a": {0: report(0.4, 10.0, 1.0), 1: report(0.6, 20.0, 3.0)}}, {"a": 2.0})["a"]
     assert s["AST BLEU"]["mean"] == pytest.approx(15.0) and s["AST BLEU"]["std"] == pytest.approx(7.0711, abs=1e-4)

@@ -244,5 +244,7 @@ def write_report(report: dict, folder: Path) -> list[Path]:
     """REPORT/results.json, REPORT/results.md and the plots; returns the files written."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "results.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
-    (folder / "results.md").write_text(markdown(report))
-    return [folder / "results.json", folder / "results.md", *plot(report, folder)]
+    plots = plot(report, folder)
+    links = "".join(f"![{p.stem}]({p.name})\n\n" for p in plots)
+    (folder / "results.md").write_text(markdown(report) + (f"\n## Plots\n\n{links}" if links else ""))
+    return [folder / "results.json", folder / "results.md", *plots]

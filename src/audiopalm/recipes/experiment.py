@@ -4,7 +4,9 @@
              an audiopalm command unless the file it creates exists
     train    every (variant, seed): the base finetuning config with the variant's overrides, in
              OUT/VARIANT/seed-N (resumable: a finished run is skipped, a paused one continues)
-    eval     OUT/VARIANT/seed-N/eval/ (results.json, results.md, plots), once per run
+             (a variant's `runs_dir: DIR` puts its runs in DIR/seed-N instead, so experiments that share
+             a configuration, the baseline of several ablations, train it once)
+    eval     RUN/eval-HASH/ (results.json, results.md, plots), once per run and eval settings
     cleanup  OUT/summary.json and OUT/summary.md: each headline metric's mean and standard deviation
              over seeds, per variant, beside the paper's result
 
@@ -17,13 +19,14 @@ A file looks like (configs/experiments/*.yaml):
     common: {train: {steps: 300}}         # overrides of the base config for every variant
     eval: {per_language: 50, targets: [en], pairs: [de-it, it-de], tasks: [asr, ast]}
     variants:
-      text-pretrained: {}
+      text-pretrained: {runs_dir: runs/experiments/baseline}  # runs shared with other experiments
       scratch: {from_scratch: true}       # finetuning config keys; `eval:` inside a variant overrides eval
     paper: {text-pretrained: "AST BLEU 18.4", scratch: "AST BLEU 6.9"}
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import statistics
@@ -34,7 +37,7 @@ from pathlib import Path
 from audiopalm.errors import AudiopalmError
 from audiopalm.recipes.finetune import FinetuneConfig, finetune, load_config
 
-HEADLINES = ("ASR WER %", "AST BLEU", "AST chrF", "AST BLEU zero-shot", "AST BLEU X-en")
+HEADLINES = ("ASR WER %", "AST BLEU", "AST chrF", "AST BLEU zero-shot", "AST BLEU X-en", "dev loss")
 
 
 @dataclass
@@ -88,14 +91,16 @@ class ExperimentConfig:
             raise AudiopalmError(f"unknown eval keys: {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}")
         return EvalSettings(**merged)
 
+    def run_dir(self, variant: str, seed: int) -> Path:
+        return Path(self.variants[variant].get("runs_dir", Path(self.out) / variant)) / f"seed-{seed}"
+
     def run_config(self, variant: str, seed: int) -> FinetuneConfig:
         """The base finetuning config with this experiment's and the variant's overrides, for one seed."""
         base = asdict(load_config(Path(self.base)))
-        variant_overrides = {k: v for k, v in self.variants[variant].items() if k != "eval"}
+        variant_overrides = {k: v for k, v in self.variants[variant].items() if k not in ("eval", "runs_dir")}
         train = {**base["train"], **self.common.get("train", {}), **variant_overrides.get("train", {})}
-        out = Path(self.out) / variant / f"seed-{seed}"
         return FinetuneConfig.from_dict({**base, **self.common, **variant_overrides, "train": train, "seed": seed,
-                                         "out": str(out)})
+                                         "out": str(self.run_dir(variant, seed))})
 
 
 def load_experiment(path: Path) -> ExperimentConfig:
@@ -117,25 +122,46 @@ def run_setup(cfg: ExperimentConfig) -> None:
             raise AudiopalmError(f"setup step `audiopalm {' '.join(step.run)}` did not create {step.creates}")
 
 
+def eval_folder(run_dir: Path, ev: EvalSettings) -> Path:
+    """RUN/eval-HASH: one folder per run and eval settings (the number of processes aside), so a run
+    shared by two experiments is evaluated once per distinct evaluation."""
+    settings = {k: v for k, v in asdict(ev).items() if k != "jobs"}
+    return run_dir / f"eval-{hashlib.sha1(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:8]}"
+
+
+def final_dev_loss(run_dir: Path) -> float | None:
+    """The last dev loss in RUN/log.csv (ASR and AST targets of the dev set), None if none was measured."""
+    import csv
+
+    path = run_dir / "log.csv"
+    if not path.exists():
+        return None
+    with path.open() as f:
+        losses = [row["dev_loss"] for row in csv.DictReader(f) if row.get("dev_loss")]
+    return float(losses[-1]) if losses else None
+
+
 def evaluate_run(cfg: ExperimentConfig, variant: str, run: FinetuneConfig) -> dict:
-    """OUT/VARIANT/seed-N/eval/results.json, made once."""
+    """RUN/eval-HASH/results.json, made once."""
     from audiopalm.evaluation.report import write_report
     from audiopalm.evaluation.unified import evaluate_unified
 
-    folder = Path(run.out) / "eval"
+    ev = cfg.eval_settings(variant)
+    folder = eval_folder(Path(run.out), ev)
     if (folder / "results.json").exists():
         return json.loads((folder / "results.json").read_text())
-    ev = cfg.eval_settings(variant)
     report = evaluate_unified(Path(run.out) / "model", Path(run.data), ev.per_language, tuple(ev.targets), ev.jobs,
                               tuple(ev.pairs), frozenset(ev.tasks), ast_task=ev.ast_task)
-    report["meta"] = {"experiment": cfg.name, "variant": variant, "seed": run.seed}
+    report["meta"] = {"experiment": cfg.name, "variant": variant, "seed": run.seed,
+                      "dev_loss": final_dev_loss(Path(run.out))}
     write_report(report, folder)
     return report
 
 
 def headline(report: dict) -> dict[str, float]:
     """The few numbers an ablation compares: mean ASR WER, mean AST BLEU/chrF of supervised pairs, mean
-    BLEU of zero-shot pairs and of the pairs into English."""
+    BLEU of zero-shot pairs and of the pairs into English, and the final dev loss of training (teacher-
+    forced ASR and AST targets: it separates models that still decode alike)."""
     ast = report.get("ast", {})
     supervised = [r for r in ast.values() if not r["zero_shot"]]
     out = {
@@ -144,6 +170,7 @@ def headline(report: dict) -> dict[str, float]:
         "AST chrF": _mean([r["chrf"] for r in supervised]),
         "AST BLEU zero-shot": _mean([r["bleu"] for r in ast.values() if r["zero_shot"]]),
         "AST BLEU X-en": _mean([r["bleu"] for p, r in ast.items() if p.endswith("-en")]),
+        "dev loss": report.get("meta", {}).get("dev_loss") or float("nan"),
     }
     return {k: v for k, v in out.items() if not math.isnan(v)}
 
@@ -173,12 +200,16 @@ def summary_markdown(cfg: ExperimentConfig, summary: dict) -> str:
     header = ["variant", *metrics, "seeds"] + (["paper"] if cfg.paper else [])
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for variant, s in summary.items():
-        cells = [variant] + [f"{s[m]['mean']:.1f} ± {s[m]['std']:.1f}" if m in s else "-" for m in metrics]
+        cells = [variant] + [_mean_std(s[m], 2 if m == "dev loss" else 1) if m in s else "-" for m in metrics]
         cells.append(str(len(s["seeds"])))
         if cfg.paper:
             cells.append(cfg.paper.get(variant, ""))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _mean_std(stat: dict, digits: int) -> str:
+    return f"{stat['mean']:.{digits}f} ± {stat['std']:.{digits}f}"
 
 
 def run_experiment(cfg: ExperimentConfig, max_minutes: float | None = None) -> dict | None:
@@ -191,6 +222,7 @@ def run_experiment(cfg: ExperimentConfig, max_minutes: float | None = None) -> d
     for variant in cfg.variants:
         for seed in cfg.seeds:
             run = cfg.run_config(variant, seed)
+            _check_same_run(run)
             if not (Path(run.out) / "model" / "config.json").exists():
                 left = None if max_minutes is None else max_minutes - (time.time() - started) / 60
                 if left is not None and left <= 0:
@@ -202,12 +234,22 @@ def run_experiment(cfg: ExperimentConfig, max_minutes: float | None = None) -> d
                 if not (Path(run.out) / "model" / "config.json").exists():
                     return None  # paused by the time budget
             results.setdefault(variant, {})[seed] = evaluate_run(cfg, variant, run)
-        minutes[variant] = _mean([_read_minutes(Path(cfg.run_config(variant, s).out)) for s in cfg.seeds])
+        minutes[variant] = _mean([_read_minutes(cfg.run_dir(variant, s)) for s in cfg.seeds])
     summary = summarise(cfg, results, minutes)
     out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)  # every variant may live in a shared runs_dir
     (out / "summary.json").write_text(json.dumps({"name": cfg.name, "paper": cfg.paper, "variants": summary}, indent=2))
     (out / "summary.md").write_text(summary_markdown(cfg, summary))
     return summary
+
+
+def _check_same_run(run: FinetuneConfig) -> None:
+    """A run folder made by another configuration (a shared runs_dir whose experiments disagree) is an
+    error, not a silent reuse."""
+    stored = Path(run.out) / "finetune_config.json"
+    if stored.exists() and json.loads(stored.read_text()) != json.loads(json.dumps(asdict(run))):
+        raise AudiopalmError(f"{run.out} holds a run of another configuration ({stored}); give this variant "
+                             "its own folder or the same settings")
 
 
 def _record_minutes(run_dir: Path, minutes: float) -> None:
