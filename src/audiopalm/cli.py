@@ -103,6 +103,42 @@ def cmd_data_intelligibility(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("corpus", choices=["fleurs", "covost2", "cvss"], help="what --source holds")
+    p.add_argument("--source", required=True,
+                   help="fleurs/covost2: a hub name, a local dataset folder or a save_to_disk folder; cvss: a pair "
+                        "folder of the CVSS release (train.tsv, train/...)")
+    p.add_argument("--config", help="dataset config (fleurs: fr_fr; covost2: fr_en)")
+    p.add_argument("--lang", required=True, help="the (source) language: a Babel code (en fr es de it pt) or an English name")
+    p.add_argument("--target-lang", help="covost2/cvss: the translation's language")
+    p.add_argument("--common-voice", help="cvss: the source language's Common Voice folder (clips/, *.tsv)")
+    p.add_argument("--variant", default="c", choices=["c", "t"], help="cvss: C (canonical voice) or T (source voice)")
+    p.add_argument("--out", required=True, help="dataset folder to create or add to")
+    p.add_argument("--splits", nargs="+", default=["train", "dev", "test"], help="splits to import")
+    p.add_argument("--limit", type=int, help="at most this many rows per split (a quick look)")
+
+
+def cmd_data_import(args: argparse.Namespace) -> int:
+    from audiopalm.data import importers
+
+    out, splits = Path(args.out), args.splits
+    if args.corpus in ("covost2", "cvss") and not args.target_lang:
+        raise AudiopalmError(f"{args.corpus} needs --target-lang")
+    importers.check_out(out)
+    if args.corpus == "fleurs":
+        report = importers.import_fleurs(args.source, args.config, args.lang, out, splits, args.limit)
+    elif args.corpus == "covost2":
+        report = importers.import_covost2(args.source, args.config, args.lang, args.target_lang, out, splits, args.limit)
+    else:
+        if not args.common_voice:
+            raise AudiopalmError("cvss needs --common-voice (the source language's Common Voice folder)")
+        report = importers.import_cvss(Path(args.source), Path(args.common_voice), args.lang, args.target_lang, out,
+                                       splits, args.variant, args.limit)
+    rows = ", ".join(f"{split} {n}" for split, n in report.rows.items())
+    print(f"{args.corpus} -> {out}: rows {rows}; {len(report.failures)} skipped")
+    return 0
+
+
 # --- audio tokenizer -------------------------------------------------------------------------
 def _tokenizer_train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", required=True, help="Babel (or any manifest) folder with train.jsonl")
@@ -403,20 +439,25 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _experiment_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", help="experiment YAML (see configs/experiments/)")
+    p.add_argument("files", nargs="+", metavar="FILE", help="experiment YAML (see configs/experiments/), run in order")
     p.add_argument("--max-minutes", type=float, help="pause after this long (resume by re-running)")
 
 
 def cmd_experiment_run(args: argparse.Namespace) -> int:
+    import time
+
     from audiopalm.recipes.experiment import load_experiment, run_experiment, summary_markdown
 
-    cfg = load_experiment(Path(args.file))
-    summary = run_experiment(cfg, args.max_minutes)
-    if summary is None:
-        print("paused; run the same command again to resume")
-        return 0
-    print(summary_markdown(cfg, summary))
-    print(f"summary: {Path(cfg.out) / 'summary.md'}, {Path(cfg.out) / 'summary.json'}")
+    configs = [load_experiment(Path(f)) for f in args.files]  # every file is checked before anything trains
+    started = time.time()
+    for cfg in configs:
+        left = None if args.max_minutes is None else args.max_minutes - (time.time() - started) / 60
+        summary = None if left is not None and left <= 0 else run_experiment(cfg, left)
+        if summary is None:
+            print("paused; run the same command again to resume")
+            return 0
+        print(summary_markdown(cfg, summary))
+        print(f"summary: {Path(cfg.out) / 'summary.md'}, {Path(cfg.out) / 'summary.json'}")
     return 0
 
 
@@ -502,6 +543,7 @@ COMMANDS: dict[str, Command | dict[str, Command]] = {
         "synth": (cmd_data_synth, _synth_args, "build a Babel synthetic speech world"),
         "intelligibility": (cmd_data_intelligibility, _intelligibility_args,
                             "WER of Whisper tiny.en on English utterances of a world"),
+        "import": (cmd_data_import, _import_args, "add FLEURS, CoVoST 2 or CVSS to a dataset folder"),
     },
     "tokenizer": {
         "train": (cmd_tokenizer_train, _tokenizer_train_args, "fit an audio tokenizer (encoder + k-means)"),

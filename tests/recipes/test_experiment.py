@@ -70,7 +70,7 @@ def test_a_shared_run_trains_once_and_is_evaluated_per_eval_setting(tiny_parts, 
     (tmp_path / "two").mkdir()
     second = load_experiment(_experiment(tmp_path / "two", data, parts, variants={"b": {"runs_dir": str(shared)}},
                                          seeds=[0], eval={"per_language": 1, "targets": ["en"], "jobs": 1}))
-    assert main(["experiment", "run", str(tmp_path / "two" / "exp.yaml")]) == 0
+    assert main(["experiment", "run", str(tmp_path / "exp.yaml"), str(tmp_path / "two" / "exp.yaml")]) == 0
     assert (shared / "seed-0" / "model" / "config.json").stat().st_mtime_ns == stamp  # not retrained
     folders = {eval_folder(shared / "seed-0", first.eval_settings("a")), eval_folder(shared / "seed-0", second.eval_settings("b"))}
     assert len(folders) == 2 and all((f / "results.json").exists() for f in folders)
@@ -78,6 +78,10 @@ def test_a_shared_run_trains_once_and_is_evaluated_per_eval_setting(tiny_parts, 
     (tmp_path / "three").mkdir()  # the same folder for a different configuration
     _experiment(tmp_path / "three", data, parts, variants={"c": {"runs_dir": str(shared), "init": "normal"}}, seeds=[0])
     assert main(["experiment", "run", str(tmp_path / "three" / "exp.yaml")]) == 2
+    (tmp_path / "four").mkdir()  # a bad file among several: nothing runs
+    _experiment(tmp_path / "four", data, parts, variants={"d": {}}, seeds=[0], grid={})
+    assert main(["experiment", "run", str(tmp_path / "two" / "exp.yaml"), str(tmp_path / "four" / "exp.yaml")]) == 2
+    assert not (tmp_path / "four" / "exp").exists()
 
 
 def test_run_config_merges_train_overrides(tiny_parts, tmp_path):

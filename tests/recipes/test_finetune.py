@@ -63,7 +63,8 @@ def test_eval_writes_a_report_folder_with_tables_and_plots(trained, tmp_path, ca
     assert "nrefs:1" in r["ast"]["fr-en"]["signature"] and "nc:6" in r["ast"]["fr-en"]["signature"]
     md = (report / "results.md").read_text()
     assert "| de-it (zero-shot) |" in md and "| mean zero-shot |" in md and "cascade BLEU" in md
-    assert md.strip() in capsys.readouterr().out
+    assert md.split("\n## Plots")[0].strip() in capsys.readouterr().out  # the tables, printed
+    assert "![asr](asr.png)" in md
     for name in ("asr", "translation"):  # real PNG files
         assert (report / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

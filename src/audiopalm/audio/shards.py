@@ -92,6 +92,7 @@ def tokenize_manifests(tokenizer_dir: Path, data: Path, out: Path, splits: list[
                        shard_size: int = 500, progress: bool = True) -> dict:
     """Tokenize DATA/{split}.jsonl for each split into OUT; returns (and writes) the index."""
     from audiopalm.data.babel.synth import read_jsonl
+    from audiopalm.data.manifest import audio_rows
 
     tokenizer_config = json.loads((tokenizer_dir / "config.json").read_text()) if (tokenizer_dir / "config.json").exists() else None
     if tokenizer_config is None:
@@ -106,7 +107,7 @@ def tokenize_manifests(tokenizer_dir: Path, data: Path, out: Path, splits: list[
         manifest = data / f"{split}.jsonl"
         if not manifest.exists():
             raise AudiopalmError(f"{manifest} not found")
-        rows = read_jsonl(manifest)
+        rows = audio_rows(read_jsonl(manifest))
         counts[split] = len(rows)
         (out / split).mkdir(parents=True, exist_ok=True)
         for k in range(0, len(rows), shard_size):

@@ -46,8 +46,9 @@ def build_encoder(spec: str, data: Path, out: Path, layer: int | None = None, ct
 def sample_wavs(data: Path, seed: int = 0) -> Iterator[np.ndarray]:
     """Train utterances in a seeded random order (all languages and speakers mixed); bad files skipped."""
     from audiopalm.data.babel.synth import read_jsonl
+    from audiopalm.data.manifest import audio_rows
 
-    rows = read_jsonl(data / "train.jsonl")
+    rows = audio_rows(read_jsonl(data / "train.jsonl"))
     random.Random(seed).shuffle(rows)
     for r in rows:
         try:

@@ -1,7 +1,10 @@
 """Training sequences for the multitask mixture, from a world's manifests and token shards.
 
 Utterances are grouped by (sentence, speaker): the same speaker saying one meaning in several
-languages. From a group, for a source language s and a target t:
+languages. A language the speaker did not say is borrowed from the sentence's other rows: another
+speaker's recording (a CVSS target voice, a FLEURS reading) or a text-only row (a CoVoST2
+translation); borrowed utterances are only ever targets, and text-only ones only of text outputs.
+From a group, for a source language s and a target t:
     ASR  s-audio -> s-text          AST  s-audio -> t-text        S2ST s-audio -> t-audio (same voice)
     TTS  s-text  -> s-audio         MT   s-text  -> t-text        ASR AST, ASR AST S2ST: chained outputs
     LID  s-audio -> the name of s
@@ -38,15 +41,30 @@ class MixtureConfig:
 class Utt:
     lang: str
     text: str
-    tokens: torch.Tensor  # audio tokens [T] in 0..K-1
+    tokens: torch.Tensor | None  # audio tokens [T] in 0..K-1; None for a text-only row
+    borrowed: bool = False  # from another speaker's row (or a text-only one) of the same sentence
 
 
 def group_utterances(rows: list[dict], tokens: dict[str, torch.Tensor]) -> list[dict[str, Utt]]:
-    """Manifest rows -> [{lang: Utt}] per (sentence, speaker); rows without tokens are skipped."""
+    """Manifest rows -> [{lang: Utt}] per (sentence, speaker) of the rows with tokens, each completed
+    with the sentence's languages the speaker did not say (a recording before a text-only row, the
+    first in manifest order). Rows with audio but no tokens (files that failed to tokenize) are skipped."""
     groups: dict[tuple[str, str], dict[str, Utt]] = defaultdict(dict)
+    fill: dict[str, dict[str, Utt]] = defaultdict(dict)  # sentence -> lang -> what a group may borrow
     for r in rows:
         if r["id"] in tokens:
-            groups[(r["sentence_id"], r["speaker"])][r["lang"]] = Utt(r["lang"], r["text"], tokens[r["id"]])
+            utt = Utt(r["lang"], r["text"], tokens[r["id"]])
+            groups[(r["sentence_id"], r["speaker"])][r["lang"]] = utt
+        elif not r.get("audio"):
+            utt = Utt(r["lang"], r["text"], None)
+        else:
+            continue
+        have = fill[r["sentence_id"]].get(r["lang"])
+        if have is None or (have.tokens is None and utt.tokens is not None):
+            fill[r["sentence_id"]][r["lang"]] = Utt(utt.lang, utt.text, utt.tokens, borrowed=True)
+    for (sentence, _), group in groups.items():
+        for lang, utt in fill[sentence].items():
+            group.setdefault(lang, utt)
     return list(groups.values())
 
 
@@ -73,13 +91,15 @@ def build_mixture(groups: list[dict[str, Utt]], vocab: UnifiedVocab, tok: TextTo
     held = {tuple(p) for p in cfg.zero_shot_pairs}
     out = []
     for group in groups:
-        for src in group.values():
+        for src in [u for u in group.values() if not u.borrowed]:
             for task, weight in cfg.weights.items():
                 n = int(weight) + (rng.random() < weight - int(weight))
+                speaks = any(s.lang == "target" and s.modality == "audio" for s in TASKS[task].outputs)
                 for _ in range(n):
                     tgt = None
                     if TASKS[task].translates:
-                        targets = [u for lang, u in group.items() if lang != src.lang and (src.lang, lang) not in held]
+                        targets = [u for lang, u in group.items() if lang != src.lang and (src.lang, lang) not in held
+                                   and (u.tokens is not None or not speaks)]
                         if not targets:
                             continue
                         tgt = rng.choice(targets)

@@ -113,17 +113,21 @@ def evaluate_unified(model_dir: Path, data: Path, per_language: int = 50, target
             report["asr"][lang] = {**error_rates([r["text"] for r in utts], transcripts, lang), "n": len(utts),
                                    "examples": [{"ref": r["text"], "hyp": h} for r, h in list(zip(utts, transcripts))[:3]]}
         for tgt in [t for s, t in wanted if s == lang]:
-            refs = [texts[(r["sentence_id"], tgt)] for r in utts]
-            entry = {"zero_shot": (lang, tgt) in zero_shot, "n": len(utts)}
+            keep = [i for i, r in enumerate(utts) if (r["sentence_id"], tgt) in texts]  # those with a reference
+            if not keep:
+                continue
+            pair_utts = [utts[i] for i in keep]
+            refs = [texts[(r["sentence_id"], tgt)] for r in pair_utts]
+            entry = {"zero_shot": (lang, tgt) in zero_shot, "n": len(pair_utts)}
             if "ast" in tasks:
-                hyps = decode_task(model, ast_task, [(lang, tgt, tokens[r["id"]]) for r in utts],
+                hyps = decode_task(model, ast_task, [(lang, tgt, tokens[r["id"]]) for r in pair_utts],
                                    segment=0 if ast_task == "AST" else 1)
                 report["ast"][f"{lang}-{tgt}"] = {**translation_scores(refs, hyps), **entry, "examples": _examples(refs, hyps)}
             if "mt" in tasks:
-                hyps = decode_text_task(model, "MT", [(lang, tgt, r["text"]) for r in utts])
+                hyps = decode_text_task(model, "MT", [(lang, tgt, r["text"]) for r in pair_utts])
                 report["mt"][f"{lang}-{tgt}"] = {**translation_scores(refs, hyps), **entry, "examples": _examples(refs, hyps)}
             if cascade:
-                hyps = decode_text_task(model, "MT", [(lang, tgt, t) for t in transcripts])
+                hyps = decode_text_task(model, "MT", [(lang, tgt, transcripts[i]) for i in keep])
                 report["cascade"]["ast"][f"{lang}-{tgt}"] = {**translation_scores(refs, hyps), **entry,
                                                               "examples": _examples(refs, hyps)}
     return report

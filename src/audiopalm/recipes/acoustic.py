@@ -128,8 +128,9 @@ def collate(utts: list[Utterance], batch: list[int], by_speaker: dict[str, list[
 def _split(data: Path, split: str, tokenizer_dir: Path, codec: Codec, out: Path, per_token: int,
            limit: int | None = None) -> list[Utterance]:
     from audiopalm.data.babel.synth import read_jsonl
+    from audiopalm.data.manifest import audio_rows
 
-    rows = read_jsonl(data / f"{split}.jsonl")[:limit]
+    rows = audio_rows(read_jsonl(data / f"{split}.jsonl"))[:limit]
     shards = data / "tokens" / tokenizer_dir.name
     tokenize_manifests(tokenizer_dir, data, shards, [split], 2, progress=True)
     codes = codec_codes(codec, rows, data, out / f"codes-{split}.safetensors")

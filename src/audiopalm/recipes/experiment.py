@@ -114,7 +114,7 @@ def load_experiment(path: Path) -> ExperimentConfig:
 def run_setup(cfg: ExperimentConfig) -> None:
     from audiopalm.cli import main
 
-    for step in map(lambda d: SetupStep(**d), cfg.setup):
+    for step in (SetupStep(**d) for d in cfg.setup):
         if Path(step.creates).exists():
             continue
         print(f"setup: audiopalm {' '.join(step.run)}")

@@ -110,11 +110,12 @@ def _fit_quantizer(wavs: list[torch.Tensor], cfg: MelCodecConfig, tcfg: CodecTra
 def train_codec(data: Path, out: Path, tcfg: CodecTrainConfig, max_minutes: float | None = None) -> Path:
     """Train (or resume) the mel codec on DATA/train.jsonl; returns OUT/codec once complete."""
     from audiopalm.data.babel.synth import read_jsonl
+    from audiopalm.data.manifest import audio_rows
 
     if tcfg.preset not in MEL_CODEC_PRESETS:
         raise AudiopalmError(f"unknown codec preset {tcfg.preset!r}; choose from {', '.join(MEL_CODEC_PRESETS)}")
     cfg = MEL_CODEC_PRESETS[tcfg.preset]
-    rows = read_jsonl(data / "train.jsonl")
+    rows = audio_rows(read_jsonl(data / "train.jsonl"))
     rows = [rows[i] for i in torch.randperm(len(rows), generator=torch.Generator().manual_seed(tcfg.seed))]
     wavs = load_wavs(rows[: tcfg.max_utterances], data, "train audio")
     dev = load_wavs(read_jsonl(data / "dev.jsonl")[: tcfg.dev_utterances], data, "dev audio")
