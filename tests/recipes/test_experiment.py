@@ -11,11 +11,13 @@ pytest.importorskip("transformers")
 from audiopalm.cli import main  # noqa: E402
 from audiopalm.recipes.experiment import (  # noqa: E402
     ExperimentConfig,
+    directions,
     eval_folder,
     final_dev_loss,
     headline,
     load_experiment,
     summarise,
+    summary_markdown,
 )
 from audiopalm.recipes.finetune import sentence_subset  # noqa: E402
 
@@ -125,3 +127,27 @@ def test_sentence_subsets_are_nested_and_keep_whole_sentences():
     assert len(quarter) == 20  # both languages of each kept sentence
     with pytest.raises(Exception, match="train_fraction"):
         sentence_subset(rows, 0.0)
+
+
+def test_directions_compare_means_in_standard_errors():
+    def stat(*values):
+        import statistics
+
+        return {"mean": statistics.fmean(values), "std": statistics.stdev(values), "values": list(values)}
+
+    cfg = ExperimentConfig(name="x", base="b", out="o", variants={"small": {}, "mid": {}, "big": {}},
+                           expect={"order": ["small", "mid", "big"], "metrics": {"AST BLEU": "higher", "ASR WER %": "lower"}})
+    summary = {"small": {"AST BLEU": stat(1.0, 2.0, 3.0), "ASR WER %": stat(90.0, 91.0, 92.0)},
+               "mid": {"AST BLEU": stat(5.0, 6.0, 7.0), "ASR WER %": stat(89.0, 92.0, 90.0)},
+               "big": {"AST BLEU": stat(9.0, 10.0, 11.0), "ASR WER %": stat(95.0, 96.0, 97.0)}}
+    found = directions(cfg, summary)
+    bleu = found["AST BLEU"]
+    assert bleu["verdict"] == "held" and [st["change"] for st in bleu["steps"]] == [4.0, 4.0]
+    assert bleu["steps"][0]["standard_error"] == pytest.approx((2 / 3) ** 0.5)  # sqrt(1/3 + 1/3)
+    wer = found["ASR WER %"]  # 91 -> 90.33 (within noise), then 90.33 -> 96 (worse: reversed)
+    assert [st["verdict"] for st in wer["steps"]] == ["within noise", "reversed"] and wer["verdict"] == "reversed"
+    md = summary_markdown(cfg, {v: {**m, "seeds": [0, 1, 2]} for v, m in summary.items()})
+    assert "small < mid < big" in md and "AST BLEU (higher is better in the paper): **held**" in md
+    with pytest.raises(Exception, match="expect: unknown variants huge"):
+        ExperimentConfig.from_dict({"name": "x", "base": "b", "out": "o", "variants": {"a": {}},
+                                    "expect": {"order": ["a", "huge"], "metrics": {"AST BLEU": "higher"}}})

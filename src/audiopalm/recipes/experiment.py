@@ -68,6 +68,7 @@ class ExperimentConfig:
     setup: list[dict] = field(default_factory=list)  # SetupStep fields
     paper: dict[str, str] = field(default_factory=dict)  # variant -> the paper's corresponding result
     question: str = ""  # what the experiment asks, for the summary
+    expect: dict = field(default_factory=dict)  # the paper's direction: {order: [worst..best], metrics: {m: higher|lower}}
 
     @classmethod
     def from_dict(cls, d: dict) -> ExperimentConfig:
@@ -82,7 +83,20 @@ class ExperimentConfig:
         for step in cfg.setup:
             SetupStep(**step)
         cfg.eval_settings(next(iter(cfg.variants)))  # unknown eval keys fail now, not after training
+        cfg.check_expect()
         return cfg
+
+    def check_expect(self) -> None:
+        if not self.expect:
+            return
+        order, metrics = self.expect.get("order", []), self.expect.get("metrics", {})
+        if set(self.expect) - {"order", "metrics"} or len(order) < 2 or not metrics:
+            raise AudiopalmError("expect: needs `order` (two or more variants, worst to best) and `metrics` (name: higher|lower)")
+        if unknown := [v for v in order if v not in self.variants]:
+            raise AudiopalmError(f"expect: unknown variants {', '.join(unknown)}")
+        for metric, better in metrics.items():
+            if metric not in HEADLINES or better not in ("higher", "lower"):
+                raise AudiopalmError(f"expect: {metric}: {better} is not one of {', '.join(HEADLINES)}: higher|lower")
 
     def eval_settings(self, variant: str) -> EvalSettings:
         merged = {**self.eval, **self.variants[variant].get("eval", {})}
@@ -194,6 +208,40 @@ def summarise(cfg: ExperimentConfig, results: dict[str, dict[int, dict]], minute
     return summary
 
 
+def directions(cfg: ExperimentConfig, summary: dict) -> dict[str, dict]:
+    """Whether each expected metric moves the paper's way along `expect.order`, step by step: a step
+    "held" when the difference of means, in the paper's direction, exceeds two standard errors
+    (sqrt(s_a^2/n_a + s_b^2/n_b)), "reversed" when it exceeds them the other way, else "within noise".
+    A metric holds when every step held, is reversed when any step is, else is within noise."""
+    out = {}
+    order = cfg.expect.get("order", [])
+    for metric, better in cfg.expect.get("metrics", {}).items():
+        steps = []
+        for a, b in zip(order, order[1:]):
+            sa, sb = summary.get(a, {}).get(metric), summary.get(b, {}).get(metric)
+            if sa is None or sb is None:
+                continue
+            sign = 1.0 if better == "higher" else -1.0
+            delta = sign * (sb["mean"] - sa["mean"])
+            se = math.sqrt(sa["std"] ** 2 / len(sa["values"]) + sb["std"] ** 2 / len(sb["values"]))
+            verdict = "held" if delta > 2 * se else "reversed" if delta < -2 * se else "within noise"
+            steps.append({"from": a, "to": b, "change": sb["mean"] - sa["mean"], "standard_error": se, "verdict": verdict})
+        if steps:
+            verdicts = {st["verdict"] for st in steps}
+            overall = "held" if verdicts == {"held"} else "reversed" if "reversed" in verdicts else "within noise"
+            out[metric] = {"better": better, "verdict": overall, "steps": steps}
+    return out
+
+
+def directions_markdown(found: dict[str, dict]) -> list[str]:
+    lines = []
+    for metric, d in found.items():
+        steps = "; ".join(f"{st['from']} -> {st['to']} {st['change']:+.2f} (s.e. {st['standard_error']:.2f}, {st['verdict']})"
+                          for st in d["steps"])
+        lines.append(f"- {metric} ({d['better']} is better in the paper): **{d['verdict']}**. {steps}")
+    return lines
+
+
 def summary_markdown(cfg: ExperimentConfig, summary: dict) -> str:
     metrics = [m for m in HEADLINES if any(m in s for s in summary.values())]
     lines = [f"### {cfg.name}", ""] + ([cfg.question, ""] if cfg.question else [])
@@ -205,6 +253,8 @@ def summary_markdown(cfg: ExperimentConfig, summary: dict) -> str:
         if cfg.paper:
             cells.append(cfg.paper.get(variant, ""))
         lines.append("| " + " | ".join(cells) + " |")
+    if found := directions(cfg, summary):
+        lines += ["", f"The paper's direction, {' < '.join(cfg.expect['order'])}:", *directions_markdown(found)]
     return "\n".join(lines) + "\n"
 
 
@@ -238,7 +288,8 @@ def run_experiment(cfg: ExperimentConfig, max_minutes: float | None = None) -> d
     summary = summarise(cfg, results, minutes)
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)  # every variant may live in a shared runs_dir
-    (out / "summary.json").write_text(json.dumps({"name": cfg.name, "paper": cfg.paper, "variants": summary}, indent=2))
+    (out / "summary.json").write_text(json.dumps({"name": cfg.name, "paper": cfg.paper, "variants": summary,
+                                                  "directions": directions(cfg, summary)}, indent=2))
     (out / "summary.md").write_text(summary_markdown(cfg, summary))
     return summary
 
