@@ -304,6 +304,19 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sampling_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--speech-temperature", type=float, default=0.8,
+                   help="speech tokens are sampled at this temperature from the top k (0: greedy, which tends to loop)")
+    p.add_argument("--speech-top-k", type=int, default=50)
+    p.add_argument("--speech-seed", type=int, default=0)
+
+
+def _sampling(args: argparse.Namespace):
+    from audiopalm.generation.decode import Sampling
+
+    return Sampling(args.speech_temperature, args.speech_top_k, args.speech_seed) if args.speech_temperature > 0 else None
+
+
 def _speech_args(p: argparse.ArgumentParser, translate: bool) -> None:
     p.add_argument("file", help="audio file (wav, flac, ogg, mp3)")
     p.add_argument("--model", required=True, help="AudioPaLM folder")
@@ -311,6 +324,7 @@ def _speech_args(p: argparse.ArgumentParser, translate: bool) -> None:
     if translate:
         p.add_argument("--to", required=True, help="target language")
         p.add_argument("--speech", metavar="OUT.wav", help="also write the spoken translation (S2ST) here")
+        _sampling_args(p)
     p.add_argument("--beams", type=int, default=1)
 
 
@@ -325,6 +339,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
     from audiopalm.models.audiopalm import AudioPaLM
 
     model = AudioPaLM.from_pretrained(args.model)
+    model.audio_sampling = _sampling(args)
     print(model.translate(args.file, args.to, args.lang, args.beams))
     if args.speech:
         from audiopalm.audio.io import write_wav
@@ -340,13 +355,16 @@ def _speak_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lang", required=True, help="language of the text (code such as fr, or English name)")
     p.add_argument("--voice", help="a recording whose first seconds give the voice")
     p.add_argument("-o", "--out", required=True, help="wav file to write")
+    _sampling_args(p)
 
 
 def cmd_speak(args: argparse.Namespace) -> int:
     from audiopalm.audio.io import write_wav
     from audiopalm.models.audiopalm import AudioPaLM
 
-    write_wav(Path(args.out), AudioPaLM.from_pretrained(args.model).speak(args.text, args.lang, args.voice))
+    model = AudioPaLM.from_pretrained(args.model)
+    model.audio_sampling = _sampling(args)
+    write_wav(Path(args.out), model.speak(args.text, args.lang, args.voice))
     print(args.out)
     return 0
 
@@ -389,6 +407,7 @@ def _eval_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     p.add_argument("--out", help="report folder: results.json, results.md and PNG plots")
     p.add_argument("--wavs", help="write the output waveforms under WAVS/s2st/SRC-TGT/ and WAVS/tts/LANG/")
+    _sampling_args(p)
 
 
 EVAL_TASKS = ("asr", "ast", "mt", "lid", "s2st", "tts")
@@ -402,7 +421,8 @@ def _eval_speech(args: argparse.Namespace, tasks: set[str]) -> dict:
     pairs = [f"{s}-{t}" for s, t in translation_pairs(list(LANGUAGES), tuple(args.targets), tuple(args.pairs))]
     return evaluate_speech(Path(args.model), Path(args.data), tuple(pairs) if "s2st" in tasks else (),
                            args.per_language, Path(args.wavs) if args.wavs else None, args.rtf_utterances,
-                           jobs=args.jobs, tts=tuple(LANGUAGES) if "tts" in tasks else (), cascade=args.cascade)
+                           jobs=args.jobs, tts=tuple(LANGUAGES) if "tts" in tasks else (), cascade=args.cascade,
+                           sampling=_sampling(args))
 
 
 def cmd_eval(args: argparse.Namespace) -> int:

@@ -3,7 +3,7 @@ import torch
 
 pytest.importorskip("transformers")
 
-from audiopalm.generation.decode import beam_decode, greedy_decode  # noqa: E402
+from audiopalm.generation.decode import Sampling, beam_decode, greedy_decode  # noqa: E402
 from audiopalm.models.lm import build_llama, extend_vocabulary  # noqa: E402
 from audiopalm.text.vocab import UnifiedVocab  # noqa: E402
 
@@ -78,3 +78,27 @@ def test_beam_search_finds_at_least_the_greedy_score(model):
     beam = beam_decode(model, VOCAB, p, ["text"], beams=4, max_new_tokens=40, length_penalty=0.0)
     if greedy[0] != beam[0]:
         assert logprob(beam) >= logprob(greedy) - 1e-4
+
+
+def test_sampling_draws_audio_tokens_only_and_is_seeded(model):
+    prompts = _prompts()
+    greedy = greedy_decode(model, VOCAB, prompts, ["audio"], 30)
+    sampled = greedy_decode(model, VOCAB, prompts, ["audio"], 30, audio_sampling=Sampling(1.0, 20, seed=3))
+    again = greedy_decode(model, VOCAB, prompts, ["audio"], 30, audio_sampling=Sampling(1.0, 20, seed=3))
+    other = greedy_decode(model, VOCAB, prompts, ["audio"], 30, audio_sampling=Sampling(1.0, 20, seed=4))
+    assert sampled == again and sampled != other and sampled != greedy  # the seed decides
+    audio = [t for s in sampled for t in s[0]]
+    assert audio and all(VOCAB.text_size <= t < VOCAB.size for t in audio)
+    # text segments stay greedy; one candidate (top-1) is greedy again
+    text = greedy_decode(model, VOCAB, prompts, ["text"], 30)
+    assert greedy_decode(model, VOCAB, prompts, ["text"], 30, audio_sampling=Sampling(1.0, 20)) == text
+    assert greedy_decode(model, VOCAB, prompts, ["audio"], 30, audio_sampling=Sampling(1.0, 1)) == greedy
+
+
+def test_sampling_keeps_to_the_top_k():
+    logits = torch.tensor([[5.0, 4.0, 3.0, -1.0, float("-inf")]]).repeat(2000, 1)
+    draws = Sampling(temperature=1.0, top_k=2).draw(logits, torch.Generator().manual_seed(0))
+    counts = torch.bincount(draws, minlength=5)
+    assert counts[2:].sum() == 0 and abs(counts[0] / 2000 - 0.731) < 0.03  # e / (e + 1)
+    cold = Sampling(temperature=0.05, top_k=5).draw(logits[:50], torch.Generator().manual_seed(0))
+    assert (cold == 0).all()

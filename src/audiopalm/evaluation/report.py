@@ -110,6 +110,15 @@ def rtf_table(report: dict) -> str:
                   [[_num(rtf[k], ".3f") for k in (*RTF_STAGES, "total")] + [str(rtf["utterances"]), str(rtf["threads"])]])
 
 
+def _speech_decoding(report: dict) -> list[str]:
+    how = report.get("speech_decoding")
+    if how is None:
+        return []
+    if how == "greedy":
+        return ["Speech tokens: greedy."]
+    return [f"Speech tokens: sampled at temperature {how['temperature']} from the top {how['top_k']} (seed {how['seed']})."]
+
+
 def markdown(report: dict) -> str:
     """The whole report as Markdown: one section per task that was evaluated."""
     parts = ["# Evaluation report", ""]
@@ -126,7 +135,8 @@ def markdown(report: dict) -> str:
         if report.get(task):
             parts += [f"## {title}", "", speech_table(report, task), "",
                       "Voice similarity: Resemblyzer cosine to the source speaker's ground truth; ceiling: the "
-                      "source speaker's other utterance; floor: another speaker saying the same words.", ""]
+                      "source speaker's other utterance; floor: another speaker saying the same words.",
+                      *_speech_decoding(report), ""]
     if report.get("codec_resynthesis"):
         parts += ["## Codec resynthesis (ground-truth audio, encoded and decoded)", "", codec_table(report), ""]
     if report.get("real_time_factor"):

@@ -23,6 +23,7 @@ import math
 import time
 import warnings
 from collections import defaultdict
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +35,7 @@ from audiopalm.data.babel.synth import read_jsonl
 from audiopalm.errors import AudiopalmError
 from audiopalm.evaluation.text import bleu, error_rates
 from audiopalm.evaluation.unified import _parse_pairs, decode_task, decode_text_task, split_tokens
+from audiopalm.generation.decode import Sampling
 from audiopalm.models.audiopalm import AudioPaLM, speech_token_limit
 
 WHISPER = "whisper-tiny.en"
@@ -320,10 +322,12 @@ def real_time_factors(model: AudioPaLM, data: Path, tokens: dict[str, torch.Tens
 
 def evaluate_speech(model_dir: Path, data: Path, pairs: tuple[str, ...], per_pair: int = 30, out: Path | None = None,
                     rtf_utterances: int = 10, whisper: bool = True, jobs: int = 2, tts: tuple[str, ...] = (),
-                    cascade: bool = False) -> dict:
+                    cascade: bool = False, sampling: Sampling | None = Sampling()) -> dict:
     """The S2ST report of an AudioPaLM model with a speech-output stage (and TTS in the languages of
-    `tts`); waveforms under OUT/s2st/SRC-TGT/ and OUT/tts/LANG/."""
+    `tts`); waveforms under OUT/s2st/SRC-TGT/ and OUT/tts/LANG/. Speech tokens are decoded with
+    `sampling` (None: greedy)."""
     model = AudioPaLM.from_pretrained(model_dir)
+    model.audio_sampling = sampling
     if model.speech_out is None:
         raise AudiopalmError(f"{model_dir} has no speech output stage: attach one with `audiopalm attach-speech`")
     judges = Judges(whisper)
@@ -331,7 +335,8 @@ def evaluate_speech(model_dir: Path, data: Path, pairs: tuple[str, ...], per_pai
     world = json.loads((data / "world.json").read_text())
     zero_shot = {tuple(p) for p in world.get("zero_shot_pairs", [])}
     parsed = _parse_pairs(pairs)
-    report: dict = {"s2st": {}, "recognisers": {WHISPER: "English only", OWN: "the evaluated model's ASR task"}}
+    report: dict = {"s2st": {}, "recognisers": {WHISPER: "English only", OWN: "the evaluated model's ASR task"},
+                    "speech_decoding": asdict(sampling) if sampling is not None else "greedy"}
     for src, tgt in parsed:
         wav_dir = out / "s2st" / f"{src}-{tgt}" if out is not None else None
         report["s2st"][f"{src}-{tgt}"] = {**evaluate_pair(model, judges, data, tokens, src, tgt, per_pair, wav_dir,

