@@ -172,7 +172,8 @@ def write_model_card(r: BundleRecipe, bundle: Path) -> None:
 
     work = Path(r.work)
     report = json.loads((work / "eval" / "results.json").read_text())
-    report.pop("meta", None)
+    meta = report.pop("meta", {})
+    notes = "".join(f"\n\n{k.upper()}: {v}." for k, v in meta.items() if k in ("s2st",))  # how a part was re-measured
     times = _times(work)
     world = json.loads((Path(r.data) / "world.json").read_text())
     stage_rows = "\n".join(f"| {k} | {v / 60:.1f} |" for k, v in times.items())
@@ -199,7 +200,7 @@ speakers and sentences). Recipe settings:
 
 `audiopalm eval` of this bundle's fp16 weights on the Babel test split (first {r.eval_per_language} utterances
 per language and pair), by the recipe's eval stage; reproduce with
-`audiopalm eval --model {r.bundle} --data {r.data} --tasks {r.eval_tasks} --per-language {r.eval_per_language} --targets en --pairs {" ".join(r.eval_pairs)}{" --cascade" if r.eval_cascade else ""}`.
+`audiopalm eval --model {r.bundle} --data {r.data} --tasks {r.eval_tasks} --per-language {r.eval_per_language} --targets en --pairs {" ".join(r.eval_pairs)}{" --cascade" if r.eval_cascade else ""}`.{notes}
 
 {markdown(report).removeprefix("# Evaluation report").strip()}
 
