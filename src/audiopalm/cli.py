@@ -13,8 +13,12 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from audiopalm.errors import AudiopalmError
+
+if TYPE_CHECKING:
+    from audiopalm.generation.decode import Sampling
 
 
 # --- data ------------------------------------------------------------------------------------
@@ -311,7 +315,7 @@ def _sampling_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--speech-seed", type=int, default=0)
 
 
-def _sampling(args: argparse.Namespace):
+def _sampling(args: argparse.Namespace) -> Sampling | None:
     from audiopalm.generation.decode import Sampling
 
     return Sampling(args.speech_temperature, args.speech_top_k, args.speech_seed) if args.speech_temperature > 0 else None
@@ -464,8 +468,6 @@ def _experiment_args(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_experiment_run(args: argparse.Namespace) -> int:
-    import time
-
     from audiopalm.recipes.experiment import load_experiment, run_experiment, summary_markdown
 
     configs = [load_experiment(Path(f)) for f in args.files]  # every file is checked before anything trains
