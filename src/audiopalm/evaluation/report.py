@@ -220,7 +220,9 @@ def _plot_speech(report: dict, plt):
     ax1.set_xticks(list(xs), [k for k, _ in rows], rotation=45)
     ax1.set_ylabel("Resemblyzer cosine")
     ax1.set_title("Voice similarity")
-    ax1.legend(fontsize=7)
+    lo, hi = ax1.get_ylim()
+    ax1.set_ylim(lo, hi + 0.3 * (hi - lo))  # headroom: the legend never covers a point
+    ax1.legend(fontsize=7, loc="upper center", ncol=3)
     systems = [s for s in ("output", "cascade", "oracle", "reference") if any(s in r["dnsmos"] for _, r in rows)]
     width = 0.8 / len(systems)
     for i, s in enumerate(systems):
