@@ -71,15 +71,17 @@ def resample(wav: np.ndarray, sr_in: int, sr_out: int = SAMPLE_RATE) -> np.ndarr
 def decode_wav_bytes(data: bytes) -> tuple[np.ndarray, int]:
     """WAV bytes -> (wav [T] float32 mono, sample rate)."""
     wav, sr = sf.read(io.BytesIO(data), dtype="float32", always_2d=True)
-    return wav.mean(axis=1), sr
+    return to_mono(wav, "audio bytes"), sr
 
 
 def write_wav(path: str | Path, wav: np.ndarray, sr: int = SAMPLE_RATE) -> None:
-    """Write wav [T] float in [-1, 1] as 16-bit PCM; a crash never leaves a partial file at `path`."""
+    """Write wav [T] float in [-1, 1] as 16-bit PCM, WAV or FLAC by the file's suffix; a crash never
+    leaves a partial file at `path`."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    sf.write(tmp, np.clip(wav, -1.0, 1.0), sr, subtype="PCM_16", format="WAV")
+    fmt = "FLAC" if path.suffix.lower() == ".flac" else "WAV"
+    sf.write(tmp, np.clip(wav, -1.0, 1.0), sr, subtype="PCM_16", format=fmt)
     os.replace(tmp, path)
 
 

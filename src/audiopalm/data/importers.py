@@ -25,16 +25,23 @@ How each corpus maps (ids prefixed by the corpus, so corpora share a folder):
 from __future__ import annotations
 
 import csv
-import io
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import soundfile as sf
 
-from audiopalm.audio.io import SAMPLE_RATE, AudioError, check_wav, load_audio, resample, to_mono
+from audiopalm.audio.io import (
+    SAMPLE_RATE,
+    AudioError,
+    check_wav,
+    decode_wav_bytes,
+    duration,
+    load_audio,
+    resample,
+    write_wav,
+)
 from audiopalm.data.babel.synth import read_jsonl, write_jsonl, write_text_atomic
 from audiopalm.data.tasks import language_name
 from audiopalm.errors import AudiopalmError
@@ -65,10 +72,9 @@ def read_clip(audio: dict | str) -> np.ndarray:
     """A `datasets` Audio value (bytes or path) or a path -> wav [T] float32 mono at 16 kHz."""
     if isinstance(audio, dict) and audio.get("bytes"):
         try:
-            wav, sr = sf.read(io.BytesIO(audio["bytes"]), dtype="float32", always_2d=True)
+            wav, sr = decode_wav_bytes(audio["bytes"])
         except Exception as e:  # soundfile raises several types for corrupt data
             raise AudioError(f"cannot decode audio bytes ({str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
-        wav = to_mono(wav, "audio bytes")
         check_wav(wav, sr, "audio bytes")
         return resample(wav, sr, SAMPLE_RATE)
     path = audio.get("path") if isinstance(audio, dict) else audio
@@ -81,12 +87,8 @@ def write_clip(out: Path, rel: str, audio: dict | str) -> float:
     """Write OUT/rel as 16 kHz FLAC once (atomically); returns its duration in seconds."""
     path = out / rel
     if not path.exists():
-        wav = read_clip(audio)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        sf.write(tmp, np.clip(wav, -1.0, 1.0), SAMPLE_RATE, subtype="PCM_16", format="FLAC")
-        tmp.replace(path)
-    return round(sf.info(str(path)).duration, 3)
+        write_wav(path, read_clip(audio))
+    return round(duration(path), 3)
 
 
 def clip_rows(out: Path, split: str, clips: Iterable[Clip], failures: list[str]) -> Iterator[dict]:
