@@ -1,0 +1,155 @@
+"""Waveform augmentation for training encoders that hear through voices, rooms and channels.
+
+Each transform maps wav [T] float32 at 16 kHz to a new wav; `Augmenter` draws a random chain of them:
+
+    speed        resampling by a factor in [0.9, 1.1]: tempo, pitch and formants move together (a
+                 different vocal tract, in effect), the usual 3-way speed perturbation made continuous
+    reverb       a synthetic room: exponentially decaying noise with RT60 0.15-0.9 s after a direct path
+    noise        white, pink or brown noise, or babble (other utterances summed), at 0-25 dB SNR
+    telephone    300-3400 Hz band, 8 kHz sampling and 8-bit mu-law, as on a narrow-band phone line
+    gain         -15..+6 dB, clipped at full scale
+
+numpy, scipy and soxr only: no impulse-response or noise files to download.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from scipy import fft, signal
+
+from audiopalm.audio.io import SAMPLE_RATE, resample
+
+NOISE_KINDS = ("white", "pink", "brown")
+
+
+def colored_noise(n: int, kind: str, rng: np.random.Generator) -> np.ndarray:
+    """Unit-variance noise [n] with a 1/f^alpha spectrum: white (0), pink (1), brown (2)."""
+    alpha = NOISE_KINDS.index(kind)
+    m = fft.next_fast_len(n, real=True)  # an FFT of a prime length is ~10x slower than of a smooth one
+    spectrum = fft.rfft(rng.standard_normal(m))
+    freqs = fft.rfftfreq(m)
+    freqs[0] = freqs[1] if m > 1 else 1.0
+    spectrum[0] = 0.0  # no DC offset: it would count as noise power without being heard
+    noise = fft.irfft(spectrum / freqs ** (alpha / 2), m)[:n]
+    return (noise / (noise.std() + 1e-12)).astype(np.float32)
+
+
+def _unit_mix(wav: np.ndarray, unit_noise: np.ndarray, snr_db: float) -> np.ndarray:
+    """wav [T] + unit-power noise [T] scaled to `snr_db` dB below the speech power; peak kept under 1."""
+    speech_power = float(np.mean(wav**2)) + 1e-12
+    mixed = wav + unit_noise * np.sqrt(speech_power / 10 ** (snr_db / 10))
+    peak = float(np.abs(mixed).max(initial=0.0))
+    return mixed * (0.95 / peak) if peak > 0.95 else mixed
+
+
+def mix_at_snr(wav: np.ndarray, noise: np.ndarray, snr_db: float) -> np.ndarray:
+    """wav [T] + any noise [T] at `snr_db` dB SNR."""
+    unit = noise / np.sqrt(float(np.mean(noise**2)) + 1e-12)
+    return _unit_mix(wav, unit, snr_db).astype(np.float32)
+
+
+def add_noise(wav: np.ndarray, snr_db: float, rng: np.random.Generator, kind: str = "pink") -> np.ndarray:
+    """wav [T] plus `kind` noise at `snr_db` dB SNR."""
+    return _unit_mix(wav, colored_noise(len(wav), kind, rng), snr_db)
+
+
+def babble(n: int, others: list[np.ndarray], rng: np.random.Generator, talkers: int = 4) -> np.ndarray:
+    """[n] samples of `talkers` other utterances, each looped or cut to length and summed at equal power."""
+    out = np.zeros(n, dtype=np.float32)
+    for k in rng.choice(len(others), size=min(talkers, len(others)), replace=False):
+        other = others[int(k)]
+        if len(other) == 0:
+            continue
+        start = int(rng.integers(0, len(other)))
+        piece = np.resize(np.roll(other, -start), n)
+        out += piece / (piece.std() + 1e-6)
+    return out
+
+
+def speed(wav: np.ndarray, factor: float) -> np.ndarray:
+    """Play `factor` times faster: [T] -> [T / factor], pitch scaled by `factor`."""
+    return resample(wav, round(SAMPLE_RATE * factor), SAMPLE_RATE)
+
+
+def room_impulse_response(rt60: float, rng: np.random.Generator, sr: int = SAMPLE_RATE) -> np.ndarray:
+    """A synthetic RIR [~rt60 * sr]: a direct path, then Gaussian noise decaying 60 dB in `rt60` seconds."""
+    n = max(int(rt60 * sr), 16)
+    t = np.arange(n) / sr
+    tail = rng.standard_normal(n) * np.exp(-6.908 * t / rt60)  # ln(1000) = 6.908: -60 dB at rt60
+    delay = int(rng.integers(int(0.002 * sr), int(0.01 * sr)))  # 2-10 ms before the first reflection
+    tail[:delay] = 0.0
+    rir = tail * 0.5
+    rir[0] = 1.0
+    return (rir / np.sqrt(np.sum(rir**2))).astype(np.float32)
+
+
+def reverb(wav: np.ndarray, rt60: float, rng: np.random.Generator) -> np.ndarray:
+    """wav [T] in a synthetic room with reverberation time `rt60` seconds, same length and RMS."""
+    wet = signal.fftconvolve(wav, room_impulse_response(rt60, rng))[: len(wav)]
+    return (wet * (np.std(wav) + 1e-9) / (np.std(wet) + 1e-9)).astype(np.float32)
+
+
+def telephone(wav: np.ndarray) -> np.ndarray:
+    """wav [T] through a narrow-band phone channel: 300-3400 Hz, 8 kHz, 8-bit mu-law; back at 16 kHz."""
+    sos = signal.butter(4, (300, 3400), btype="bandpass", fs=SAMPLE_RATE, output="sos")
+    narrow = resample(signal.sosfilt(sos, wav).astype(np.float32), SAMPLE_RATE, 8000)
+    peak = float(np.abs(narrow).max(initial=0.0)) + 1e-9
+    x = narrow / peak
+    mu = 255.0
+    coded = np.round(np.sign(x) * np.log1p(mu * np.abs(x)) / np.log1p(mu) * 127) / 127
+    decoded = np.sign(coded) * ((1 + mu) ** np.abs(coded) - 1) / mu * peak
+    return resample(decoded.astype(np.float32), 8000, SAMPLE_RATE)
+
+
+def gain(wav: np.ndarray, db: float) -> np.ndarray:
+    return np.clip(wav * 10 ** (db / 20), -1.0, 1.0).astype(np.float32)
+
+
+@dataclass
+class AugmentConfig:
+    """Probabilities and ranges of each transform; `p` is the chance that an utterance is touched at all."""
+
+    p: float = 0.8  # share of utterances augmented; the rest stay clean
+    p_speed: float = 0.5
+    speed_range: tuple[float, float] = (0.9, 1.1)  # playback-rate factor
+    p_reverb: float = 0.3
+    rt60_range: tuple[float, float] = (0.15, 0.9)  # seconds
+    p_noise: float = 0.5
+    snr_range: tuple[float, float] = (0.0, 25.0)  # dB
+    p_babble: float = 0.25  # of the noisy ones: babble instead of coloured noise
+    p_telephone: float = 0.1
+    p_gain: float = 0.5
+    gain_range: tuple[float, float] = (-15.0, 6.0)  # dB
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class Augmenter:
+    """Draws a random chain of transforms per call; seeded, so a resumed run augments as an unbroken one."""
+
+    def __init__(self, cfg: AugmentConfig | None = None):
+        self.cfg = cfg or AugmentConfig()
+
+    def __call__(self, wav: np.ndarray, rng: np.random.Generator, others: list[np.ndarray] | None = None) -> np.ndarray:
+        """wav [T] -> augmented wav [T'] (T' = T unless speed perturbation ran)."""
+        c = self.cfg
+        if rng.random() >= c.p or len(wav) == 0:
+            return wav
+        if rng.random() < c.p_speed:
+            wav = speed(wav, float(rng.uniform(*c.speed_range)))
+        if rng.random() < c.p_reverb:
+            wav = reverb(wav, float(rng.uniform(*c.rt60_range)), rng)
+        if rng.random() < c.p_noise:
+            snr = float(rng.uniform(*c.snr_range))
+            if others and rng.random() < c.p_babble:
+                wav = mix_at_snr(wav, babble(len(wav), others, rng), snr)
+            else:
+                wav = add_noise(wav, snr, rng, NOISE_KINDS[int(rng.integers(len(NOISE_KINDS)))])
+        if rng.random() < c.p_telephone:
+            wav = telephone(wav)
+        if rng.random() < c.p_gain:
+            wav = gain(wav, float(rng.uniform(*c.gain_range)))
+        return wav.astype(np.float32, copy=False)
