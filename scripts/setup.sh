@@ -6,15 +6,41 @@ cd "$(dirname "$0")/.."
 VENV=.venv
 EXTRAS=${EXTRAS:-all}
 
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+
+# MBROLA voices and SVOX Pico (the Babel world's other synthesizer families) live in Debian's contrib
+# and non-free sections: enable them where only main is (deb822 sources or a classic sources.list).
+enable_contrib_non_free() {
+    local f
+    for f in /etc/apt/sources.list.d/*.sources; do
+        [ -f "$f" ] || continue
+        if grep -q '^Components:.*\bmain\b' "$f" && ! grep -q '^Components:.*non-free\b' "$f"; then
+            $SUDO sed -i -E '/^Components:/{/non-free( |$)/!s/$/ contrib non-free/}' "$f"
+            echo "setup: enabled Debian's contrib and non-free sections in $f (MBROLA voices, SVOX Pico)"
+        fi
+    done
+    if [ -f /etc/apt/sources.list ] && grep -qE '^deb .* main$' /etc/apt/sources.list; then
+        $SUDO sed -i -E 's/^(deb .* main)$/\1 contrib non-free/' /etc/apt/sources.list
+        echo "setup: enabled Debian's contrib and non-free sections in /etc/apt/sources.list"
+    fi
+}
+
+# Babel's MBROLA voices: the voices of data/babel/speakers.py (tests/data/test_synth.py checks they match).
+MBROLA_VOICES="us1 us2 en1 fr1 fr2 fr3 fr4 fr6 de1 de2 de3 de4 de5 de6 de7 br1 br2 br3"
 need_apt=()
 command -v espeak-ng >/dev/null || need_apt+=(espeak-ng)
+command -v pico2wave >/dev/null || need_apt+=(libttspico-utils)
+command -v mbrola >/dev/null || need_apt+=(mbrola)
+for v in $MBROLA_VOICES; do
+    [ -e "/usr/share/mbrola/$v" ] || need_apt+=("mbrola-$v")
+done
 command -v sox >/dev/null || need_apt+=(sox)
 ldconfig -p 2>/dev/null | grep -q libsndfile || need_apt+=(libsndfile1)
 python3 -c 'import ensurepip, venv' 2>/dev/null || need_apt+=(python3-venv)
 if [ ${#need_apt[@]} -gt 0 ]; then
-    SUDO=""
-    [ "$(id -u)" -eq 0 ] || SUDO=sudo
     echo "setup: installing system packages: ${need_apt[*]}"
+    enable_contrib_non_free
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi

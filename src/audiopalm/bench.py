@@ -97,7 +97,7 @@ def five_second_utterance(lang: str = "fr", seconds: float = 5.0, seed: int = 0)
     while True:
         sentences.append(LANGUAGES[lang].realize(sample_sentence(rng)))
         text = " ".join(sentences)
-        wav = synthesize(text, LANGUAGES[lang].espeak_voice, speaker)
+        wav = synthesize(text, lang, speaker)
         if len(wav) >= seconds * SAMPLE_RATE:
             return wav, text
 

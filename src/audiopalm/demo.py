@@ -42,7 +42,7 @@ def make_clips(out: Path, seed: int = 2024) -> list[Clip]:
         speaker = SPEAKERS["test"][i % len(SPEAKERS["test"])]
         text = LANGUAGES[src].realize(meaning)
         path = out / "clips" / f"{i}-{src}-{speaker.id}.wav"
-        write_wav(path, synthesize(text, LANGUAGES[src].espeak_voice, speaker))
+        write_wav(path, synthesize(text, src, speaker))
         clips.append(Clip(src, tgt, speaker.id, text, LANGUAGES[tgt].realize(meaning), path))
     return clips
 

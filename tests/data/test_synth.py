@@ -1,6 +1,7 @@
 """Rendering a tiny world end to end: manifests, audio, resume, refusal, bad input."""
 
 import json
+import random
 
 import numpy as np
 import pytest
@@ -9,6 +10,7 @@ import soundfile as sf
 from audiopalm.cli import main
 from audiopalm.data.babel.languages import LANGUAGES
 from audiopalm.data.babel.render import add_noise, synthesize
+from audiopalm.data.babel.sampler import sample_sentence
 from audiopalm.data.babel.speakers import SPEAKERS
 from audiopalm.data.babel.synth import read_jsonl, synth
 from audiopalm.data.babel.world import WorldConfig
@@ -41,12 +43,52 @@ def test_train_and_test_disjoint_in_speakers_and_sentences(tiny_world):
 
 def test_sentence_id_joins_translations_spoken_by_the_same_voice(tiny_world):
     out, _ = tiny_world
+    from audiopalm.data.babel.world import SPEAKER_BY_ID
+
     test = read_jsonl(out / "test.jsonl")
-    first = test[0]
-    same = [r for r in test if r["sentence_id"] == first["sentence_id"] and r["speaker"] == first["speaker"]]
-    assert {r["lang"] for r in same} == set(LANGUAGES)
-    voices = {r["speaker"] for r in test if r["sentence_id"] == first["sentence_id"]}
-    assert len(voices) == 2, "each test sentence is said by two speakers"
+    said: dict = {}
+    for r in test:
+        said.setdefault((r["sentence_id"], r["speaker"]), set()).add(r["lang"])
+    # an espeak-ng voice says its sentence in all six languages (the S2ST reference in the same voice)
+    full = [key for key, langs in said.items() if langs == set(LANGUAGES)]
+    assert full and all(SPEAKER_BY_ID[spk].family == "espeak" for _, spk in full)
+    for sentence in {r["sentence_id"] for r in test}:
+        for lang in LANGUAGES:
+            voices = [r["speaker"] for r in test if r["sentence_id"] == sentence and r["lang"] == lang]
+            assert len(set(voices)) == 2, "each test sentence is said by two speakers in every language"
+
+
+def test_three_synthesizer_families_and_the_held_out_one(tiny_world):
+    out, summary = tiny_world
+    families = summary["families"]
+    assert set(families) == {"espeak", "mbrola", "pico"}
+    assert families["pico"]["held_out"] and set(families["pico"]["hours"]) == {"test-unseen-synth"}
+    assert {"train", "dev", "test"} <= set(families["mbrola"]["hours"])
+    assert families["mbrola"]["rendered_this_run"]["files"] > 0
+    unseen = read_jsonl(out / "test-unseen-synth.jsonl")
+    assert unseen and all("pico" in r["speaker"] for r in unseen)
+    assert {r["sentence_id"] for r in unseen} == {r["sentence_id"] for r in read_jsonl(out / "test.jsonl")}
+    assert summary["held_out_family"]["split"] == "test-unseen-synth"
+
+
+def test_each_family_speaks(tmp_path):
+    from audiopalm.data.babel.render import render
+    from audiopalm.data.babel.speakers import speaker_table
+
+    table = speaker_table("2.0")
+    meaning = sample_sentence(random.Random(1))
+    for speaker in (table["test"][0], next(s for s in table["test"] if s.family == "mbrola"), table["test-unseen-synth"][0]):
+        lang = speaker.languages[0] if speaker.languages else "fr"
+        wav = render(LANGUAGES[lang].realize(meaning), lang, speaker).wav
+        assert 0.5 < len(wav) / 16000 < 10 and np.abs(wav).max() > 0.05, speaker.id
+
+
+def test_a_voice_is_not_asked_for_a_language_it_lacks():
+    from audiopalm.data.babel.speakers import speaker_table
+
+    mbrola = next(s for s in speaker_table("2.0")["train"] if s.family == "mbrola" and s.languages == ("fr",))
+    with pytest.raises(AudiopalmError, match="does not speak de"):
+        synthesize("Hallo", "de", mbrola)
 
 
 def test_world_json_summary(tiny_world):
@@ -99,7 +141,7 @@ def test_speakers_differ():
     text = "The old baker reads the newspaper in the kitchen."
     feats = {}
     for spk in SPEAKERS["test"] + SPEAKERS["dev"] + SPEAKERS["train"][:6]:
-        wav = synthesize(text, "en-us", spk)
+        wav = synthesize(text, "en", spk)
         spec = np.abs(np.fft.rfft(wav[: 16000 * 2], n=32000))
         feats[spk.id] = (len(wav), spec / spec.sum())
     ids = list(feats)
@@ -113,8 +155,8 @@ def test_speakers_differ():
 def test_variant_is_applied_in_every_language():
     f, m = SPEAKERS["test"][0], SPEAKERS["test"][-1]
     for lang in LANGUAGES.values():
-        a = synthesize("Anna", lang.espeak_voice, f)
-        b = synthesize("Anna", lang.espeak_voice, m)
+        a = synthesize("Anna", lang.code, f)
+        b = synthesize("Anna", lang.code, m)
         assert len(a) != len(b) or not np.allclose(a, b), lang.code
 
 
@@ -167,3 +209,15 @@ def test_changed_text_is_rendered_again_not_reused(tmp_path, monkeypatch):
     for i in changed:
         assert after[i]["audio"] != before[i] and (tmp_path / after[i]["audio"]).exists()
         assert not (tmp_path / before[i]).exists(), "stale audio is removed"
+
+
+def test_setup_installs_every_mbrola_voice_the_world_uses():
+    import re
+    from pathlib import Path
+
+    from audiopalm.data.babel.speakers import MBROLA_VOICES
+
+    setup = (Path(__file__).parents[2] / "scripts" / "setup.sh").read_text()
+    installed = set(re.search(r'MBROLA_VOICES="([^"]+)"', setup).group(1).split())
+    used = {v for split in MBROLA_VOICES.values() for voices in split.values() for v in voices}
+    assert installed == used

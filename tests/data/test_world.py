@@ -8,8 +8,10 @@ from audiopalm.data.babel import concepts as C
 from audiopalm.data.babel.languages import LANGUAGES, get_language
 from audiopalm.data.babel.meaning import sentence_from_dict
 from audiopalm.data.babel.sampler import sample_sentence
-from audiopalm.data.babel.speakers import SPEAKERS, all_speakers
+from audiopalm.data.babel.speakers import SPEAKERS, UNSEEN_SPLIT, all_speakers, speaker_table
 from audiopalm.data.babel.world import (
+    SPEAKER_BY_ID,
+    Utterance,
     WorldConfig,
     build_splits,
     combinations,
@@ -114,7 +116,7 @@ def test_test_sentences_get_two_distinct_voices_covering_all_speakers():
         pair = speakers_for("test", i, 0, 2)
         assert pair[0] != pair[1]
         seen.update(pair)
-    assert seen == {s.id for s in SPEAKERS["test"]}
+    assert seen == {s.id for s in speaker_table("2.0")["test"]}
 
 
 def test_hours_per_language_give_low_resource_languages_fewer_utterances():
@@ -125,9 +127,65 @@ def test_hours_per_language_give_low_resource_languages_fewer_utterances():
     n_en = sum(u.lang == "en" for u in train)
     n_pt = sum(u.lang == "pt" for u in train)
     assert n_pt < n_en / 3
-    # the low-resource language says a prefix of the same sentences, in the same voices
+    # the low-resource language says a prefix of the same sentences, in the same voices where the
+    # voice speaks both languages (espeak-ng variants)
     en_by_sentence = {u.sentence_id: u.speaker for u in train if u.lang == "en"}
-    assert all(en_by_sentence[u.sentence_id] == u.speaker for u in train if u.lang == "pt")
+    espeak = [u for u in train if u.lang == "pt" and SPEAKER_BY_ID[en_by_sentence[u.sentence_id]].family == "espeak"]
+    assert espeak and all(en_by_sentence[u.sentence_id] == u.speaker for u in espeak)
+
+
+def _plan(version: str = "2.0"):
+    config = WorldConfig(dev_sentences=20, test_sentences=24, version=version)
+    splits = build_splits(config, n_train=300)
+    return plan_utterances(config, splits, {lang: 0.06 for lang in LANGUAGES})
+
+
+def test_generator_2_mixes_families_and_holds_one_out():
+    plan = _plan()
+    family = {split: {SPEAKER_BY_ID[u.speaker].family for u in plan if u.split == split}
+              for split in ("train", "dev", "test", UNSEEN_SPLIT)}
+    assert family["train"] == family["dev"] == family["test"] == {"espeak", "mbrola"}
+    assert family[UNSEEN_SPLIT] == {"pico"}
+    for u in plan:
+        assert SPEAKER_BY_ID[u.speaker].covers(u.lang), "every voice speaks the language it is given"
+    unseen = [u for u in plan if u.split == UNSEEN_SPLIT]
+    test_sentences = {u.sentence_id for u in plan if u.split == "test"}
+    assert {u.sentence_id for u in unseen} == test_sentences
+    assert {u.lang for u in unseen} == {"en", "fr", "es", "de", "it"}, "Pico has no Portuguese"
+
+
+def test_generator_2_keeps_same_voice_references_and_distinct_test_voices():
+    plan = _plan()
+    train = [u for u in plan if u.split == "train"]
+    by_sentence: dict = {}
+    for u in train:
+        by_sentence.setdefault(u.sentence_id, set()).add(u.speaker)
+    same_voice = [s for s, voices in by_sentence.items() if len(voices) == 1]
+    assert len(same_voice) > len(by_sentence) / 2, "espeak-ng sentences keep one voice in all six languages"
+    test = [u for u in plan if u.split == "test"]
+    ids = [u.id for u in plan]
+    assert len(ids) == len(set(ids))
+    for key in {(u.sentence_id, u.lang) for u in test}:
+        voices = [u.speaker for u in test if (u.sentence_id, u.lang) == key]
+        assert len(voices) == 2 and voices[0] != voices[1]
+
+
+def test_generator_1_is_reproduced_by_its_version():
+    plan = _plan("1.0")
+    assert {SPEAKER_BY_ID[u.speaker].family for u in plan} == {"espeak"}
+    assert not [u for u in plan if u.split == UNSEEN_SPLIT]
+    assert {u.speaker for u in plan if u.split == "test"} <= {s.id for s in SPEAKERS["test"]}
+    # file names of 1.0 worlds: a digest of the text and the espeak-ng arguments, as before
+    import hashlib
+
+    u = Utterance("x-en-test-f5-0", "test", "en", "test-f5-0", "A cat.", "x")
+    key = "|".join(["A cat.", "-v", "en-us+f5", "-p", "38", "-s", "150", "-g", "1"])
+    assert u.audio == f"audio/test/en/x-en-test-f5-0-{hashlib.sha1(key.encode()).hexdigest()[:8]}.wav"
+
+
+def test_unknown_generator_version_is_refused():
+    with pytest.raises(AudiopalmError, match="generator version"):
+        WorldConfig(version="3.1").validate()
 
 
 def test_presets():

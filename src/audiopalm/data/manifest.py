@@ -16,3 +16,11 @@ from __future__ import annotations
 def audio_rows(rows: list[dict]) -> list[dict]:
     """The rows that have a recording."""
     return [r for r in rows if r.get("audio")]
+
+
+def spread(rows: list[dict], n: int) -> list[dict]:
+    """At most `n` rows taken evenly across a manifest (so every language and voice is represented)."""
+    if len(rows) <= n:
+        return rows
+    step = len(rows) / n
+    return [rows[int(i * step)] for i in range(n)]

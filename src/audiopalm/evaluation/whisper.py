@@ -30,13 +30,16 @@ def transcribe(model, wav_path: Path) -> str:
 
 
 def english_intelligibility(data: Path, split: str = "test", limit: int = 50) -> dict:
-    """WER of Whisper tiny.en on the first `limit` English utterances of a Babel split."""
+    """WER of Whisper tiny.en on `limit` English utterances of a Babel split (taken evenly across it, so
+    every voice is heard), overall, per speaker and per synthesizer family."""
     from audiopalm.data.babel.synth import read_jsonl
 
     manifest = data / f"{split}.jsonl"
     if not manifest.exists():
         raise AudiopalmError(f"{manifest} not found: build a world first with `audiopalm data synth`")
-    rows = [r for r in read_jsonl(manifest) if r["lang"] == "en"][:limit]
+    from audiopalm.data.manifest import spread
+
+    rows = spread([r for r in read_jsonl(manifest) if r["lang"] == "en"], limit)
     if not rows:
         raise AudiopalmError(f"{manifest} has no English utterances")
     model = load_whisper_tiny_en()
@@ -47,9 +50,17 @@ def english_intelligibility(data: Path, split: str = "test", limit: int = 50) ->
         s: error_rates([r["text"] for r in rows if r["speaker"] == s], [h for r, h in zip(rows, hyps) if r["speaker"] == s])
         for s in speakers
     }
+    from audiopalm.evaluation.tokenizer_quality import speaker_families
+
+    family = speaker_families(data) or {}
+    per_family = {}
+    for f in sorted({family.get(r["speaker"], "?") for r in rows}):
+        chosen = [(r["text"], h) for r, h in zip(rows, hyps) if family.get(r["speaker"], "?") == f]
+        per_family[f] = {**error_rates([t for t, _ in chosen], [h for _, h in chosen]), "n": len(chosen)}
     return {
         **rates,
         "per_speaker": per_speaker,
+        "per_family": per_family,
         "n": len(rows),
         "normalisation": NORMALISATION,
         "utterances": [{"id": r["id"], "ref": normalize(r["text"]), "hyp": normalize(h)} for r, h in zip(rows, hyps)],

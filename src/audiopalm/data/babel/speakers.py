@@ -1,15 +1,33 @@
-"""Babel speakers: an espeak-ng voice variant plus pitch, speed and word gap.
+"""Babel speakers: a synthesizer family, a voice of that family, and a prosody.
 
-A speaker is language-independent, so the same speaker can say any sentence in any
-language (`fr+f2`, `de+f2`, ... share the f2 variant). Train, dev and test speakers use
-disjoint variants, so held-out speakers differ in timbre, not only in pitch and rate.
+Families (each a Debian package; `render.py` drives them):
+    espeak  espeak-ng voice variants (`fr+f2`): formant synthesis, every Babel language
+    mbrola  MBROLA diphone voices driven by espeak-ng (`mb-fr1`): concatenated recordings of human
+            speech, one language per voice
+    pico    SVOX Pico (`pico2wave`): one voice per language, en de es fr it
+
+A speaker says a sentence in every language its voice covers. espeak variants cover all six
+languages, so an espeak speaker gives S2ST a reference in the source speaker's own voice; MBROLA and
+Pico voices cover one language, and a sentence they cannot say in another language is said by a
+voice of the same family that can (`world.plan_utterances`).
+
+Speaker tables are versioned with the generator: version 1.0 (espeak only) stays reproducible.
+Version 2.0 adds MBROLA voices to train/dev/test and keeps Pico out of train and dev entirely: its
+voices form the `test-unseen-synth` split, the measure of generalisation to a synthesizer nothing
+was trained on.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
-# Variant files from espeak-ng-data/voices/!v, chosen for natural-sounding, language-neutral
+FAMILIES = ("espeak", "mbrola", "pico")
+# The family whose voices no model hears in training (generator 2.0): Pico covers 5 of the 6
+# languages, and its one voice per language cannot be split into train and test speakers anyway.
+UNSEEN_FAMILY = "pico"
+UNSEEN_SPLIT = "test-unseen-synth"
+
+# espeak-ng variant files from espeak-ng-data/voices/!v, chosen for natural-sounding, language-neutral
 # voices (no robots, whisper or croak; none of these sets its own language).
 TRAIN_VARIANTS = (
     "f1 f2 f3 Alicia Andrea Annie anika aunty grandma linda steph shelby "
@@ -17,45 +35,99 @@ TRAIN_VARIANTS = (
 ).split()
 DEV_VARIANTS = ("f4", "m6", "Diogo")
 TEST_VARIANTS = ("f5", "belinda", "m7")
-# Two prosody settings per variant: (pitch 0-99, speed in words per minute, word gap in 10 ms).
+# Two prosody settings per espeak or MBROLA voice: (pitch 0-99, speed in words per minute, word gap in 10 ms).
 SETTINGS = ((38, 150, 1), (62, 178, 0))
+
+# MBROLA voices by language and split, kept by a check on 20 Babel dev sentences a voice: a voice stays
+# when at most 1 in 10 of its utterances asks for a diphone it lacks (mbrola then inserts silence).
+# Left out: es1-es4, mx1, mx2, vz1 (19 of 20 utterances miss stressed-vowel diphones with espeak-ng
+# 1.51's Spanish phonemes), it1-it4 (11-17 of 20), us3 (3 of 20), pt1 (5 of 20), br4 (8 of 20).
+MBROLA_VOICES: dict[str, dict[str, tuple[str, ...]]] = {
+    "train": {"en": ("us1",), "fr": ("fr1", "fr4", "fr6"), "de": ("de1", "de2", "de4", "de6", "de7"), "pt": ("br1", "br3")},
+    "dev": {"en": ("en1",), "fr": ("fr3",), "de": ("de5",)},
+    "test": {"en": ("us2",), "fr": ("fr2",), "de": ("de3",), "pt": ("br2",)},
+}
+# SVOX Pico: a voice is its language tag; prosody in Pico's own markup (percent of the default).
+PICO_VOICES = {"en": ("en-US", "en-GB"), "de": ("de-DE",), "es": ("es-ES",), "fr": ("fr-FR",), "it": ("it-IT",)}
+PICO_SETTINGS = ((88, 92), (114, 108))  # (pitch %, speed %)
 
 
 @dataclass(frozen=True)
 class Speaker:
-    """One synthetic speaker; `voice(lang_voice)` gives the espeak-ng -v argument."""
+    """One synthetic speaker; `render.synthesize` turns (text, language, speaker) into speech."""
 
     id: str
-    variant: str
-    pitch: int  # espeak-ng -p, 0..99
-    speed: int  # espeak-ng -s, words per minute
-    gap: int  # espeak-ng -g, extra pause between words in units of 10 ms
+    variant: str  # espeak: a variant file (f2); mbrola: a voice (fr1); pico: a language tag (fr-FR)
+    pitch: int  # espeak/mbrola: espeak-ng -p, 0..99; pico: percent of the voice's pitch
+    speed: int  # espeak/mbrola: words per minute; pico: percent of the voice's rate
+    gap: int = 0  # espeak/mbrola: extra pause between words in units of 10 ms
+    family: str = "espeak"
+    languages: tuple[str, ...] = field(default=())  # languages the voice speaks; () = all six
+
+    def covers(self, lang: str) -> bool:
+        return not self.languages or lang in self.languages
 
     def voice(self, lang_voice: str) -> str:
+        """The espeak-ng -v argument for a language's voice file (espeak and mbrola families)."""
+        if self.family == "mbrola":
+            return f"mb-{self.variant}"
         # The language part must be a voice file name: "fr+f2" works, "fr-fr+f2" drops the variant.
         return f"{lang_voice}+{self.variant}"
 
     def espeak_args(self, lang_voice: str) -> list[str]:
         return ["-v", self.voice(lang_voice), "-p", str(self.pitch), "-s", str(self.speed), "-g", str(self.gap)]
 
+    def render_key(self, lang_voice: str) -> list[str]:
+        """Everything that determines how this speaker sounds (for file names that change with the voice)."""
+        if self.family == "pico":
+            return ["pico", self.variant, f"pitch={self.pitch}", f"speed={self.speed}"]
+        return self.espeak_args(lang_voice)
+
     def to_dict(self) -> dict:
         return asdict(self)
 
 
-def _speakers(split: str, variants: tuple[str, ...] | list[str]) -> list[Speaker]:
-    out = []
-    for variant in variants:
-        for k, (pitch, speed, gap) in enumerate(SETTINGS):
-            out.append(Speaker(f"{split}-{variant.lower()}-{k}", variant, pitch, speed, gap))
-    return out
+def _espeak(split: str, variants: tuple[str, ...] | list[str]) -> list[Speaker]:
+    return [Speaker(f"{split}-{v.lower()}-{k}", v, pitch, speed, gap)
+            for v in variants for k, (pitch, speed, gap) in enumerate(SETTINGS)]
 
 
-SPEAKERS: dict[str, list[Speaker]] = {
-    "train": _speakers("train", TRAIN_VARIANTS),
-    "dev": _speakers("dev", DEV_VARIANTS),
-    "test": _speakers("test", TEST_VARIANTS),
+def _mbrola(split: str) -> list[Speaker]:
+    return [Speaker(f"{split}-mb-{v}-{k}", v, pitch, speed, gap, "mbrola", (lang,))
+            for lang, voices in MBROLA_VOICES[split].items() for v in voices
+            for k, (pitch, speed, gap) in enumerate(SETTINGS)]
+
+
+def _pico() -> list[Speaker]:
+    return [Speaker(f"{UNSEEN_SPLIT}-pico-{v.lower()}-{k}", v, pitch, speed, 0, "pico", (lang,))
+            for lang, voices in PICO_VOICES.items() for v in voices for k, (pitch, speed) in enumerate(PICO_SETTINGS)]
+
+
+SPEAKER_TABLES: dict[str, dict[str, list[Speaker]]] = {
+    "1.0": {"train": _espeak("train", TRAIN_VARIANTS), "dev": _espeak("dev", DEV_VARIANTS),
+            "test": _espeak("test", TEST_VARIANTS)},
+    "2.0": {"train": _espeak("train", TRAIN_VARIANTS) + _mbrola("train"),
+            "dev": _espeak("dev", DEV_VARIANTS) + _mbrola("dev"),
+            "test": _espeak("test", TEST_VARIANTS) + _mbrola("test"),
+            UNSEEN_SPLIT: _pico()},
 }
+LATEST = "2.0"
+# The espeak-only speakers of the first generator: tools that need a voice for any language use these.
+SPEAKERS: dict[str, list[Speaker]] = SPEAKER_TABLES["1.0"]
+
+
+def speaker_table(version: str) -> dict[str, list[Speaker]]:
+    """Speakers per split of a generator version (versions without their own table use the latest older one)."""
+    known = sorted(SPEAKER_TABLES, key=lambda v: tuple(int(x) for x in v.split(".")))
+    older = [v for v in known if tuple(int(x) for x in v.split(".")) <= tuple(int(x) for x in version.split("."))]
+    return SPEAKER_TABLES[older[-1] if older else known[0]]
 
 
 def all_speakers() -> list[Speaker]:
-    return [s for split in SPEAKERS.values() for s in split]
+    """Every speaker of every table (ids are unique across tables)."""
+    seen: dict[str, Speaker] = {}
+    for table in SPEAKER_TABLES.values():
+        for speakers in table.values():
+            for s in speakers:
+                seen.setdefault(s.id, s)
+    return list(seen.values())

@@ -5,6 +5,7 @@ Layout of DIR:
     sentences.jsonl            one meaning a line with its text in every language
     {train,dev,test}.jsonl     one utterance a line: id, lang, speaker, text, audio, duration, sentence_id
     test-noisy.jsonl           the test utterances with additive noise (when enabled)
+    test-unseen-synth.jsonl    the test sentences said by the synthesizer family held out of train and dev
     audio/{split}/{lang}/*.wav 16 kHz mono 16-bit
 
 Re-running skips finished audio; files are written atomically, so an interrupted run never
@@ -30,8 +31,8 @@ from tqdm import tqdm
 from audiopalm.audio.io import duration, write_wav
 from audiopalm.data.babel import concepts
 from audiopalm.data.babel.languages import LANGUAGES
-from audiopalm.data.babel.render import NOISE_KINDS, add_noise, check_espeak, synthesize
-from audiopalm.data.babel.speakers import SPEAKERS, all_speakers
+from audiopalm.data.babel.render import NOISE_KINDS, add_noise, check_espeak, check_family, render, synthesize
+from audiopalm.data.babel.speakers import UNSEEN_FAMILY, UNSEEN_SPLIT, all_speakers
 from audiopalm.data.babel.world import (
     SPLITS,
     Utterance,
@@ -61,30 +62,35 @@ def read_jsonl(path: str | Path) -> list[dict]:
 
 
 # --- one unit of work, run in worker processes ------------------------------------------
-def _render_one(job: tuple[str, str, str, str]) -> str | None:
-    """(text, lang, speaker id, out path) -> None, or an error message."""
+def _render_one(job: tuple[str, str, str, str]) -> tuple[str | None, str, float, int]:
+    """(text, lang, speaker id, out path) -> (error message or None, family, seconds, missing diphones)."""
     text, lang, speaker_id, path = job
+    speaker = SPEAKER_BY_ID[speaker_id]
+    start = time.perf_counter()
     try:
-        write_wav(path, synthesize(text, LANGUAGES[lang].espeak_voice, SPEAKER_BY_ID[speaker_id]))
-        return None
+        rendered = render(text, lang, speaker)
+        write_wav(path, rendered.wav)
+        return None, speaker.family, time.perf_counter() - start, rendered.missing_diphones
     except Exception as e:  # one bad utterance is reported, the batch goes on
-        return f"{path}: {e}"
+        return f"{path}: {e}", speaker.family, time.perf_counter() - start, 0
 
 
-def _noisy_one(job: tuple[str, str, float, int]) -> str | None:
+def _noisy_one(job: tuple[str, str, float, int]) -> tuple[str | None, str, float, int]:
     """(clean path, noisy path, SNR dB, seed) -> None, or an error message."""
     clean, noisy, snr_db, seed = job
     try:
         wav, sr = sf.read(clean, dtype="float32")
         rng = np.random.default_rng(seed)
         write_wav(noisy, add_noise(wav, snr_db, rng, kind=NOISE_KINDS[seed % len(NOISE_KINDS)]), sr)
-        return None
+        return None, "noise", 0.0, 0
     except Exception as e:
-        return f"{noisy}: {e}"
+        return f"{noisy}: {e}", "noise", 0.0, 0
 
 
-def _run_parallel(fn, jobs: list, n_jobs: int, desc: str, progress: bool) -> list[str]:
-    """Run `fn` over `jobs` in `n_jobs` processes with a progress bar; return the errors."""
+def _run_parallel(fn, jobs: list, n_jobs: int, desc: str, progress: bool,
+                  stats: dict[str, Counter] | None = None) -> list[str]:
+    """Run `fn` over `jobs` in `n_jobs` processes with a progress bar; return the errors. Each result is
+    (error, family, seconds, missing diphones); `stats[family]` sums the seconds, files and diphones."""
     if not jobs:
         return []
     bar = tqdm(total=len(jobs), desc=desc, unit="utt", disable=not progress, dynamic_ncols=True)
@@ -97,9 +103,12 @@ def _run_parallel(fn, jobs: list, n_jobs: int, desc: str, progress: bool) -> lis
         pool = ProcessPoolExecutor(n_jobs, mp_context=multiprocessing.get_context("spawn"))
         results = pool.map(fn, jobs, chunksize=16)
     try:
-        for err in results:
+        for err, family, seconds, missing in results:
             if err:
                 errors.append(err)
+            if stats is not None:
+                stats[family].update(seconds=seconds, files=1, missing_diphones=missing,
+                                     files_missing_diphones=int(missing > 0))
             bar.update()
     finally:
         bar.close()
@@ -111,12 +120,12 @@ def _run_parallel(fn, jobs: list, n_jobs: int, desc: str, progress: bool) -> lis
 # --- calibration and configuration checks ----------------------------------------------
 def calibrate_seconds_per_char(config: WorldConfig, texts: list[dict[str, str]]) -> dict[str, float]:
     """Measure espeak-ng's speaking rate per language on a few sentences (about 10 ms each)."""
-    speakers = SPEAKERS["train"][:2]  # one of each prosody setting
+    speakers = config.speakers()["train"][:2]  # espeak-ng voices, one of each prosody setting
     out = {}
     for lang in config.languages:
         seconds = chars = 0.0
         for k, t in enumerate(texts[:CALIBRATION_SENTENCES]):
-            wav = synthesize(t[lang], LANGUAGES[lang].espeak_voice, speakers[k % 2])
+            wav = synthesize(t[lang], lang, speakers[k % 2])
             seconds += len(wav) / 16_000
             chars += len(t[lang])
         out[lang] = seconds / max(chars, 1.0)
@@ -138,7 +147,8 @@ def check_existing(out: Path, config: WorldConfig, force: bool) -> None:
             f"{out} holds a Babel world with a different configuration (differs in: {', '.join(diff)}); "
             "use --force to replace it, or choose another --out"
         )
-    for name in ("audio", *(f"{s}.jsonl" for s in (*SPLITS, "test-noisy")), "sentences.jsonl", "world.json"):
+    for name in ("audio", *(f"{s}.jsonl" for s in (*SPLITS, "test-noisy", UNSEEN_SPLIT)), "sentences.jsonl",
+                 "world.json"):
         path = out / name
         if path.is_dir():
             shutil.rmtree(path)
@@ -151,6 +161,9 @@ def synth(out: str | Path, config: WorldConfig, jobs: int = 1, force: bool = Fal
     """Render the world described by `config` into `out`; returns the world.json summary."""
     config.validate()
     check_espeak()
+    for speakers in config.speakers().values():
+        for family in {s.family: s for s in speakers}.values():
+            check_family(family)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     check_existing(out, config, force)
@@ -169,7 +182,8 @@ def synth(out: str | Path, config: WorldConfig, jobs: int = 1, force: bool = Fal
     utterances = plan_utterances(config, splits, seconds_per_char)
 
     todo = [(u.text, u.lang, u.speaker, str(out / u.audio)) for u in utterances if not (out / u.audio).exists()]
-    errors = _run_parallel(_render_one, todo, jobs, "render", progress)
+    family_stats: dict[str, Counter] = defaultdict(Counter)
+    errors = _run_parallel(_render_one, todo, jobs, "render", progress, family_stats)
     noisy_rows = []
     if config.noisy_snr_db is not None:
         noisy_jobs = []
@@ -194,6 +208,7 @@ def synth(out: str | Path, config: WorldConfig, jobs: int = 1, force: bool = Fal
         "jobs": jobs,
         "failed": errors,
     }
+    summary["families"] = family_summary(rows, config, family_stats)
     write_text_atomic(out / "world.json", json.dumps(summary, indent=2, ensure_ascii=False))
     if errors:
         raise AudiopalmError(f"{len(errors)} utterances failed to render (listed in {out / 'world.json'}); first: {errors[0]}")
@@ -205,6 +220,32 @@ def remove_stale_audio(out: Path, keep: set[str]) -> None:
     for path in (out / "audio").rglob("*.wav"):
         if path.relative_to(out).as_posix() not in keep:
             path.unlink()
+
+
+def family_summary(rows: dict[str, list[dict]], config: WorldConfig, stats: dict[str, Counter]) -> dict:
+    """Per synthesizer family: hours and voices per split, languages, and this run's render time
+    (process seconds, summed over workers) and missing MBROLA diphones."""
+    family_of = {s.id: s for split in config.speakers().values() for s in split}
+    out: dict[str, dict] = {}
+    for split, split_rows in rows.items():
+        for r in split_rows:
+            spk = family_of.get(r["speaker"])
+            if spk is None:
+                continue
+            f = out.setdefault(spk.family, {"hours": Counter(), "voices": defaultdict(set), "languages": set()})
+            f["hours"][split] += r["duration"] / 3600
+            f["voices"][split].add(spk.variant)
+            f["languages"].add(r["lang"])
+    for family, f in out.items():
+        st = stats.get(family, Counter())
+        f["hours"] = {k: round(v, 3) for k, v in f["hours"].items()}
+        f["voices"] = {k: sorted(v) for k, v in f["voices"].items()}
+        f["languages"] = [lang for lang in config.languages if lang in f["languages"]]
+        f["rendered_this_run"] = {"files": st["files"], "process_seconds": round(st["seconds"], 1),
+                                  "files_with_missing_diphones": st["files_missing_diphones"],
+                                  "missing_diphones": st["missing_diphones"]}
+        f["held_out"] = family == UNSEEN_FAMILY and UNSEEN_SPLIT in config.speakers()
+    return out
 
 
 def _words(text: str) -> list[str]:
@@ -237,7 +278,8 @@ def write_manifests(
             row = {"id": u.id, "lang": u.lang, "speaker": u.speaker, "text": u.text, "audio": path,
                    "duration": round(duration(out / path), 3), "sentence_id": u.sentence_id, "snr_db": config.noisy_snr_db}
             rows["test-noisy"].append(row)
-    for split in (*SPLITS, *(["test-noisy"] if noisy_rows else [])):
+    manifests = (*SPLITS, *(["test-noisy"] if noisy_rows else []), *([UNSEEN_SPLIT] if rows[UNSEEN_SPLIT] else []))
+    for split in manifests:
         write_jsonl(out / f"{split}.jsonl", rows[split])
 
     vocab = {lang: sorted({w for it in sentence_rows for w in _words(it["texts"][lang])}) for lang in config.languages}
@@ -248,7 +290,11 @@ def write_manifests(
         "preset": config.preset,
         "config": config.to_dict(),
         "languages": {c: {"name": LANGUAGES[c].name, "espeak_voice": LANGUAGES[c].espeak_voice} for c in config.languages},
-        "speakers": {split: [s.to_dict() for s in spk] for split, spk in SPEAKERS.items()},
+        "speakers": {split: [s.to_dict() for s in spk] for split, spk in config.speakers().items()},
+        "held_out_family": ({"family": UNSEEN_FAMILY, "split": UNSEEN_SPLIT,
+                             "why": "a whole synthesizer family that train and dev never hear: generalisation to "
+                                    "voices nothing was trained on"}
+                            if UNSEEN_SPLIT in config.speakers() else None),
         "zero_shot_pairs": config.zero_shot_pairs,
         "concepts": concepts.concept_count(),
         "sentences": {split: len(splits[split]) for split in SPLITS},

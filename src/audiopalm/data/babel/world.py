@@ -15,10 +15,13 @@ from audiopalm.data.babel import concepts as C
 from audiopalm.data.babel.languages import LANGUAGES, get_language
 from audiopalm.data.babel.meaning import NounPhrase, Sentence
 from audiopalm.data.babel.sampler import sample_sentence
-from audiopalm.data.babel.speakers import SPEAKERS, all_speakers
+from audiopalm.data.babel.speakers import UNSEEN_SPLIT, Speaker, all_speakers, speaker_table
 from audiopalm.errors import AudiopalmError
 
-GENERATOR_VERSION = "1.0"
+# 2.0: speakers from three synthesizer families (espeak-ng, MBROLA, SVOX Pico) and the
+# test-unseen-synth split; 1.0 (espeak-ng variants only) stays reproducible with --generator-version 1.0.
+GENERATOR_VERSION = "2.0"
+GENERATOR_VERSIONS = ("1.0", "2.0")
 SPLITS = ("train", "dev", "test")
 N_HELD_OUT_COMBOS = 12  # per kind: (adjective, noun) and (verb, object) pairs kept out of train
 
@@ -45,7 +48,13 @@ class WorldConfig:
     def hours(self, lang: str) -> float:
         return self.hours_per_language.get(lang, self.default_hours)
 
+    def speakers(self) -> dict[str, list[Speaker]]:
+        """The speaker table of this generator version: split -> speakers."""
+        return speaker_table(self.version)
+
     def validate(self) -> None:
+        if self.version not in GENERATOR_VERSIONS:
+            raise AudiopalmError(f"unknown generator version {self.version!r}; choose from {', '.join(GENERATOR_VERSIONS)}")
         for code in self.languages:
             get_language(code)
         for code in self.hours_per_language:
@@ -53,8 +62,9 @@ class WorldConfig:
         for pair in self.zero_shot_pairs:
             for code in pair:
                 get_language(code)
-        if self.test_speakers_per_sentence > len(SPEAKERS["test"]):
-            raise AudiopalmError(f"test_speakers_per_sentence must be at most {len(SPEAKERS['test'])}")
+        n_test = len(self.speakers()["test"])
+        if self.test_speakers_per_sentence > n_test:
+            raise AudiopalmError(f"test_speakers_per_sentence must be at most {n_test}")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -215,24 +225,40 @@ class Utterance:
         """Path relative to the world folder. The name carries a digest of what is said and how, so a
         grammar or voice change gives a new file instead of silently reusing a stale one on resume."""
         speaker = SPEAKER_BY_ID[self.speaker]
-        key = "|".join([self.text, *speaker.espeak_args(LANGUAGES[self.lang].espeak_voice)])
+        key = "|".join([self.text, *speaker.render_key(LANGUAGES[self.lang].espeak_voice)])
         digest = hashlib.sha1(key.encode()).hexdigest()[:8]
         return f"audio/{self.split}/{self.lang}/{self.id}-{digest}.wav"
 
 
-def _speaker_order(split: str, seed: int) -> list[str]:
-    ids = [s.id for s in SPEAKERS[split]]
+def _speaker_order(speakers: list[Speaker], split: str, seed: int) -> list[str]:
+    ids = [s.id for s in speakers]
     random.Random(f"speakers-{split}-{seed}").shuffle(ids)
     return ids
 
 
-def speakers_for(split: str, index: int, seed: int, n: int) -> list[str]:
+def speakers_for(split: str, index: int, seed: int, n: int, speakers: list[Speaker] | None = None) -> list[str]:
     """`n` distinct speakers for the `index`-th sentence of a split, cycling through all of them."""
-    order = _speaker_order(split, seed)
+    order = _speaker_order(speakers if speakers is not None else speaker_table(GENERATOR_VERSION)[split], split, seed)
     first = index % len(order)
     # The second voice's offset varies with the sentence so that all speaker pairs occur.
     step = 1 + (index // len(order)) % (len(order) - 1) if len(order) > 1 else 0
     return [order[(first + k * step) % len(order)] for k in range(n)]
+
+
+def voice_for(speaker: Speaker, lang: str, split: str, index: int, seed: int, speakers: list[Speaker],
+              taken: set[str] = frozenset()) -> Speaker:
+    """`speaker` when it speaks `lang`; else a voice of the same family (or, failing that, any voice) that
+    does, with the same prosody setting where one exists, chosen by sentence so all of them occur.
+    Voices in `taken` (already saying this sentence in `lang`) are not chosen again."""
+    if speaker.covers(lang) and speaker.id not in taken:
+        return speaker
+    family = [s for s in speakers if s.family == speaker.family and s.covers(lang) and s.id not in taken]
+    pool = family or [s for s in speakers if s.covers(lang) and s.id not in taken]
+    if not pool:
+        raise AudiopalmError(f"no {split} speaker speaks {lang}")
+    same_prosody = [s for s in pool if (s.pitch, s.speed) == (speaker.pitch, speaker.speed)] or pool
+    order = sorted(same_prosody, key=lambda s: s.id)
+    return order[(index + seed) % len(order)]
 
 
 def plan_utterances(
@@ -243,19 +269,35 @@ def plan_utterances(
     Train: one speaker per sentence; language L takes sentences in order until its estimated
     audio reaches `config.hours(L)` (so low-resource languages get a prefix of the same
     sentences). Dev: one speaker, every language. Test: `test_speakers_per_sentence` speakers,
-    every language. The same speaker says a sentence in every language it is rendered in.
+    every language. The same speaker says a sentence in every language its voice covers; the
+    other languages come from a voice of the same family (`voice_for`). Generator 2.0 adds the
+    test sentences said by the held-out synthesizer family (`test-unseen-synth`), one voice per
+    language it covers.
     """
+    table = config.speakers()
     out = []
     for split in SPLITS:
         n_voices = config.test_speakers_per_sentence if split == "test" else 1
         budget = {lang: config.hours(lang) * 3600 for lang in config.languages}
         for i, item in enumerate(splits[split]):
-            for speaker in speakers_for(split, i, config.seed, n_voices):
+            primary = [SPEAKER_BY_ID[s] for s in speakers_for(split, i, config.seed, n_voices, table[split])]
+            taken: dict[str, set[str]] = {lang: {s.id for s in primary if s.covers(lang)} for lang in config.languages}
+            for speaker in primary:
                 for lang in config.languages:
                     if split == "train":
                         if budget[lang] <= 0:
                             continue
                         budget[lang] -= len(item.texts[lang]) * seconds_per_char[lang]
-                    utt_id = f"{item.sentence_id}-{lang}-{speaker}"
-                    out.append(Utterance(utt_id, split, lang, speaker, item.texts[lang], item.sentence_id))
+                    voice = voice_for(speaker, lang, split, i, config.seed, table[split], taken[lang] - {speaker.id})
+                    taken[lang].add(voice.id)
+                    utt_id = f"{item.sentence_id}-{lang}-{voice.id}"
+                    out.append(Utterance(utt_id, split, lang, voice.id, item.texts[lang], item.sentence_id))
+    unseen = table.get(UNSEEN_SPLIT, [])
+    for i, item in enumerate(splits["test"] if unseen else []):
+        for lang in config.languages:
+            voices = sorted((s for s in unseen if s.covers(lang)), key=lambda s: s.id)
+            if voices:
+                voice = voices[(i + config.seed) % len(voices)]
+                utt_id = f"{item.sentence_id}-{lang}-{voice.id}"
+                out.append(Utterance(utt_id, UNSEEN_SPLIT, lang, voice.id, item.texts[lang], item.sentence_id))
     return out
