@@ -49,3 +49,24 @@ def test_unknown_encoder_is_a_clear_error(tiny_world, tmp_path):
 
     with pytest.raises(AudiopalmError, match="use mfcc, ctc or hf"):
         train_tokenizer(tiny_world[0], "w2v", tmp_path / "tok")
+
+
+def test_v2_encoder_has_a_phoneme_head_and_v1_options_do_not(tiny_world, tmp_path):
+    from audiopalm.audio.encoders.ctc import load_ctc_model
+    from audiopalm.evaluation.tokenizer_quality import encoder_ctc_rates
+    from audiopalm.data.babel.synth import read_jsonl
+
+    data, _ = tiny_world
+    train_ctc_encoder(data, tmp_path / "v2", CtcTrainConfig(steps=2, **TINY))
+    v2 = load_ctc_model(tmp_path / "v2" / "model")
+    assert v2.cfg.phonemes and v2.cfg.phone_layer == v2.cfg.read_layer
+    assert (tmp_path / "v2" / "phonemes.jsonl").exists()
+    rows = read_jsonl(data / "test.jsonl")[:4]
+    rates = encoder_ctc_rates(v2, rows, data)
+    assert set(rates) == {"cer", "wer", "per", "n"} and rates["n"] == 4
+    log = list(csv.DictReader(open(tmp_path / "v2" / "log.csv")))
+    assert "dev_per" in log[0]
+
+    train_ctc_encoder(data, tmp_path / "v1", CtcTrainConfig(steps=2, phonemes=False, augment=False, **TINY))
+    v1 = load_ctc_model(tmp_path / "v1" / "model")
+    assert not v1.cfg.phonemes and "per" not in encoder_ctc_rates(v1, rows, data)

@@ -1,8 +1,11 @@
 """Recipe: train the CTC speech encoder on a world's train split (resumable).
 
-    setup   read manifests, compute log-mels, build the character vocabulary
-    train   CTC loss with bf16 autocast and SpecAugment, in the shared loop (training/loop.py:
-            AdamW + warm-up/cosine, checkpoints every N steps, dev CER every M)
+    setup   read manifests and audio, build the character vocabulary; with `phonemes`, phonemize
+            every text with espeak-ng (cached in OUT/phonemes.jsonl) and build the phoneme vocabulary
+    train   CTC loss on characters (last layer) plus, with `phonemes`, CTC on IPA phonemes at
+            `phone_layer`; waveform augmentation (audio/augment.py: speed, reverb, noise, babble,
+            telephone, gain) then log-mels computed per batch, SpecAugment, bf16 autocast, in the
+            shared loop (training/loop.py: AdamW + warm-up/cosine, checkpoints, dev CER/PER)
     cleanup save the final model (config.json + safetensors)
 
 A killed run restarts from its last checkpoint with the same data order.
@@ -10,19 +13,23 @@ A killed run restarts from its last checkpoint with the same data order.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
+from audiopalm.audio.augment import AugmentConfig, Augmenter
+from audiopalm.audio.encoders.base import num_tokens
 from audiopalm.audio.encoders.ctc import CTC_PRESETS, CtcEncoderConfig, CtcEncoderModel, mel_for_tokens, save_ctc_model
 from audiopalm.audio.features import FRAMES_PER_TOKEN
 from audiopalm.audio.io import AudioError, load_audio
 from audiopalm.errors import AudiopalmError
 from audiopalm.evaluation.text import error_rates
 from audiopalm.text.chars import CharCodec, build_char_vocab
+from audiopalm.text.phonemes import PhoneCodec, build_phone_vocab, phonemize
 from audiopalm.training.loop import LoopConfig, run_training
 
 
@@ -40,6 +47,11 @@ class CtcTrainConfig:
     max_utterances: int | None = None  # cap on train utterances (tests, smoke runs)
     bf16: bool = True  # bf16 autocast: ~1.7x faster than fp32 on CPUs with AVX512-BF16
     spec_augment: bool = True
+    phonemes: bool = True  # a second CTC head over espeak-ng's IPA phonemes (tokenizer v2); False: v1
+    phone_layer: int | None = None  # 1-based layer under the phoneme head (default: the preset's read_layer)
+    phone_weight: float = 1.0  # weight of the phoneme CTC loss beside the character loss
+    augment: bool = True  # waveform augmentation of train utterances (tokenizer v2); False: v1
+    augment_config: AugmentConfig = field(default_factory=AugmentConfig)
     seed: int = 0
 
     def loop(self) -> LoopConfig:
@@ -51,18 +63,27 @@ class CtcTrainConfig:
 
 @dataclass
 class Example:
-    mel: torch.Tensor  # [4T, n_mels] float16
-    labels: list[int]
+    mel: torch.Tensor | None  # [4T, n_mels] float16; None when the wav is kept for augmentation
+    labels: list[int]  # character ids
     text: str
     lang: str
+    phones: list[int] = field(default_factory=list)  # phoneme ids (empty without a phoneme head)
+    wav: np.ndarray | None = None  # [N] int16 at 16 kHz, kept when mels are made per batch
 
     @property
     def tokens(self) -> int:
-        return self.mel.shape[0] // FRAMES_PER_TOKEN
+        return self.mel.shape[0] // FRAMES_PER_TOKEN if self.mel is not None else num_tokens(len(self.wav))
+
+    def audio(self) -> np.ndarray:
+        """The clean waveform [N] float32."""
+        return self.wav.astype(np.float32) / 32767.0
 
 
-def load_examples(rows: list[dict], data: Path, codec: CharCodec, n_mels: int, desc: str) -> list[Example]:
-    """Manifest rows -> examples; unreadable audio is reported and skipped."""
+def load_examples(rows: list[dict], data: Path, codec: CharCodec, n_mels: int, desc: str,
+                  phones: dict[tuple[str, str], str] | None = None, phone_codec: PhoneCodec | None = None,
+                  keep_wav: bool = False) -> list[Example]:
+    """Manifest rows -> examples (with mels, or with int16 waveforms when `keep_wav`); unreadable
+    audio is reported and skipped."""
     out, failed = [], []
     for r in tqdm(rows, desc=desc, unit="utt", dynamic_ncols=True, mininterval=2):
         try:
@@ -70,21 +91,53 @@ def load_examples(rows: list[dict], data: Path, codec: CharCodec, n_mels: int, d
         except AudioError as e:
             failed.append(str(e))
             continue
-        ex = Example(mel_for_tokens(wav, n_mels).half(), codec.encode(r["text"], r["lang"]), r["text"], r["lang"])
-        if 0 < len(ex.labels) <= ex.tokens:  # CTC needs at least one frame per label
+        phone_ids = phone_codec.encode(phones[(r["text"], r["lang"])]) if phone_codec is not None else []
+        if keep_wav:
+            ex = Example(None, codec.encode(r["text"], r["lang"]), r["text"], r["lang"], phone_ids,
+                         (np.clip(wav, -1, 1) * 32767).astype(np.int16))
+        else:
+            ex = Example(mel_for_tokens(wav, n_mels).half(), codec.encode(r["text"], r["lang"]), r["text"], r["lang"],
+                         phone_ids)
+        # CTC needs at least one frame per label
+        if 0 < len(ex.labels) <= ex.tokens and len(ex.phones) <= ex.tokens and (phone_codec is None or ex.phones):
             out.append(ex)
     for msg in failed:
         print(f"skipped: {msg}")
     return out
 
 
+def _pad_mels(mels: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """-> mel [B, 4T, M] float32, pad mask [B, T] (True = padding), lengths [B] in tokens."""
+    mel = torch.nn.utils.rnn.pad_sequence([m.float() for m in mels], batch_first=True)
+    lengths = torch.tensor([m.shape[0] // FRAMES_PER_TOKEN for m in mels])
+    pad = torch.arange(int(lengths.max()))[None, :] >= lengths[:, None]
+    return mel, pad, lengths
+
+
+def _targets(seqs: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
+    """-> concatenated targets [sum L], target lengths [B]."""
+    return torch.tensor([t for s in seqs for t in s], dtype=torch.long), torch.tensor([len(s) for s in seqs])
+
+
 def collate(examples: list[Example]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """-> mel [B, 4T, M] float32, pad mask [B, T], targets [sum L], input lengths [B], target lengths [B]."""
-    mel = torch.nn.utils.rnn.pad_sequence([e.mel.float() for e in examples], batch_first=True)
-    lengths = torch.tensor([e.tokens for e in examples])
-    pad = torch.arange(int(lengths.max()))[None, :] >= lengths[:, None]
-    targets = torch.tensor([t for e in examples for t in e.labels])
-    return mel, pad, targets, lengths, torch.tensor([len(e.labels) for e in examples])
+    mel, pad, lengths = _pad_mels([e.mel for e in examples])
+    targets, target_lengths = _targets([e.labels for e in examples])
+    return mel, pad, targets, lengths, target_lengths
+
+
+def augmented_mels(examples: list[Example], augmenter: Augmenter | None, rng: np.random.Generator, n_mels: int,
+                   pool: list[Example]) -> list[torch.Tensor]:
+    """Each example's waveform through a random augmentation chain -> log-mels [4T', n_mels];
+    babble is drawn from `pool` (other train utterances)."""
+    others = [pool[int(j)].audio() for j in rng.choice(len(pool), size=min(6, len(pool)), replace=False)]
+    mels = []
+    for e in examples:
+        wav = e.audio()
+        if augmenter is not None:
+            wav = augmenter(wav, rng, others)
+        mels.append(mel_for_tokens(wav, n_mels))
+    return mels
 
 
 def spec_augment(mel: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
@@ -103,18 +156,27 @@ def spec_augment(mel: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
 
 
 @torch.inference_mode()
-def evaluate(model: CtcEncoderModel, examples: list[Example], codec: CharCodec, batch: int = 32) -> dict:
-    """Greedy CTC decoding -> corpus CER and WER (normalised text)."""
-    hyps = []
+def evaluate(model: CtcEncoderModel, examples: list[Example], codec: CharCodec, batch: int = 32,
+             phone_codec: PhoneCodec | None = None) -> dict:
+    """Greedy CTC decoding -> corpus CER and WER (normalised text), and PER (phoneme error rate) when
+    the model has a phoneme head and `phone_codec` is given."""
+    hyps, phone_hyps = [], []
+    device = model.mel_mean.device
     for i in range(0, len(examples), batch):
         chunk = examples[i: i + batch]
-        mel, pad, _, lengths, _ = collate(chunk)
-        device = model.mel_mean.device
-        logits = model(mel.to(device), pad.to(device)).cpu()
-        for row, n in zip(logits.argmax(-1), lengths):
+        mel, pad, lengths = _pad_mels([e.mel for e in chunk])
+        logits, phone_logits = model(mel.to(device), pad.to(device), with_phones=True)
+        for row, n in zip(logits.cpu().argmax(-1), lengths):
             hyps.append(codec.decode_ctc(row[:n].tolist()))
+        if phone_logits is not None and phone_codec is not None:
+            for row, n in zip(phone_logits.cpu().argmax(-1), lengths):
+                phone_hyps.append(phone_codec.decode_ctc(row[:n].tolist()))
     refs = [codec.decode_ctc(e.labels) for e in examples]
-    return error_rates(refs, hyps, lang="xx")
+    rates = error_rates(refs, hyps, lang="xx")
+    if phone_hyps:
+        phone_refs = [phone_codec.decode_ctc(e.phones) for e in examples]
+        rates["per"] = error_rates(phone_refs, phone_hyps, lang="xx")["cer"]
+    return rates
 
 
 def train_ctc_encoder(data: Path, out: Path, cfg: CtcTrainConfig, max_minutes: float | None = None) -> CtcEncoderModel:
@@ -127,38 +189,61 @@ def train_ctc_encoder(data: Path, out: Path, cfg: CtcTrainConfig, max_minutes: f
     rows = read_jsonl(data / "train.jsonl")
     if cfg.max_utterances:
         rows = rows[: cfg.max_utterances]
-    vocab = build_char_vocab((r["text"], r["lang"]) for r in rows)
-    model_cfg = CtcEncoderConfig(**CTC_PRESETS[cfg.preset], vocab=vocab)
-    codec = CharCodec(vocab)
-    train = load_examples(rows, data, codec, model_cfg.n_mels, "train mels")
     dev_rows = read_jsonl(data / "dev.jsonl")[: cfg.dev_utterances]
-    dev = load_examples(dev_rows, data, codec, model_cfg.n_mels, "dev mels")
+    vocab = build_char_vocab((r["text"], r["lang"]) for r in rows)
+    phones, phone_codec, phone_vocab = None, None, []
+    preset = CTC_PRESETS[cfg.preset]
+    if cfg.phonemes:
+        phones = phonemize({(r["text"], r["lang"]) for r in rows + dev_rows}, cache=out / "phonemes.jsonl")
+        phone_vocab = build_phone_vocab(phones[(r["text"], r["lang"])] for r in rows)
+        phone_codec = PhoneCodec(phone_vocab)
+    model_cfg = CtcEncoderConfig(**preset, vocab=vocab, phonemes=phone_vocab,
+                                 phone_layer=(cfg.phone_layer or preset["read_layer"]) if cfg.phonemes else 0)
+    codec = CharCodec(vocab)
+    train = load_examples(rows, data, codec, model_cfg.n_mels, "train audio", phones, phone_codec, keep_wav=True)
+    dev = load_examples(dev_rows, data, codec, model_cfg.n_mels, "dev mels", phones, phone_codec)
     if not train:
         raise AudiopalmError(f"no usable training utterances in {data / 'train.jsonl'}")
 
     model = CtcEncoderModel(model_cfg)
-    sample = torch.cat([e.mel[:400].float() for e in train[:500]])
+    sample = torch.cat([mel_for_tokens(e.audio(), model_cfg.n_mels)[:400] for e in train[:500]])
     model.mel_mean.copy_(sample.mean(0))
     model.mel_std.copy_(sample.std(0).clamp_min(1e-3))
+    augmenter = Augmenter(cfg.augment_config) if cfg.augment else None
 
     def step_loss(module: torch.nn.Module, batch: list[int], step: int) -> tuple[torch.Tensor, int]:
-        mel, pad, targets, lengths, target_lengths = collate([train[i] for i in batch])
-        if cfg.spec_augment:  # seeded per step, so that a resumed run masks exactly as an unbroken one
+        examples = [train[i] for i in batch]
+        # seeded per step, so that a resumed run augments and masks exactly as an unbroken one
+        rng = np.random.default_rng([cfg.seed, step])
+        mel, pad, lengths = _pad_mels(augmented_mels(examples, augmenter, rng, model_cfg.n_mels, train))
+        if cfg.spec_augment:
             mel = spec_augment(mel, torch.Generator().manual_seed(cfg.seed * 1_000_003 + step))
         device = model.mel_mean.device
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.bf16):
-            logits = module(mel.to(device), pad.to(device))  # [B, T, V]
-        log_probs = F.log_softmax(logits.float(), dim=-1).transpose(0, 1)  # [T, B, V]
-        loss = F.ctc_loss(log_probs, targets.to(device), lengths.to(device), target_lengths.to(device), blank=0,
-                          zero_infinity=True)
+            logits, phone_logits = module(mel.to(device), pad.to(device), with_phones=True)  # [B, T, V], [B, T, P]
+        loss = _ctc(logits, [e.labels for e in examples], lengths, device)
+        if phone_logits is not None:
+            loss = loss + cfg.phone_weight * _ctc(phone_logits, [e.phones for e in examples], lengths, device)
         return loss, int(lengths.sum())
 
     def dev_rates() -> dict:
-        rates = evaluate(model, dev, codec)
-        return {"dev_cer": round(rates["cer"], 4), "dev_wer": round(rates["wer"], 4)}
+        rates = evaluate(model, dev, codec, phone_codec=phone_codec)
+        out_rates = {"dev_cer": round(rates["cer"], 4), "dev_wer": round(rates["wer"], 4)}
+        if "per" in rates:
+            out_rates["dev_per"] = round(rates["per"], 4)
+        return out_rates
 
+    columns = ("dev_cer", "dev_wer", "dev_per") if phone_codec is not None else ("dev_cer", "dev_wer")
     step = run_training(model, [e.tokens for e in train], int(cfg.batch_seconds * 25), step_loss, out,
-                        cfg.loop(), dev_rates if dev else None, ("dev_cer", "dev_wer"), max_minutes, desc="ctc")
+                        cfg.loop(), dev_rates if dev else None, columns, max_minutes, desc="ctc")
     if step >= cfg.steps:
         save_ctc_model(model, out / "model")
     return model
+
+
+def _ctc(logits: torch.Tensor, labels: list[list[int]], lengths: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """CTC loss of logits [B, T, V] against label sequences (blank = 0), mean over the batch."""
+    targets, target_lengths = _targets(labels)
+    log_probs = F.log_softmax(logits.float(), dim=-1).transpose(0, 1)  # [T, B, V]
+    return F.ctc_loss(log_probs, targets.to(device), lengths.to(device), target_lengths.to(device), blank=0,
+                      zero_infinity=True)

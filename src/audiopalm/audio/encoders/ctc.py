@@ -7,7 +7,10 @@ which is why USM-v2 tokens beat w2v-BERT's in AudioPaLM (CoVoST2 ASR WER 22.3 vs
       -> two stride-2 convolutions          [B, T, D] at 25 Hz
       -> `layers` pre-norm transformer layers
       -> linear CTC head over characters   [B, T, V]
-The tokenizer reads the output of layer `read_layer`.
+Tokenizer v2 adds a second CTC head over IPA phonemes on the output of layer `phone_layer`
+(usually the layer the tokenizer reads): phonemes name sounds the same way in every language and
+voice, so that layer is pulled towards what was said. The tokenizer reads the output of layer
+`read_layer`.
 """
 
 from __future__ import annotations
@@ -37,10 +40,14 @@ class CtcEncoderConfig:
     dropout: float = 0.1
     read_layer: int = 4  # 1-based: the layer whose output the tokenizer quantizes
     vocab: list[str] = field(default_factory=list)  # CTC characters; id 0 is the blank
+    phonemes: list[str] = field(default_factory=list)  # CTC phoneme symbols (IPA); empty: no phoneme head
+    phone_layer: int = 0  # 1-based layer under the phoneme head; 0: no phoneme head
 
     def validate(self) -> None:
         if not 1 <= self.read_layer <= self.layers:
             raise AudiopalmError(f"read_layer must be in 1..{self.layers}, got {self.read_layer}")
+        if self.phonemes and not 1 <= self.phone_layer <= self.layers:
+            raise AudiopalmError(f"phone_layer must be in 1..{self.layers}, got {self.phone_layer}")
 
 
 CTC_PRESETS: dict[str, dict] = {
@@ -77,6 +84,9 @@ class CtcEncoderModel(nn.Module):
         )
         self.out_norm = nn.LayerNorm(cfg.dim)
         self.head = nn.Linear(cfg.dim, len(cfg.vocab))
+        if cfg.phonemes:
+            self.phone_norm = nn.LayerNorm(cfg.dim)
+            self.phone_head = nn.Linear(cfg.dim, len(cfg.phonemes))
         self.register_buffer("mel_mean", torch.zeros(cfg.n_mels))
         self.register_buffer("mel_std", torch.ones(cfg.n_mels))
 
@@ -86,13 +96,21 @@ class CtcEncoderModel(nn.Module):
         x = self.subsample(x.transpose(1, 2)).transpose(1, 2)  # [B, T, dim]
         return self.in_norm(x) + sinusoidal_positions(x.shape[1], x.shape[2]).to(x)
 
-    def forward(self, mel: torch.Tensor, pad_mask: torch.Tensor | None = None, upto: int | None = None) -> torch.Tensor:
-        """mel [B, 4T, n_mels], pad_mask [B, T] (True = padding) -> CTC logits [B, T, V],
-        or, with `upto`, the hidden states [B, T, dim] after layer `upto` (1-based)."""
+    def forward(self, mel: torch.Tensor, pad_mask: torch.Tensor | None = None, upto: int | None = None,
+                with_phones: bool = False):
+        """mel [B, 4T, n_mels], pad_mask [B, T] (True = padding) -> CTC logits [B, T, V];
+        with `upto`, the hidden states [B, T, dim] after layer `upto` (1-based) instead;
+        with `with_phones`, (character logits [B, T, V], phoneme logits [B, T, P] or None)."""
         x = self.frontend(mel)
-        for i, layer in enumerate(self.layers[: upto or len(self.layers)]):
+        phones = None
+        for i, layer in enumerate(self.layers[: upto or len(self.layers)], start=1):
             x = layer(x, src_key_padding_mask=pad_mask)
-        return x if upto else self.head(self.out_norm(x))
+            if with_phones and i == self.cfg.phone_layer and self.cfg.phonemes:
+                phones = self.phone_head(self.phone_norm(x))
+        if upto:
+            return x
+        logits = self.head(self.out_norm(x))
+        return (logits, phones) if with_phones else logits
 
 
 def mel_for_tokens(wav: np.ndarray, n_mels: int) -> torch.Tensor:
