@@ -12,11 +12,22 @@ def test_uniform_codebook_usage_has_perplexity_k():
 
 
 def test_speaker_invariance_hand_cases():
-    rows = [{"id": f"{s}{k}", "sentence_id": s, "lang": "en"} for s in "ab" for k in (1, 2)]
+    rows = [{"id": f"{s}{k}", "sentence_id": s, "lang": "en", "speaker": f"spk{k}"} for s in "ab" for k in (1, 2)]
     tokens = {"a1": torch.tensor([1, 1, 2, 3]), "a2": torch.tensor([1, 2, 2, 3, 3]),  # same after dedup
               "b1": torch.tensor([4, 5]), "b2": torch.tensor([6, 7])}  # nothing shared
     result = speaker_invariance(rows, tokens)
     assert result["pairs"] == 2 and math.isclose(result["normalised_edit_distance"], 0.5)
+
+
+def test_same_family_and_cross_family_pairs_are_told_apart():
+    rows = [{"id": i, "sentence_id": "s", "lang": "en", "speaker": spk}
+            for i, spk in (("e1", "espeak-a"), ("e2", "espeak-b"), ("p1", "pico-a"))]
+    tokens = {"e1": torch.tensor([1, 2, 3]), "e2": torch.tensor([1, 2, 3]), "p1": torch.tensor([7, 8, 9])}
+    family = {"espeak-a": "espeak", "espeak-b": "espeak", "pico-a": "pico"}
+    within = speaker_invariance(rows, tokens, family)
+    across = speaker_invariance(rows, tokens, family, cross=True)
+    assert within["normalised_edit_distance"] == 0.0 and across["normalised_edit_distance"] == 1.0
+    assert within["pairs"] == across["pairs"] == 1
 
 
 def test_probe_learns_tokens_that_spell_the_text():

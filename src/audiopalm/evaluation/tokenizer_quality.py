@@ -1,10 +1,15 @@
-"""How good is an audio tokenizer? Three measures, as in the AudioPaLM tokenizer ablation:
+"""How good is an audio tokenizer? Measures as in the AudioPaLM tokenizer ablation, on every test
+condition a world has (`test`: held-out speakers, `test-noisy`, `test-unseen-synth`: a synthesizer
+family nothing was trained on):
 
-    probe       WER/CER of a small CTC ASR model trained on the tokens alone, same budget for every
-                tokenizer: tokens that keep what was said make this easy
+    probe       WER/CER of a small CTC ASR model trained on the train split's tokens alone, same
+                budget for every tokenizer: tokens that keep what was said make this easy
+    encoder     the CTC encoder's own greedy CER (and phoneme error rate, with a phoneme head)
     usage       codebook perplexity exp(H(p)) and the share of codes used on the test set
     invariance  normalised edit distance between the (run-length de-duplicated) tokens of two
-                speakers saying the same sentence in the same language: 0 = speaker-independent
+                speakers of one synthesizer family saying the same sentence in the same language:
+                0 = speaker-independent
+    cross-synth the same distance between two synthesizer families (espeak-ng vs MBROLA vs Pico)
 plus the real-time factor of tokenization on this machine.
 """
 
@@ -65,9 +70,14 @@ def _pad(seqs: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor, torch.Te
     return x, torch.arange(x.shape[1])[None, :] >= lengths[:, None], lengths
 
 
-def train_probe(train: list[tuple[torch.Tensor, str, str]], test: list[tuple[torch.Tensor, str, str]],
-                codebook_size: int, cfg: ProbeConfig) -> dict:
-    """(tokens [T], text, lang) lists -> {'wer', 'cer', 'per_language': {...}} on `test`."""
+CONDITIONS = ("test", "test-noisy", "test-unseen-synth")
+
+Probe = list[tuple[torch.Tensor, str, str]]  # (tokens [T], text, lang)
+
+
+def train_probe(train: Probe, test: Probe | dict[str, Probe], codebook_size: int, cfg: ProbeConfig) -> dict:
+    """Train on `train`, score `test` -> {'wer', 'cer', 'per_language': {...}}; with a dict of test
+    sets (condition -> list), one such result per condition, from the same probe."""
     torch.manual_seed(cfg.seed)
     codec = CharCodec(build_char_vocab((t, l) for _, t, l in train))
     train = [(tok, codec.encode(t, l)) for tok, t, l in train]
@@ -97,6 +107,12 @@ def train_probe(train: list[tuple[torch.Tensor, str, str]], test: list[tuple[tor
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
     model.eval()
+    if isinstance(test, dict):
+        return {name: _score_probe(model, codec, rows, cfg) for name, rows in test.items()}
+    return _score_probe(model, codec, test, cfg)
+
+
+def _score_probe(model: TokenProbe, codec: CharCodec, test: Probe, cfg: ProbeConfig) -> dict:
     hyps = []
     with torch.inference_mode():
         for i in range(0, len(test), 64):
@@ -121,22 +137,82 @@ def codebook_usage(tokens: list[torch.Tensor], codebook_size: int) -> dict:
     return {"perplexity": float(torch.exp(-(nz * nz.log()).sum())), "used": float((counts > 0).double().mean())}
 
 
-def speaker_invariance(rows: list[dict], tokens: dict[str, torch.Tensor]) -> dict:
-    """Mean normalised edit distance between de-duplicated tokens of two speakers, same sentence and language."""
+def speaker_invariance(rows: list[dict], tokens: dict[str, torch.Tensor], family: dict[str, str] | None = None,
+                       cross: bool = False) -> dict:
+    """Mean normalised edit distance between de-duplicated tokens of two speakers, same sentence and
+    language. With `family` (speaker id -> synthesizer family): pairs from one family, or with
+    `cross`, pairs from two different families."""
     groups = defaultdict(list)
     for r in rows:
         if r["id"] in tokens:
-            groups[(r["sentence_id"], r["lang"])].append(r["id"])
+            groups[(r["sentence_id"], r["lang"])].append(r)
     dists, per_lang = [], defaultdict(list)
-    for (_, lang), ids in groups.items():
-        if len(ids) < 2:
+    for (_, lang), group in groups.items():
+        pair = _pick_pair(group, family, cross)
+        if pair is None:
             continue
-        a, b = (dedup(tokens[i]).tolist() for i in ids[:2])
+        a, b = (dedup(tokens[r["id"]]).tolist() for r in pair)
         d = Levenshtein.distance(a, b) / max(len(a), len(b))
         dists.append(d)
         per_lang[lang].append(d)
     return {"normalised_edit_distance": float(np.mean(dists)) if dists else float("nan"), "pairs": len(dists),
             "per_language": {k: float(np.mean(v)) for k, v in sorted(per_lang.items())}}
+
+
+def _pick_pair(group: list[dict], family: dict[str, str] | None, cross: bool) -> tuple[dict, dict] | None:
+    """The first two rows of different speakers, of the same family (or, with `cross`, of different ones)."""
+    for i, a in enumerate(group):
+        for b in group[i + 1:]:
+            if a["speaker"] == b["speaker"]:
+                continue
+            if family is None:
+                return a, b
+            same = family.get(a["speaker"]) == family.get(b["speaker"])
+            if same != cross:
+                return a, b
+    return None
+
+
+def speaker_families(data: Path) -> dict[str, str] | None:
+    """Speaker id -> synthesizer family, from a Babel world.json (None for other datasets)."""
+    import json
+
+    path = data / "world.json"
+    if not path.exists():
+        return None
+    world = json.loads(path.read_text(encoding="utf-8"))
+    return {s["id"]: s.get("family", "espeak") for split in world.get("speakers", {}).values() for s in split}
+
+
+@torch.inference_mode()
+def encoder_ctc_rates(model, rows: list[dict], data: Path, batch: int = 16) -> dict:
+    """A CTC encoder's own greedy transcription of `rows` -> {'cer', 'wer', 'per' (with a phoneme head)}."""
+    from audiopalm.audio.encoders.ctc import mel_for_tokens
+    from audiopalm.audio.io import load_audio
+    from audiopalm.text.phonemes import PhoneCodec, phonemize
+
+    codec = CharCodec(model.cfg.vocab)
+    phone_codec = PhoneCodec(model.cfg.phonemes) if model.cfg.phonemes else None
+    phones = phonemize({(r["text"], r["lang"]) for r in rows}) if phone_codec else {}
+    refs, hyps, phone_refs, phone_hyps = [], [], [], []
+    for i in range(0, len(rows), batch):
+        chunk = rows[i: i + batch]
+        mels = [mel_for_tokens(load_audio(data / r["audio"]), model.cfg.n_mels) for r in chunk]
+        lengths = [m.shape[0] // 4 for m in mels]
+        x = nn.utils.rnn.pad_sequence(mels, batch_first=True)
+        pad = torch.arange(max(lengths))[None, :] >= torch.tensor(lengths)[:, None]
+        logits, phone_logits = model(x, pad, with_phones=True)
+        for k, (r, n) in enumerate(zip(chunk, lengths)):
+            refs.append(r["text"])
+            hyps.append(codec.decode_ctc(logits[k, :n].argmax(-1).tolist()))
+            if phone_logits is not None:
+                phone_refs.append(phones[(r["text"], r["lang"])])
+                phone_hyps.append(phone_codec.decode_ctc(phone_logits[k, :n].argmax(-1).tolist()))
+    rates = error_rates(refs, hyps, "xx")
+    out = {"cer": rates["cer"], "wer": rates["wer"], "n": len(rows)}
+    if phone_hyps:
+        out["per"] = error_rates(phone_refs, phone_hyps, "xx")["cer"]
+    return out
 
 
 def real_time_factor(tokenizer: AudioTokenizer, wavs: list[np.ndarray], repeats: int = 1) -> float:
@@ -151,29 +227,60 @@ def real_time_factor(tokenizer: AudioTokenizer, wavs: list[np.ndarray], repeats:
 
 
 def evaluate_tokenizer(tokenizer_dir: Path, data: Path, tokens_dir: Path, probe: ProbeConfig,
-                       rtf_utterances: int = 100) -> dict:
-    """All measures on DATA (tokens already in TOKENS_DIR for train and test)."""
+                       rtf_utterances: int = 100, encoder_utterances: int = 600) -> dict:
+    """All measures on DATA, per test condition present (tokens already in TOKENS_DIR for train and
+    each condition). The top-level probe numbers are those of `test`."""
     from audiopalm.audio.io import load_audio
     from audiopalm.audio.shards import load_tokens
     from audiopalm.data.babel.synth import read_jsonl
+    from audiopalm.data.manifest import spread
 
-    train_rows, test_rows = read_jsonl(data / "train.jsonl"), read_jsonl(data / "test.jsonl")
-    train_tok, test_tok = load_tokens(tokens_dir, "train"), load_tokens(tokens_dir, "test")
+    conditions = available_conditions(data)
+    train_rows = read_jsonl(data / "train.jsonl")
+    train_tok = load_tokens(tokens_dir, "train")
     tokenizer = AudioTokenizer.from_pretrained(tokenizer_dir)
     k = tokenizer.codebook_size
+    rows = {c: read_jsonl(data / f"{c}.jsonl") for c in conditions}
+    toks = {c: load_tokens(tokens_dir, c) for c in conditions}
     train = [(train_tok[r["id"]], r["text"], r["lang"]) for r in train_rows if r["id"] in train_tok]
-    test = [(test_tok[r["id"]], r["text"], r["lang"]) for r in test_rows if r["id"] in test_tok]
+    tests = {c: [(toks[c][r["id"]], r["text"], r["lang"]) for r in rows[c] if r["id"] in toks[c]] for c in conditions}
     start = time.perf_counter()
-    probe_result = train_probe(train, test, k, probe)
-    probe_result["train_seconds"] = round(time.perf_counter() - start, 1)
-    wavs = [load_audio(data / r["audio"]) for r in test_rows[:rtf_utterances]]
+    probes = train_probe(train, tests, k, probe)
+    train_seconds = round(time.perf_counter() - start, 1)
+    family = speaker_families(data)
+    per_condition = {}
+    for c in conditions:
+        per_condition[c] = {"probe": probes[c],
+                            "invariance": speaker_invariance(rows[c], toks[c], family)}
+        model = getattr(tokenizer.encoder, "model", None)
+        if tokenizer.encoder.name == "ctc" and model is not None:
+            per_condition[c]["encoder"] = encoder_ctc_rates(model, spread(rows[c], encoder_utterances), data)
+    cross = None
+    if family is not None:
+        both = [r for c in ("test", "test-unseen-synth") if c in rows for r in rows[c]]
+        merged = {**toks.get("test", {}), **toks.get("test-unseen-synth", {})}
+        cross = speaker_invariance(both, merged, family, cross=True)
+    test = conditions[0]
+    wavs = [load_audio(data / r["audio"]) for r in rows[test][:rtf_utterances]]
     return {
         "tokenizer": str(tokenizer_dir),
         "encoder": tokenizer.encoder.name,
         "codebook_size": k,
-        "probe": probe_result,
-        "usage": codebook_usage(list(test_tok.values()), k),
-        "invariance": speaker_invariance(test_rows, test_tok),
+        "probe": {**probes[test], "train_seconds": train_seconds},
+        "usage": codebook_usage(list(toks[test].values()), k),
+        "invariance": per_condition[test]["invariance"],
+        "cross_synth": cross,
+        "conditions": per_condition,
         "real_time_factor": real_time_factor(tokenizer, wavs),
         "threads": torch.get_num_threads(),
     }
+
+
+def available_conditions(data: Path) -> list[str]:
+    """The test conditions whose manifests DATA has, `test` first."""
+    found = [c for c in CONDITIONS if (data / f"{c}.jsonl").exists()]
+    if "test" not in found:
+        from audiopalm.errors import AudiopalmError
+
+        raise AudiopalmError(f"{data / 'test.jsonl'} not found")
+    return found
