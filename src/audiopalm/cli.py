@@ -33,6 +33,8 @@ def _synth_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--noise-snr", type=float, default=None, help="SNR in dB of test-noisy (default 10)")
     p.add_argument("--no-noise", action="store_true", help="do not write test-noisy")
     p.add_argument("--force", action="store_true", help="replace a world with another configuration in --out")
+    p.add_argument("--generator-version", default=None,
+                   help="2.0 (default: espeak-ng, MBROLA and Pico voices) or 1.0 (espeak-ng voices only)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -61,7 +63,7 @@ def cmd_data_synth(args: argparse.Namespace) -> int:
     from audiopalm.data.babel.world import preset_config
 
     overrides = {"seed": args.seed, "languages": args.languages, "noisy_snr_db": args.noise_snr,
-                 **_parse_hours(args.hours_per_language)}
+                 "version": args.generator_version, **_parse_hours(args.hours_per_language)}
     config = preset_config(args.preset, **overrides)
     if args.no_noise:
         config.noisy_snr_db = None
@@ -76,10 +78,18 @@ def format_world_summary(summary: dict) -> str:
     lines.append(f"  concepts: {summary['concepts']}   sentences: " + ", ".join(f"{k} {v}" for k, v in summary["sentences"].items()))
     n_spk = {k: len(v) for k, v in summary["speakers"].items()}
     lines.append("  speakers: " + ", ".join(f"{k} {v}" for k, v in n_spk.items()))
-    lines.append(f"  {'lang':<6}{'train h':>9}{'dev h':>8}{'test h':>8}{'vocab':>7}")
+    unseen = "test-unseen-synth" in summary["hours"]
+    lines.append(f"  {'lang':<6}{'train h':>9}{'dev h':>8}{'test h':>8}" + (f"{'unseen h':>10}" if unseen else "")
+                 + f"{'vocab':>7}")
     for lang in summary["languages"]:
-        h = [summary["hours"].get(s, {}).get(lang, 0.0) for s in ("train", "dev", "test")]
-        lines.append(f"  {lang:<6}{h[0]:>9.3f}{h[1]:>8.3f}{h[2]:>8.3f}{summary['vocabulary_size'][lang]:>7}")
+        h = [summary["hours"].get(s, {}).get(lang, 0.0) for s in ("train", "dev", "test", "test-unseen-synth")]
+        lines.append(f"  {lang:<6}{h[0]:>9.3f}{h[1]:>8.3f}{h[2]:>8.3f}" + (f"{h[3]:>10.3f}" if unseen else "")
+                     + f"{summary['vocabulary_size'][lang]:>7}")
+    for family, f in summary.get("families", {}).items():
+        hours = ", ".join(f"{k} {v:.2f} h" for k, v in f["hours"].items())
+        voices = len({v for vs in f["voices"].values() for v in vs})
+        lines.append(f"  {family:<7} {voices} voices, {' '.join(f['languages'])}: {hours}"
+                     + ("  (held out of train and dev)" if f.get("held_out") else ""))
     render = summary.get("render", {})
     if render.get("rendered_this_run"):
         lines.append(f"  rendered {render['rendered_this_run']} files in {render['wall_seconds_this_run']:.1f} s "
@@ -100,8 +110,10 @@ def cmd_data_intelligibility(args: argparse.Namespace) -> int:
     result = english_intelligibility(Path(args.data), args.split, args.limit)
     print(f"Whisper tiny.en on {result['n']} English {args.split} utterances: "
           f"WER {100 * result['wer']:.1f}%  CER {100 * result['cer']:.1f}%  (normalisation: {result['normalisation']})")
+    for family, rates in result["per_family"].items():
+        print(f"  {family:<24} WER {100 * rates['wer']:5.1f}%  CER {100 * rates['cer']:5.1f}%  ({rates['n']} utterances)")
     for speaker, rates in result["per_speaker"].items():
-        print(f"  {speaker:<18} WER {100 * rates['wer']:5.1f}%  CER {100 * rates['cer']:5.1f}%")
+        print(f"  {speaker:<24} WER {100 * rates['wer']:5.1f}%  CER {100 * rates['cer']:5.1f}%")
     if args.out:
         Path(args.out).write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
     return 0
@@ -154,6 +166,11 @@ def _tokenizer_train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--ctc-preset", default="small", help="CTC encoder size: tiny or small")
     p.add_argument("--ctc-steps", type=int, default=3000, help="CTC encoder training steps")
+    p.add_argument("--no-phonemes", action="store_true",
+                   help="CTC on characters only (tokenizer v1); default: characters and IPA phonemes (v2)")
+    p.add_argument("--no-augment", action="store_true",
+                   help="train the CTC encoder on clean audio only (v1); default: speed, reverb, noise, "
+                        "telephone and gain augmentation (v2)")
     p.add_argument("--max-minutes", type=float, help="pause CTC training after this long (resume by re-running)")
 
 
@@ -161,7 +178,8 @@ def cmd_tokenizer_train(args: argparse.Namespace) -> int:
     from audiopalm.audio.train_tokenizer import train_tokenizer
     from audiopalm.training.ctc import CtcTrainConfig
 
-    ctc = CtcTrainConfig(preset=args.ctc_preset, steps=args.ctc_steps, seed=args.seed)
+    ctc = CtcTrainConfig(preset=args.ctc_preset, steps=args.ctc_steps, seed=args.seed, phonemes=not args.no_phonemes,
+                         augment=not args.no_augment)
     tok = train_tokenizer(Path(args.data), args.encoder, Path(args.out), args.codebook_size, args.layer,
                           args.max_frames, args.seed, ctc, args.max_minutes)
     if tok is None:
@@ -254,14 +272,24 @@ def cmd_tokenizer_eval(args: argparse.Namespace) -> int:
     from audiopalm.audio.shards import tokenize_manifests
     from audiopalm.evaluation.tokenizer_quality import ProbeConfig, evaluate_tokenizer
 
+    from audiopalm.evaluation.tokenizer_quality import available_conditions
+
     tok_dir, data = Path(args.tokenizer), Path(args.data)
     tokens = Path(args.tokens) if args.tokens else data / "tokens" / tok_dir.name
-    tokenize_manifests(tok_dir, data, tokens, ["train", "test"], args.jobs, progress=True)
+    tokenize_manifests(tok_dir, data, tokens, ["train", *available_conditions(data)], args.jobs, progress=True)
     report = evaluate_tokenizer(tok_dir, data, tokens, ProbeConfig(steps=args.probe_steps))
     print(f"{report['encoder']} tokenizer, {report['codebook_size']} codes")
-    print(f"  ASR probe:  WER {100 * report['probe']['wer']:.1f}%  CER {100 * report['probe']['cer']:.1f}%")
+    print(f"  {'condition':<18}{'probe WER':>10}{'probe CER':>10}{'enc. CER':>9}{'enc. PER':>9}{'spk dist':>9}")
+    for name, c in report["conditions"].items():
+        enc = c.get("encoder", {})
+        cells = [100 * c["probe"]["wer"], 100 * c["probe"]["cer"], 100 * enc.get("cer", float("nan")),
+                 100 * enc.get("per", float("nan"))]
+        print(f"  {name:<18}" + "".join(f"{v:>9.1f}%" if i < 2 else f"{v:>8.1f}%" for i, v in enumerate(cells))
+              + f"{c['invariance']['normalised_edit_distance']:>9.3f}")
     print(f"  usage:      perplexity {report['usage']['perplexity']:.0f}, {100 * report['usage']['used']:.0f}% of codes used")
-    print(f"  invariance: normalised edit distance between speakers {report['invariance']['normalised_edit_distance']:.3f}")
+    if report["cross_synth"]:
+        print(f"  cross-synthesizer distance (same sentence, two families): "
+              f"{report['cross_synth']['normalised_edit_distance']:.3f} ({report['cross_synth']['pairs']} pairs)")
     print(f"  speed:      real-time factor {report['real_time_factor']:.4f} ({1 / report['real_time_factor']:.0f}x real time, "
           f"{report['threads']} threads)")
     if args.out:
@@ -407,6 +435,9 @@ def _eval_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cascade", action="store_true",
                    help="also the cascade the model replaces: its ASR, then MT (and for s2st, then TTS)")
     p.add_argument("--no-lid", action="store_true", help="skip language identification")
+    p.add_argument("--conditions", nargs="*", default=None,
+                   help="test conditions scored side by side (default: every one the world has, of test, test-noisy, "
+                        "test-unseen-synth); ASR, AST and LID on each, S2ST on test and test-noisy")
     p.add_argument("--rtf-utterances", type=int, default=10, help="s2st: utterances timed stage by stage")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     p.add_argument("--out", help="report folder: results.json, results.md and PNG plots")
@@ -417,7 +448,7 @@ def _eval_args(p: argparse.ArgumentParser) -> None:
 EVAL_TASKS = ("asr", "ast", "mt", "lid", "s2st", "tts")
 
 
-def _eval_speech(args: argparse.Namespace, tasks: set[str]) -> dict:
+def _eval_speech(args: argparse.Namespace, tasks: set[str], condition: str = "test") -> dict:
     from audiopalm.data.babel.languages import LANGUAGES
     from audiopalm.evaluation.speech import evaluate_speech
     from audiopalm.evaluation.unified import translation_pairs
@@ -426,7 +457,26 @@ def _eval_speech(args: argparse.Namespace, tasks: set[str]) -> dict:
     return evaluate_speech(Path(args.model), Path(args.data), tuple(pairs) if "s2st" in tasks else (),
                            args.per_language, Path(args.wavs) if args.wavs else None, args.rtf_utterances,
                            jobs=args.jobs, tts=tuple(LANGUAGES) if "tts" in tasks else (), cascade=args.cascade,
-                           sampling=_sampling(args))
+                           sampling=_sampling(args), condition=condition)
+
+
+def _eval_conditions(args: argparse.Namespace, tasks: set[str]) -> dict:
+    """ASR, AST and LID (and S2ST where a same-voice reference exists) on each test condition but `test`."""
+    from audiopalm.evaluation.tokenizer_quality import CONDITIONS
+    from audiopalm.evaluation.unified import evaluate_unified
+
+    data = Path(args.data)
+    wanted = [c for c in CONDITIONS if (data / f"{c}.jsonl").exists()] if args.conditions is None else args.conditions
+    if unknown := set(wanted) - set(CONDITIONS):
+        raise AudiopalmError(f"unknown condition(s) {', '.join(sorted(unknown))}; choose from {', '.join(CONDITIONS)}")
+    out = {}
+    for condition in [c for c in wanted if c != "test"]:
+        report = evaluate_unified(Path(args.model), data, args.per_language, tuple(args.targets), args.jobs,
+                                  tuple(args.pairs), frozenset(tasks & {"asr", "ast", "lid"}), split=condition)
+        if "s2st" in tasks and condition == "test-noisy":
+            report.update(_eval_speech(args, {"s2st"}, condition))
+        out[condition] = report
+    return out
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -447,6 +497,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
                                   tuple(args.pairs), frozenset(tasks), args.cascade)
         if tasks & {"s2st", "tts"}:
             report.update(_eval_speech(args, tasks))
+        report["conditions"] = _eval_conditions(args, tasks)
         report["meta"] = {"model": args.model, "data": args.data, "tasks": ",".join(sorted(tasks)),
                           "cascade": args.cascade, "utterances per language": args.per_language}
     else:

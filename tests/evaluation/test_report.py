@@ -42,3 +42,16 @@ def test_write_report_files(tmp_path):
             assert p.read_bytes()[:4] == b"\x89PNG" and p.stat().st_size > 5000
     md = (tmp_path / "r" / "results.md").read_text()
     assert all(f"]({p.name})" in md for p in written if p.suffix == ".png")  # the Markdown shows the plots
+
+
+def test_conditions_side_by_side():
+    pair = lambda bleu, zs: {"bleu": bleu, "chrf": 2 * bleu, "zero_shot": zs, "n": 3, "signature": "sig"}  # noqa: E731
+    report = _report()
+    report["conditions"] = {
+        "test-unseen-synth": {"asr": {"en": {"wer": 0.75, "cer": 0.4, "n": 3}}, "lid": {"en": {"accuracy": 0.5, "n": 3}},
+                              "ast": {"en-fr": pair(4.0, False)}},
+    }
+    md = markdown(report)
+    assert "## Test conditions side by side" in md
+    assert "| test | 37.5 | 15.0 | 83.3 | 25.0 | 6.0 | 12.0 | en fr |" in md
+    assert "| test-unseen-synth | 75.0 | 40.0 | 50.0 | 4.0 | - | - | en |" in md

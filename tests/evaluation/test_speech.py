@@ -98,6 +98,7 @@ def test_eval_s2st_writes_report_and_wavs(speaking_model, tmp_path, capsys):
     data, model_dir = speaking_model
     assert main(["eval", "--model", str(model_dir), "--data", str(data), "--tasks", "s2st", "--targets",
                  "--pairs", "fr-en", "--per-language", "2", "--rtf-utterances", "1", "--jobs", "1", "--cascade",
+                 "--conditions", "test", "test-noisy",
                  "--out", str(tmp_path / "report"), "--wavs", str(tmp_path / "wavs")]) == 0
     out = capsys.readouterr().out
     assert "## Speech-to-speech translation" in out and "| fr-en | output |" in out and "real-time factor" in out
@@ -113,6 +114,9 @@ def test_eval_s2st_writes_report_and_wavs(speaking_model, tmp_path, capsys):
     rtf = report["real_time_factor"]
     assert rtf["total"] == pytest.approx(sum(rtf[k] for k in ("tokenizer", "language_model", "acoustic", "codec")))
     assert len(list((tmp_path / "wavs" / "s2st" / "fr-en").glob("*.wav"))) <= 2
+    noisy = report["conditions"]["test-noisy"]["s2st"]["fr-en"]  # noisy sources, clean same-voice references
+    assert noisy["n"] == 2 and -1 <= noisy["similarity"]["ceiling"] <= 1
+    assert "test-unseen-synth" not in report["conditions"]
 
 
 def test_unknown_eval_task_is_one_clear_error(tiny_world, tmp_path, capsys):

@@ -61,7 +61,13 @@ def test_eval_writes_a_report_folder_with_tables_and_plots(trained, tmp_path, ca
     assert set(r["mt"]) == set(r["cascade"]["ast"]) == set(r["ast"])
     assert all(0 <= x["chrf"] <= 100 and 0 <= x["bleu"] <= 100 for x in r["ast"].values())
     assert "nrefs:1" in r["ast"]["fr-en"]["signature"] and "nc:6" in r["ast"]["fr-en"]["signature"]
+    # the other test conditions of the world, side by side
+    assert set(r["conditions"]) == {"test-noisy", "test-unseen-synth"}
+    unseen = r["conditions"]["test-unseen-synth"]
+    assert unseen["split"] == "test-unseen-synth" and set(unseen["asr"]) == {"en", "fr", "es", "de", "it"}  # no pt voice
+    assert "fr-en" in unseen["ast"] and set(r["conditions"]["test-noisy"]["lid"]) == set(r["lid"])
     md = (report / "results.md").read_text()
+    assert "## Test conditions side by side" in md and "| test-unseen-synth |" in md
     assert "| de-it (zero-shot) |" in md and "| mean zero-shot |" in md and "cascade BLEU" in md
     assert md.split("\n## Plots")[0].strip() in capsys.readouterr().out  # the tables, printed
     assert "![asr](asr.png)" in md

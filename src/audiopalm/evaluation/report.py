@@ -45,6 +45,25 @@ def asr_table(report: dict) -> str:
     return _table(["language", "WER %", "CER %", "LID accuracy %", "n"], rows)
 
 
+def conditions_table(report: dict) -> str:
+    """The test conditions side by side: held-out speakers (test), noise, a synthesizer family never heard."""
+    rows = []
+    for name, r in [("test", report), *report.get("conditions", {}).items()]:
+        asr, lid, ast = r.get("asr", {}), r.get("lid", {}), r.get("ast", {})
+        supervised = [v["bleu"] for v in ast.values() if not v["zero_shot"]]
+        zero_shot = [v["bleu"] for v in ast.values() if v["zero_shot"]]
+        s2st = r.get("s2st", {})
+        rows.append([name, _num(_mean([v["wer"] for v in asr.values()]), scale=100),
+                     _num(_mean([v["cer"] for v in asr.values()]), scale=100),
+                     _num(_mean([v["accuracy"] for v in lid.values()]), ".1f", 100),
+                     _num(_mean(supervised)), _num(_mean(zero_shot)),
+                     _num(_mean([v["asr_bleu"].get("output", {}).get("own") for v in s2st.values()]))
+                     if s2st else "-",
+                     " ".join(sorted(asr or lid))])
+    return _table(["condition", "ASR WER %", "ASR CER %", "LID accuracy %", "AST BLEU supervised", "AST BLEU zero-shot",
+                   "S2ST ASR-BLEU (own ASR)", "languages"], rows)
+
+
 def translation_table(report: dict) -> str:
     """AST next to the cascade (ASR -> MT) and the model's MT on gold transcripts, per pair."""
     ast, mt, cascade = report.get("ast", {}), report.get("mt", {}), report.get("cascade", {}).get("ast", {})
@@ -124,6 +143,11 @@ def markdown(report: dict) -> str:
     parts = ["# Evaluation report", ""]
     if meta := report.get("meta"):
         parts += [f"- {k}: {v}" for k, v in meta.items()] + [""]
+    if report.get("conditions"):
+        parts += ["## Test conditions side by side", "", conditions_table(report), "",
+                  "test: held-out speakers; test-noisy: the same utterances with noise; test-unseen-synth: the test "
+                  "sentences said by a synthesizer family that training never heard. Means over languages or pairs.",
+                  ""]
     if report.get("asr") or report.get("lid"):
         parts += ["## ASR and language identification", "", asr_table(report), "",
                   f"WER/CER: jiwer on normalised text ({NORMALISATION}).", ""]

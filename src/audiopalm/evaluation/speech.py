@@ -178,12 +178,15 @@ def _tts_utterances(data: Path, tokens: dict[str, torch.Tensor], lang: str, n: i
 
 
 def judge(model: AudioPaLM, judges: Judges, data: Path, tokens: dict[str, torch.Tensor], utts: list[dict],
-          semantic: dict[str, list[torch.Tensor]], lang: str, wav_dir: Path | None, desc: str, seed: int = 0) -> dict:
+          semantic: dict[str, list[torch.Tensor]], lang: str, wav_dir: Path | None, desc: str, seed: int = 0,
+          source_tokens: dict[str, torch.Tensor] | None = None) -> dict:
     """Render each system's semantic tokens (and, as the oracle, the reference's) in the voice of each
     utterance's source, then score every system and the reference itself against the reference.
 
     utts: {"source", "reference", "other"} rows (_utterances, _tts_utterances); semantic: {system name:
-    one [T] per utterance}, such as {"output": ..., "cascade": ...}; wavs of the first system are written."""
+    one [T] per utterance}, such as {"output": ..., "cascade": ...}; wavs of the first system are written.
+    `source_tokens` holds the sources' tokens when they come from another condition than `tokens` (test-noisy)."""
+    source_tokens = tokens if source_tokens is None else source_tokens
     stage = model.speech_out
     names = [*semantic, "oracle"]
     systems: dict[str, list[np.ndarray]] = {name: [] for name in [*names, "reference"]}
@@ -194,7 +197,7 @@ def judge(model: AudioPaLM, judges: Judges, data: Path, tokens: dict[str, torch.
             source = load_audio(data / u["source"]["audio"])
             reference = load_audio(data / u["reference"]["audio"])
             other = load_audio(data / u["other"]["audio"])
-            prompt = stage.prompt(source, tokens[u["source"]["id"]])
+            prompt = stage.prompt(source, source_tokens[u["source"]["id"]])
             wavs = {name: stage.synthesize(sem[i], prompt, seed=seed) for name, sem in semantic.items()}
             wavs["oracle"] = stage.synthesize(tokens[u["reference"]["id"]], prompt, seed=seed)
         except (AudioError, AudiopalmError) as e:  # one bad utterance is recorded, the run goes on
@@ -241,17 +244,25 @@ def cascade_semantic(model: AudioPaLM, tokens: list[torch.Tensor], src: str, tgt
 
 
 def evaluate_pair(model: AudioPaLM, judges: Judges, data: Path, tokens: dict[str, torch.Tensor], src: str, tgt: str,
-                  n: int, wav_dir: Path | None, seed: int = 0, cascade: bool = False) -> dict:
+                  n: int, wav_dir: Path | None, seed: int = 0, cascade: bool = False,
+                  condition: tuple[dict[str, dict], dict[str, torch.Tensor]] | None = None) -> dict:
     """S2ST from `src` into `tgt` on the first n test utterances, beside the model's AST on the same ones
-    (and with `cascade`, beside ASR -> MT -> TTS by the same model)."""
+    (and with `cascade`, beside ASR -> MT -> TTS by the same model). With `condition` (rows by id and
+    tokens of a condition whose utterances share the test ids, such as test-noisy), the sources are
+    that condition's recordings; references stay the clean same-speaker ones."""
     utts = _utterances(data, tokens, src, tgt, n)
+    source_tokens = tokens
+    if condition is not None:
+        rows, source_tokens = condition
+        utts = [{**u, "source": rows[u["source"]["id"]]} for u in utts
+                if u["source"]["id"] in rows and u["source"]["id"] in source_tokens]
     if not utts:
         raise AudiopalmError(f"no test utterances in {src} with {tgt} references in {data}")
-    src_tokens = [tokens[u["source"]["id"]] for u in utts]
+    src_tokens = [source_tokens[u["source"]["id"]] for u in utts]
     semantic = {"output": s2st_semantic(model, src_tokens, src, tgt)}
     if cascade:
         semantic["cascade"] = cascade_semantic(model, src_tokens, src, tgt)
-    report = judge(model, judges, data, tokens, utts, semantic, tgt, wav_dir, f"S2ST {src}-{tgt}", seed)
+    report = judge(model, judges, data, tokens, utts, semantic, tgt, wav_dir, f"S2ST {src}-{tgt}", seed, source_tokens)
     ast = decode_task(model, "AST", [(src, tgt, t) for t in src_tokens])
     ok = [u.get("ok", False) for u in utts]
     report["ast_bleu"] = bleu([u["reference"]["text"] for u, k in zip(utts, ok) if k], [h for h, k in zip(ast, ok) if k])[0]
@@ -322,10 +333,12 @@ def real_time_factors(model: AudioPaLM, data: Path, tokens: dict[str, torch.Tens
 
 def evaluate_speech(model_dir: Path, data: Path, pairs: tuple[str, ...], per_pair: int = 30, out: Path | None = None,
                     rtf_utterances: int = 10, whisper: bool = True, jobs: int = 2, tts: tuple[str, ...] = (),
-                    cascade: bool = False, sampling: Sampling | None = Sampling()) -> dict:
+                    cascade: bool = False, sampling: Sampling | None = Sampling(), condition: str = "test") -> dict:
     """The S2ST report of an AudioPaLM model with a speech-output stage (and TTS in the languages of
     `tts`); waveforms under OUT/s2st/SRC-TGT/ and OUT/tts/LANG/. Speech tokens are decoded with
-    `sampling` (None: greedy)."""
+    `sampling` (None: greedy). `condition` test-noisy takes the sources from that condition (S2ST
+    only: no TTS, codec or timing); conditions without a same-voice reference in the target language
+    (test-unseen-synth: Pico has one voice per language) are refused."""
     model = AudioPaLM.from_pretrained(model_dir)
     model.audio_sampling = sampling
     if model.speech_out is None:
@@ -335,16 +348,26 @@ def evaluate_speech(model_dir: Path, data: Path, pairs: tuple[str, ...], per_pai
     world = json.loads((data / "world.json").read_text())
     zero_shot = {tuple(p) for p in world.get("zero_shot_pairs", [])}
     parsed = _parse_pairs(pairs)
+    source = None
+    if condition != "test":
+        rows = {r["id"]: r for r in read_jsonl(data / f"{condition}.jsonl")} if (data / f"{condition}.jsonl").exists() else {}
+        if not set(rows) & set(tokens):
+            raise AudiopalmError(f"S2ST under {condition} needs recordings of the test utterances with a same-voice "
+                                 f"reference in the target language; {data} has none")
+        source = (rows, split_tokens(model_dir, data, condition, jobs))
+        tts = ()
     report: dict = {"s2st": {}, "recognisers": {WHISPER: "English only", OWN: "the evaluated model's ASR task"},
                     "speech_decoding": asdict(sampling) if sampling is not None else "greedy"}
     for src, tgt in parsed:
         wav_dir = out / "s2st" / f"{src}-{tgt}" if out is not None else None
         report["s2st"][f"{src}-{tgt}"] = {**evaluate_pair(model, judges, data, tokens, src, tgt, per_pair, wav_dir,
-                                                                        cascade=cascade),
+                                                                        cascade=cascade, condition=source),
                                           "zero_shot": (src, tgt) in zero_shot}
     for lang in tts:
         report.setdefault("tts", {})[lang] = evaluate_tts(model, judges, data, tokens, lang, per_pair,
                                                           out / "tts" / lang if out is not None else None)
+    if source is not None:
+        return report
     targets = sorted({t for _, t in parsed} | set(tts))
     report["codec_resynthesis"] = codec_resynthesis(model, judges, data, targets, per_pair)
     if rtf_utterances and parsed:

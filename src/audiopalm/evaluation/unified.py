@@ -82,8 +82,9 @@ def _decode(model: AudioPaLM, task: str, jobs: list[tuple[str, str | None, torch
 
 def evaluate_unified(model_dir: Path, data: Path, per_language: int = 50, targets: tuple[str, ...] = ("en",),
                      jobs: int = 2, pairs: tuple[str, ...] = (), tasks: frozenset[str] = frozenset({"asr", "ast", "lid"}),
-                     cascade: bool = False, ast_task: str = "AST") -> dict:
-    """On `per_language` test utterances of each language: ASR ("asr" in `tasks`), language
+                     cascade: bool = False, ast_task: str = "AST", split: str = "test") -> dict:
+    """On `per_language` utterances of each language of `split` (a test condition: test, test-noisy,
+    test-unseen-synth; references of any language come from every test condition): ASR ("asr" in `tasks`), language
     identification ("lid"), and for each pair (each language into each of `targets`, and each "src-tgt"
     in `pairs`): AST ("ast"), the model's MT task on the gold transcripts ("mt"), and with `cascade`
     the cascade it replaces: the model's own ASR, then its MT on that transcript. `ast_task` "ASR AST"
@@ -93,14 +94,18 @@ def evaluate_unified(model_dir: Path, data: Path, per_language: int = 50, target
     model = AudioPaLM.from_pretrained(model_dir)
     world = json.loads((data / "world.json").read_text())
     zero_shot = {tuple(p) for p in world.get("zero_shot_pairs", [])}
-    tokens = split_tokens(model_dir, data, "test", jobs)
+    if not (data / f"{split}.jsonl").exists():
+        raise AudiopalmError(f"{data / f'{split}.jsonl'} not found: this world has no {split} condition")
+    tokens = split_tokens(model_dir, data, split, jobs)
     by_lang, texts = defaultdict(list), {}
-    for r in read_jsonl(data / "test.jsonl"):
+    for r in read_jsonl(data / "test.jsonl") if split != "test" else []:
+        texts[(r["sentence_id"], r["lang"])] = r["text"]
+    for r in read_jsonl(data / f"{split}.jsonl"):
         texts[(r["sentence_id"], r["lang"])] = r["text"]
         if r["id"] in tokens and len(by_lang[r["lang"]]) < per_language:
             by_lang[r["lang"]].append(r)
     report: dict = {"asr": {}, "ast": {}, "mt": {}, "lid": {}, "cascade": {"ast": {}}, "ast_task": ast_task,
-                    "zero_shot_pairs": sorted(zero_shot)}
+                    "zero_shot_pairs": sorted(zero_shot), "split": split}
     wanted = translation_pairs(sorted(by_lang), targets, pairs)
     for lang, utts in sorted(by_lang.items()):
         if "lid" in tasks:
