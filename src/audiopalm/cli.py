@@ -194,6 +194,7 @@ def _codec_train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, help="run folder: quantizer, checkpoints/, log.csv, codec/")
     p.add_argument("--preset", default="small", help="codec size: tiny or small")
     p.add_argument("--steps", type=int, default=4000, help="vocoder training steps")
+    p.add_argument("--warmup", type=int, default=200, help="linear learning-rate warm-up steps")
     p.add_argument("--max-utterances", type=int, default=4000, help="train utterances held in memory")
     p.add_argument("--max-minutes", type=float, help="pause after this long (resume by re-running)")
     p.add_argument("--seed", type=int, default=0)
@@ -202,7 +203,8 @@ def _codec_train_args(p: argparse.ArgumentParser) -> None:
 def cmd_codec_train(args: argparse.Namespace) -> int:
     from audiopalm.training.codec import CodecTrainConfig, train_codec
 
-    cfg = CodecTrainConfig(preset=args.preset, steps=args.steps, max_utterances=args.max_utterances, seed=args.seed)
+    cfg = CodecTrainConfig(preset=args.preset, steps=args.steps, warmup=args.warmup, max_utterances=args.max_utterances,
+                           seed=args.seed)
     codec_dir = train_codec(Path(args.data), Path(args.out), cfg, args.max_minutes)
     print(f"codec saved to {codec_dir}" if codec_dir.exists() else "paused; run the same command again to resume")
     return 0

@@ -221,3 +221,13 @@ def test_setup_installs_every_mbrola_voice_the_world_uses():
     installed = set(re.search(r'MBROLA_VOICES="([^"]+)"', setup).group(1).split())
     used = {v for split in MBROLA_VOICES.values() for voices in split.values() for v in voices}
     assert installed == used
+
+
+def test_a_missing_mbrola_voice_is_one_clear_error(monkeypatch):
+    import audiopalm.data.babel.render as R
+    from audiopalm.data.babel.speakers import speaker_table
+
+    mbrola = next(s for s in speaker_table("2.0")["train"] if s.family == "mbrola")
+    monkeypatch.setattr(R, "MBROLA_DIRS", ("/nonexistent",))
+    with pytest.raises(AudiopalmError, match=f"MBROLA voice {mbrola.variant} is not installed.*apt-get install"):
+        R.check_family(mbrola)

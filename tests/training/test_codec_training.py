@@ -9,7 +9,8 @@ from audiopalm.cli import main
 def test_codec_training_end_to_end(tiny_world, tmp_path, capsys):
     data, _ = tiny_world
     out = tmp_path / "codec"
-    args = ["codec", "train", "--data", str(data), "--out", str(out), "--preset", "tiny", "--steps", "24"]
+    args = ["codec", "train", "--data", str(data), "--out", str(out), "--preset", "tiny", "--steps", "24",
+            "--warmup", "4"]
     assert main(args + ["--max-minutes", "0"]) == 0  # pauses after the first step
     assert "paused" in capsys.readouterr().out and (out / "quantizer.safetensors").exists()
     assert main(args) == 0  # resumes to the end

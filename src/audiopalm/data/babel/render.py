@@ -36,12 +36,19 @@ def check_espeak() -> str:
     return path
 
 
+MBROLA_DIRS = ("/usr/share/mbrola", "/usr/local/share/mbrola")  # where espeak-ng looks for voices
+
+
 def check_family(speaker: Speaker) -> None:
-    """An AudiopalmError naming the package when the speaker's synthesizer is not installed."""
+    """An AudiopalmError naming the package when the speaker's synthesizer or voice is not installed."""
     if speaker.family == "pico" and shutil.which(PICO) is None:
         raise AudiopalmError(f"{PICO} was not found on PATH: {FAMILY_HINTS['pico']}")
-    if speaker.family == "mbrola" and shutil.which("mbrola") is None:
-        raise AudiopalmError(f"mbrola was not found on PATH: {FAMILY_HINTS['mbrola'].format(voice=speaker.variant)}")
+    if speaker.family == "mbrola":
+        hint = FAMILY_HINTS["mbrola"].format(voice=speaker.variant)
+        if shutil.which("mbrola") is None:
+            raise AudiopalmError(f"mbrola was not found on PATH: {hint}")
+        if not any(os.path.exists(os.path.join(d, speaker.variant)) for d in MBROLA_DIRS):
+            raise AudiopalmError(f"the MBROLA voice {speaker.variant} is not installed: {hint}")
 
 
 @dataclass

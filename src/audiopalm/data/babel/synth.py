@@ -161,9 +161,9 @@ def synth(out: str | Path, config: WorldConfig, jobs: int = 1, force: bool = Fal
     """Render the world described by `config` into `out`; returns the world.json summary."""
     config.validate()
     check_espeak()
-    for speakers in config.speakers().values():
-        for family in {s.family: s for s in speakers}.values():
-            check_family(family)
+    voices = {(s.family, s.variant): s for speakers in config.speakers().values() for s in speakers}
+    for speaker in voices.values():  # one clear line before rendering, not one failure per file
+        check_family(speaker)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     check_existing(out, config, force)
