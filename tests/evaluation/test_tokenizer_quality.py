@@ -43,3 +43,25 @@ def test_probe_learns_tokens_that_spell_the_text():
     test = [utterance() for _ in range(30)]
     result = train_probe(train, test, 9, ProbeConfig(dim=32, layers=1, heads=2, steps=150, batch_tokens=600, warmup=10))
     assert result["cer"] < 0.3, result["examples"]
+
+
+def test_tokenizer_eval_reports_every_test_condition(tiny_world, tmp_path, capsys):
+    import json
+
+    from audiopalm.audio.train_tokenizer import train_tokenizer
+    from audiopalm.cli import main
+    from audiopalm.training.ctc import CtcTrainConfig
+
+    data, _ = tiny_world
+    cfg = CtcTrainConfig(preset="tiny", steps=2, batch_seconds=20.0, warmup=1, dev_utterances=4, max_utterances=30)
+    train_tokenizer(data, "ctc", tmp_path / "tok", codebook_size=8, max_frames=2000, ctc_config=cfg)
+    out = tmp_path / "eval.json"
+    assert main(["tokenizer", "eval", "--tokenizer", str(tmp_path / "tok"), "--data", str(data), "--tokens",
+                 str(tmp_path / "tokens"), "--probe-steps", "2", "--jobs", "1", "--out", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert list(report["conditions"]) == ["test", "test-noisy", "test-unseen-synth"]
+    for condition in report["conditions"].values():
+        assert 0 <= condition["probe"]["cer"] and set(condition["encoder"]) == {"cer", "wer", "per", "n"}
+    assert report["cross_synth"]["pairs"] > 0 and report["invariance"]["pairs"] > 0
+    printed = capsys.readouterr().out
+    assert "test-unseen-synth" in printed and "cross-synthesizer distance" in printed

@@ -119,13 +119,6 @@ def _targets(seqs: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
     return torch.tensor([t for s in seqs for t in s], dtype=torch.long), torch.tensor([len(s) for s in seqs])
 
 
-def collate(examples: list[Example]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """-> mel [B, 4T, M] float32, pad mask [B, T], targets [sum L], input lengths [B], target lengths [B]."""
-    mel, pad, lengths = _pad_mels([e.mel for e in examples])
-    targets, target_lengths = _targets([e.labels for e in examples])
-    return mel, pad, targets, lengths, target_lengths
-
-
 def augmented_mels(examples: list[Example], augmenter: Augmenter | None, rng: np.random.Generator, n_mels: int,
                    pool: list[Example]) -> list[torch.Tensor]:
     """Each example's waveform through a random augmentation chain -> log-mels [4T', n_mels];
