@@ -1,30 +1,43 @@
 #!/usr/bin/env bash
 # Tokenizer v1 vs v2 on the Babel small world (generator 2.0), as in docs/tokenizers.md:
 #   v1  the shipped bundle's tokenizer (character CTC, clean espeak-ng audio of generator 1.0)
-#   v2  character + phoneme CTC on augmented audio of three synthesizer families; the quantised
-#       layer chosen by a probe on each candidate layer
+#   v2  character + phoneme CTC on augmented audio of two synthesizer families; the quantised layer
+#       chosen by an ASR probe on each candidate layer (mean probe CER of test and test-unseen-synth)
 # About 2 hours on 2 CPU cores with the world built (the v2 encoder: ~65 minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 A=.venv/bin/audiopalm
+PY=.venv/bin/python
 DATA=${DATA:-data/babel-small}
-LAYERS=${LAYERS:-"3 4 5 6"}
+LAYERS=${LAYERS:-"4 3 5"}
 SWEEP_PROBE_STEPS=${SWEEP_PROBE_STEPS:-750}
 [ -f "$DATA/world.json" ] || $A data synth --preset small --out "$DATA" --jobs 2
-$A tokenizer train --data "$DATA" --encoder ctc --out runs/tok-ctc2 --ctc-steps 4000 --layer 4
+[ -f runs/tok-ctc2/config.json ] || $A tokenizer train --data "$DATA" --encoder ctc --out runs/tok-ctc2 --ctc-steps 4000
 for layer in $LAYERS; do   # one encoder, k-means on each layer's states
     out=runs/tok-ctc2-L$layer
-    if [ ! -f "$out/config.json" ]; then
+    if [ "$layer" = 4 ]; then
+        out=runs/tok-ctc2
+    elif [ ! -f "$out/config.json" ]; then
         mkdir -p "$out/ctc-train"
         ln -sfn "$(pwd)/runs/tok-ctc2/ctc-train/model" "$out/ctc-train/model"
         $A tokenizer train --data "$DATA" --encoder ctc --out "$out" --layer "$layer"
     fi
-    $A tokenizer eval --tokenizer "$out" --data "$DATA" --tokens "$DATA/tokens/tok-ctc2-L$layer" \
-        --probe-steps "$SWEEP_PROBE_STEPS" --out "runs/tok-ctc2-L$layer-sweep.json"
+    [ -f "runs/tok-ctc2-L$layer-sweep.json" ] || $A tokenizer eval --tokenizer "$out" --data "$DATA" \
+        --tokens "$DATA/tokens/tok-ctc2-L$layer" --probe-steps "$SWEEP_PROBE_STEPS" --out "runs/tok-ctc2-L$layer-sweep.json"
 done
-# the full probe budget for v1 and for the chosen layer (L, by the sweep's test-unseen-synth probe CER)
-BEST=${BEST:-4}
-$A tokenizer eval --tokenizer models/babel-small/audio_tokenizer --data "$DATA" --tokens "$DATA/tokens/tok-v1" \
-    --out runs/tok-v1-eval.json
-$A tokenizer eval --tokenizer runs/tok-ctc2-L$BEST --data "$DATA" --tokens "$DATA/tokens/tok-ctc2-L$BEST" \
-    --out runs/tok-v2-eval.json
+BEST=$($PY - "$LAYERS" <<'PY'
+import json, sys
+def score(layer):
+    c = json.load(open(f"runs/tok-ctc2-L{layer}-sweep.json"))["conditions"]
+    return (c["test"]["probe"]["cer"] + c["test-unseen-synth"]["probe"]["cer"]) / 2
+print(min(sys.argv[1].split(), key=score))
+PY
+)
+echo "chosen layer: $BEST"
+best_dir=runs/tok-ctc2-L$BEST
+[ "$BEST" = 4 ] && best_dir=runs/tok-ctc2
+# the full probe budget (1 500 steps) for v1 and for v2 at the chosen layer
+[ -f runs/tok-v1-eval.json ] || $A tokenizer eval --tokenizer models/babel-small/audio_tokenizer --data "$DATA" \
+    --tokens "$DATA/tokens/tok-v1" --out runs/tok-v1-eval.json
+[ -f runs/tok-v2-eval.json ] || $A tokenizer eval --tokenizer "$best_dir" --data "$DATA" \
+    --tokens "$DATA/tokens/tok-ctc2-L$BEST" --out runs/tok-v2-eval.json

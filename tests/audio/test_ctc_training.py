@@ -64,6 +64,8 @@ def test_v2_encoder_has_a_phoneme_head_and_v1_options_do_not(tiny_world, tmp_pat
     rows = read_jsonl(data / "test.jsonl")[:4]
     rates = encoder_ctc_rates(v2, rows, data)
     assert set(rates) == {"cer", "wer", "per", "n"} and rates["n"] == 4
+    by_family = encoder_ctc_rates(v2, rows, data, family={r["speaker"]: "x" for r in rows})["per_family"]
+    assert by_family["x"]["n"] == 4 and by_family["x"]["cer"] == rates["cer"]
     log = list(csv.DictReader(open(tmp_path / "v2" / "log.csv")))
     assert "dev_per" in log[0]
 

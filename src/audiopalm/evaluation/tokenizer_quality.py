@@ -185,8 +185,9 @@ def speaker_families(data: Path) -> dict[str, str] | None:
 
 
 @torch.inference_mode()
-def encoder_ctc_rates(model, rows: list[dict], data: Path, batch: int = 16) -> dict:
-    """A CTC encoder's own greedy transcription of `rows` -> {'cer', 'wer', 'per' (with a phoneme head)}."""
+def encoder_ctc_rates(model, rows: list[dict], data: Path, batch: int = 16, family: dict[str, str] | None = None) -> dict:
+    """A CTC encoder's own greedy transcription of `rows` -> {'cer', 'wer', 'per' (with a phoneme head)},
+    and with `family` (speaker -> synthesizer family) the same per family under 'per_family'."""
     from audiopalm.audio.encoders.ctc import mel_for_tokens
     from audiopalm.audio.io import load_audio
     from audiopalm.text.phonemes import PhoneCodec, phonemize
@@ -208,11 +209,20 @@ def encoder_ctc_rates(model, rows: list[dict], data: Path, batch: int = 16) -> d
             if phone_logits is not None:
                 phone_refs.append(phones[(r["text"], r["lang"])])
                 phone_hyps.append(phone_codec.decode_ctc(phone_logits[k, :n].argmax(-1).tolist()))
-    rates = error_rates(refs, hyps, "xx")
-    out = {"cer": rates["cer"], "wer": rates["wer"], "n": len(rows)}
-    if phone_hyps:
-        out["per"] = error_rates(phone_refs, phone_hyps, "xx")["cer"]
-    return out
+    def summary(keep: list[int]) -> dict:
+        rates = error_rates([refs[i] for i in keep], [hyps[i] for i in keep], "xx")
+        out = {"cer": rates["cer"], "wer": rates["wer"], "n": len(keep)}
+        if phone_hyps:
+            out["per"] = error_rates([phone_refs[i] for i in keep], [phone_hyps[i] for i in keep], "xx")["cer"]
+        return out
+
+    result = summary(list(range(len(rows))))
+    if family is not None:
+        groups = defaultdict(list)
+        for i, r in enumerate(rows):
+            groups[family.get(r["speaker"], "?")].append(i)
+        result["per_family"] = {f: summary(keep) for f, keep in sorted(groups.items())}
+    return result
 
 
 def real_time_factor(tokenizer: AudioTokenizer, wavs: list[np.ndarray], repeats: int = 1) -> float:
@@ -254,7 +264,8 @@ def evaluate_tokenizer(tokenizer_dir: Path, data: Path, tokens_dir: Path, probe:
                             "invariance": speaker_invariance(rows[c], toks[c], family)}
         model = getattr(tokenizer.encoder, "model", None)
         if tokenizer.encoder.name == "ctc" and model is not None:
-            per_condition[c]["encoder"] = encoder_ctc_rates(model, spread(rows[c], encoder_utterances), data)
+            per_condition[c]["encoder"] = encoder_ctc_rates(model, spread(rows[c], encoder_utterances), data,
+                                                            family=family)
     cross = None
     if family is not None:
         both = [r for c in ("test", "test-unseen-synth") if c in rows for r in rows[c]]
