@@ -3,14 +3,15 @@
 #   v1  the shipped bundle's tokenizer (character CTC, clean espeak-ng audio of generator 1.0)
 #   v2  character + phoneme CTC on augmented audio of two synthesizer families; the quantised layer
 #       chosen by an ASR probe on each candidate layer (mean probe CER of test and test-unseen-synth)
-# About 2 hours on 2 CPU cores with the world built (the v2 encoder: ~65 minutes).
+# Every tokenizer gets the same ASR-probe budget (PROBE_STEPS). About 1 h 50 min on 2 CPU cores with the
+# world built (the v2 encoder: ~65 minutes; each layer or tokenizer evaluated: ~10 minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 A=.venv/bin/audiopalm
 PY=.venv/bin/python
 DATA=${DATA:-data/babel-small}
 LAYERS=${LAYERS:-"4 3 5"}
-SWEEP_PROBE_STEPS=${SWEEP_PROBE_STEPS:-750}
+PROBE_STEPS=${PROBE_STEPS:-750}
 [ -f "$DATA/world.json" ] || $A data synth --preset small --out "$DATA" --jobs 2
 [ -f runs/tok-ctc2/config.json ] || $A tokenizer train --data "$DATA" --encoder ctc --out runs/tok-ctc2 --ctc-steps 4000
 for layer in $LAYERS; do   # one encoder, k-means on each layer's states
@@ -23,7 +24,7 @@ for layer in $LAYERS; do   # one encoder, k-means on each layer's states
         $A tokenizer train --data "$DATA" --encoder ctc --out "$out" --layer "$layer"
     fi
     [ -f "runs/tok-ctc2-L$layer-sweep.json" ] || $A tokenizer eval --tokenizer "$out" --data "$DATA" \
-        --tokens "$DATA/tokens/tok-ctc2-L$layer" --probe-steps "$SWEEP_PROBE_STEPS" --out "runs/tok-ctc2-L$layer-sweep.json"
+        --tokens "$DATA/tokens/tok-ctc2-L$layer" --probe-steps "$PROBE_STEPS" --out "runs/tok-ctc2-L$layer-sweep.json"
 done
 BEST=$($PY - "$LAYERS" <<'PY'
 import json, sys
@@ -34,10 +35,6 @@ print(min(sys.argv[1].split(), key=score))
 PY
 )
 echo "chosen layer: $BEST"
-best_dir=runs/tok-ctc2-L$BEST
-[ "$BEST" = 4 ] && best_dir=runs/tok-ctc2
-# the full probe budget (1 500 steps) for v1 and for v2 at the chosen layer
+cp "runs/tok-ctc2-L$BEST-sweep.json" runs/tok-v2-eval.json
 [ -f runs/tok-v1-eval.json ] || $A tokenizer eval --tokenizer models/babel-small/audio_tokenizer --data "$DATA" \
-    --tokens "$DATA/tokens/tok-v1" --out runs/tok-v1-eval.json
-[ -f runs/tok-v2-eval.json ] || $A tokenizer eval --tokenizer "$best_dir" --data "$DATA" \
-    --tokens "$DATA/tokens/tok-ctc2-L$BEST" --out runs/tok-v2-eval.json
+    --tokens "$DATA/tokens/tok-v1" --probe-steps "$PROBE_STEPS" --out runs/tok-v1-eval.json
