@@ -272,9 +272,7 @@ def _tokenizer_eval_args(p: argparse.ArgumentParser) -> None:
 
 def cmd_tokenizer_eval(args: argparse.Namespace) -> int:
     from audiopalm.audio.shards import tokenize_manifests
-    from audiopalm.evaluation.tokenizer_quality import ProbeConfig, evaluate_tokenizer
-
-    from audiopalm.evaluation.tokenizer_quality import available_conditions
+    from audiopalm.evaluation.tokenizer_quality import ProbeConfig, available_conditions, evaluate_tokenizer
 
     tok_dir, data = Path(args.tokenizer), Path(args.data)
     tokens = Path(args.tokens) if args.tokens else data / "tokens" / tok_dir.name
@@ -443,7 +441,8 @@ def _eval_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rtf-utterances", type=int, default=10, help="s2st: utterances timed stage by stage")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     p.add_argument("--out", help="report folder: results.json, results.md and PNG plots")
-    p.add_argument("--wavs", help="write the output waveforms under WAVS/s2st/SRC-TGT/ and WAVS/tts/LANG/")
+    p.add_argument("--wavs", help="write the output waveforms under WAVS/s2st/SRC-TGT/ and WAVS/tts/LANG/ "
+                                  "(other conditions under WAVS/CONDITION/)")
     _sampling_args(p)
 
 
@@ -456,8 +455,11 @@ def _eval_speech(args: argparse.Namespace, tasks: set[str], condition: str = "te
     from audiopalm.evaluation.unified import translation_pairs
 
     pairs = [f"{s}-{t}" for s, t in translation_pairs(list(LANGUAGES), tuple(args.targets), tuple(args.pairs))]
+    wavs = Path(args.wavs) if args.wavs else None
+    if wavs is not None and condition != "test":
+        wavs = wavs / condition  # beside the test condition's waveforms, not over them
     return evaluate_speech(Path(args.model), Path(args.data), tuple(pairs) if "s2st" in tasks else (),
-                           args.per_language, Path(args.wavs) if args.wavs else None, args.rtf_utterances,
+                           args.per_language, wavs, args.rtf_utterances,
                            jobs=args.jobs, tts=tuple(LANGUAGES) if "tts" in tasks else (), cascade=args.cascade,
                            sampling=_sampling(args), condition=condition)
 

@@ -117,6 +117,7 @@ def test_eval_s2st_writes_report_and_wavs(speaking_model, tmp_path, capsys):
     noisy = report["conditions"]["test-noisy"]["s2st"]["fr-en"]  # noisy sources, clean same-voice references
     assert noisy["n"] == 2 and -1 <= noisy["similarity"]["ceiling"] <= 1
     assert "test-unseen-synth" not in report["conditions"]
+    assert len(list((tmp_path / "wavs" / "test-noisy" / "s2st" / "fr-en").glob("*.wav"))) <= 2
 
 
 def test_unknown_eval_task_is_one_clear_error(tiny_world, tmp_path, capsys):
