@@ -13,7 +13,7 @@ DATA=${DATA:-data/babel-small}
 LAYERS=${LAYERS:-"4 3 5"}
 PROBE_STEPS=${PROBE_STEPS:-750}
 [ -f "$DATA/world.json" ] || $A data synth --preset small --out "$DATA" --jobs 2
-[ -f runs/tok-ctc2/config.json ] || $A tokenizer train --data "$DATA" --encoder ctc --out runs/tok-ctc2 --ctc-steps 4000
+[ -f runs/tok-ctc2/config.json ] || $A tokenizer train --data "$DATA" --encoder ctc --out runs/tok-ctc2 --ctc-steps 4000 --layer 4
 for layer in $LAYERS; do   # one encoder, k-means on each layer's states
     out=runs/tok-ctc2-L$layer
     if [ "$layer" = 4 ]; then

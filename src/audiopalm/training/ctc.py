@@ -48,7 +48,7 @@ class CtcTrainConfig:
     bf16: bool = True  # bf16 autocast: ~1.7x faster than fp32 on CPUs with AVX512-BF16
     spec_augment: bool = True
     phonemes: bool = True  # a second CTC head over espeak-ng's IPA phonemes (tokenizer v2); False: v1
-    phone_layer: int | None = None  # 1-based layer under the phoneme head (default: the preset's read_layer)
+    phone_layer: int | None = None  # 1-based layer under the phoneme head (default: the preset's)
     phone_weight: float = 1.0  # weight of the phoneme CTC loss beside the character loss
     augment: bool = True  # waveform augmentation of train utterances (tokenizer v2); False: v1
     augment_config: AugmentConfig = field(default_factory=AugmentConfig)
@@ -190,8 +190,8 @@ def train_ctc_encoder(data: Path, out: Path, cfg: CtcTrainConfig, max_minutes: f
         phones = phonemize({(r["text"], r["lang"]) for r in rows + dev_rows}, cache=out / "phonemes.jsonl")
         phone_vocab = build_phone_vocab(phones[(r["text"], r["lang"])] for r in rows)
         phone_codec = PhoneCodec(phone_vocab)
-    model_cfg = CtcEncoderConfig(**preset, vocab=vocab, phonemes=phone_vocab,
-                                 phone_layer=(cfg.phone_layer or preset["read_layer"]) if cfg.phonemes else 0)
+    phone_layer = (cfg.phone_layer or preset["phone_layer"]) if cfg.phonemes else 0
+    model_cfg = CtcEncoderConfig(**{**preset, "phone_layer": phone_layer}, vocab=vocab, phonemes=phone_vocab)
     codec = CharCodec(vocab)
     train = load_examples(rows, data, codec, model_cfg.n_mels, "train audio", phones, phone_codec, keep_wav=True)
     dev = load_examples(dev_rows, data, codec, model_cfg.n_mels, "dev mels", phones, phone_codec)
