@@ -83,8 +83,8 @@ def _decode(model: AudioPaLM, task: str, jobs: list[tuple[str, str | None, torch
 def evaluate_unified(model_dir: Path, data: Path, per_language: int = 50, targets: tuple[str, ...] = ("en",),
                      jobs: int = 2, pairs: tuple[str, ...] = (), tasks: frozenset[str] = frozenset({"asr", "ast", "lid"}),
                      cascade: bool = False, ast_task: str = "AST", split: str = "test") -> dict:
-    """On `per_language` utterances of each language of `split` (a test condition: test, test-noisy,
-    test-unseen-synth; references of any language come from every test condition): ASR ("asr" in `tasks`), language
+    """On `per_language` utterances of each language of `split` (a test condition: test, test-noisy or
+    test-unseen-synth; translation references come from it and from test): ASR ("asr" in `tasks`), language
     identification ("lid"), and for each pair (each language into each of `targets`, and each "src-tgt"
     in `pairs`): AST ("ast"), the model's MT task on the gold transcripts ("mt"), and with `cascade`
     the cascade it replaces: the model's own ASR, then its MT on that transcript. `ast_task` "ASR AST"
