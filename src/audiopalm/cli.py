@@ -272,7 +272,8 @@ def _tokenizer_eval_args(p: argparse.ArgumentParser) -> None:
 
 def cmd_tokenizer_eval(args: argparse.Namespace) -> int:
     from audiopalm.audio.shards import tokenize_manifests
-    from audiopalm.evaluation.tokenizer_quality import ProbeConfig, available_conditions, evaluate_tokenizer
+    from audiopalm.data.manifest import available_conditions
+    from audiopalm.evaluation.tokenizer_quality import ProbeConfig, evaluate_tokenizer
 
     tok_dir, data = Path(args.tokenizer), Path(args.data)
     tokens = Path(args.tokens) if args.tokens else data / "tokens" / tok_dir.name
@@ -466,11 +467,11 @@ def _eval_speech(args: argparse.Namespace, tasks: set[str], condition: str = "te
 
 def _eval_conditions(args: argparse.Namespace, tasks: set[str]) -> dict:
     """ASR, AST and LID (and S2ST where a same-voice reference exists) on each test condition but `test`."""
-    from audiopalm.evaluation.tokenizer_quality import CONDITIONS
+    from audiopalm.data.manifest import CONDITIONS, available_conditions
     from audiopalm.evaluation.unified import evaluate_unified
 
     data = Path(args.data)
-    wanted = [c for c in CONDITIONS if (data / f"{c}.jsonl").exists()] if args.conditions is None else args.conditions
+    wanted = available_conditions(data) if args.conditions is None else args.conditions
     if unknown := set(wanted) - set(CONDITIONS):
         raise AudiopalmError(f"unknown condition(s) {', '.join(sorted(unknown))}; choose from {', '.join(CONDITIONS)}")
     out = {}

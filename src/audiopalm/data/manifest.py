@@ -12,6 +12,11 @@ Rows sharing a `sentence_id` say one meaning in several languages.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+from audiopalm.errors import AudiopalmError
+
 
 def audio_rows(rows: list[dict]) -> list[dict]:
     """The rows that have a recording."""
@@ -24,3 +29,25 @@ def spread(rows: list[dict], n: int) -> list[dict]:
         return rows
     step = len(rows) / n
     return [rows[int(i * step)] for i in range(n)]
+
+
+# Test conditions a world may have: held-out speakers, the same with noise, a synthesizer family no
+# model heard in training (Babel generator 2.0).
+CONDITIONS = ("test", "test-noisy", "test-unseen-synth")
+
+
+def available_conditions(data: Path) -> list[str]:
+    """The test conditions whose manifests DATA has, `test` first."""
+    found = [c for c in CONDITIONS if (data / f"{c}.jsonl").exists()]
+    if "test" not in found:
+        raise AudiopalmError(f"{data / 'test.jsonl'} not found")
+    return found
+
+
+def speaker_families(data: Path) -> dict[str, str] | None:
+    """Speaker id -> synthesizer family, from a Babel world.json (None for other datasets)."""
+    path = data / "world.json"
+    if not path.exists():
+        return None
+    world = json.loads(path.read_text(encoding="utf-8"))
+    return {s["id"]: s.get("family", "espeak") for split in world.get("speakers", {}).values() for s in split}

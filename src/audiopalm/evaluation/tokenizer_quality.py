@@ -70,8 +70,6 @@ def _pad(seqs: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor, torch.Te
     return x, torch.arange(x.shape[1])[None, :] >= lengths[:, None], lengths
 
 
-CONDITIONS = ("test", "test-noisy", "test-unseen-synth")
-
 Probe = list[tuple[torch.Tensor, str, str]]  # (tokens [T], text, lang)
 
 
@@ -173,17 +171,6 @@ def _pick_pair(group: list[dict], family: dict[str, str] | None, cross: bool) ->
     return None
 
 
-def speaker_families(data: Path) -> dict[str, str] | None:
-    """Speaker id -> synthesizer family, from a Babel world.json (None for other datasets)."""
-    import json
-
-    path = data / "world.json"
-    if not path.exists():
-        return None
-    world = json.loads(path.read_text(encoding="utf-8"))
-    return {s["id"]: s.get("family", "espeak") for split in world.get("speakers", {}).values() for s in split}
-
-
 @torch.inference_mode()
 def encoder_ctc_rates(model, rows: list[dict], data: Path, batch: int = 16, family: dict[str, str] | None = None) -> dict:
     """A CTC encoder's own greedy transcription of `rows` -> {'cer', 'wer', 'per' (with a phoneme head)},
@@ -191,6 +178,7 @@ def encoder_ctc_rates(model, rows: list[dict], data: Path, batch: int = 16, fami
     from audiopalm.audio.encoders.ctc import mel_for_tokens
     from audiopalm.audio.io import load_audio
     from audiopalm.text.phonemes import PhoneCodec, phonemize
+    from audiopalm.training.ctc import pad_mels
 
     codec = CharCodec(model.cfg.vocab)
     phone_codec = PhoneCodec(model.cfg.phonemes) if model.cfg.phonemes else None
@@ -198,17 +186,15 @@ def encoder_ctc_rates(model, rows: list[dict], data: Path, batch: int = 16, fami
     refs, hyps, phone_refs, phone_hyps = [], [], [], []
     for i in range(0, len(rows), batch):
         chunk = rows[i: i + batch]
-        mels = [mel_for_tokens(load_audio(data / r["audio"]), model.cfg.n_mels) for r in chunk]
-        lengths = [m.shape[0] // 4 for m in mels]
-        x = nn.utils.rnn.pad_sequence(mels, batch_first=True)
-        pad = torch.arange(max(lengths))[None, :] >= torch.tensor(lengths)[:, None]
+        x, pad, lengths = pad_mels([mel_for_tokens(load_audio(data / r["audio"]), model.cfg.n_mels) for r in chunk])
         logits, phone_logits = model(x, pad, with_phones=True)
-        for k, (r, n) in enumerate(zip(chunk, lengths)):
+        for k, (r, n) in enumerate(zip(chunk, lengths.tolist())):
             refs.append(r["text"])
             hyps.append(codec.decode_ctc(logits[k, :n].argmax(-1).tolist()))
             if phone_logits is not None:
                 phone_refs.append(phones[(r["text"], r["lang"])])
                 phone_hyps.append(phone_codec.decode_ctc(phone_logits[k, :n].argmax(-1).tolist()))
+
     def summary(keep: list[int]) -> dict:
         rates = error_rates([refs[i] for i in keep], [hyps[i] for i in keep], "xx")
         out = {"cer": rates["cer"], "wer": rates["wer"], "n": len(keep)}
@@ -243,7 +229,7 @@ def evaluate_tokenizer(tokenizer_dir: Path, data: Path, tokens_dir: Path, probe:
     from audiopalm.audio.io import load_audio
     from audiopalm.audio.shards import load_tokens
     from audiopalm.data.babel.synth import read_jsonl
-    from audiopalm.data.manifest import spread
+    from audiopalm.data.manifest import available_conditions, speaker_families, spread
 
     conditions = available_conditions(data)
     train_rows = read_jsonl(data / "train.jsonl")
@@ -258,13 +244,13 @@ def evaluate_tokenizer(tokenizer_dir: Path, data: Path, tokens_dir: Path, probe:
     probes = train_probe(train, tests, k, probe)
     train_seconds = round(time.perf_counter() - start, 1)
     family = speaker_families(data)
+    ctc_model = getattr(tokenizer.encoder, "model", None) if tokenizer.encoder.name == "ctc" else None
     per_condition = {}
     for c in conditions:
         per_condition[c] = {"probe": probes[c],
                             "invariance": speaker_invariance(rows[c], toks[c], family)}
-        model = getattr(tokenizer.encoder, "model", None)
-        if tokenizer.encoder.name == "ctc" and model is not None:
-            per_condition[c]["encoder"] = encoder_ctc_rates(model, spread(rows[c], encoder_utterances), data,
+        if ctc_model is not None:
+            per_condition[c]["encoder"] = encoder_ctc_rates(ctc_model, spread(rows[c], encoder_utterances), data,
                                                             family=family)
     cross = None
     if family is not None:
@@ -285,13 +271,3 @@ def evaluate_tokenizer(tokenizer_dir: Path, data: Path, tokens_dir: Path, probe:
         "real_time_factor": real_time_factor(tokenizer, wavs),
         "threads": torch.get_num_threads(),
     }
-
-
-def available_conditions(data: Path) -> list[str]:
-    """The test conditions whose manifests DATA has, `test` first."""
-    found = [c for c in CONDITIONS if (data / f"{c}.jsonl").exists()]
-    if "test" not in found:
-        from audiopalm.errors import AudiopalmError
-
-        raise AudiopalmError(f"{data / 'test.jsonl'} not found")
-    return found

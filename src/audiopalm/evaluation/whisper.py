@@ -50,7 +50,7 @@ def english_intelligibility(data: Path, split: str = "test", limit: int = 50) ->
         s: error_rates([r["text"] for r in rows if r["speaker"] == s], [h for r, h in zip(rows, hyps) if r["speaker"] == s])
         for s in speakers
     }
-    from audiopalm.evaluation.tokenizer_quality import speaker_families
+    from audiopalm.data.manifest import speaker_families
 
     family = speaker_families(data) or {}
     per_family = {}

@@ -20,8 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from audiopalm.errors import AudiopalmError
-
-BLANK = "<blank>"  # CTC blank, always id 0
+from audiopalm.text.chars import BLANK, CharCodec
 _STRESS = "ˈˌ"  # primary and secondary stress: prosody, not phonemes
 
 
@@ -79,20 +78,9 @@ def build_phone_vocab(ipa: Iterable[str]) -> list[str]:
     return [BLANK, *sorted(symbols)]
 
 
-class PhoneCodec:
-    """IPA string <-> CTC ids (one id per character; characters outside the vocabulary are dropped)."""
+class PhoneCodec(CharCodec):
+    """IPA string <-> CTC ids: one id per character, characters outside the vocabulary dropped; the
+    IPA is used as it is (no text normalisation). Decoding is CharCodec's greedy CTC collapse."""
 
-    def __init__(self, vocab: list[str]):
-        self.vocab = vocab
-        self.index = {c: i for i, c in enumerate(vocab)}
-
-    def encode(self, ipa: str) -> list[int]:
+    def encode(self, ipa: str, lang: str | None = None) -> list[int]:
         return [self.index[c] for c in ipa if c in self.index]
-
-    def decode_ctc(self, ids: Iterable[int]) -> str:
-        out, prev = [], None
-        for i in ids:
-            if i != prev and i != 0:
-                out.append(self.vocab[i])
-            prev = i
-        return " ".join("".join(out).split())

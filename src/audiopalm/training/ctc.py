@@ -106,7 +106,7 @@ def load_examples(rows: list[dict], data: Path, codec: CharCodec, n_mels: int, d
     return out
 
 
-def _pad_mels(mels: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def pad_mels(mels: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """-> mel [B, 4T, M] float32, pad mask [B, T] (True = padding), lengths [B] in tokens."""
     mel = torch.nn.utils.rnn.pad_sequence([m.float() for m in mels], batch_first=True)
     lengths = torch.tensor([m.shape[0] // FRAMES_PER_TOKEN for m in mels])
@@ -157,7 +157,7 @@ def evaluate(model: CtcEncoderModel, examples: list[Example], codec: CharCodec, 
     device = model.mel_mean.device
     for i in range(0, len(examples), batch):
         chunk = examples[i: i + batch]
-        mel, pad, lengths = _pad_mels([e.mel for e in chunk])
+        mel, pad, lengths = pad_mels([e.mel for e in chunk])
         logits, phone_logits = model(mel.to(device), pad.to(device), with_phones=True)
         for row, n in zip(logits.cpu().argmax(-1), lengths):
             hyps.append(codec.decode_ctc(row[:n].tolist()))
@@ -208,7 +208,7 @@ def train_ctc_encoder(data: Path, out: Path, cfg: CtcTrainConfig, max_minutes: f
         examples = [train[i] for i in batch]
         # seeded per step, so that a resumed run augments and masks exactly as an unbroken one
         rng = np.random.default_rng([cfg.seed, step])
-        mel, pad, lengths = _pad_mels(augmented_mels(examples, augmenter, rng, model_cfg.n_mels, train))
+        mel, pad, lengths = pad_mels(augmented_mels(examples, augmenter, rng, model_cfg.n_mels, train))
         if cfg.spec_augment:
             mel = spec_augment(mel, torch.Generator().manual_seed(cfg.seed * 1_000_003 + step))
         device = model.mel_mean.device

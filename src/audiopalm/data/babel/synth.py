@@ -32,8 +32,9 @@ from audiopalm.audio.io import duration, write_wav
 from audiopalm.data.babel import concepts
 from audiopalm.data.babel.languages import LANGUAGES
 from audiopalm.data.babel.render import NOISE_KINDS, add_noise, check_espeak, check_family, render, synthesize
-from audiopalm.data.babel.speakers import UNSEEN_FAMILY, UNSEEN_SPLIT, all_speakers
+from audiopalm.data.babel.speakers import UNSEEN_FAMILY, UNSEEN_SPLIT
 from audiopalm.data.babel.world import (
+    SPEAKER_BY_ID,
     SPLITS,
     Utterance,
     WorldConfig,
@@ -42,7 +43,6 @@ from audiopalm.data.babel.world import (
 )
 from audiopalm.errors import AudiopalmError
 
-SPEAKER_BY_ID = {s.id: s for s in all_speakers()}
 CALIBRATION_SENTENCES = 12
 
 
