@@ -31,6 +31,7 @@ MBROLA_VOICES="us1 us2 en1 fr1 fr2 fr3 fr4 fr6 de1 de2 de3 de4 de5 de6 de7 br1 b
 need_apt=()
 command -v espeak-ng >/dev/null || need_apt+=(espeak-ng)
 command -v pico2wave >/dev/null || need_apt+=(libttspico-utils)
+command -v flite >/dev/null || need_apt+=(flite)
 command -v mbrola >/dev/null || need_apt+=(mbrola)
 for v in $MBROLA_VOICES; do
     [ -e "/usr/share/mbrola/$v" ] || need_apt+=("mbrola-$v")

@@ -170,7 +170,7 @@ def _tokenizer_train_args(p: argparse.ArgumentParser) -> None:
                    help="CTC on characters only (tokenizer v1); default: characters and IPA phonemes (v2)")
     p.add_argument("--no-augment", action="store_true",
                    help="train the CTC encoder on clean audio only (v1); default: speed, reverb, noise, "
-                        "telephone and gain augmentation (v2)")
+                        "telephone, gain and vocal tract length perturbation")
     p.add_argument("--max-minutes", type=float, help="pause CTC training after this long (resume by re-running)")
 
 

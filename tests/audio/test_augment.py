@@ -72,3 +72,15 @@ def test_augmenter_is_seeded_and_can_be_switched_off():
     assert 10 <= changed <= 20, "p = 0.8 of utterances are touched"
     off = A.Augmenter(A.AugmentConfig(p=0.0))
     assert np.array_equal(off(wav, np.random.default_rng(0)), wav)
+
+
+def test_vtlp_moves_formants_and_keeps_the_frame_count():
+    from audiopalm.audio.augment import vtlp
+
+    mel = np.full((7, 80), -5.0, dtype=np.float32)
+    mel[:, 30] = 3.0  # one formant-like peak
+    assert np.allclose(vtlp(mel, 1.0), mel, atol=1e-5)
+    up, down = vtlp(mel, 1.15), vtlp(mel, 0.85)
+    assert up.shape == down.shape == mel.shape
+    assert up[0].argmax() > 30 > down[0].argmax(), "a longer vocal tract scale moves the peak up, a shorter down"
+    assert up.max() <= mel.max() + 1e-6 and up.min() >= mel.min() - 1e-6, "interpolation, no new values"

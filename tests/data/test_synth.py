@@ -58,10 +58,11 @@ def test_sentence_id_joins_translations_spoken_by_the_same_voice(tiny_world):
             assert len(set(voices)) == 2, "each test sentence is said by two speakers in every language"
 
 
-def test_three_synthesizer_families_and_the_held_out_one(tiny_world):
+def test_four_synthesizer_families_and_the_held_out_one(tiny_world):
     out, summary = tiny_world
     families = summary["families"]
-    assert set(families) == {"espeak", "mbrola", "pico"}
+    assert set(families) == {"espeak", "mbrola", "pico", "flite"}
+    assert set(families["flite"]["hours"]) == {"train"}, "Flite speaks in train only (generator 2.1)"
     assert families["pico"]["held_out"] and set(families["pico"]["hours"]) == {"test-unseen-synth"}
     assert {"train", "dev", "test"} <= set(families["mbrola"]["hours"])
     assert families["mbrola"]["rendered_this_run"]["files"] > 0
@@ -75,9 +76,12 @@ def test_each_family_speaks(tmp_path):
     from audiopalm.data.babel.render import render
     from audiopalm.data.babel.speakers import speaker_table
 
-    table = speaker_table("2.0")
+    table = speaker_table("2.1")
     meaning = sample_sentence(random.Random(1))
-    for speaker in (table["test"][0], next(s for s in table["test"] if s.family == "mbrola"), table["test-unseen-synth"][0]):
+    cross = next(s for s in table["train"] if s.variant == "fr1-en")
+    flite = next(s for s in table["train"] if s.family == "flite")
+    for speaker in (table["test"][0], next(s for s in table["test"] if s.family == "mbrola"), table["test-unseen-synth"][0],
+                    cross, flite):
         lang = speaker.languages[0] if speaker.languages else "fr"
         wav = render(LANGUAGES[lang].realize(meaning), lang, speaker).wav
         assert 0.5 < len(wav) / 16000 < 10 and np.abs(wav).max() > 0.05, speaker.id
@@ -231,3 +235,16 @@ def test_a_missing_mbrola_voice_is_one_clear_error(monkeypatch):
     monkeypatch.setattr(R, "MBROLA_DIRS", ("/nonexistent",))
     with pytest.raises(AudiopalmError, match=f"MBROLA voice {mbrola.variant} is not installed.*apt-get install"):
         R.check_family(mbrola)
+    cross = next(s for s in speaker_table("2.1")["train"] if s.variant == "de4-en")
+    with pytest.raises(AudiopalmError, match="MBROLA voice de4 is not installed.*mbrola-de4"):
+        R.check_family(cross)
+
+
+def test_a_missing_flite_is_one_clear_error(monkeypatch):
+    import audiopalm.data.babel.render as R
+    from audiopalm.data.babel.speakers import speaker_table
+
+    flite = next(s for s in speaker_table("2.1")["train"] if s.family == "flite")
+    monkeypatch.setattr(R, "FLITE", "flite-that-is-not-installed")
+    with pytest.raises(AudiopalmError, match="apt-get install flite"):
+        R.check_family(flite)

@@ -154,6 +154,25 @@ def test_generator_2_mixes_families_and_holds_one_out():
     assert {u.lang for u in unseen} == {"en", "fr", "es", "de", "it"}, "Pico has no Portuguese"
 
 
+def test_generator_2_1_widens_train_and_keeps_the_evaluation_of_2_0():
+    old, new = _plan("2.0"), _plan("2.1")
+    for split in ("dev", "test", UNSEEN_SPLIT):
+        assert [u for u in new if u.split == split] == [u for u in old if u.split == split], split
+    train = [u for u in new if u.split == "train"]
+    speakers = {SPEAKER_BY_ID[u.speaker] for u in train}
+    assert {s.family for s in speakers} == {"espeak", "mbrola", "flite"}
+    cross = {s for s in speakers if s.family == "mbrola" and "-" in s.variant}
+    assert cross and all(s.languages == ("en",) for s in cross)
+    assert not {s.mbrola_voice for s in cross} & {s.mbrola_voice for s in speaker_table("2.1")["test"] + speaker_table("2.1")["dev"]
+                                                   if s.family == "mbrola"}, "a test voice must not speak in train"
+
+    def other_share(plan):
+        train = [u for u in plan if u.split == "train"]
+        return sum(SPEAKER_BY_ID[u.speaker].family != "espeak" for u in train) / len(train)
+
+    assert other_share(new) > 1.5 * other_share(old)
+
+
 def test_generator_2_keeps_same_voice_references_and_distinct_test_voices():
     plan = _plan()
     train = [u for u in plan if u.split == "train"]

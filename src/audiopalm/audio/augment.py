@@ -9,6 +9,10 @@ Each transform maps wav [T] float32 at 16 kHz to a new wav; `Augmenter` draws a 
     telephone    300-3400 Hz band, 8 kHz sampling and 8-bit mu-law, as on a narrow-band phone line
     gain         -15..+6 dB, clipped at full scale
 
+and one transform of the log-mel features, `vtlp`: vocal tract length perturbation, every frequency
+scaled by a factor in [0.85, 1.15] (formants and pitch together, tempo kept): another speaker's vocal
+tract rather than another room or channel (Jaitly & Hinton, 2013).
+
 numpy, scipy and soxr only: no impulse-response or noise files to download.
 """
 
@@ -19,6 +23,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy import fft, signal
 
+from audiopalm.audio.features import FMIN, hz_to_mel, mel_to_hz
 from audiopalm.audio.io import SAMPLE_RATE, resample
 
 NOISE_KINDS = ("white", "pink", "brown")
@@ -107,6 +112,32 @@ def gain(wav: np.ndarray, db: float) -> np.ndarray:
     return np.clip(wav * 10 ** (db / 20), -1.0, 1.0).astype(np.float32)
 
 
+def vtlp_source_bins(n_mels: int, alpha: float, sr: int = SAMPLE_RATE, fmin: float = FMIN) -> np.ndarray:
+    """Fractional mel-bin index [n_mels] that each output bin reads under a frequency warp by `alpha`.
+
+    Piecewise linear as in Kaldi's VTLN: f_out = alpha * f_in up to a boundary at 70% of Nyquist
+    (scaled down with alpha < 1), then a straight line that maps Nyquist to itself, so no band is lost.
+    """
+    edges = np.linspace(hz_to_mel(np.array(fmin)), hz_to_mel(np.array(sr / 2)), n_mels + 2)
+    centers = edges[1:-1]
+    f_out = mel_to_hz(centers)
+    nyquist = sr / 2
+    boundary = 0.7 * nyquist * min(alpha, 1.0)  # in output frequency
+    above = boundary / alpha + (f_out - boundary) * (nyquist - boundary / alpha) / (nyquist - boundary)
+    f_in = np.where(f_out <= boundary, f_out / alpha, above)
+    index = (hz_to_mel(f_in) - centers[0]) / (centers[1] - centers[0])
+    return np.clip(index, 0.0, n_mels - 1.0)
+
+
+def vtlp(mel: np.ndarray, alpha: float) -> np.ndarray:
+    """Log-mel [T, n_mels] -> the same speech from a vocal tract scaled by `alpha` [T, n_mels] (1 = unchanged)."""
+    src = vtlp_source_bins(mel.shape[-1], alpha)
+    lo = np.floor(src).astype(np.int64)
+    hi = np.minimum(lo + 1, mel.shape[-1] - 1)
+    w = (src - lo).astype(mel.dtype)
+    return mel[:, lo] * (1 - w) + mel[:, hi] * w
+
+
 @dataclass
 class AugmentConfig:
     """Probabilities and ranges of each transform; `p` is the chance that an utterance is touched at all."""
@@ -122,6 +153,8 @@ class AugmentConfig:
     p_telephone: float = 0.1
     p_gain: float = 0.5
     gain_range: tuple[float, float] = (-15.0, 6.0)  # dB
+    p_vtlp: float = 0.5  # of the log-mels, independent of `p` (0: tokenizer v2 as first measured)
+    vtlp_range: tuple[float, float] = (0.85, 1.15)  # frequency scale factor
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -153,3 +186,9 @@ class Augmenter:
         if rng.random() < c.p_gain:
             wav = gain(wav, float(rng.uniform(*c.gain_range)))
         return wav.astype(np.float32, copy=False)
+
+    def warp(self, mel: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Log-mel [T, n_mels] -> vocal-tract-length perturbed log-mel [T, n_mels], with chance `p_vtlp`."""
+        if self.cfg.p_vtlp <= 0 or rng.random() >= self.cfg.p_vtlp:
+            return mel
+        return vtlp(mel, float(rng.uniform(*self.cfg.vtlp_range)))

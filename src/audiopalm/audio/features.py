@@ -18,21 +18,24 @@ HOP = 160  # 10 ms hop -> 100 frames per second
 FRAMES_PER_TOKEN = 4  # 100 Hz / 25 Hz
 
 
-def _hz_to_mel(f: np.ndarray) -> np.ndarray:
+def hz_to_mel(f: np.ndarray) -> np.ndarray:
     return 2595.0 * np.log10(1.0 + f / 700.0)
 
 
-def _mel_to_hz(m: np.ndarray) -> np.ndarray:
+def mel_to_hz(m: np.ndarray) -> np.ndarray:
     return 700.0 * (10 ** (m / 2595.0) - 1.0)
 
 
+FMIN = 20.0  # lowest edge of the first mel filter (Hz)
+
+
 @lru_cache(maxsize=8)
-def mel_filterbank(n_mels: int = 80, n_fft: int = N_FFT, sr: int = SAMPLE_RATE, fmin: float = 20.0,
+def mel_filterbank(n_mels: int = 80, n_fft: int = N_FFT, sr: int = SAMPLE_RATE, fmin: float = FMIN,
                    fmax: float | None = None) -> torch.Tensor:
     """Triangular HTK-style mel filters [n_mels, n_fft // 2 + 1], each normalised to unit area."""
     fmax = fmax or sr / 2
-    mels = np.linspace(_hz_to_mel(np.array(fmin)), _hz_to_mel(np.array(fmax)), n_mels + 2)
-    hz = _mel_to_hz(mels)
+    mels = np.linspace(hz_to_mel(np.array(fmin)), hz_to_mel(np.array(fmax)), n_mels + 2)
+    hz = mel_to_hz(mels)
     bins = np.fft.rfftfreq(n_fft, 1.0 / sr)
     lower, center, upper = hz[:-2, None], hz[1:-1, None], hz[2:, None]
     fb = np.maximum(0.0, np.minimum((bins - lower) / (center - lower), (upper - bins) / (upper - center)))

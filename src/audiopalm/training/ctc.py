@@ -129,7 +129,10 @@ def augmented_mels(examples: list[Example], augmenter: Augmenter | None, rng: np
         wav = e.audio()
         if augmenter is not None:
             wav = augmenter(wav, rng, others)
-        mels.append(mel_for_tokens(wav, n_mels))
+        mel = mel_for_tokens(wav, n_mels)
+        if augmenter is not None:
+            mel = torch.from_numpy(augmenter.warp(mel.numpy(), rng))
+        mels.append(mel)
     return mels
 
 

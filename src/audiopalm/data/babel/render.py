@@ -1,5 +1,5 @@
-"""Speech rendering with espeak-ng, MBROLA (through espeak-ng) and SVOX Pico, and additive noise
-for the noisy test condition."""
+"""Speech rendering with espeak-ng, MBROLA (through espeak-ng), SVOX Pico and Flite, and additive
+noise for the noisy test condition."""
 
 from __future__ import annotations
 
@@ -19,12 +19,14 @@ from audiopalm.errors import AudiopalmError
 
 ESPEAK = "espeak-ng"
 PICO = "pico2wave"
+FLITE = "flite"
 INSTALL_HINT = "install it with `apt-get install espeak-ng` (Debian/Ubuntu) or `brew install espeak-ng` (macOS)"
 # MBROLA voices and Pico live in Debian's contrib and non-free sections; scripts/setup.sh enables them.
 FAMILY_HINTS = {
     "mbrola": "install the voice with `apt-get install mbrola mbrola-{voice}` (Debian contrib/non-free; "
               "scripts/setup.sh does it)",
     "pico": "install it with `apt-get install libttspico-utils` (Debian non-free; scripts/setup.sh does it)",
+    "flite": "install it with `apt-get install flite` (Debian main; scripts/setup.sh does it)",
 }
 
 
@@ -43,12 +45,14 @@ def check_family(speaker: Speaker) -> None:
     """An AudiopalmError naming the package when the speaker's synthesizer or voice is not installed."""
     if speaker.family == "pico" and shutil.which(PICO) is None:
         raise AudiopalmError(f"{PICO} was not found on PATH: {FAMILY_HINTS['pico']}")
+    if speaker.family == "flite" and shutil.which(FLITE) is None:
+        raise AudiopalmError(f"{FLITE} was not found on PATH: {FAMILY_HINTS['flite']}")
     if speaker.family == "mbrola":
-        hint = FAMILY_HINTS["mbrola"].format(voice=speaker.variant)
+        hint = FAMILY_HINTS["mbrola"].format(voice=speaker.mbrola_voice)
         if shutil.which("mbrola") is None:
             raise AudiopalmError(f"mbrola was not found on PATH: {hint}")
-        if not any(os.path.exists(os.path.join(d, speaker.variant)) for d in MBROLA_DIRS):
-            raise AudiopalmError(f"the MBROLA voice {speaker.variant} is not installed: {hint}")
+        if not any(os.path.exists(os.path.join(d, speaker.mbrola_voice)) for d in MBROLA_DIRS):
+            raise AudiopalmError(f"the MBROLA voice {speaker.mbrola_voice} is not installed: {hint}")
 
 
 @dataclass
@@ -68,28 +72,55 @@ def _espeak(text: str, lang_voice: str, speaker: Speaker) -> Rendered:
     proc = subprocess.run(cmd, input=text.encode("utf-8"), capture_output=True, check=False)
     stderr = proc.stderr.decode(errors="replace")
     if proc.returncode != 0 or len(proc.stdout) <= 44:
-        hint = f" ({FAMILY_HINTS['mbrola'].format(voice=speaker.variant)})" if speaker.family == "mbrola" else ""
+        hint = f" ({FAMILY_HINTS['mbrola'].format(voice=speaker.mbrola_voice)})" if speaker.family == "mbrola" else ""
         raise AudiopalmError(f"espeak-ng failed for voice {speaker.voice(lang_voice)}: {stderr.strip()}{hint}")
     wav, sr = decode_wav_bytes(proc.stdout)
     # espeak-ng speaks at 22.05 kHz, MBROLA voices at 16 kHz
     return Rendered(_peak_normalise(resample(wav, sr, SAMPLE_RATE)), stderr.count("unknown, replaced"))
 
 
-def _pico(text: str, speaker: Speaker) -> Rendered:
-    check_family(speaker)
-    markup = f'<pitch level="{speaker.pitch}"><speed level="{speaker.speed}">{escape(text)}</speed></pitch>'
-    fd, path = tempfile.mkstemp(suffix=".wav")  # pico2wave writes only to a named .wav file
-    os.close(fd)
+def _run_to_wav(cmd: list[str], path: str, name: str, voice: str) -> Rendered:
+    """Run a synthesizer that writes the WAV file `path` (removed afterwards) -> its speech at 16 kHz."""
     try:
-        proc = subprocess.run([PICO, "-l", speaker.variant, "-w", path, "--", markup], capture_output=True, check=False)
+        proc = subprocess.run(cmd, capture_output=True, check=False)
         with open(path, "rb") as f:
             data = f.read()
     finally:
         os.unlink(path)
     if proc.returncode != 0 or len(data) <= 44:
-        raise AudiopalmError(f"pico2wave failed for voice {speaker.variant}: {proc.stderr.decode(errors='replace').strip()}")
+        raise AudiopalmError(f"{name} failed for voice {voice}: {proc.stderr.decode(errors='replace').strip()}")
     wav, sr = decode_wav_bytes(data)
     return Rendered(_peak_normalise(resample(wav, sr, SAMPLE_RATE)))
+
+
+def _temp_wav() -> str:
+    fd, path = tempfile.mkstemp(suffix=".wav")  # pico2wave and flite write only to a named file
+    os.close(fd)
+    return path
+
+
+def _pico(text: str, speaker: Speaker) -> Rendered:
+    check_family(speaker)
+    markup = f'<pitch level="{speaker.pitch}"><speed level="{speaker.speed}">{escape(text)}</speed></pitch>'
+    path = _temp_wav()
+    return _run_to_wav([PICO, "-l", speaker.variant, "-w", path, "--", markup], path, PICO, speaker.variant)
+
+
+def _flite(text: str, speaker: Speaker) -> Rendered:
+    """Flite reads the text from a file, so that nothing in it can be read as an option; `speed` is the
+    duration stretch in percent, `pitch` 0 keeps the voice's own (else the mean F0 in Hz)."""
+    check_family(speaker)
+    fd, text_path = tempfile.mkstemp(suffix=".txt")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    args = ["--setf", f"duration_stretch={speaker.speed / 100:.3f}"]
+    if speaker.pitch:
+        args += ["--setf", f"int_f0_target_mean={speaker.pitch}"]
+    path = _temp_wav()
+    try:
+        return _run_to_wav([FLITE, "-voice", speaker.variant, *args, text_path, "-o", path], path, FLITE, speaker.variant)
+    finally:
+        os.unlink(text_path)
 
 
 def render(text: str, lang: str, speaker: Speaker) -> Rendered:
@@ -100,6 +131,8 @@ def render(text: str, lang: str, speaker: Speaker) -> Rendered:
         raise AudiopalmError(f"speaker {speaker.id} does not speak {lang} (only {', '.join(speaker.languages)})")
     if speaker.family == "pico":
         return _pico(text, speaker)
+    if speaker.family == "flite":
+        return _flite(text, speaker)
     check_family(speaker)
     return _espeak(text, get_language(lang).espeak_voice, speaker)
 

@@ -5,6 +5,7 @@ Families (each a Debian package; `render.py` drives them):
     mbrola  MBROLA diphone voices driven by espeak-ng (`mb-fr1`): concatenated recordings of human
             speech, one language per voice
     pico    SVOX Pico (`pico2wave`): one voice per language, en de es fr it
+    flite   Flite (`flite`): statistical parametric (clustergen) and diphone voices of English
 
 A speaker says a sentence in every language its voice covers. espeak variants cover all six
 languages, so an espeak speaker gives S2ST a reference in the source speaker's own voice; MBROLA and
@@ -14,14 +15,18 @@ voice of the same family that can (`world.plan_utterances`).
 Speaker tables are versioned with the generator: version 1.0 (espeak only) stays reproducible.
 Version 2.0 adds MBROLA voices to train/dev/test and keeps Pico out of train and dev entirely: its
 voices form the `test-unseen-synth` split, the measure of generalisation to a synthesizer nothing
-was trained on.
+was trained on. Version 2.1 keeps 2.0's dev, test and unseen speakers and widens train where 2.0's
+tokenizer failed to generalise (too few voices that are not espeak-ng): MBROLA's German and French
+voices also speak English through espeak-ng's cross-language voice files (`mb-de4-en`), every MBROLA
+train voice speaks at three prosody settings instead of two, and a fourth family, Flite, adds English
+voices of another synthesizer to train.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-FAMILIES = ("espeak", "mbrola", "pico")
+FAMILIES = ("espeak", "mbrola", "pico", "flite")
 # The family whose voices no model hears in training (generator 2.0): Pico covers 5 of the 6
 # languages, and its one voice per language cannot be split into train and test speakers anyway.
 UNSEEN_FAMILY = "pico"
@@ -47,6 +52,15 @@ MBROLA_VOICES: dict[str, dict[str, tuple[str, ...]]] = {
     "dev": {"en": ("en1",), "fr": ("fr3",), "de": ("de5",)},
     "test": {"en": ("us2",), "fr": ("fr2",), "de": ("de3",), "pt": ("br2",)},
 }
+# Generator 2.1: German and French train voices speaking English through espeak-ng's `mb-XX-en` files,
+# kept by the same check (`mb-de1-en` and `mb-de2-en` miss a diphone in 1 of 5 sentences; de3 and de5 are
+# dev/test voices), and a third, slow prosody setting for every MBROLA train voice.
+MBROLA_CROSS_VOICES = {"train": {"en": ("de4-en", "de6-en", "fr1-en", "fr4-en")}}
+MBROLA_SETTINGS_2_1 = SETTINGS + ((50, 132, 2),)
+# Flite voices (generator 2.1, train only): a voice file name; prosody is the voice's own pitch and a
+# duration stretch in percent (kal is kal16 at 8 kHz, left out).
+FLITE_VOICES = ("kal16", "awb", "rms", "slt")
+FLITE_SETTINGS = ((0, 92), (0, 110))  # (pitch: the voice's own, duration stretch %)
 # SVOX Pico: a voice is its language tag; prosody in Pico's own markup (percent of the default).
 PICO_VOICES = {"en": ("en-US", "en-GB"), "de": ("de-DE",), "es": ("es-ES",), "fr": ("fr-FR",), "it": ("it-IT",)}
 PICO_SETTINGS = ((88, 92), (114, 108))  # (pitch %, speed %)
@@ -67,6 +81,11 @@ class Speaker:
     def covers(self, lang: str) -> bool:
         return not self.languages or lang in self.languages
 
+    @property
+    def mbrola_voice(self) -> str:
+        """The MBROLA voice folder of an mbrola speaker: `de4` for the cross-language `de4-en`."""
+        return self.variant.split("-")[0]
+
     def voice(self, lang_voice: str) -> str:
         """The espeak-ng -v argument for a language's voice file (espeak and mbrola families)."""
         if self.family == "mbrola":
@@ -79,8 +98,8 @@ class Speaker:
 
     def render_key(self, lang_voice: str) -> list[str]:
         """Everything that determines how this speaker sounds (for file names that change with the voice)."""
-        if self.family == "pico":
-            return ["pico", self.variant, f"pitch={self.pitch}", f"speed={self.speed}"]
+        if self.family in ("pico", "flite"):
+            return [self.family, self.variant, f"pitch={self.pitch}", f"speed={self.speed}"]
         return self.espeak_args(lang_voice)
 
     def to_dict(self) -> dict:
@@ -92,10 +111,16 @@ def _espeak(split: str, variants: tuple[str, ...] | list[str]) -> list[Speaker]:
             for v in variants for k, (pitch, speed, gap) in enumerate(SETTINGS)]
 
 
-def _mbrola(split: str) -> list[Speaker]:
+def _mbrola(split: str, voices: dict[str, dict[str, tuple[str, ...]]] = MBROLA_VOICES,
+            settings: tuple[tuple[int, int, int], ...] = SETTINGS) -> list[Speaker]:
     return [Speaker(f"{split}-mb-{v}-{k}", v, pitch, speed, gap, "mbrola", (lang,))
-            for lang, voices in MBROLA_VOICES[split].items() for v in voices
-            for k, (pitch, speed, gap) in enumerate(SETTINGS)]
+            for lang, names in voices.get(split, {}).items() for v in names
+            for k, (pitch, speed, gap) in enumerate(settings)]
+
+
+def _flite(split: str) -> list[Speaker]:
+    return [Speaker(f"{split}-flite-{v}-{k}", v, pitch, speed, 0, "flite", ("en",))
+            for v in FLITE_VOICES for k, (pitch, speed) in enumerate(FLITE_SETTINGS)]
 
 
 def _pico() -> list[Speaker]:
@@ -110,8 +135,13 @@ SPEAKER_TABLES: dict[str, dict[str, list[Speaker]]] = {
             "dev": _espeak("dev", DEV_VARIANTS) + _mbrola("dev"),
             "test": _espeak("test", TEST_VARIANTS) + _mbrola("test"),
             UNSEEN_SPLIT: _pico()},
+    "2.1": {"train": (_espeak("train", TRAIN_VARIANTS) + _mbrola("train", settings=MBROLA_SETTINGS_2_1)
+                      + _mbrola("train", MBROLA_CROSS_VOICES, MBROLA_SETTINGS_2_1) + _flite("train")),
+            "dev": _espeak("dev", DEV_VARIANTS) + _mbrola("dev"),
+            "test": _espeak("test", TEST_VARIANTS) + _mbrola("test"),
+            UNSEEN_SPLIT: _pico()},
 }
-LATEST = "2.0"
+LATEST = "2.1"
 # The espeak-only speakers of the first generator: tools that need a voice for any language use these.
 SPEAKERS: dict[str, list[Speaker]] = SPEAKER_TABLES["1.0"]
 

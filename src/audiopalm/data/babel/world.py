@@ -19,9 +19,10 @@ from audiopalm.data.babel.speakers import UNSEEN_SPLIT, Speaker, all_speakers, s
 from audiopalm.errors import AudiopalmError
 
 # 2.0: speakers from three synthesizer families (espeak-ng, MBROLA, SVOX Pico) and the
-# test-unseen-synth split; 1.0 (espeak-ng variants only) stays reproducible with --generator-version 1.0.
-GENERATOR_VERSION = "2.0"
-GENERATOR_VERSIONS = ("1.0", "2.0")
+# test-unseen-synth split; 2.1: 2.0's dev and test, more voices in train (speakers.py); older versions stay
+# reproducible with --generator-version.
+GENERATOR_VERSION = "2.1"
+GENERATOR_VERSIONS = ("1.0", "2.0", "2.1")
 SPLITS = ("train", "dev", "test")
 N_HELD_OUT_COMBOS = 12  # per kind: (adjective, noun) and (verb, object) pairs kept out of train
 
