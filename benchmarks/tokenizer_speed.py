@@ -16,7 +16,7 @@ import torch
 
 from audiopalm import AudioTokenizer
 from audiopalm.audio.io import load_audio
-from audiopalm.data.babel.synth import read_jsonl
+from audiopalm.data.manifest import read_jsonl
 from audiopalm.evaluation.tokenizer_quality import real_time_factor
 
 

@@ -25,7 +25,7 @@ def tiny_world(tmp_path_factory):
 def tiny_parts(tiny_world, tmp_path_factory):
     """An mfcc tokenizer (16 codes) and a tiny pretrained text LM on the tiny world: (world, folder with tok/, lm/)."""
     pytest.importorskip("transformers")
-    from audiopalm.audio.train_tokenizer import train_tokenizer
+    from audiopalm.recipes.tokenizer import train_tokenizer
     from audiopalm.cli import main
 
     data, _ = tiny_world

@@ -175,8 +175,8 @@ def _tokenizer_train_args(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_tokenizer_train(args: argparse.Namespace) -> int:
-    from audiopalm.audio.train_tokenizer import train_tokenizer
-    from audiopalm.training.ctc import CtcTrainConfig
+    from audiopalm.recipes.tokenizer import train_tokenizer
+    from audiopalm.recipes.ctc import CtcTrainConfig
 
     ctc = CtcTrainConfig(preset=args.ctc_preset, steps=args.ctc_steps, seed=args.seed, phonemes=not args.no_phonemes,
                          augment=not args.no_augment)
@@ -201,7 +201,7 @@ def _codec_train_args(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_codec_train(args: argparse.Namespace) -> int:
-    from audiopalm.training.codec import CodecTrainConfig, train_codec
+    from audiopalm.recipes.codec import CodecTrainConfig, train_codec
 
     cfg = CodecTrainConfig(preset=args.preset, steps=args.steps, warmup=args.warmup, max_utterances=args.max_utterances,
                            seed=args.seed)
@@ -246,7 +246,7 @@ def _tokenize_args(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_tokenize(args: argparse.Namespace) -> int:
-    from audiopalm.audio.shards import tokenize_manifests
+    from audiopalm.data.shards import tokenize_manifests
 
     out = Path(args.out) if args.out else Path(args.data) / "tokens" / Path(args.tokenizer).name
     index = tokenize_manifests(Path(args.tokenizer), Path(args.data), out, args.splits, args.jobs,
@@ -271,7 +271,7 @@ def _tokenizer_eval_args(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_tokenizer_eval(args: argparse.Namespace) -> int:
-    from audiopalm.audio.shards import tokenize_manifests
+    from audiopalm.data.shards import tokenize_manifests
     from audiopalm.data.manifest import available_conditions
     from audiopalm.evaluation.tokenizer_quality import ProbeConfig, evaluate_tokenizer
 
@@ -598,7 +598,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         run_demo(Path(args.model), Path(args.out), args.seed)
         return 0
     # No bundle: show the world it would be trained on, and say how to build one.
-    from audiopalm.data.babel.synth import read_jsonl, synth
+    from audiopalm.data.babel.synth import synth
+    from audiopalm.data.manifest import read_jsonl
     from audiopalm.data.babel.world import preset_config
 
     print(f"no model bundle at {args.model}: build one with `audiopalm recipe run babel-small` "

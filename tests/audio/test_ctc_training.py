@@ -8,8 +8,8 @@ from safetensors.torch import load_file
 
 from audiopalm import AudioTokenizer
 from audiopalm.audio.encoders.ctc import CtcEncoder
-from audiopalm.audio.train_tokenizer import train_tokenizer
-from audiopalm.training.ctc import CtcTrainConfig, train_ctc_encoder
+from audiopalm.recipes.tokenizer import train_tokenizer
+from audiopalm.recipes.ctc import CtcTrainConfig, train_ctc_encoder
 
 TINY = dict(preset="tiny", batch_seconds=20.0, warmup=2, eval_every=4, checkpoint_every=2, dev_utterances=8,
             max_utterances=40)
@@ -54,7 +54,7 @@ def test_unknown_encoder_is_a_clear_error(tiny_world, tmp_path):
 def test_v2_encoder_has_a_phoneme_head_and_v1_options_do_not(tiny_world, tmp_path):
     from audiopalm.audio.encoders.ctc import load_ctc_model
     from audiopalm.evaluation.tokenizer_quality import encoder_ctc_rates
-    from audiopalm.data.babel.synth import read_jsonl
+    from audiopalm.data.manifest import read_jsonl
 
     data, _ = tiny_world
     train_ctc_encoder(data, tmp_path / "v2", CtcTrainConfig(steps=2, **TINY))

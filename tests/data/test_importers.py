@@ -14,7 +14,7 @@ import yaml
 datasets = pytest.importorskip("datasets")
 
 from audiopalm.cli import main
-from audiopalm.data.babel.synth import read_jsonl
+from audiopalm.data.manifest import read_jsonl
 from audiopalm.data.multitask import MixtureConfig, build_mixture, group_utterances
 
 

@@ -4,9 +4,9 @@
 import pytest
 import torch
 
-from audiopalm.audio.shards import load_tokens, tokenize_manifests
-from audiopalm.audio.train_tokenizer import train_tokenizer
-from audiopalm.data.babel.synth import read_jsonl
+from audiopalm.data.shards import load_tokens, tokenize_manifests
+from audiopalm.recipes.tokenizer import train_tokenizer
+from audiopalm.data.manifest import read_jsonl
 from audiopalm.data.multitask import MixtureConfig, build_mixture, group_utterances
 from audiopalm.text.tokenizer import SentencePieceTokenizer
 from audiopalm.text.vocab import UnifiedVocab

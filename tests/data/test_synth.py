@@ -12,7 +12,8 @@ from audiopalm.data.babel.languages import LANGUAGES
 from audiopalm.data.babel.render import add_noise, synthesize
 from audiopalm.data.babel.sampler import sample_sentence
 from audiopalm.data.babel.speakers import SPEAKERS
-from audiopalm.data.babel.synth import read_jsonl, synth
+from audiopalm.data.manifest import read_jsonl
+from audiopalm.data.babel.synth import synth
 from audiopalm.data.babel.world import WorldConfig
 from audiopalm.errors import AudiopalmError
 

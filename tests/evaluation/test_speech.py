@@ -10,7 +10,7 @@ pytest.importorskip("transformers")
 
 from audiopalm.audio.io import load_audio  # noqa: E402
 from audiopalm.cli import main  # noqa: E402
-from audiopalm.data.babel.synth import read_jsonl  # noqa: E402
+from audiopalm.data.manifest import read_jsonl  # noqa: E402
 from audiopalm.evaluation.speech import _tts_utterances, _utterances, cosine, evaluate_tts  # noqa: E402
 from audiopalm.models.audiopalm import AudioPaLM  # noqa: E402
 

@@ -1,6 +1,7 @@
 import pytest
 
-from audiopalm.evaluation.text import bleu, english_number, error_rates, normalize, translation_scores
+from audiopalm.evaluation.text import bleu, error_rates, translation_scores
+from audiopalm.text.normalize import english_number, normalize
 
 
 def test_normalize_casing_punctuation_and_digits():

@@ -48,9 +48,9 @@ def test_probe_learns_tokens_that_spell_the_text():
 def test_tokenizer_eval_reports_every_test_condition(tiny_world, tmp_path, capsys):
     import json
 
-    from audiopalm.audio.train_tokenizer import train_tokenizer
+    from audiopalm.recipes.tokenizer import train_tokenizer
     from audiopalm.cli import main
-    from audiopalm.training.ctc import CtcTrainConfig
+    from audiopalm.recipes.ctc import CtcTrainConfig
 
     data, _ = tiny_world
     cfg = CtcTrainConfig(preset="tiny", steps=2, batch_seconds=20.0, warmup=1, dev_utterances=4, max_utterances=30)

@@ -6,7 +6,7 @@ from collections import defaultdict
 
 import torch
 
-from audiopalm.audio.train_tokenizer import train_tokenizer
+from audiopalm.recipes.tokenizer import train_tokenizer
 from audiopalm.cli import main
 from audiopalm.models.soundstorm import SoundStorm, generate
 from audiopalm.recipes.acoustic import Utterance, prompt_for

@@ -42,7 +42,7 @@ from audiopalm.audio.io import (
     resample,
     write_wav,
 )
-from audiopalm.data.babel.synth import read_jsonl, write_jsonl, write_text_atomic
+from audiopalm.data.manifest import read_jsonl, write_jsonl, write_text_atomic
 from audiopalm.data.tasks import language_name
 from audiopalm.errors import AudiopalmError
 

@@ -19,10 +19,9 @@ from dataclasses import dataclass, field
 
 import torch
 
-from audiopalm.data.tasks import TASKS, Segment, build_sequence, language_name, tag
+from audiopalm.data.tasks import TASKS, Segment, Sequence, build_sequence, language_name, tag
 from audiopalm.text.tokenizer import TextTokenizer
 from audiopalm.text.vocab import UnifiedVocab
-from audiopalm.training.lm import Sequence
 
 
 @dataclass

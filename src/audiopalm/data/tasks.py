@@ -34,6 +34,8 @@ class Task:
         return any(s.lang == "target" for s in (self.input, *self.outputs))
 
 
+Sequence = tuple[torch.Tensor, torch.Tensor]  # one training example: (ids [L] int64, loss mask [L] bool)
+
 SRC_TEXT, TGT_TEXT = Segment("text", "source"), Segment("text", "target")
 SRC_AUDIO, TGT_AUDIO = Segment("audio", "source"), Segment("audio", "target")
 
@@ -77,7 +79,7 @@ def tag(task: str, source: str, target: str | None = None) -> str:
 
 
 def build_sequence(vocab: UnifiedVocab, tag_ids: list[int], input_ids: torch.Tensor,
-                   output_ids: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+                   output_ids: list[torch.Tensor]) -> Sequence:
     """-> (ids [L], loss mask [L] bool). `input_ids`/`output_ids` are already in vocabulary ids
     (audio tokens offset by `vocab.audio_ids`)."""
     prompt = torch.tensor([vocab.bos_id, *tag_ids], dtype=torch.long)

@@ -12,7 +12,7 @@ import json
 import math
 from pathlib import Path
 
-from audiopalm.evaluation.text import NORMALISATION
+from audiopalm.text.normalize import NORMALISATION
 
 RTF_STAGES = ("tokenizer", "language_model", "acoustic", "codec")
 

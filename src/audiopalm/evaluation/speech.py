@@ -31,7 +31,7 @@ import torch
 from tqdm import tqdm
 
 from audiopalm.audio.io import SAMPLE_RATE, AudioError, load_audio, write_wav
-from audiopalm.data.babel.synth import read_jsonl
+from audiopalm.data.manifest import read_jsonl
 from audiopalm.errors import AudiopalmError
 from audiopalm.evaluation.text import bleu, error_rates
 from audiopalm.evaluation.unified import _parse_pairs, decode_task, decode_text_task, split_tokens

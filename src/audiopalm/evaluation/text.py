@@ -1,42 +1,15 @@
-"""Text normalisation, error rates (speech recognition) and translation scores.
+"""Error rates (speech recognition) and translation scores.
 
-Normalisation (applied to reference and hypothesis alike): Unicode NFKC, lowercase,
-punctuation removed (apostrophes and hyphens inside a word are kept), English digits 0-99
-spelled out (recognisers write "13 dogs" for "thirteen dogs"), whitespace collapsed.
+Error rates compare normalised text (text/normalize.py, applied to reference and hypothesis alike).
 Translation scores (BLEU, chrF) are sacrebleu's corpus scores on the raw text, with its signatures,
 so they compare with published numbers.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-
 import jiwer
 
-NORMALISATION = "NFKC, lowercase, punctuation removed, English digits 0-99 spelled out"
-
-_ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-         "sixteen seventeen eighteen nineteen").split()
-_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
-
-
-def english_number(n: int) -> str:
-    """0..99 -> words: 21 -> 'twenty one'."""
-    if n < 20:
-        return _ONES[n]
-    tens, ones = divmod(n, 10)
-    return _TENS[tens - 2] + (f" {_ONES[ones]}" if ones else "")
-
-
-def normalize(text: str, lang: str = "en") -> str:
-    text = unicodedata.normalize("NFKC", text).lower()
-    if lang == "en":
-        text = re.sub(r"\b\d{1,2}\b", lambda m: english_number(int(m.group())), text)
-    # Keep letters, digits, and apostrophes/hyphens between letters (aujourd'hui, segunda-feira).
-    text = re.sub(r"(?<![\w])['’-]|['’-](?![\w])", " ", text)
-    text = re.sub(r"[^\w\s'’-]", " ", text)
-    return " ".join(text.split())
+from audiopalm.text.normalize import normalize
 
 
 def error_rates(refs: list[str], hyps: list[str], lang: str = "en") -> dict[str, float]:

@@ -178,7 +178,7 @@ def encoder_ctc_rates(model, rows: list[dict], data: Path, batch: int = 16, fami
     from audiopalm.audio.encoders.ctc import mel_for_tokens
     from audiopalm.audio.io import load_audio
     from audiopalm.text.phonemes import PhoneCodec, phonemize
-    from audiopalm.training.ctc import pad_mels
+    from audiopalm.audio.encoders.ctc import pad_mels
 
     codec = CharCodec(model.cfg.vocab)
     phone_codec = PhoneCodec(model.cfg.phonemes) if model.cfg.phonemes else None
@@ -227,9 +227,8 @@ def evaluate_tokenizer(tokenizer_dir: Path, data: Path, tokens_dir: Path, probe:
     """All measures on DATA, per test condition present (tokens already in TOKENS_DIR for train and
     each condition). The top-level probe numbers are those of `test`."""
     from audiopalm.audio.io import load_audio
-    from audiopalm.audio.shards import load_tokens
-    from audiopalm.data.babel.synth import read_jsonl
-    from audiopalm.data.manifest import available_conditions, speaker_families, spread
+    from audiopalm.data.shards import load_tokens
+    from audiopalm.data.manifest import available_conditions, read_jsonl, speaker_families, spread
 
     conditions = available_conditions(data)
     train_rows = read_jsonl(data / "train.jsonl")

@@ -15,8 +15,8 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from audiopalm.audio.shards import load_tokens, tokenize_manifests
-from audiopalm.data.babel.synth import read_jsonl
+from audiopalm.data.shards import load_tokens, tokenize_manifests
+from audiopalm.data.manifest import read_jsonl
 from audiopalm.errors import AudiopalmError
 from audiopalm.evaluation.text import error_rates, translation_scores
 from audiopalm.models.audiopalm import AudioPaLM

@@ -7,7 +7,8 @@ from pathlib import Path
 import soundfile as sf
 
 from audiopalm.errors import AudiopalmError
-from audiopalm.evaluation.text import NORMALISATION, error_rates, normalize
+from audiopalm.evaluation.text import error_rates
+from audiopalm.text.normalize import NORMALISATION, normalize
 
 
 def load_whisper_tiny_en():
@@ -32,7 +33,7 @@ def transcribe(model, wav_path: Path) -> str:
 def english_intelligibility(data: Path, split: str = "test", limit: int = 50) -> dict:
     """WER of Whisper tiny.en on `limit` English utterances of a Babel split (taken evenly across it, so
     every voice is heard), overall, per speaker and per synthesizer family."""
-    from audiopalm.data.babel.synth import read_jsonl
+    from audiopalm.data.manifest import read_jsonl
 
     manifest = data / f"{split}.jsonl"
     if not manifest.exists():

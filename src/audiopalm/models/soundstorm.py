@@ -23,7 +23,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from audiopalm.models.folder import load_module, save_module
+from audiopalm.folder import load_module, save_module
 
 
 @dataclass(frozen=True)

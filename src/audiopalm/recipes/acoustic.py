@@ -22,7 +22,7 @@ from tqdm import tqdm
 
 from audiopalm.audio.codecs import Codec, load_codec
 from audiopalm.audio.io import AudioError, load_audio
-from audiopalm.audio.shards import load_tokens, tokenize_manifests
+from audiopalm.data.shards import load_tokens, tokenize_manifests
 from audiopalm.errors import AudiopalmError
 from audiopalm.models.soundstorm import (SOUNDSTORM_PRESETS, SoundStorm, frame_semantic, level_probabilities,
                                          masked_loss, training_example)
@@ -127,8 +127,7 @@ def collate(utts: list[Utterance], batch: list[int], by_speaker: dict[str, list[
 
 def _split(data: Path, split: str, tokenizer_dir: Path, codec: Codec, out: Path, per_token: int,
            limit: int | None = None) -> list[Utterance]:
-    from audiopalm.data.babel.synth import read_jsonl
-    from audiopalm.data.manifest import audio_rows
+    from audiopalm.data.manifest import audio_rows, read_jsonl
 
     rows = audio_rows(read_jsonl(data / f"{split}.jsonl"))[:limit]
     shards = data / "tokens" / tokenizer_dir.name

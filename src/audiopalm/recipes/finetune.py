@@ -17,8 +17,8 @@ from pathlib import Path
 
 import torch
 
-from audiopalm.audio.shards import load_tokens, tokenize_manifests
-from audiopalm.data.babel.synth import read_jsonl
+from audiopalm.data.shards import load_tokens, tokenize_manifests
+from audiopalm.data.manifest import read_jsonl
 from audiopalm.data.multitask import MixtureConfig, build_mixture, group_utterances
 from audiopalm.errors import AudiopalmError
 from audiopalm.models.audiopalm import AudioPaLM

@@ -18,12 +18,12 @@ import torch
 
 from audiopalm.data.babel.languages import LANGUAGES
 from audiopalm.data.babel.world import SentenceStream, WorldConfig
-from audiopalm.data.tasks import tag
+from audiopalm.data.tasks import Sequence, tag
 from audiopalm.errors import AudiopalmError
 from audiopalm.models.lm import build_llama
 from audiopalm.text.tokenizer import SentencePieceTokenizer, TextTokenizer
 from audiopalm.training import distributed
-from audiopalm.training.lm import LmTrainConfig, Sequence, train_lm
+from audiopalm.training.lm import LmTrainConfig, train_lm
 
 
 @dataclass
@@ -40,7 +40,7 @@ def corpus(world: Path, extra: int, seed: int) -> tuple[list[dict[str, str]], li
 
     Train = the world's train meanings + `extra` new ones from another seed; any meaning whose text
     (in any language) is a dev or test text of the world is dropped, so no evaluation sentence leaks."""
-    from audiopalm.data.babel.synth import read_jsonl
+    from audiopalm.data.manifest import read_jsonl
 
     path = world / "sentences.jsonl"
     if not path.exists():

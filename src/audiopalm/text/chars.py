@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from audiopalm.evaluation.text import normalize
+from audiopalm.text.normalize import normalize
 
 BLANK = "<blank>"  # CTC blank, always id 0
 

@@ -24,11 +24,13 @@ from audiopalm.text.chars import BLANK, CharCodec
 _STRESS = "ˈˌ"  # primary and secondary stress: prosody, not phonemes
 
 
-def espeak_voice(lang: str) -> str:
-    """The espeak-ng voice that phonemizes `lang`: Babel's voice file, else the code itself."""
-    from audiopalm.data.babel.languages import LANGUAGES
+# espeak-ng voice *files* whose name is not the language code ("fr-fr" would silently drop "+f2" variants).
+ESPEAK_VOICES = {"en": "en-us"}
 
-    return LANGUAGES[lang].espeak_voice if lang in LANGUAGES else lang
+
+def espeak_voice(lang: str) -> str:
+    """The espeak-ng voice file that speaks and phonemizes the ISO 639-1 code `lang`."""
+    return ESPEAK_VOICES.get(lang, lang)
 
 
 def phonemize_one(text: str, lang: str) -> str:

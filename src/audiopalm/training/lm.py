@@ -11,10 +11,10 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
+from audiopalm.data.tasks import Sequence
 from audiopalm.training.batching import make_batches
 from audiopalm.training.loop import LoopConfig, run_training
 
-Sequence = tuple[torch.Tensor, torch.Tensor]  # (ids [L] int64, loss mask [L] bool)
 
 
 @dataclass

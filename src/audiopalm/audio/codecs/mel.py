@@ -6,7 +6,7 @@
       -> vocoder: ConvNeXt blocks -> log-magnitude and phase [T, n_fft/2+1] -> inverse STFT -> wav [N]
 
 The quantiser is fitted level by level with k-means (no gradient training); the vocoder learns to
-turn *quantised* mels into waveforms (training/codec.py), so it hears what the decoder will give it.
+turn *quantised* mels into waveforms (recipes/codec.py), so it hears what the decoder will give it.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from torch import nn
 from audiopalm.audio.codecs.base import Codec
 from audiopalm.audio.features import log_mel
 from audiopalm.audio.io import SAMPLE_RATE
-from audiopalm.models.folder import load_module, save_module
+from audiopalm.folder import load_module, save_module
 
 
 @dataclass(frozen=True)

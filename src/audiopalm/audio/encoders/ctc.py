@@ -123,6 +123,14 @@ def mel_for_tokens(wav: np.ndarray, n_mels: int) -> torch.Tensor:
     return mel[:n]
 
 
+def pad_mels(mels: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """-> mel [B, 4T, M] float32, pad mask [B, T] (True = padding), lengths [B] in tokens."""
+    mel = torch.nn.utils.rnn.pad_sequence([m.float() for m in mels], batch_first=True)
+    lengths = torch.tensor([m.shape[0] // FRAMES_PER_TOKEN for m in mels])
+    pad = torch.arange(int(lengths.max()))[None, :] >= lengths[:, None]
+    return mel, pad, lengths
+
+
 class CtcEncoder(Encoder):
     """Reads layer `read_layer` of a trained CtcEncoderModel: wav [T] -> [num_tokens(T), dim]."""
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import os
 import shutil
 import time
 import zlib
@@ -41,24 +40,10 @@ from audiopalm.data.babel.world import (
     build_splits,
     plan_utterances,
 )
+from audiopalm.data.manifest import write_jsonl, write_text_atomic
 from audiopalm.errors import AudiopalmError
 
 CALIBRATION_SENTENCES = 12
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def write_jsonl(path: Path, rows: list[dict]) -> None:
-    write_text_atomic(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
-
-
-def read_jsonl(path: str | Path) -> list[dict]:
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
 
 
 # --- one unit of work, run in worker processes ------------------------------------------

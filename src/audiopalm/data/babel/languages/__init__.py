@@ -8,6 +8,7 @@ from types import ModuleType
 from audiopalm.data.babel.languages import de, en, es, fr, it, pt
 from audiopalm.data.babel.meaning import Sentence
 from audiopalm.errors import AudiopalmError
+from audiopalm.text.phonemes import espeak_voice
 
 
 @dataclass(frozen=True)
@@ -22,8 +23,7 @@ class Language:
 
 
 LANGUAGES: dict[str, Language] = {
-    m.CODE: Language(m.CODE, m.NAME, voice, m)
-    for m, voice in ((en, "en-us"), (fr, "fr"), (es, "es"), (de, "de"), (it, "it"), (pt, "pt"))
+    m.CODE: Language(m.CODE, m.NAME, espeak_voice(m.CODE), m) for m in (en, fr, es, de, it, pt)
 }
 
 

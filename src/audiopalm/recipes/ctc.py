@@ -23,7 +23,8 @@ from tqdm import tqdm
 
 from audiopalm.audio.augment import AugmentConfig, Augmenter
 from audiopalm.audio.encoders.base import num_tokens
-from audiopalm.audio.encoders.ctc import CTC_PRESETS, CtcEncoderConfig, CtcEncoderModel, mel_for_tokens, save_ctc_model
+from audiopalm.audio.encoders.ctc import (CTC_PRESETS, CtcEncoderConfig, CtcEncoderModel, mel_for_tokens, pad_mels,
+                                          save_ctc_model)
 from audiopalm.audio.features import FRAMES_PER_TOKEN
 from audiopalm.audio.io import AudioError, load_audio
 from audiopalm.errors import AudiopalmError
@@ -106,14 +107,6 @@ def load_examples(rows: list[dict], data: Path, codec: CharCodec, n_mels: int, d
     return out
 
 
-def pad_mels(mels: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """-> mel [B, 4T, M] float32, pad mask [B, T] (True = padding), lengths [B] in tokens."""
-    mel = torch.nn.utils.rnn.pad_sequence([m.float() for m in mels], batch_first=True)
-    lengths = torch.tensor([m.shape[0] // FRAMES_PER_TOKEN for m in mels])
-    pad = torch.arange(int(lengths.max()))[None, :] >= lengths[:, None]
-    return mel, pad, lengths
-
-
 def _targets(seqs: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
     """-> concatenated targets [sum L], target lengths [B]."""
     return torch.tensor([t for s in seqs for t in s], dtype=torch.long), torch.tensor([len(s) for s in seqs])
@@ -177,7 +170,7 @@ def evaluate(model: CtcEncoderModel, examples: list[Example], codec: CharCodec, 
 
 def train_ctc_encoder(data: Path, out: Path, cfg: CtcTrainConfig, max_minutes: float | None = None) -> CtcEncoderModel:
     """Train (or resume) the CTC encoder on DATA/train.jsonl; the model lands in OUT/model."""
-    from audiopalm.data.babel.synth import read_jsonl
+    from audiopalm.data.manifest import read_jsonl
 
     if cfg.preset not in CTC_PRESETS:
         raise AudiopalmError(f"unknown CTC preset {cfg.preset!r}; choose from {', '.join(CTC_PRESETS)}")

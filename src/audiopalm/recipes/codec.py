@@ -109,8 +109,7 @@ def _fit_quantizer(wavs: list[torch.Tensor], cfg: MelCodecConfig, tcfg: CodecTra
 
 def train_codec(data: Path, out: Path, tcfg: CodecTrainConfig, max_minutes: float | None = None) -> Path:
     """Train (or resume) the mel codec on DATA/train.jsonl; returns OUT/codec once complete."""
-    from audiopalm.data.babel.synth import read_jsonl
-    from audiopalm.data.manifest import audio_rows
+    from audiopalm.data.manifest import audio_rows, read_jsonl
 
     if tcfg.preset not in MEL_CODEC_PRESETS:
         raise AudiopalmError(f"unknown codec preset {tcfg.preset!r}; choose from {', '.join(MEL_CODEC_PRESETS)}")

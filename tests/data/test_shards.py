@@ -5,8 +5,8 @@ import shutil
 
 import pytest
 
-from audiopalm.audio.shards import load_tokens, tokenize_manifests
-from audiopalm.audio.train_tokenizer import train_tokenizer
+from audiopalm.data.shards import load_tokens, tokenize_manifests
+from audiopalm.recipes.tokenizer import train_tokenizer
 from audiopalm.cli import main
 
 

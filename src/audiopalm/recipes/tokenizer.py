@@ -28,7 +28,7 @@ def build_encoder(spec: str, data: Path, out: Path, layer: int | None = None, ct
         return MfccEncoder()
     if spec == "ctc":
         from audiopalm.audio.encoders.ctc import CtcEncoder, load_ctc_model
-        from audiopalm.training.ctc import CtcTrainConfig, train_ctc_encoder
+        from audiopalm.recipes.ctc import CtcTrainConfig, train_ctc_encoder
 
         model_dir = out / "ctc-train" / "model"
         if not (model_dir / "model.safetensors").exists():
@@ -45,8 +45,7 @@ def build_encoder(spec: str, data: Path, out: Path, layer: int | None = None, ct
 
 def sample_wavs(data: Path, seed: int = 0) -> Iterator[np.ndarray]:
     """Train utterances in a seeded random order (all languages and speakers mixed); bad files skipped."""
-    from audiopalm.data.babel.synth import read_jsonl
-    from audiopalm.data.manifest import audio_rows
+    from audiopalm.data.manifest import audio_rows, read_jsonl
 
     rows = audio_rows(read_jsonl(data / "train.jsonl"))
     random.Random(seed).shuffle(rows)

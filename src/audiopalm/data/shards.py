@@ -91,8 +91,7 @@ def load_tokens(folder: str | Path, split: str) -> dict[str, torch.Tensor]:
 def tokenize_manifests(tokenizer_dir: Path, data: Path, out: Path, splits: list[str], jobs: int = 1,
                        shard_size: int = 500, progress: bool = True) -> dict:
     """Tokenize DATA/{split}.jsonl for each split into OUT; returns (and writes) the index."""
-    from audiopalm.data.babel.synth import read_jsonl
-    from audiopalm.data.manifest import audio_rows
+    from audiopalm.data.manifest import audio_rows, read_jsonl
 
     tokenizer_config = json.loads((tokenizer_dir / "config.json").read_text()) if (tokenizer_dir / "config.json").exists() else None
     if tokenizer_config is None:
