@@ -24,7 +24,6 @@ def tiny_world(tmp_path_factory):
 @pytest.fixture(scope="session")
 def tiny_parts(tiny_world, tmp_path_factory):
     """An mfcc tokenizer (16 codes) and a tiny pretrained text LM on the tiny world: (world, folder with tok/, lm/)."""
-    pytest.importorskip("transformers")
     from audiopalm.recipes.tokenizer import train_tokenizer
     from audiopalm.cli import main
 
@@ -41,12 +40,13 @@ def speaking_model(tiny_parts, tmp_path_factory):
     """An untrained tiny AudioPaLM with a speech output stage attached: (world, model folder)."""
     from audiopalm.audio.codecs.mel import MEL_CODEC_PRESETS, MelCodec
     from audiopalm.cli import main
+    from audiopalm.data.languages import Languages
     from audiopalm.models.audiopalm import AudioPaLM
     from audiopalm.models.soundstorm import SOUNDSTORM_PRESETS, SoundStorm
 
     data, parts = tiny_parts
     root = tmp_path_factory.mktemp("speaking")
-    AudioPaLM.from_text_lm(parts / "lm", parts / "tok").save_pretrained(root / "ap")
+    AudioPaLM.from_text_lm(parts / "lm", parts / "tok", Languages.of_dataset(data)).save_pretrained(root / "ap")
     MelCodec(MEL_CODEC_PRESETS["tiny"]).save_pretrained(root / "codec")  # 2 x 16 codes at 50 Hz
     SoundStorm(SOUNDSTORM_PRESETS["tiny"]).save_pretrained(root / "acoustic")  # reads 16 semantic tokens
     assert main(["attach-speech", "--model", str(root / "ap"), "--codec", str(root / "codec"),

@@ -339,7 +339,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def _sampling_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--speech-temperature", type=float, default=0.8,
-                   help="speech tokens are sampled at this temperature from the top k (0: greedy, which tends to loop)")
+                   help="speech tokens are sampled at this temperature from the top k (0: greedy, which tends to "
+                        "loop; --beams applies to speech only when greedy)")
     p.add_argument("--speech-top-k", type=int, default=50)
     p.add_argument("--speech-seed", type=int, default=0)
 
@@ -371,13 +372,15 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
 def cmd_translate(args: argparse.Namespace) -> int:
     from audiopalm.models.audiopalm import AudioPaLM
 
+    sampling = _sampling(args)
     model = AudioPaLM.from_pretrained(args.model)
-    model.audio_sampling = _sampling(args)
-    print(model.translate(args.file, args.to, args.lang, args.beams))
+    heard = model.listen(args.file)  # one tokenisation for the language, the text and the voice
+    print(model.translate(heard, args.to, args.lang, args.beams))
     if args.speech:
         from audiopalm.audio.io import write_wav
 
-        write_wav(Path(args.speech), model.translate_speech(args.file, args.to, args.lang, args.beams))
+        beams = args.beams if sampling is None else 1
+        write_wav(Path(args.speech), model.translate_speech(heard, args.to, args.lang, beams, sampling=sampling))
         print(f"speech: {args.speech}")
     return 0
 
@@ -395,9 +398,9 @@ def cmd_speak(args: argparse.Namespace) -> int:
     from audiopalm.audio.io import write_wav
     from audiopalm.models.audiopalm import AudioPaLM
 
+    sampling = _sampling(args)
     model = AudioPaLM.from_pretrained(args.model)
-    model.audio_sampling = _sampling(args)
-    write_wav(Path(args.out), model.speak(args.text, args.lang, args.voice))
+    write_wav(Path(args.out), model.speak(args.text, args.lang, args.voice, sampling))
     print(args.out)
     return 0
 
@@ -451,17 +454,18 @@ EVAL_TASKS = ("asr", "ast", "mt", "lid", "s2st", "tts")
 
 
 def _eval_speech(args: argparse.Namespace, tasks: set[str], condition: str = "test") -> dict:
-    from audiopalm.data.babel.languages import LANGUAGES
+    from audiopalm.data.languages import Languages
     from audiopalm.evaluation.speech import evaluate_speech
     from audiopalm.evaluation.unified import translation_pairs
 
-    pairs = [f"{s}-{t}" for s, t in translation_pairs(list(LANGUAGES), tuple(args.targets), tuple(args.pairs))]
+    languages = Languages.of_dataset(Path(args.data)).codes
+    pairs = [f"{s}-{t}" for s, t in translation_pairs(languages, tuple(args.targets), tuple(args.pairs))]
     wavs = Path(args.wavs) if args.wavs else None
     if wavs is not None and condition != "test":
         wavs = wavs / condition  # beside the test condition's waveforms, not over them
     return evaluate_speech(Path(args.model), Path(args.data), tuple(pairs) if "s2st" in tasks else (),
                            args.per_language, wavs, args.rtf_utterances,
-                           jobs=args.jobs, tts=tuple(LANGUAGES) if "tts" in tasks else (), cascade=args.cascade,
+                           jobs=args.jobs, tts=tuple(languages) if "tts" in tasks else (), cascade=args.cascade,
                            sampling=_sampling(args), condition=condition)
 
 

@@ -59,10 +59,11 @@ def run_demo(bundle: Path, out: Path, seed: int = 2024) -> list[Path]:
     written = []
     for clip in clips:
         wav = load_audio(clip.path)
-        lang = model.identify_language(wav)
-        transcript = model.transcribe(wav, lang=lang)
-        translation = model.translate(wav, to=clip.target, lang=lang)
-        speech = model.translate_speech(wav, to=clip.target, lang=lang) if model.speech_out is not None else None
+        heard = model.listen(wav)  # tokenised once; the language is identified by each task as a user's call would
+        lang = model.identify_language(heard)
+        transcript = model.transcribe(heard)
+        translation = model.translate(heard, to=clip.target)
+        speech = model.translate_speech(heard, to=clip.target) if model.speech_out is not None else None
         print(f"[{clip.source} -> {clip.target}] {clip.path}  ({clip.speaker}, {len(wav) / SAMPLE_RATE:.1f} s)")
         print(f"  language    {lang}{'' if lang == clip.source else f'  (it is {clip.source})'}")
         print(f"  said        {clip.text}")

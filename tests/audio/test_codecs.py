@@ -3,10 +3,9 @@
 import numpy as np
 import pytest
 
-pytest.importorskip("transformers")
 
-from audiopalm.audio.codecs import load_codec  # noqa: E402
-from audiopalm.errors import AudiopalmError  # noqa: E402
+from audiopalm.audio.codecs import load_codec
+from audiopalm.errors import AudiopalmError
 
 
 def _tiny(kind: str):

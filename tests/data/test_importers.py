@@ -14,6 +14,7 @@ import yaml
 datasets = pytest.importorskip("datasets")
 
 from audiopalm.cli import main
+from audiopalm.data.languages import Languages
 from audiopalm.data.manifest import read_jsonl
 from audiopalm.data.multitask import MixtureConfig, build_mixture, group_utterances
 
@@ -107,8 +108,9 @@ def test_covost2_import_keeps_translations_as_text_and_trains_end_to_end(tiny_pa
 
     drawn = []
     monkeypatch.setattr("audiopalm.data.multitask.example",
-                        lambda vocab, tok, task, src, tgt: drawn.append(task) or (torch.zeros(3, dtype=torch.long), torch.ones(3)))
-    build_mixture(groups, Vocab(), None, MixtureConfig(weights={"AST": 1.0, "S2ST": 1.0, "ASR": 1.0}))
+                        lambda vocab, tok, languages, task, src, tgt: drawn.append(task) or (torch.zeros(3, dtype=torch.long),
+                                                                                             torch.ones(3)))
+    build_mixture(groups, Vocab(), None, Languages.of_dataset(out), MixtureConfig(weights={"AST": 1.0, "S2ST": 1.0, "ASR": 1.0}))
     assert drawn.count("AST") == 6 and drawn.count("ASR") == 6 and "S2ST" not in drawn
 
     config = {"data": str(out), "audio_tokenizer": str(parts / "tok"), "text_lm": str(parts / "lm"),

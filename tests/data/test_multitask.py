@@ -7,9 +7,12 @@ import torch
 from audiopalm.data.shards import load_tokens, tokenize_manifests
 from audiopalm.recipes.tokenizer import train_tokenizer
 from audiopalm.data.manifest import read_jsonl
+from audiopalm.data.languages import Languages
 from audiopalm.data.multitask import MixtureConfig, build_mixture, group_utterances
 from audiopalm.text.tokenizer import SentencePieceTokenizer
 from audiopalm.text.vocab import UnifiedVocab
+
+LANGS = Languages({"en": "English", "fr": "French", "es": "Spanish", "de": "German", "it": "Italian", "pt": "Portuguese"})
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +39,7 @@ def test_mixture_covers_every_task_and_holds_out_zero_shot_pairs(setup):
     _, tok, vocab, groups, _ = setup
     weights = {"ASR": 1, "AST": 1, "S2ST": 1, "TTS": 1, "MT": 1, "ASR AST": 1, "ASR AST S2ST": 1}
     cfg = MixtureConfig(weights=weights, zero_shot_pairs=[["de", "it"], ["fr", "pt"]])
-    seqs = build_mixture(groups, vocab, tok, cfg)
+    seqs = build_mixture(groups, vocab, tok, LANGS, cfg)
     # every task once per recording a speaker made (borrowed rows are targets only)
     assert len(seqs) == sum(not u.borrowed for g in groups for u in g.values()) * 7
     tags = set()
@@ -52,7 +55,7 @@ def test_mixture_covers_every_task_and_holds_out_zero_shot_pairs(setup):
 
 def test_s2st_target_is_the_same_voice_in_the_target_language(setup):
     _, tok, vocab, groups, _ = setup
-    seqs = build_mixture(groups[:1], vocab, tok, MixtureConfig(weights={"S2ST": 1}))
+    seqs = build_mixture(groups[:1], vocab, tok, LANGS, MixtureConfig(weights={"S2ST": 1}))
     group = groups[0]
     for ids, mask in seqs:
         target = vocab.audio_tokens(ids[mask][:-1])
@@ -62,7 +65,7 @@ def test_s2st_target_is_the_same_voice_in_the_target_language(setup):
 def test_lid_writes_the_spoken_language_under_an_untagged_prompt(setup):
     _, tok, vocab, groups, _ = setup
     full = [next(g for g in groups if not any(u.borrowed for u in g.values()))]  # one voice in all six languages
-    seqs = build_mixture(full, vocab, tok, MixtureConfig(weights={"LID": 1}))
+    seqs = build_mixture(full, vocab, tok, LANGS, MixtureConfig(weights={"LID": 1}))
     names = sorted(tok.decode(ids[mask][:-1].tolist()) for ids, mask in seqs)
     assert names == ["English", "French", "German", "Italian", "Portuguese", "Spanish"]
     for ids, _ in seqs:
@@ -70,12 +73,24 @@ def test_lid_writes_the_spoken_language_under_an_untagged_prompt(setup):
         assert tok.decode(ids[1:end][~vocab.is_audio(ids[1:end])].tolist()) == "[LID]"
 
 
-def test_languages_outside_babel_are_named_by_their_lang_field(setup):
+def test_the_dataset_names_its_languages_in_the_tags(setup):
     from audiopalm.data.multitask import Utt, example
 
     _, tok, vocab, _, _ = setup
-    sw, en = Utt("Swahili", "habari", torch.tensor([1, 2, 3])), Utt("en", "hello", torch.tensor([4, 5]))
-    ids = example(vocab, tok, "AST", sw, en)[0].tolist()
+    languages = Languages({"sw": "Swahili", "en": "English"})
+    sw, en = Utt("sw", "habari", torch.tensor([1, 2, 3])), Utt("en", "hello", torch.tensor([4, 5]))
+    ids = example(vocab, tok, languages, "AST", sw, en)[0].tolist()
     assert tok.decode([i for i in ids if i < vocab.text_size]).startswith("[AST Swahili English]")
-    lid = example(vocab, tok, "LID", sw, None)[0].tolist()
+    lid = example(vocab, tok, languages, "LID", sw, None)[0].tolist()
     assert tok.decode([i for i in lid if i < vocab.text_size]).endswith("Swahili")
+
+
+def test_languages_are_asked_for_by_code_or_name_in_any_case(tmp_path):
+    from audiopalm.errors import AudiopalmError
+
+    assert LANGS.code("FR") == LANGS.code("french") == LANGS.code(" French ") == "fr"
+    assert LANGS.name("pt") == "Portuguese"
+    with pytest.raises(AudiopalmError, match="unknown language 'klingon'; this model knows en \\(English\\)"):
+        LANGS.code("klingon")
+    (tmp_path / "train.jsonl").write_text('{"lang": "sw"}\n{"lang": "en"}\n{"lang": "xx"}\n')
+    assert Languages.of_dataset(tmp_path).names == {"sw": "Swahili", "en": "English", "xx": "xx"}

@@ -6,13 +6,12 @@ import math
 import numpy as np
 import pytest
 
-pytest.importorskip("transformers")
 
-from audiopalm.audio.io import load_audio  # noqa: E402
-from audiopalm.cli import main  # noqa: E402
-from audiopalm.data.manifest import read_jsonl  # noqa: E402
-from audiopalm.evaluation.speech import _tts_utterances, _utterances, cosine, evaluate_tts  # noqa: E402
-from audiopalm.models.audiopalm import AudioPaLM  # noqa: E402
+from audiopalm.audio.io import load_audio
+from audiopalm.cli import main
+from audiopalm.data.manifest import read_jsonl
+from audiopalm.evaluation.speech import _tts_utterances, _utterances, cosine, evaluate_tts
+from audiopalm.models.audiopalm import AudioPaLM
 
 
 def _judges():

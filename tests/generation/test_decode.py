@@ -1,11 +1,10 @@
 import pytest
 import torch
 
-pytest.importorskip("transformers")
 
-from audiopalm.generation.decode import Sampling, beam_decode, greedy_decode  # noqa: E402
-from audiopalm.models.lm import build_llama, extend_vocabulary  # noqa: E402
-from audiopalm.text.vocab import UnifiedVocab  # noqa: E402
+from audiopalm.generation.decode import Sampling, beam_decode, greedy_decode
+from audiopalm.models.lm import build_llama, extend_vocabulary
+from audiopalm.text.vocab import UnifiedVocab
 
 VOCAB = UnifiedVocab(text_size=60, audio_size=32, bos_id=2, eos_id=3, pad_id=0)
 

@@ -1,11 +1,11 @@
 import pytest
 import torch
 
-transformers = pytest.importorskip("transformers")
+import transformers
 
-from audiopalm.generation.decode import beam_decode, greedy_decode  # noqa: E402
-from audiopalm.generation.fast import FastDecoder, HFStepper, stepper, supports  # noqa: E402
-from audiopalm.text.vocab import UnifiedVocab  # noqa: E402
+from audiopalm.generation.decode import beam_decode, greedy_decode
+from audiopalm.generation.fast import FastDecoder, HFStepper, stepper, supports
+from audiopalm.text.vocab import UnifiedVocab
 
 VOCAB = UnifiedVocab(text_size=60, audio_size=32, bos_id=2, eos_id=3, pad_id=0)
 COMMON = dict(vocab_size=VOCAB.size, hidden_size=32, intermediate_size=64, num_hidden_layers=2,

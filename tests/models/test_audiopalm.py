@@ -3,10 +3,12 @@
 import pytest
 import torch
 
-pytest.importorskip("transformers")
 
-from audiopalm.errors import AudiopalmError  # noqa: E402
-from audiopalm.models.audiopalm import AudioPaLM  # noqa: E402
+from audiopalm.data.babel.languages import LANGUAGES
+from audiopalm.errors import AudiopalmError
+from audiopalm.models.audiopalm import AudioPaLM
+
+BABEL = {code: lang.name for code, lang in LANGUAGES.items()}
 
 
 @pytest.fixture(scope="module")
@@ -16,7 +18,7 @@ def parts(tiny_parts):
 
 def test_from_text_lm_extends_the_vocabulary(parts):
     _, root = parts
-    model = AudioPaLM.from_text_lm(root / "lm", root / "tok")
+    model = AudioPaLM.from_text_lm(root / "lm", root / "tok", BABEL)
     v = model.vocab
     assert v.text_size == 600 and v.audio_size == 16
     assert v.sep_id == model.text_tokenizer.sep_id, "our text tokenizer's <sep> is reused"
@@ -25,7 +27,7 @@ def test_from_text_lm_extends_the_vocabulary(parts):
 
 def test_save_load_and_the_api(parts, tmp_path):
     data, root = parts
-    model = AudioPaLM.from_text_lm(root / "lm", root / "tok")
+    model = AudioPaLM.from_text_lm(root / "lm", root / "tok", BABEL)
     model.save_pretrained(tmp_path / "ap")
     loaded = AudioPaLM.from_pretrained(tmp_path / "ap")
     wav = next((data / "audio" / "test" / "fr").glob("*.wav"))
@@ -42,7 +44,7 @@ def test_save_load_and_the_api(parts, tmp_path):
 
 def test_language_identification_scores_each_candidate_by_teacher_forcing(parts):
     data, root = parts
-    model = AudioPaLM.from_text_lm(root / "lm", root / "tok")
+    model = AudioPaLM.from_text_lm(root / "lm", root / "tok", BABEL)
     wav = next((data / "audio" / "test" / "es").glob("*.wav"))
     scores = model.language_scores(wav)
     assert set(scores) == {"en", "fr", "es", "de", "it", "pt"} and all(s < 0 for s in scores.values())
@@ -81,7 +83,7 @@ def test_any_hugging_face_causal_lm_with_its_own_tokenizer(parts, tmp_path):
                          bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
     LlamaForCausalLM(config).save_pretrained(hf_dir)
 
-    model = AudioPaLM.from_text_lm(str(hf_dir), root / "tok")
+    model = AudioPaLM.from_text_lm(str(hf_dir), root / "tok", BABEL)
     v = model.vocab
     assert v.text_size == len(tok) and v.sep_id == len(tok) + 16, "no <sep> in this tokenizer: one new row"
     assert model.lm.get_output_embeddings().weight.shape[0] == v.size == len(tok) + 17
@@ -89,3 +91,70 @@ def test_any_hugging_face_causal_lm_with_its_own_tokenizer(parts, tmp_path):
     loaded = AudioPaLM.from_pretrained(tmp_path / "ap")
     wav = next((data / "audio" / "test" / "en").glob("*.wav"))
     assert isinstance(loaded.transcribe(wav, lang="en"), str)
+
+
+def test_the_model_carries_its_languages(parts, tmp_path):
+    import json
+
+    data, root = parts
+    model = AudioPaLM.from_text_lm(root / "lm", root / "tok", {"fr": "French", "sw": "Swahili"})
+    model.save_pretrained(tmp_path / "ap")
+    assert json.loads((tmp_path / "ap" / "config.json").read_text())["languages"] == {"fr": "French", "sw": "Swahili"}
+    loaded = AudioPaLM.from_pretrained(tmp_path / "ap")
+    wav = next((data / "audio" / "test" / "fr").glob("*.wav"))
+    assert set(loaded.language_scores(wav)) == {"fr", "sw"}, "LID chooses among the model's own languages"
+    tag = loaded.text_tokenizer.decode(loaded.prompt("ASR", "SW", None, torch.zeros(0, dtype=torch.long))[1:-1].tolist())
+    assert tag == "[ASR Swahili]", "a language is asked for by code or name, in any case"
+    with pytest.raises(AudiopalmError, match="unknown language 'klingon'; this model knows fr \\(French\\), sw"):
+        loaded.translate(wav, to="klingon", lang="fr")
+    with pytest.raises(AudiopalmError, match="source and target language are both French"):
+        loaded.translate(wav, to="FR", lang="fr")
+    # a folder written before config.json named its languages: the six it was trained on
+    config = json.loads((tmp_path / "ap" / "config.json").read_text())
+    del config["languages"]
+    (tmp_path / "ap" / "config.json").write_text(json.dumps(config))
+    assert AudioPaLM.from_pretrained(tmp_path / "ap").languages.codes == ["en", "fr", "es", "de", "it", "pt"]
+
+
+def test_one_request_tokenises_its_audio_once_and_batches_transcription(parts, monkeypatch):
+    data, root = parts
+    model = AudioPaLM.from_text_lm(root / "lm", root / "tok", BABEL)
+    wavs = sorted((data / "audio" / "test" / "fr").glob("*.wav"))[:3]
+    calls = []
+    encode_batch = model.audio_tokenizer.encode_batch
+    monkeypatch.setattr(model.audio_tokenizer, "encode_batch", lambda audios, *a: calls.append(len(audios)) or encode_batch(audios, *a))
+    heard = model.listen(wavs[0])
+    lang = model.identify_language(heard)
+    model.transcribe(heard)
+    model.translate(heard, to="en" if lang != "en" else "fr")
+    model.translate_speech_tokens(heard, to="en" if lang != "en" else "fr")
+    assert calls == [1], "identification and every task share the one tokenisation"
+    batch = model.transcribe(wavs, lang="fr")
+    assert calls == [1, 3], "a list is tokenised in one encoder batch"
+    assert batch == [model.transcribe(w, lang="fr") for w in wavs], "batched decoding gives the one-by-one transcripts"
+
+
+def test_sampling_is_an_argument_of_each_call(parts):
+    from audiopalm.generation.decode import Sampling
+
+    data, root = parts
+    model = AudioPaLM.from_text_lm(root / "lm", root / "tok", BABEL)
+    heard = model.listen(next((data / "audio" / "test" / "fr").glob("*.wav")))
+    a = model.translate_speech_tokens(heard, "en", "fr", sampling=Sampling(1.0, 16, seed=1))
+    b = model.translate_speech_tokens(heard, "en", "fr", sampling=Sampling(1.0, 16, seed=1))
+    greedy = model.translate_speech_tokens(heard, "en", "fr", sampling=None)
+    assert torch.equal(a, b) and not hasattr(model, "audio_sampling")
+    assert torch.equal(greedy, model.translate_speech_tokens(heard, "en", "fr", beams=1, sampling=None))
+    with pytest.raises(AudiopalmError, match="beam search needs greedy speech"):
+        model.translate_speech_tokens(heard, "en", "fr", beams=2)
+    with pytest.raises(AudiopalmError, match="beams must be at least 1"):
+        model.transcribe(heard, "fr", beams=0)
+    for bad in (dict(temperature=0.0), dict(temperature=float("inf")), dict(top_k=0)):
+        with pytest.raises(AudiopalmError, match="sampling"):
+            Sampling(**bad)
+
+
+def test_the_package_exports_the_model():
+    import audiopalm
+
+    assert audiopalm.AudioPaLM is AudioPaLM and audiopalm.AudioTokenizer.__name__ == "AudioTokenizer"

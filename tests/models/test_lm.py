@@ -1,10 +1,9 @@
 import pytest
 import torch
 
-pytest.importorskip("transformers")
 
-from audiopalm.errors import AudiopalmError  # noqa: E402
-from audiopalm.models.lm import build_llama, extend_vocabulary  # noqa: E402
+from audiopalm.errors import AudiopalmError
+from audiopalm.models.lm import build_llama, extend_vocabulary
 
 
 @pytest.mark.parametrize("tie", [True, False])

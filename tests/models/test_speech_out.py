@@ -4,14 +4,16 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-pytest.importorskip("transformers")
 
-from audiopalm.audio.codecs.mel import MEL_CODEC_PRESETS, MelCodec  # noqa: E402
-from audiopalm.cli import main  # noqa: E402
-from audiopalm.errors import AudiopalmError  # noqa: E402
-from audiopalm.models.audiopalm import AudioPaLM  # noqa: E402
-from audiopalm.models.soundstorm import SOUNDSTORM_PRESETS, SoundStorm  # noqa: E402
-from audiopalm.models.speech_out import SpeechOutput  # noqa: E402
+from audiopalm.audio.codecs.mel import MEL_CODEC_PRESETS, MelCodec
+from audiopalm.data.babel.languages import LANGUAGES
+from audiopalm.cli import main
+from audiopalm.errors import AudiopalmError
+from audiopalm.models.audiopalm import AudioPaLM
+from audiopalm.models.soundstorm import SOUNDSTORM_PRESETS, SoundStorm
+from audiopalm.models.speech_out import SpeechOutput
+
+BABEL = {code: lang.name for code, lang in LANGUAGES.items()}
 
 
 def test_translate_speech_and_speak_return_waveforms(speaking_model):
@@ -43,7 +45,7 @@ def test_mismatched_parts_are_refused(tiny_parts, tmp_path, capsys):
     big_codec = MelCodec(MEL_CODEC_PRESETS["tiny"].__class__(num_codebooks=3, codebook_size=16, dim=32, layers=1))
     with pytest.raises(AudiopalmError, match="predicts 2 x 16 codes, the codec has 3 x 16"):
         SpeechOutput(big_codec, SoundStorm(SOUNDSTORM_PRESETS["tiny"]))
-    model = AudioPaLM.from_text_lm(parts / "lm", parts / "tok")
+    model = AudioPaLM.from_text_lm(parts / "lm", parts / "tok", BABEL)
     model.save_pretrained(tmp_path / "ap")
     with pytest.raises(AudiopalmError, match="no speech output stage"):
         model.translate_speech(np.zeros(16000, dtype=np.float32), to="en", lang="fr")

@@ -3,14 +3,12 @@
 import json
 from dataclasses import replace
 
-import pytest
 import torch
 from safetensors.torch import load_file
 
-pytest.importorskip("transformers")
 
-from audiopalm.models.audiopalm import AudioPaLM  # noqa: E402
-from audiopalm.recipes.bundle import RECIPES, run_recipe  # noqa: E402
+from audiopalm.models.audiopalm import AudioPaLM
+from audiopalm.recipes.bundle import RECIPES, run_recipe
 
 
 def test_tiny_recipe_builds_a_fp16_bundle_that_loads_as_float32(tiny_world, tmp_path, capsys):

@@ -6,10 +6,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-pytest.importorskip("transformers")
 
-from audiopalm.cli import main  # noqa: E402
-from audiopalm.recipes.experiment import (  # noqa: E402
+from audiopalm.cli import main
+from audiopalm.recipes.experiment import (
     ExperimentConfig,
     directions,
     eval_folder,
@@ -19,7 +18,7 @@ from audiopalm.recipes.experiment import (  # noqa: E402
     summarise,
     summary_markdown,
 )
-from audiopalm.recipes.finetune import sentence_subset  # noqa: E402
+from audiopalm.recipes.finetune import sentence_subset
 
 
 def _experiment(tmp_path: Path, data: Path, parts: Path, **extra) -> Path:

@@ -6,10 +6,12 @@ import pytest
 import torch
 import yaml
 
-pytest.importorskip("transformers")
 
-from audiopalm.cli import main  # noqa: E402
-from audiopalm.models.audiopalm import AudioPaLM  # noqa: E402
+from audiopalm.data.babel.languages import LANGUAGES
+from audiopalm.cli import main
+from audiopalm.models.audiopalm import AudioPaLM
+
+BABEL = {code: lang.name for code, lang in LANGUAGES.items()}
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +109,7 @@ def test_lora_trains_adapters_and_the_audio_rows_only(tiny_parts, tmp_path):
     assert torch.equal(e[: t.shape[0]], t), "E_text is frozen"
     q_text = text.model.layers[0].self_attn.q_proj.weight
     assert not torch.equal(tuned.lm.model.layers[0].self_attn.q_proj.weight, q_text), "merged LoRA changes q_proj"
-    init = AudioPaLM.from_text_lm(parts / "lm", parts / "tok").lm.get_input_embeddings().weight
+    init = AudioPaLM.from_text_lm(parts / "lm", parts / "tok", BABEL).lm.get_input_embeddings().weight
     assert not torch.equal(e[t.shape[0]:], init[t.shape[0]:]), "E_audio trains"
 
 

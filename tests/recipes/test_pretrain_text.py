@@ -1,11 +1,9 @@
 import json
 
-import pytest
 
-pytest.importorskip("transformers")
 
-from audiopalm.cli import main  # noqa: E402
-from audiopalm.recipes.pretrain_text import corpus  # noqa: E402
+from audiopalm.cli import main
+from audiopalm.recipes.pretrain_text import corpus
 
 
 def test_corpus_never_holds_a_dev_or_test_text(tiny_world):

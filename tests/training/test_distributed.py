@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from safetensors.torch import load_file
 
-pytest.importorskip("transformers")
 
 ROOT = Path(__file__).resolve().parents[2]
 

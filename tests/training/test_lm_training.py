@@ -3,12 +3,11 @@ import csv
 import pytest
 import torch
 
-pytest.importorskip("transformers")
 
-from audiopalm.models.lm import build_llama  # noqa: E402
-from audiopalm.training.batching import make_batches  # noqa: E402
-from audiopalm.training.lm import LmTrainConfig, train_lm  # noqa: E402
-from audiopalm.training.loop import lr_at  # noqa: E402
+from audiopalm.models.lm import build_llama
+from audiopalm.training.batching import make_batches
+from audiopalm.training.lm import LmTrainConfig, train_lm
+from audiopalm.training.loop import lr_at
 
 
 def _copy_task(n: int, seed: int = 0):

@@ -43,7 +43,7 @@ from audiopalm.audio.io import (
     write_wav,
 )
 from audiopalm.data.manifest import read_jsonl, write_jsonl, write_text_atomic
-from audiopalm.data.tasks import language_name
+from audiopalm.data.languages import ISO_NAMES
 from audiopalm.errors import AudiopalmError
 
 SPLITS = {"train": "train", "validation": "dev", "dev": "dev", "test": "test"}  # corpus split -> ours
@@ -126,7 +126,7 @@ def update_world(out: Path, langs: list[str], corpus: str) -> None:
     world = json.loads(path.read_text()) if path.exists() else {"status": "complete", "zero_shot_pairs": []}
     world.setdefault("languages", {})
     for lang in langs:
-        world["languages"].setdefault(lang, {"name": language_name(lang)})
+        world["languages"].setdefault(lang, {"name": ISO_NAMES.get(lang, lang)})
     world["corpora"] = sorted(set(world.get("corpora", [])) | {corpus})
     write_text_atomic(path, json.dumps(world, indent=2, ensure_ascii=False))
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from audiopalm.data.tasks import TASKS, Segment, Sequence, build_sequence, language_name, tag
+from audiopalm.data.tasks import TASKS, Languages, Segment, Sequence, build_sequence, task_tag
 from audiopalm.text.tokenizer import TextTokenizer
 from audiopalm.text.vocab import UnifiedVocab
 
@@ -67,24 +67,27 @@ def group_utterances(rows: list[dict], tokens: dict[str, torch.Tensor]) -> list[
     return list(groups.values())
 
 
-def _segment(vocab: UnifiedVocab, tok: TextTokenizer, seg: Segment, src: Utt, tgt: Utt | None) -> torch.Tensor:
+def _segment(vocab: UnifiedVocab, tok: TextTokenizer, languages: Languages, seg: Segment, src: Utt,
+             tgt: Utt | None) -> torch.Tensor:
     if seg.lang == "name":
-        return torch.tensor(tok.encode(language_name(src.lang)), dtype=torch.long)
+        return torch.tensor(tok.encode(languages.name(src.lang)), dtype=torch.long)
     utt = src if seg.lang == "source" else tgt
     if seg.modality == "audio":
         return vocab.audio_ids(utt.tokens)
     return torch.tensor(tok.encode(utt.text), dtype=torch.long)
 
 
-def example(vocab: UnifiedVocab, tok: TextTokenizer, task: str, src: Utt, tgt: Utt | None) -> Sequence:
+def example(vocab: UnifiedVocab, tok: TextTokenizer, languages: Languages, task: str, src: Utt,
+            tgt: Utt | None) -> Sequence:
     """One task on one (source, target) pair -> (ids, loss mask)."""
     spec = TASKS[task]
-    tag_ids = tok.encode(tag(task, language_name(src.lang), language_name(tgt.lang) if tgt else None))
-    outputs = [_segment(vocab, tok, s, src, tgt) for s in spec.outputs]
-    return build_sequence(vocab, tag_ids, _segment(vocab, tok, spec.input, src, tgt), outputs)
+    tag_ids = tok.encode(task_tag(languages, task, src.lang, tgt.lang if tgt else None))
+    outputs = [_segment(vocab, tok, languages, s, src, tgt) for s in spec.outputs]
+    return build_sequence(vocab, tag_ids, _segment(vocab, tok, languages, spec.input, src, tgt), outputs)
 
 
-def build_mixture(groups: list[dict[str, Utt]], vocab: UnifiedVocab, tok: TextTokenizer, cfg: MixtureConfig) -> list[Sequence]:
+def build_mixture(groups: list[dict[str, Utt]], vocab: UnifiedVocab, tok: TextTokenizer, languages: Languages,
+                  cfg: MixtureConfig) -> list[Sequence]:
     """Draw the task mixture over all groups; deterministic for `cfg.seed`."""
     rng = random.Random(cfg.seed)
     held = {tuple(p) for p in cfg.zero_shot_pairs}
@@ -102,7 +105,7 @@ def build_mixture(groups: list[dict[str, Utt]], vocab: UnifiedVocab, tok: TextTo
                         if not targets:
                             continue
                         tgt = rng.choice(targets)
-                    ids, mask = example(vocab, tok, task, src, tgt)
+                    ids, mask = example(vocab, tok, languages, task, src, tgt)
                     if len(ids) <= cfg.max_tokens:
                         out.append((ids, mask))
     rng.shuffle(out)

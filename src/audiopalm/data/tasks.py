@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import torch
 
+from audiopalm.data.languages import Languages
 from audiopalm.errors import AudiopalmError
 from audiopalm.text.vocab import UnifiedVocab
 
@@ -59,14 +60,6 @@ def get_task(name: str) -> Task:
     return TASKS[name]
 
 
-def language_name(code: str) -> str:
-    """'fr' -> 'French' for the Babel languages; anything else (such as 'Swahili') passes through, so
-    a dataset in other languages names them in its manifests' `lang` field."""
-    from audiopalm.data.babel.languages import LANGUAGES
-
-    return LANGUAGES[code].name if code in LANGUAGES else code
-
-
 def tag(task: str, source: str, target: str | None = None) -> str:
     """'AST', 'French', 'English' -> '[AST French English]' (language names in English, as in the paper)."""
     if not get_task(task).tagged:
@@ -78,13 +71,25 @@ def tag(task: str, source: str, target: str | None = None) -> str:
     return f"[{task} {source}]"
 
 
+def task_tag(languages: Languages, task: str, source: str | None, target: str | None = None) -> str:
+    """'AST', 'fr', 'en' -> '[AST French English]', the languages named as `languages` names them."""
+    return tag(task, languages.name(source) if source else "", languages.name(target) if target else None)
+
+
+def prompt_ids(vocab: UnifiedVocab, tag_ids: list[int], input_ids: torch.Tensor) -> torch.Tensor:
+    """BOS tag input <sep> -> ids [L]: what the model reads before it writes; training and inference
+    build every prompt here. `input_ids` are already in vocabulary ids (audio offset by `vocab.audio_ids`)."""
+    return torch.cat([torch.tensor([vocab.bos_id, *tag_ids], dtype=torch.long), input_ids.long(),
+                      torch.tensor([vocab.sep_id])])
+
+
 def build_sequence(vocab: UnifiedVocab, tag_ids: list[int], input_ids: torch.Tensor,
                    output_ids: list[torch.Tensor]) -> Sequence:
-    """-> (ids [L], loss mask [L] bool). `input_ids`/`output_ids` are already in vocabulary ids
-    (audio tokens offset by `vocab.audio_ids`)."""
-    prompt = torch.tensor([vocab.bos_id, *tag_ids], dtype=torch.long)
-    pieces = [prompt, input_ids.long(), torch.tensor([vocab.sep_id])]
-    mask = [torch.zeros(len(prompt) + len(input_ids) + 1, dtype=torch.bool)]
+    """-> (ids [L], loss mask [L] bool): the prompt, then each output and its terminator. `input_ids` and
+    `output_ids` are already in vocabulary ids (audio tokens offset by `vocab.audio_ids`)."""
+    prompt = prompt_ids(vocab, tag_ids, input_ids)
+    pieces = [prompt]
+    mask = [torch.zeros(len(prompt), dtype=torch.bool)]
     for k, out in enumerate(output_ids):
         end = vocab.eos_id if k == len(output_ids) - 1 else vocab.sep_id
         pieces += [out.long(), torch.tensor([end])]

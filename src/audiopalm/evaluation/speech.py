@@ -35,7 +35,7 @@ from audiopalm.data.manifest import read_jsonl
 from audiopalm.errors import AudiopalmError
 from audiopalm.evaluation.text import bleu, error_rates
 from audiopalm.evaluation.unified import _parse_pairs, decode_task, decode_text_task, split_tokens
-from audiopalm.generation.decode import Sampling
+from audiopalm.generation.decode import SPEECH_SAMPLING, Sampling
 from audiopalm.models.audiopalm import AudioPaLM, speech_token_limit
 
 WHISPER = "whisper-tiny.en"
@@ -101,25 +101,27 @@ def recognise(model: AudioPaLM, judges: Judges, wavs: list[np.ndarray], lang: st
     return out
 
 
-def s2st_semantic(model: AudioPaLM, tokens: list[torch.Tensor], src: str, tgt: str, batch: int = 16) -> list[torch.Tensor]:
-    """Source audio tokens -> the model's target semantic tokens, batched greedy S2ST decoding."""
+def s2st_semantic(model: AudioPaLM, tokens: list[torch.Tensor], src: str, tgt: str, sampling: Sampling | None,
+                  batch: int = 16) -> list[torch.Tensor]:
+    """Source audio tokens -> the model's target semantic tokens, batched S2ST decoding (speech drawn with `sampling`)."""
     out = []
     for i in range(0, len(tokens), batch):
         chunk = tokens[i: i + batch]
         prompts = [model.prompt("S2ST", src, tgt, model.vocab.audio_ids(t)) for t in chunk]
         limit = speech_token_limit(max(len(t) for t in chunk))
-        for segments in model.run("S2ST", prompts, max_new_tokens=limit):
+        for segments in model.run("S2ST", prompts, max_new_tokens=limit, sampling=sampling):
             out.append(model.vocab.audio_tokens(torch.tensor(segments[0], dtype=torch.long)))
     return out
 
 
-def stage_times(model: AudioPaLM, wav: np.ndarray, src: str, tgt: str) -> dict[str, float]:
+def stage_times(model: AudioPaLM, wav: np.ndarray, src: str, tgt: str,
+                sampling: Sampling | None = SPEECH_SAMPLING) -> dict[str, float]:
     """Seconds spent by each S2ST stage on one utterance, one at a time (batch 1)."""
     stage = model.speech_out
     t0 = time.perf_counter()
     semantic = model.audio_tokenizer.encode(wav)
     t1 = time.perf_counter()
-    out = s2st_semantic(model, [semantic], src, tgt)[0]
+    out = s2st_semantic(model, [semantic], src, tgt, sampling)[0]
     t2 = time.perf_counter()
     speech = np.zeros(0, dtype=np.float32)
     t3 = t4 = t2
@@ -236,16 +238,18 @@ def judge(model: AudioPaLM, judges: Judges, data: Path, tokens: dict[str, torch.
     }
 
 
-def cascade_semantic(model: AudioPaLM, tokens: list[torch.Tensor], src: str, tgt: str) -> list[torch.Tensor]:
+def cascade_semantic(model: AudioPaLM, tokens: list[torch.Tensor], src: str, tgt: str,
+                     sampling: Sampling | None) -> list[torch.Tensor]:
     """The cascade S2ST replaces, from the model's own tasks: ASR, then MT of the transcript, then TTS."""
     transcripts = decode_task(model, "ASR", [(src, None, t) for t in tokens])
     translations = decode_text_task(model, "MT", [(src, tgt, t) for t in transcripts])
-    return tts_semantic(model, translations, tgt)
+    return tts_semantic(model, translations, tgt, sampling)
 
 
 def evaluate_pair(model: AudioPaLM, judges: Judges, data: Path, tokens: dict[str, torch.Tensor], src: str, tgt: str,
                   n: int, wav_dir: Path | None, seed: int = 0, cascade: bool = False,
-                  condition: tuple[dict[str, dict], dict[str, torch.Tensor]] | None = None) -> dict:
+                  condition: tuple[dict[str, dict], dict[str, torch.Tensor]] | None = None,
+                  sampling: Sampling | None = SPEECH_SAMPLING) -> dict:
     """S2ST from `src` into `tgt` on the first n test utterances, beside the model's AST on the same ones
     (and with `cascade`, beside ASR -> MT -> TTS by the same model). With `condition` (rows by id and
     tokens of a condition whose utterances share the test ids, such as test-noisy), the sources are
@@ -259,9 +263,9 @@ def evaluate_pair(model: AudioPaLM, judges: Judges, data: Path, tokens: dict[str
     if not utts:
         raise AudiopalmError(f"no test utterances in {src} with {tgt} references in {data}")
     src_tokens = [source_tokens[u["source"]["id"]] for u in utts]
-    semantic = {"output": s2st_semantic(model, src_tokens, src, tgt)}
+    semantic = {"output": s2st_semantic(model, src_tokens, src, tgt, sampling)}
     if cascade:
-        semantic["cascade"] = cascade_semantic(model, src_tokens, src, tgt)
+        semantic["cascade"] = cascade_semantic(model, src_tokens, src, tgt, sampling)
     report = judge(model, judges, data, tokens, utts, semantic, tgt, wav_dir, f"S2ST {src}-{tgt}", seed, source_tokens)
     ast = decode_task(model, "AST", [(src, tgt, t) for t in src_tokens])
     ok = [u.get("ok", False) for u in utts]
@@ -271,24 +275,25 @@ def evaluate_pair(model: AudioPaLM, judges: Judges, data: Path, tokens: dict[str
     return report
 
 
-def tts_semantic(model: AudioPaLM, texts: list[str], lang: str, batch: int = 16) -> list[torch.Tensor]:
-    """Texts -> the model's semantic tokens, batched greedy TTS decoding."""
+def tts_semantic(model: AudioPaLM, texts: list[str], lang: str, sampling: Sampling | None,
+                 batch: int = 16) -> list[torch.Tensor]:
+    """Texts -> the model's semantic tokens, batched TTS decoding (speech drawn with `sampling`)."""
     out = []
     for i in range(0, len(texts), batch):
         prompts = [model.prompt("TTS", lang, None, torch.tensor(model.text_tokenizer.encode(t)))
                    for t in texts[i: i + batch]]
-        for segments in model.run("TTS", prompts, max_new_tokens=600):
+        for segments in model.run("TTS", prompts, max_new_tokens=600, sampling=sampling):
             out.append(model.vocab.audio_tokens(torch.tensor(segments[0], dtype=torch.long)))
     return out
 
 
 def evaluate_tts(model: AudioPaLM, judges: Judges, data: Path, tokens: dict[str, torch.Tensor], lang: str, n: int,
-                 wav_dir: Path | None, seed: int = 0) -> dict:
+                 wav_dir: Path | None, seed: int = 0, sampling: Sampling | None = SPEECH_SAMPLING) -> dict:
     """TTS in `lang` on the first n test sentences, in the voice of another recording of each speaker."""
     utts = _tts_utterances(data, tokens, lang, n)
     if not utts:
         raise AudiopalmError(f"no test utterances in {lang} with a second recording of their speaker in {data}")
-    semantic = tts_semantic(model, [u["reference"]["text"] for u in utts], lang)
+    semantic = tts_semantic(model, [u["reference"]["text"] for u in utts], lang, sampling)
     return judge(model, judges, data, tokens, utts, {"output": semantic}, lang, wav_dir, f"TTS {lang}", seed)
 
 
@@ -318,12 +323,12 @@ def codec_resynthesis(model: AudioPaLM, judges: Judges, data: Path, langs: list[
 
 
 def real_time_factors(model: AudioPaLM, data: Path, tokens: dict[str, torch.Tensor], src: str, tgt: str,
-                      n: int) -> dict:
+                      n: int, sampling: Sampling | None = SPEECH_SAMPLING) -> dict:
     """Processing seconds per second of source speech, per S2ST stage, at batch 1 (after a warm-up)."""
     utts = _utterances(data, tokens, src, tgt, n + 1)
     wavs = [load_audio(data / u["source"]["audio"]) for u in utts]
-    stage_times(model, wavs[0], src, tgt)  # warm-up: first calls build caches and kernels
-    times = [stage_times(model, w, src, tgt) for w in wavs[1:]]
+    stage_times(model, wavs[0], src, tgt, sampling)  # warm-up: first calls build caches and kernels
+    times = [stage_times(model, w, src, tgt, sampling) for w in wavs[1:]]
     seconds = sum(len(w) for w in wavs[1:]) / SAMPLE_RATE
     stages = ("tokenizer", "language_model", "acoustic", "codec")
     rtf = {k: sum(t[k] for t in times) / seconds for k in stages}
@@ -333,14 +338,13 @@ def real_time_factors(model: AudioPaLM, data: Path, tokens: dict[str, torch.Tens
 
 def evaluate_speech(model_dir: Path, data: Path, pairs: tuple[str, ...], per_pair: int = 30, out: Path | None = None,
                     rtf_utterances: int = 10, whisper: bool = True, jobs: int = 2, tts: tuple[str, ...] = (),
-                    cascade: bool = False, sampling: Sampling | None = Sampling(), condition: str = "test") -> dict:
+                    cascade: bool = False, sampling: Sampling | None = SPEECH_SAMPLING, condition: str = "test") -> dict:
     """The S2ST report of an AudioPaLM model with a speech-output stage (and TTS in the languages of
     `tts`); waveforms under OUT/s2st/SRC-TGT/ and OUT/tts/LANG/. Speech tokens are decoded with
     `sampling` (None: greedy). `condition` test-noisy takes the sources from that condition (S2ST
     only: no TTS, codec or timing); conditions without a same-voice reference in the target language
     (test-unseen-synth: Pico has one voice per language) are refused."""
     model = AudioPaLM.from_pretrained(model_dir)
-    model.audio_sampling = sampling
     if model.speech_out is None:
         raise AudiopalmError(f"{model_dir} has no speech output stage: attach one with `audiopalm attach-speech`")
     judges = Judges(whisper)
@@ -361,15 +365,17 @@ def evaluate_speech(model_dir: Path, data: Path, pairs: tuple[str, ...], per_pai
     for src, tgt in parsed:
         wav_dir = out / "s2st" / f"{src}-{tgt}" if out is not None else None
         report["s2st"][f"{src}-{tgt}"] = {**evaluate_pair(model, judges, data, tokens, src, tgt, per_pair, wav_dir,
-                                                                        cascade=cascade, condition=source),
+                                                                        cascade=cascade, condition=source,
+                                                                        sampling=sampling),
                                           "zero_shot": (src, tgt) in zero_shot}
     for lang in tts:
         report.setdefault("tts", {})[lang] = evaluate_tts(model, judges, data, tokens, lang, per_pair,
-                                                          out / "tts" / lang if out is not None else None)
+                                                          out / "tts" / lang if out is not None else None,
+                                                          sampling=sampling)
     if source is not None:
         return report
     targets = sorted({t for _, t in parsed} | set(tts))
     report["codec_resynthesis"] = codec_resynthesis(model, judges, data, targets, per_pair)
     if rtf_utterances and parsed:
-        report["real_time_factor"] = real_time_factors(model, data, tokens, *parsed[0], rtf_utterances)
+        report["real_time_factor"] = real_time_factors(model, data, tokens, *parsed[0], rtf_utterances, sampling)
     return report

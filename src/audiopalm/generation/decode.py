@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import torch
 
+from audiopalm.errors import AudiopalmError
 from audiopalm.generation.fast import stepper
 from audiopalm.text.vocab import UnifiedVocab
 
@@ -40,12 +41,25 @@ class Sampling:
     top_k: int = 50
     seed: int = 0
 
+    def __post_init__(self):
+        import math
+
+        if not (math.isfinite(self.temperature) and self.temperature > 0):
+            raise AudiopalmError(f"sampling temperature must be a finite number above 0 (greedy: no sampling), "
+                             f"not {self.temperature}")
+        if self.top_k < 1:
+            raise AudiopalmError(f"sampling top_k must be at least 1, not {self.top_k}")
+
     def draw(self, logits: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         """logits [B, V] (disallowed tokens at -inf) -> sampled ids [B]."""
         scaled = logits / max(self.temperature, 1e-6)
         kth = scaled.topk(min(self.top_k, scaled.shape[-1]), dim=-1).values[:, -1:]
         probs = scaled.masked_fill(scaled < kth, float("-inf")).softmax(-1)
         return torch.multinomial(probs, 1, generator=generator).squeeze(1)
+
+
+# Speech tokens are sampled unless a caller asks for greedy (None): greedy 25 Hz tokens loop (see above).
+SPEECH_SAMPLING = Sampling()
 
 
 def _masks(vocab: UnifiedVocab, modalities: list[str]) -> torch.Tensor:

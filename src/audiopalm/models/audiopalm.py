@@ -1,14 +1,22 @@
 """AudioPaLM: one decoder LM over text and audio tokens, steered by task tags.
 
-    model = AudioPaLM.from_text_lm("runs/lm-small", "runs/tok-ctc")   # E' = [E_text; E_audio]
+    model = AudioPaLM.from_text_lm("runs/lm-small", "runs/tok-ctc", {"fr": "French", "en": "English"})
     model.save_pretrained("runs/audiopalm")                            # one self-contained folder
     model = AudioPaLM.from_pretrained("runs/audiopalm")
     model.transcribe("speech.wav", lang="fr")
     model.transcribe("speech.wav")                                     # the language is identified first
+    model.transcribe(["a.wav", "b.wav"])                               # one batched decode
     model.translate("speech.wav", to="en", lang="fr")                  # text
-    model.translate_speech_tokens("speech.wav", to="en")             # target semantic tokens [T]
-    model.translate_speech("speech.wav", to="en")                      # waveform, in the source voice
+    model.translate_speech_tokens("speech.wav", to="en")               # target semantic tokens [T]
+    model.translate_speech("speech.wav", to="en", sampling=Sampling(0.7, 40, seed=1))  # in the source voice
     model.speak("Bonjour.", lang="fr", voice="prompt.wav")             # TTS
+
+    heard = model.listen("speech.wav")      # tokenise once; every method takes `heard` in place of audio
+    lang = model.identify_language(heard); model.translate(heard, to="en", lang=lang)
+
+Decoding settings (beams, speech sampling) are arguments of each call; the model holds none. The
+model knows its languages (config.json: code -> name, as the task tags write them); a language is
+asked for by code or name in any case, and one it does not know is an error.
 
 A folder holds config.json, lm/ (Hugging Face causal LM, safetensors), text_tokenizer/,
 audio_tokenizer/ and, once attached, speech_out/ (codec and acoustic model: models/speech_out.py).
@@ -17,23 +25,38 @@ audio_tokenizer/ and, once attached, speech_out/ (codec and acoustic model: mode
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 
-import numpy as np
-
 from audiopalm.audio.tokenizer import AudioInput, AudioTokenizer, as_wav
-from audiopalm.data.babel.languages import LANGUAGES
-from audiopalm.data.tasks import get_task, language_name, tag
+from audiopalm.data.languages import Languages
+from audiopalm.data.tasks import get_task, prompt_ids, task_tag
 from audiopalm.errors import AudiopalmError
-from audiopalm.generation.decode import Sampling, beam_decode, greedy_decode
+from audiopalm.generation.decode import SPEECH_SAMPLING, Sampling, beam_decode, greedy_decode
 from audiopalm.models.lm import extend_vocabulary
 from audiopalm.models.speech_out import SpeechOutput
 from audiopalm.text.tokenizer import TextTokenizer, load_text_tokenizer
 from audiopalm.text.vocab import UnifiedVocab
 
 FORMAT = "audiopalm"
+# Model folders written before config.json named their languages were all trained on these six.
+LEGACY_LANGUAGES = {"en": "English", "fr": "French", "es": "Spanish", "de": "German", "it": "Italian",
+                    "pt": "Portuguese"}
+
+
+@dataclass(frozen=True)
+class Heard:
+    """A recording as the model hears it, made once per request (`AudioPaLM.listen`): every method that
+    takes audio takes this instead, so identification, the task and the voice prompt share one tokenisation."""
+
+    wav: np.ndarray  # [N] float32 at 16 kHz
+    tokens: torch.Tensor  # [T] int64 semantic tokens at 25 Hz (codebook ids)
+
+
+Source = AudioInput | Heard
 
 
 def speech_token_limit(source_tokens: int) -> int:
@@ -57,22 +80,22 @@ def stored_dtype(folder: Path) -> torch.dtype | None:
 
 class AudioPaLM:
     def __init__(self, lm, text_tokenizer: TextTokenizer, audio_tokenizer: AudioTokenizer, vocab: UnifiedVocab,
-                 speech_out: SpeechOutput | None = None):
+                 languages: Languages, speech_out: SpeechOutput | None = None):
         self.lm = lm.eval()
         self.text_tokenizer = text_tokenizer
         self.audio_tokenizer = audio_tokenizer
         self.vocab = vocab
+        self.languages = languages
         self.speech_out = speech_out
         self.decode_dtype: torch.dtype | None = None  # the fast decoder's compute dtype (None: the LM's)
-        # speech tokens are sampled (greedy ones loop: generation/decode.py); None: greedy
-        self.audio_sampling: Sampling | None = Sampling()
 
     # --- construction and persistence ------------------------------------------------------------
     @classmethod
     def from_text_lm(cls, lm_source: str | Path, audio_tokenizer: str | Path | AudioTokenizer,
-                     init: str = "mean") -> AudioPaLM:
+                     languages: Languages | dict[str, str], init: str = "mean") -> AudioPaLM:
         """A text LM (our LMDIR with model/ and text_tokenizer/, or any Hugging Face causal LM id or
-        folder) with its vocabulary extended by the audio tokenizer's codebook."""
+        folder) with its vocabulary extended by the audio tokenizer's codebook; `languages` (code -> English
+        name) are those it will be trained on and asked for."""
         from transformers import AutoModelForCausalLM
 
         lm_source = Path(lm_source) if Path(lm_source).exists() else lm_source
@@ -88,7 +111,7 @@ class AudioPaLM:
         if lm.get_input_embeddings().weight.shape[0] < text_tok.vocab_size:
             raise AudiopalmError(f"{lm_source}: the LM has fewer embedding rows than its tokenizer has tokens")
         extend_vocabulary(lm, vocab.size, init)
-        return cls(lm, text_tok, audio_tok, vocab)
+        return cls(lm, text_tok, audio_tok, vocab, languages if isinstance(languages, Languages) else Languages(languages))
 
     def save_pretrained(self, folder: str | Path) -> None:
         folder = Path(folder)
@@ -98,7 +121,8 @@ class AudioPaLM:
         self.audio_tokenizer.save_pretrained(folder / "audio_tokenizer")
         if self.speech_out is not None:
             self.speech_out.save_pretrained(folder / "speech_out")
-        (folder / "config.json").write_text(json.dumps({"format": FORMAT, "version": 1, "vocab": self.vocab.to_dict()}, indent=2))
+        config = {"format": FORMAT, "version": 1, "vocab": self.vocab.to_dict(), "languages": self.languages.names}
+        (folder / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False))
 
     @classmethod
     def from_pretrained(cls, folder: str | Path) -> AudioPaLM:
@@ -108,48 +132,72 @@ class AudioPaLM:
         config_path = folder / "config.json"
         if not config_path.exists() or json.loads(config_path.read_text()).get("format") != FORMAT:
             raise AudiopalmError(f"{folder} is not an AudioPaLM model folder (no audiopalm config.json)")
-        vocab = UnifiedVocab(**json.loads(config_path.read_text())["vocab"])
+        config = json.loads(config_path.read_text())
+        vocab = UnifiedVocab(**config["vocab"])
+        languages = Languages(config.get("languages") or LEGACY_LANGUAGES)
         speech_out = SpeechOutput.from_pretrained(folder / "speech_out") if (folder / "speech_out").exists() else None
         lm = AutoModelForCausalLM.from_pretrained(folder / "lm").float()  # weights may be stored in fp16 (bundles)
         model = cls(lm, load_text_tokenizer(folder / "text_tokenizer"),
-                    AudioTokenizer.from_pretrained(folder / "audio_tokenizer"), vocab, speech_out)
+                    AudioTokenizer.from_pretrained(folder / "audio_tokenizer"), vocab, languages, speech_out)
         if stored_dtype(folder / "lm") == torch.float16:  # decode in the dtype the weights were shipped in
             model.decode_dtype = torch.float16
         return model
 
     # --- prompting and decoding ----------------------------------------------------------------
     def prompt(self, task: str, source: str | None, target: str | None, input_ids: torch.Tensor) -> torch.Tensor:
-        """BOS tag input <sep> -> ids [L]; `input_ids` already in vocabulary ids."""
-        tag_text = tag(task, language_name(source) if source else "", language_name(target) if target else None)
-        head = [self.vocab.bos_id, *self.text_tokenizer.encode(tag_text)]
-        return torch.cat([torch.tensor(head), input_ids.long(), torch.tensor([self.vocab.sep_id])])
+        """BOS tag input <sep> -> ids [L]; `input_ids` already in vocabulary ids; languages by code or name."""
+        tag_ids = self.text_tokenizer.encode(task_tag(self.languages, task, source, target))
+        return prompt_ids(self.vocab, tag_ids, input_ids)
 
-    def audio_input(self, audio: AudioInput) -> torch.Tensor:
-        return self.vocab.audio_ids(self.audio_tokenizer.encode(audio))
+    def listen(self, audio: Source) -> Heard:
+        """A recording (path or float array at 16 kHz) -> its waveform and semantic tokens, made once."""
+        if isinstance(audio, Heard):
+            return audio
+        wav = as_wav(audio)
+        return Heard(wav, self.audio_tokenizer.encode(wav))
 
-    def run(self, task: str, prompts: list[torch.Tensor], beams: int = 1, max_new_tokens: int = 400) -> list[list[list[int]]]:
-        """Decode each prompt into the task's output segments (vocabulary ids)."""
+    def listen_batch(self, audios: list[Source]) -> list[Heard]:
+        """Many recordings, tokenised in one encoder batch."""
+        todo = [i for i, a in enumerate(audios) if not isinstance(a, Heard)]
+        wavs = {i: as_wav(audios[i], str(audios[i]) if isinstance(audios[i], (str, Path)) else f"audio[{i}]")
+                for i in todo}
+        tokens = dict(zip(todo, self.audio_tokenizer.encode_batch([wavs[i] for i in todo]))) if todo else {}
+        return [a if isinstance(a, Heard) else Heard(wavs[i], tokens[i]) for i, a in enumerate(audios)]
+
+    def audio_input(self, audio: Source) -> torch.Tensor:
+        """A recording -> its tokens in vocabulary ids [T]."""
+        return self.vocab.audio_ids(self.listen(audio).tokens)
+
+    def run(self, task: str, prompts: list[torch.Tensor], beams: int = 1, max_new_tokens: int = 400,
+            sampling: Sampling | None = SPEECH_SAMPLING) -> list[list[list[int]]]:
+        """Decode each prompt into the task's output segments (vocabulary ids). Speech segments are drawn
+        with `sampling` (None: greedy); beam search is for text and decodes speech greedily."""
         modalities = [s.modality for s in get_task(task).outputs]
+        if beams < 1:
+            raise AudiopalmError(f"beams must be at least 1, not {beams}")
         if beams > 1:
+            if "audio" in modalities and sampling is not None:
+                raise AudiopalmError(f"task {task} writes speech: beam search needs greedy speech (sampling=None), "
+                                     "or use beams=1 with sampling")
             return [beam_decode(self.lm, self.vocab, p, modalities, beams, max_new_tokens, dtype=self.decode_dtype)
                     for p in prompts]
         return greedy_decode(self.lm, self.vocab, prompts, modalities, max_new_tokens, dtype=self.decode_dtype,
-                             audio_sampling=self.audio_sampling)
+                             audio_sampling=sampling)
 
     def text_of(self, ids: list[int]) -> str:
         return self.text_tokenizer.decode([i for i in ids if i < self.vocab.text_size])
 
-    def language_scores(self, audio: AudioInput, candidates: list[str] | None = None) -> dict[str, float]:
-        """log p(name | [LID] audio) for each candidate language (default: the Babel languages), scored
-        by teacher forcing in one batch: the model may only choose among the candidates."""
+    def language_scores(self, audio: Source, candidates: list[str] | None = None) -> dict[str, float]:
+        """log p(name | [LID] audio) for each candidate language (codes or names; default: every language
+        of the model), scored by teacher forcing in one batch: the model may only choose among the candidates."""
         return self.language_scores_of_tokens(self.audio_input(audio), candidates)
 
     @torch.inference_mode()
     def language_scores_of_tokens(self, audio_ids: torch.Tensor, candidates: list[str] | None = None) -> dict[str, float]:
-        """`language_scores` from audio tokens already in vocabulary ids [T]."""
-        candidates = candidates or list(LANGUAGES)
+        """`language_scores` from audio tokens already in vocabulary ids [T]; keyed by language code."""
+        codes = [self.languages.code(c) for c in candidates] if candidates else self.languages.codes
         head = self.prompt("LID", None, None, audio_ids)
-        names = [[*self.text_tokenizer.encode(language_name(c)), self.vocab.eos_id] for c in candidates]
+        names = [[*self.text_tokenizer.encode(self.languages.name(c)), self.vocab.eos_id] for c in codes]
         seqs = [torch.cat([head, torch.tensor(n)]) for n in names]
         longest = max(len(s) for s in seqs)
         ids = torch.full((len(seqs), longest), self.vocab.pad_id, dtype=torch.long)
@@ -159,38 +207,58 @@ class AudioPaLM:
         device = self.lm.get_input_embeddings().weight.device
         logp = self.lm(input_ids=ids.to(device), attention_mask=attn.to(device)).logits.float().log_softmax(-1).cpu()
         scores = {}
-        for i, (c, n) in enumerate(zip(candidates, names)):
+        for i, (c, n) in enumerate(zip(codes, names)):
             positions = torch.arange(len(head) - 1, len(head) - 1 + len(n))
             scores[c] = float(logp[i, positions, torch.tensor(n)].sum())
         return scores
 
-    def identify_language(self, audio: AudioInput, candidates: list[str] | None = None) -> str:
-        """The most likely spoken language among `candidates` (codes such as 'fr', or English names)."""
+    def identify_language(self, audio: Source, candidates: list[str] | None = None) -> str:
+        """The code of the most likely spoken language among `candidates` (default: the model's languages)."""
         return self.identify_language_of_tokens(self.audio_input(audio), candidates)
 
     def identify_language_of_tokens(self, audio_ids: torch.Tensor, candidates: list[str] | None = None) -> str:
         scores = self.language_scores_of_tokens(audio_ids, candidates)
         return max(scores, key=scores.get)
 
+    def _source_language(self, heard: Heard, lang: str | None) -> str:
+        return self.languages.code(lang) if lang else self.identify_language_of_tokens(self.vocab.audio_ids(heard.tokens))
+
+    def _pair(self, heard: Heard, to: str, lang: str | None) -> tuple[str, str]:
+        target = self.languages.code(to)
+        source = self._source_language(heard, lang)
+        if source == target and lang:
+            raise AudiopalmError(f"the source and target language are both {self.languages.name(source)}: "
+                                 "translation needs two languages (transcribe for the same language)")
+        return source, target
+
     # --- the API --------------------------------------------------------------------------------
-    def transcribe(self, audio: AudioInput, lang: str | None = None, beams: int = 1) -> str:
-        """Speech -> text in the spoken language (`lang`: a code such as 'fr' or an English name;
-        None: identified first with the LID task)."""
-        lang = lang or self.identify_language(audio)
-        segments = self.run("ASR", [self.prompt("ASR", lang, None, self.audio_input(audio))], beams)[0]
+    def transcribe(self, audio: Source | list[Source], lang: str | None = None, beams: int = 1) -> str | list[str]:
+        """Speech -> text in the spoken language (`lang`: a code such as 'fr' or an English name; None:
+        identified first with the LID task). A list of recordings is decoded as one batch -> list of texts."""
+        if isinstance(audio, list):
+            heard = self.listen_batch(audio)
+            langs = [self._source_language(h, lang) for h in heard]
+            prompts = [self.prompt("ASR", g, None, self.vocab.audio_ids(h.tokens)) for h, g in zip(heard, langs)]
+            return [self.text_of(segments[0]) for segments in self.run("ASR", prompts, beams)]
+        heard = self.listen(audio)
+        lang = self._source_language(heard, lang)
+        segments = self.run("ASR", [self.prompt("ASR", lang, None, self.vocab.audio_ids(heard.tokens))], beams)[0]
         return self.text_of(segments[0])
 
-    def translate(self, audio: AudioInput, to: str, lang: str | None = None, beams: int = 1) -> str:
+    def translate(self, audio: Source, to: str, lang: str | None = None, beams: int = 1) -> str:
         """Speech in `lang` (None: identified) -> text in `to` (AST)."""
-        lang = lang or self.identify_language(audio)
-        segments = self.run("AST", [self.prompt("AST", lang, to, self.audio_input(audio))], beams)[0]
+        heard = self.listen(audio)
+        source, target = self._pair(heard, to, lang)
+        segments = self.run("AST", [self.prompt("AST", source, target, self.vocab.audio_ids(heard.tokens))], beams)[0]
         return self.text_of(segments[0])
 
-    def translate_speech_tokens(self, audio: AudioInput, to: str, lang: str | None = None, beams: int = 1) -> torch.Tensor:
+    def translate_speech_tokens(self, audio: Source, to: str, lang: str | None = None, beams: int = 1,
+                                sampling: Sampling | None = SPEECH_SAMPLING) -> torch.Tensor:
         """Speech in `lang` (None: identified) -> semantic audio tokens [T] of the translation in `to`."""
-        lang = lang or self.identify_language(audio)
-        source = self.audio_input(audio)
-        segments = self.run("S2ST", [self.prompt("S2ST", lang, to, source)], beams, speech_token_limit(len(source)))[0]
+        heard = self.listen(audio)
+        source, target = self._pair(heard, to, lang)
+        prompt = self.prompt("S2ST", source, target, self.vocab.audio_ids(heard.tokens))
+        segments = self.run("S2ST", [prompt], beams, speech_token_limit(len(heard.tokens)), sampling)[0]
         return self.vocab.audio_tokens(torch.tensor(segments[0], dtype=torch.long))
 
     def _speech_stage(self) -> SpeechOutput:
@@ -199,24 +267,27 @@ class AudioPaLM:
                                  "audiopalm attach-speech, or use translate_speech_tokens")
         return self.speech_out
 
-    def voice_prompt(self, audio: AudioInput) -> tuple[torch.Tensor, torch.Tensor]:
+    def voice_prompt(self, audio: Source) -> tuple[torch.Tensor, torch.Tensor]:
         """The first seconds of a recording as a voice prompt: (semantic tokens, codec codes)."""
-        wav = as_wav(audio)
-        return self._speech_stage().prompt(wav, self.audio_tokenizer.encode(wav))
+        heard = self.listen(audio)
+        return self._speech_stage().prompt(heard.wav, heard.tokens)
 
-    def translate_speech(self, audio: AudioInput, to: str, lang: str | None = None, beams: int = 1,
-                         voice: AudioInput | None = None) -> np.ndarray:
+    def translate_speech(self, audio: Source, to: str, lang: str | None = None, beams: int = 1,
+                         voice: Source | None = None, sampling: Sampling | None = SPEECH_SAMPLING) -> np.ndarray:
         """S2ST: speech in `lang` -> float32 waveform [N] at 16 kHz in `to`, in the voice of `voice`
         (default: the source speaker)."""
         stage = self._speech_stage()
-        wav = as_wav(audio)
-        tokens = self.translate_speech_tokens(wav, to, lang, beams)
-        return stage.synthesize(tokens, self.voice_prompt(voice if voice is not None else wav))
+        heard = self.listen(audio)
+        tokens = self.translate_speech_tokens(heard, to, lang, beams, sampling)
+        return stage.synthesize(tokens, self.voice_prompt(voice if voice is not None else heard))
 
-    def speak(self, text: str, lang: str, voice: AudioInput | None = None) -> np.ndarray:
+    def speak(self, text: str, lang: str, voice: Source | None = None,
+              sampling: Sampling | None = SPEECH_SAMPLING) -> np.ndarray:
         """TTS: text in `lang` -> float32 waveform [N] at 16 kHz (in the voice of `voice`, if given)."""
         stage = self._speech_stage()
+        if not text.strip():
+            raise AudiopalmError("nothing to say: the text is empty")
         ids = torch.tensor(self.text_tokenizer.encode(text), dtype=torch.long)
-        segments = self.run("TTS", [self.prompt("TTS", lang, None, ids)])[0]
+        segments = self.run("TTS", [self.prompt("TTS", lang, None, ids)], sampling=sampling)[0]
         tokens = self.vocab.audio_tokens(torch.tensor(segments[0], dtype=torch.long))
         return stage.synthesize(tokens, self.voice_prompt(voice) if voice is not None else None)

@@ -18,6 +18,7 @@ from pathlib import Path
 import torch
 
 from audiopalm.data.shards import load_tokens, tokenize_manifests
+from audiopalm.data.languages import Languages
 from audiopalm.data.manifest import read_jsonl
 from audiopalm.data.multitask import MixtureConfig, build_mixture, group_utterances
 from audiopalm.errors import AudiopalmError
@@ -81,7 +82,7 @@ def _tokens(cfg: FinetuneConfig, split: str, d: distributed.Dist) -> dict[str, t
 
 
 def build_model(cfg: FinetuneConfig) -> AudioPaLM:
-    model = AudioPaLM.from_text_lm(cfg.text_lm, cfg.audio_tokenizer, cfg.init)
+    model = AudioPaLM.from_text_lm(cfg.text_lm, cfg.audio_tokenizer, Languages.of_dataset(Path(cfg.data)), cfg.init)
     if cfg.from_scratch:  # same architecture, vocabulary and tokenizer; random weights
         from transformers import AutoModelForCausalLM
 
@@ -99,10 +100,10 @@ def finetune(cfg: FinetuneConfig, max_minutes: float | None = None) -> Path:
     mix = MixtureConfig(weights=cfg.mixture, zero_shot_pairs=world.get("zero_shot_pairs", []), seed=cfg.seed)
     train_rows = sentence_subset(read_jsonl(data / "train.jsonl"), cfg.train_fraction)
     train = build_mixture(group_utterances(train_rows, _tokens(cfg, "train", d)),
-                          model.vocab, model.text_tokenizer, mix)
+                          model.vocab, model.text_tokenizer, model.languages, mix)
     dev_mix = MixtureConfig(weights={"ASR": 0.5, "AST": 0.5}, zero_shot_pairs=mix.zero_shot_pairs, seed=cfg.seed)
     dev = build_mixture(group_utterances(read_jsonl(data / "dev.jsonl"), _tokens(cfg, "dev", d)),
-                        model.vocab, model.text_tokenizer, dev_mix)[: cfg.dev_utterances]
+                        model.vocab, model.text_tokenizer, model.languages, dev_mix)[: cfg.dev_utterances]
     lm = model.lm
     if cfg.lora is not None and d.world > 1 and d.strategy == "fsdp":
         raise AudiopalmError("LoRA runs under DDP (train.distributed: ddp), not FSDP")

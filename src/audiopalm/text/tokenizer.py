@@ -87,10 +87,7 @@ class HfTextTokenizer:
     """Any Hugging Face tokenizer (the real-world path: the text LM's own tokenizer, unchanged)."""
 
     def __init__(self, source: str | Path):
-        try:
-            from transformers import AutoTokenizer
-        except ImportError:
-            raise AudiopalmError("Hugging Face tokenizers need transformers: pip install 'audiopalm[hf]'") from None
+        from transformers import AutoTokenizer
         self.tok = AutoTokenizer.from_pretrained(str(source))
         self.vocab_size = len(self.tok)
         self.bos_id = self.tok.bos_token_id if self.tok.bos_token_id is not None else self.tok.eos_token_id

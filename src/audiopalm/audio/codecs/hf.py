@@ -61,10 +61,7 @@ _BACKENDS = {
 
 class HfCodec(Codec):
     def __init__(self, source: str | Path, num_codebooks: int | None = None):
-        try:
-            from transformers import AutoConfig, AutoModel
-        except ImportError:
-            raise AudiopalmError("Hugging Face codecs need transformers: pip install 'audiopalm[hf]'") from None
+        from transformers import AutoConfig, AutoModel
         self.source = str(source)
         config = AutoConfig.from_pretrained(self.source)
         if config.model_type not in _BACKENDS:

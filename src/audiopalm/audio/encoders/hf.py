@@ -27,11 +27,9 @@ BATCH = 16  # utterances per forward pass: bounds the memory that padding to the
 
 
 def _auto_classes() -> tuple[type, type]:
-    """(AutoFeatureExtractor, AutoModel), or a one-line error saying how to install them."""
-    try:
-        from transformers import AutoFeatureExtractor, AutoModel
-    except ImportError:
-        raise AudiopalmError("the 'hf' encoder needs transformers: pip install 'audiopalm[hf]'") from None
+    """(AutoFeatureExtractor, AutoModel), imported on first use."""
+    from transformers import AutoFeatureExtractor, AutoModel
+
     return AutoFeatureExtractor, AutoModel
 
 
