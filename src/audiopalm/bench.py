@@ -14,6 +14,7 @@ Goals on 2 CPU cores: S2ST real-time factor <= 0.2, decoding >= 1.5x `generate`,
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ import numpy as np
 import torch
 
 from audiopalm.audio.io import SAMPLE_RATE
+from audiopalm.config import help_field
+from audiopalm.errors import AudiopalmError
 
 SECTIONS = ("peak", "training", "decoding", "s2st", "tokenizer")
 
@@ -171,30 +174,54 @@ def bench_tokenizer(tokenizer, wav: np.ndarray, repeats: int = 3) -> dict:
 
 @dataclass
 class BenchConfig:
-    model: Path = Path("models/babel-small")
-    device: str = "cpu"
-    sections: tuple[str, ...] = SECTIONS
-    train_preset: str = "base"
-    train_steps: int = 5
-    source: str = "fr"
-    target: str = "en"
-    seconds: float = 5.0
+    """`audiopalm bench`: speed as ratios measured in one run."""
+
+    model: str = help_field("bundle for decoding, s2st and tokenizer", "models/babel-small")
+    device: str = help_field("cpu or cuda (peak, training, decoding)", "cpu")
+    sections: str = help_field(f"comma-separated, of: {', '.join(SECTIONS)}", ",".join(SECTIONS))
+    train_preset: str = help_field("LM preset of the training section", "base")
+    train_steps: int = help_field("steps timed in the training section", 5, min=1)
+    source: str = help_field("source language of the decoding and s2st sections", "fr")
+    target: str = help_field("target language of the decoding and s2st sections", "en")
+    seconds: float = help_field("length of the timed utterance", 5.0, min=0.5)
+    out: str | None = help_field("also write the results to this JSON file", None)
+
+    def section_list(self) -> tuple[str, ...]:
+        sections = tuple(s.strip() for s in self.sections.split(",") if s.strip())
+        if unknown := [s for s in sections if s not in SECTIONS]:
+            raise AudiopalmError(f"unknown bench section(s) {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
+        return sections
+
+
+def run(cfg: BenchConfig) -> dict:
+    """Check the settings, run every section, write OUT if asked -> {section: results}."""
+    sections = cfg.section_list()
+    if {"decoding", "s2st", "tokenizer"} & set(sections) and not (Path(cfg.model) / "config.json").exists():
+        raise AudiopalmError(f"no model bundle at {cfg.model} (needed by decoding, s2st and tokenizer): build one "
+                             "with `audiopalm recipe run babel-small`, or run --sections peak,training")
+    results = run_bench(cfg)
+    if cfg.out:
+        Path(cfg.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(cfg.out).write_text(json.dumps(results, indent=2))
+        print(f"results written to {cfg.out}")
+    return results
 
 
 def run_bench(cfg: BenchConfig) -> dict:
-    """Every section of `cfg.sections`, printed as it finishes -> {section: results}."""
+    """Every section of `sections`, printed as it finishes -> {section: results}."""
+    sections = cfg.section_list()
     out: dict = {"device": cfg.device, "threads": torch.get_num_threads(), "torch": torch.__version__}
     print(f"device {cfg.device}, {torch.get_num_threads()} threads, torch {torch.__version__}")
-    if "peak" in cfg.sections or "training" in cfg.sections:
+    if "peak" in sections or "training" in sections:
         out["peak"] = {"bf16": matmul_peak(torch.bfloat16, cfg.device), "fp32": matmul_peak(torch.float32, cfg.device)}
         print(f"matmul peak      bf16 {out['peak']['bf16'] / 1e9:8.1f} GFLOP/s   fp32 {out['peak']['fp32'] / 1e9:8.1f} GFLOP/s")
-    if "training" in cfg.sections:
+    if "training" in sections:
         t = bench_training(cfg.train_preset, cfg.device, steps=cfg.train_steps)
         t["mfu"] = t["model_flops_per_second"] / out["peak"]["bf16"]
         out["training"] = t
         print(f"training         LM {t['preset']} ({t['parameters'] / 1e6:.1f} M): {t['tokens_per_second']:.0f} tokens/s, "
               f"{t['model_flops_per_second'] / 1e9:.1f} GFLOP/s -> MFU {100 * t['mfu']:.1f}% of the bf16 peak (goal 40%)")
-    needs_model = {"decoding", "s2st", "tokenizer"} & set(cfg.sections)
+    needs_model = {"decoding", "s2st", "tokenizer"} & set(sections)
     if not needs_model:
         return out
     from audiopalm.models.audiopalm import AudioPaLM
@@ -202,11 +229,11 @@ def run_bench(cfg: BenchConfig) -> dict:
     model = AudioPaLM.from_pretrained(cfg.model)
     wav, _ = five_second_utterance(cfg.source, cfg.seconds)
     semantic = model.audio_tokenizer.encode(wav)
-    if "tokenizer" in cfg.sections:
+    if "tokenizer" in sections:
         out["tokenizer"] = bench_tokenizer(model.audio_tokenizer, wav)
         print(f"tokenizer        RTF {out['tokenizer']['rtf_batch_1']:.4f} at batch 1, "
               f"{out['tokenizer']['rtf_batch_16']:.4f} at batch 16 ({len(wav) / SAMPLE_RATE:.1f} s utterance)")
-    if "decoding" in cfg.sections:
+    if "decoding" in sections:
         prompt = model.prompt("S2ST", cfg.source, cfg.target, model.vocab.audio_ids(semantic))
         out["decoding"] = d = bench_decoding(model, prompt, cfg.device)
         for name in ("float32", "float16"):
@@ -215,7 +242,7 @@ def run_bench(cfg: BenchConfig) -> dict:
                   f"HF generate on the same weights: {r['speedup']:.2f}x (goal 1.5x; batch 1, {r['new_tokens']} tokens "
                   f"after {d['prompt_tokens']})")
         model.lm.to("cpu")
-    if "s2st" in cfg.sections and model.speech_out is not None:
+    if "s2st" in sections and model.speech_out is not None:
         s = bench_s2st(model, wav, cfg.source, cfg.target)
         out["s2st"] = s
         stages = "  ".join(f"{k} {v:.3f}" for k, v in s["rtf"].items())

@@ -7,12 +7,14 @@ clip's voice (S2ST). References come from the world's grammar, so every output h
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from audiopalm.audio.io import SAMPLE_RATE, write_wav
+from audiopalm.config import help_field
 from audiopalm.data.babel.languages import LANGUAGES
 from audiopalm.data.babel.render import synthesize
 from audiopalm.data.babel.sampler import sample_sentence
@@ -45,6 +47,37 @@ def make_clips(out: Path, seed: int = 2024) -> list[Clip]:
         write_wav(path, synthesize(text, src, speaker))
         clips.append(Clip(src, tgt, speaker.id, text, LANGUAGES[tgt].realize(meaning), path))
     return clips
+
+
+@dataclass
+class DemoConfig:
+    """`audiopalm demo` (what `make demo` runs)."""
+
+    model: str = help_field("bundle (default: the shipped babel-small)", "models/babel-small")
+    out: str = help_field("working folder: clips/ and s2st/ wavs", "runs/demo")
+    seed: int = help_field("which new sentences the clips say", 2024)
+
+
+def run(cfg: DemoConfig) -> list[Path]:
+    """The demo on the bundle; without one, the world it would be trained on and how to build it."""
+    if (Path(cfg.model) / "config.json").exists():
+        return run_demo(Path(cfg.model), Path(cfg.out), cfg.seed)
+    from audiopalm.data.babel.synth import summary_text, synth
+    from audiopalm.data.babel.world import preset_config
+    from audiopalm.data.manifest import read_jsonl
+
+    print(f"no model bundle at {cfg.model}: build one with `audiopalm recipe run babel-small` "
+          "(resumable), then run `audiopalm demo` again. Meanwhile, the synthetic world it learns from:\n")
+    world_dir = Path(cfg.out) / "babel-tiny"
+    summary = synth(world_dir, preset_config("tiny"), jobs=os.cpu_count() or 1, progress=False)
+    print(summary_text(summary))
+    print("\nOne meaning in every language (test split, held-out speakers):")
+    rows = read_jsonl(world_dir / "test.jsonl")
+    first = rows[0]["sentence_id"]
+    for r in rows:
+        if r["sentence_id"] == first and r["speaker"] == rows[0]["speaker"]:
+            print(f"  {r['lang']}  {r['text']:<70} {world_dir / r['audio']}")
+    return []
 
 
 def run_demo(bundle: Path, out: Path, seed: int = 2024) -> list[Path]:

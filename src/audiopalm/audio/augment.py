@@ -25,6 +25,7 @@ from scipy import fft, signal
 
 from audiopalm.audio.features import FMIN, hz_to_mel, mel_to_hz
 from audiopalm.audio.io import SAMPLE_RATE, resample
+from audiopalm.config import help_field
 
 NOISE_KINDS = ("white", "pink", "brown")
 
@@ -142,19 +143,20 @@ def vtlp(mel: np.ndarray, alpha: float) -> np.ndarray:
 class AugmentConfig:
     """Probabilities and ranges of each transform; `p` is the chance that an utterance is touched at all."""
 
-    p: float = 0.8  # share of utterances augmented; the rest stay clean
-    p_speed: float = 0.5
-    speed_range: tuple[float, float] = (0.9, 1.1)  # playback-rate factor
-    p_reverb: float = 0.3
-    rt60_range: tuple[float, float] = (0.15, 0.9)  # seconds
-    p_noise: float = 0.5
-    snr_range: tuple[float, float] = (0.0, 25.0)  # dB
-    p_babble: float = 0.25  # of the noisy ones: babble instead of coloured noise
-    p_telephone: float = 0.1
-    p_gain: float = 0.5
-    gain_range: tuple[float, float] = (-15.0, 6.0)  # dB
-    p_vtlp: float = 0.5  # of the log-mels, independent of `p` (0: tokenizer v2 as first measured)
-    vtlp_range: tuple[float, float] = (0.85, 1.15)  # frequency scale factor
+    p: float = help_field("share of utterances augmented; the rest stay clean", 0.8, min=0, max=1)
+    p_speed: float = help_field("chance of speed perturbation", 0.5, min=0, max=1)
+    speed_range: tuple[float, float] = help_field("playback-rate factor range", (0.9, 1.1))
+    p_reverb: float = help_field("chance of a synthetic room", 0.3, min=0, max=1)
+    rt60_range: tuple[float, float] = help_field("room RT60 range, seconds", (0.15, 0.9))
+    p_noise: float = help_field("chance of additive noise", 0.5, min=0, max=1)
+    snr_range: tuple[float, float] = help_field("noise SNR range, dB", (0.0, 25.0))
+    p_babble: float = help_field("of the noisy ones: babble instead of coloured noise", 0.25, min=0, max=1)
+    p_telephone: float = help_field("chance of a telephone channel", 0.1, min=0, max=1)
+    p_gain: float = help_field("chance of a gain change", 0.5, min=0, max=1)
+    gain_range: tuple[float, float] = help_field("gain range, dB", (-15.0, 6.0))
+    p_vtlp: float = help_field("chance of vocal tract length perturbation of the log-mels, independent of p "
+                               "(0: tokenizer v2 as first measured)", 0.5, min=0, max=1)
+    vtlp_range: tuple[float, float] = help_field("frequency scale factor range", (0.85, 1.15))
 
     def to_dict(self) -> dict:
         return asdict(self)

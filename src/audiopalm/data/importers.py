@@ -42,6 +42,7 @@ from audiopalm.audio.io import (
     resample,
     write_wav,
 )
+from audiopalm.config import help_field
 from audiopalm.data.manifest import read_jsonl, write_jsonl, write_text_atomic
 from audiopalm.data.languages import ISO_NAMES
 from audiopalm.errors import AudiopalmError
@@ -272,3 +273,39 @@ def import_cvss(source: Path, common_voice: Path, lang: str, target: str, out: P
     if not by_split:
         raise AudiopalmError(f"{source}: none of {', '.join(f'{s}.tsv' for s in splits)}")
     return write_import(out, f"cvss-{variant}", [lang, target], by_split, failures)
+
+
+@dataclass
+class ImportConfig:
+    """`audiopalm data import`: one language (or pair) of a real corpus into a dataset folder."""
+
+    corpus: str = help_field("what --source holds", choices=("fleurs", "covost2", "cvss"))
+    source: str = help_field("fleurs/covost2: a hub name, a local dataset folder or a save_to_disk folder; cvss: a "
+                             "pair folder of the CVSS release (train.tsv, train/...)")
+    lang: str = help_field("the (source) language's code")
+    out: str = help_field("dataset folder to create or add to")
+    config: str | None = help_field("dataset config (fleurs: fr_fr; covost2: fr_en)", None)
+    target_lang: str | None = help_field("covost2/cvss: the translation's language", None)
+    common_voice: str | None = help_field("cvss: the source language's Common Voice folder (clips/, *.tsv)", None)
+    variant: str = help_field("cvss: C (canonical voice) or T (source voice)", "c", choices=("c", "t"))
+    splits: list[str] = help_field("splits to import", ["train", "dev", "test"])
+    limit: int | None = help_field("at most this many rows per split (a quick look)", None, min=1)
+
+
+def run(cfg: ImportConfig) -> str:
+    """Import, and say what was added."""
+    out = Path(cfg.out)
+    if cfg.corpus in ("covost2", "cvss") and not cfg.target_lang:
+        raise AudiopalmError(f"{cfg.corpus} needs --target-lang")
+    check_out(out)
+    if cfg.corpus == "fleurs":
+        report = import_fleurs(cfg.source, cfg.config, cfg.lang, out, cfg.splits, cfg.limit)
+    elif cfg.corpus == "covost2":
+        report = import_covost2(cfg.source, cfg.config, cfg.lang, cfg.target_lang, out, cfg.splits, cfg.limit)
+    else:
+        if not cfg.common_voice:
+            raise AudiopalmError("cvss needs --common-voice (the source language's Common Voice folder)")
+        report = import_cvss(Path(cfg.source), Path(cfg.common_voice), cfg.lang, cfg.target_lang, out, cfg.splits,
+                             cfg.variant, cfg.limit)
+    rows = ", ".join(f"{split} {n}" for split, n in report.rows.items())
+    return f"{cfg.corpus} -> {out}: rows {rows}; {len(report.failures)} skipped"

@@ -13,6 +13,7 @@ import json
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -22,6 +23,7 @@ from tqdm import tqdm
 
 from audiopalm.audio.io import AudioError
 from audiopalm.audio.tokenizer import AudioTokenizer
+from audiopalm.config import help_field
 from audiopalm.errors import AudiopalmError
 
 _TOKENIZER: AudioTokenizer | None = None  # one per worker process
@@ -137,3 +139,33 @@ def tokenize_manifests(tokenizer_dir: Path, data: Path, out: Path, splits: list[
              "status": "complete", "utterances": counts, "tokens": tokens_per_split, "failed": failures}
     index_path.write_text(json.dumps(index, indent=2))
     return index
+
+
+@dataclass
+class TokenizeConfig:
+    """`audiopalm tokenize`: manifests into reusable token shards."""
+
+    tokenizer: str = help_field("tokenizer folder")
+    data: str = help_field("folder with {split}.jsonl manifests")
+    out: str | None = help_field("output folder (default: DATA/tokens/<tokenizer folder name>)", None)
+    splits: list[str] = help_field("splits to tokenize", ["train", "dev", "test"])
+    jobs: int = help_field("parallel processes", os.cpu_count() or 1, min=1)
+    shard_size: int = help_field("utterances per shard", 500, min=1)
+    quiet: bool = help_field("no progress bar", False)
+
+
+def run(cfg: TokenizeConfig) -> dict:
+    """The shard index (made or completed), with where it is."""
+    out = Path(cfg.out) if cfg.out else Path(cfg.data) / "tokens" / Path(cfg.tokenizer).name
+    index = tokenize_manifests(Path(cfg.tokenizer), Path(cfg.data), out, cfg.splits, cfg.jobs, cfg.shard_size,
+                               progress=not cfg.quiet)
+    return {**index, "folder": str(out), "splits": cfg.splits}
+
+
+def tokenize_text(index: dict) -> str:
+    lines = [f"{split}: {index['utterances'][split]} utterances, {index['tokens'][split]} tokens -> "
+             f"{Path(index['folder']) / split}" for split in index["splits"]]
+    failed = [f for fs in index["failed"].values() for f in fs]
+    if failed:
+        lines += [f"{len(failed)} files failed:", *(f"  {f}" for f in failed)]
+    return "\n".join(lines)

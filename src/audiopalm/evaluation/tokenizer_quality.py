@@ -15,7 +15,9 @@ plus the real-time factor of tokenization on this machine.
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import time
 from collections import defaultdict
 from dataclasses import asdict, dataclass
@@ -30,6 +32,7 @@ from tqdm import tqdm
 
 from audiopalm.audio.encoders.ctc import sinusoidal_positions
 from audiopalm.audio.tokenizer import AudioTokenizer, dedup
+from audiopalm.config import help_field
 from audiopalm.evaluation.text import error_rates
 from audiopalm.training.batching import make_batches
 from audiopalm.text.chars import CharCodec, build_char_vocab
@@ -37,14 +40,60 @@ from audiopalm.text.chars import CharCodec, build_char_vocab
 
 @dataclass
 class ProbeConfig:
-    dim: int = 256  # probe width
-    layers: int = 3  # transformer layers over the token embeddings
-    heads: int = 4
-    steps: int = 1500  # optimizer steps: the budget every tokenizer gets
-    batch_tokens: int = 4000  # tokens per batch (160 s of audio)
-    lr: float = 1e-3
-    warmup: int = 150
-    seed: int = 0
+    dim: int = help_field("probe width", 256, min=1)
+    layers: int = help_field("transformer layers over the token embeddings", 3, min=1)
+    heads: int = help_field("attention heads", 4, min=1)
+    steps: int = help_field("probe training steps: the budget every tokenizer gets", 1500, min=1)
+    batch_tokens: int = help_field("tokens per batch (4000: 160 s of audio)", 4000, min=1)
+    lr: float = help_field("peak learning rate", 1e-3, min=0)
+    warmup: int = help_field("linear warm-up steps", 150, min=0)
+    seed: int = help_field("random seed", 0)
+
+
+@dataclass
+class TokenizerEvalConfig:
+    """`audiopalm tokenizer eval`: every measure of a tokenizer on a world's test conditions."""
+
+    tokenizer: str = help_field("tokenizer folder")
+    data: str = help_field("world folder with train and test manifests")
+    tokens: str | None = help_field("token shards (default: DATA/tokens/<tokenizer name>; made if missing)", None)
+    probe: ProbeConfig = help_field("the ASR probe (--probe-steps: the shared budget)", ProbeConfig)
+    jobs: int = help_field("tokenization processes", os.cpu_count() or 1, min=1)
+    out: str | None = help_field("also write the report to this JSON file", None)
+
+
+def run(cfg: TokenizerEvalConfig) -> dict:
+    """Tokenize train and every test condition (shards reused), then `evaluate_tokenizer`; the report."""
+    from audiopalm.data.manifest import available_conditions
+    from audiopalm.data.shards import tokenize_manifests
+
+    tok_dir, data = Path(cfg.tokenizer), Path(cfg.data)
+    tokens = Path(cfg.tokens) if cfg.tokens else data / "tokens" / tok_dir.name
+    tokenize_manifests(tok_dir, data, tokens, ["train", *available_conditions(data)], cfg.jobs, progress=True)
+    report = evaluate_tokenizer(tok_dir, data, tokens, cfg.probe)
+    if cfg.out:
+        Path(cfg.out).write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    return report
+
+
+def report_text(report: dict) -> str:
+    """The report as a short table: per condition probe and encoder rates, speaker distance; usage, speed."""
+    lines = [f"{report['encoder']} tokenizer, {report['codebook_size']} codes",
+             f"  {'condition':<18}{'probe WER':>10}{'probe CER':>10}{'enc. CER':>9}{'enc. PER':>9}{'spk dist':>9}"]
+    for name, c in report["conditions"].items():
+        enc = c.get("encoder", {})
+        cells = [100 * c["probe"]["wer"], 100 * c["probe"]["cer"], 100 * enc.get("cer", float("nan")),
+                 100 * enc.get("per", float("nan"))]
+        lines.append(f"  {name:<18}" + "".join(f"{v:>9.1f}%" if i < 2 else f"{v:>8.1f}%" for i, v in enumerate(cells))
+                     + f"{c['invariance']['normalised_edit_distance']:>9.3f}")
+    lines.append(f"  usage:      perplexity {report['usage']['perplexity']:.0f}, "
+                 f"{100 * report['usage']['used']:.0f}% of codes used")
+    if report["cross_synth"]:
+        lines.append(f"  cross-synthesizer distance (same sentence, two families): "
+                     f"{report['cross_synth']['normalised_edit_distance']:.3f} ({report['cross_synth']['pairs']} pairs)")
+    lines.append(f"  speed:      real-time factor {report['real_time_factor']:.4f} "
+                 f"({1 / report['real_time_factor']:.0f}x real time, {report['threads']} threads)")
+    return "\n".join(lines)
 
 
 class TokenProbe(nn.Module):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import soundfile as sf
 
+from audiopalm.config import help_field
 from audiopalm.errors import AudiopalmError
 from audiopalm.evaluation.text import error_rates
 from audiopalm.text.normalize import NORMALISATION, normalize
@@ -66,3 +69,29 @@ def english_intelligibility(data: Path, split: str = "test", limit: int = 50) ->
         "normalisation": NORMALISATION,
         "utterances": [{"id": r["id"], "ref": normalize(r["text"]), "hyp": normalize(h)} for r, h in zip(rows, hyps)],
     }
+
+
+@dataclass
+class IntelligibilityConfig:
+    """`audiopalm data intelligibility`: Whisper tiny.en as the listener of a world's English speech."""
+
+    data: str = help_field("Babel world folder")
+    split: str = help_field("which manifest", "test")
+    limit: int = help_field("number of English utterances", 50, min=1)
+    out: str | None = help_field("also write the per-utterance results to this JSON file", None)
+
+
+def run(cfg: IntelligibilityConfig) -> dict:
+    result = english_intelligibility(Path(cfg.data), cfg.split, cfg.limit)
+    if cfg.out:
+        Path(cfg.out).write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+    return {**result, "split": cfg.split}
+
+
+def intelligibility_text(result: dict) -> str:
+    lines = [f"Whisper tiny.en on {result['n']} English {result['split']} utterances: WER {100 * result['wer']:.1f}%  "
+             f"CER {100 * result['cer']:.1f}%  (normalisation: {result['normalisation']})"]
+    for name, rates in [*result["per_family"].items(), *result["per_speaker"].items()]:
+        n = f"  ({rates['n']} utterances)" if name in result["per_family"] else ""
+        lines.append(f"  {name:<24} WER {100 * rates['wer']:5.1f}%  CER {100 * rates['cer']:5.1f}%{n}")
+    return "\n".join(lines)

@@ -9,12 +9,14 @@ semantic tokens of the same stretch, prefix the sequence the acoustic model comp
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from audiopalm.audio.codecs import Codec, load_codec
+from audiopalm.config import help_field
 from audiopalm.errors import AudiopalmError
 from audiopalm.models.soundstorm import SoundStorm, generate
 
@@ -66,3 +68,28 @@ class SpeechOutput:
         """Semantic tokens [T_s] (+ a prompt) -> codec codes [K, T_s * frames_per_token]."""
         p_sem, p_codes = voice if voice is not None else (None, None)
         return generate(self.acoustic, semantic.long(), p_sem, p_codes, self.iterations, self.temperature, seed)
+
+
+@dataclass
+class AttachConfig:
+    """`audiopalm attach-speech`: give an AudioPaLM folder its speech output stage."""
+
+    model: str = help_field("AudioPaLM folder to extend")
+    codec: str = help_field("codec folder (audiopalm codec train) or a Hugging Face codec")
+    acoustic: str = help_field("acoustic model folder (audiopalm train-acoustic)")
+
+
+def attach(cfg: AttachConfig) -> Path:
+    """MODEL/speech_out from the codec and the acoustic model, checked against the model's vocabulary."""
+    import json
+
+    config = Path(cfg.model) / "config.json"
+    if not config.is_file():
+        raise AudiopalmError(f"{cfg.model} is not an AudioPaLM model folder (no config.json)")
+    vocab = json.loads(config.read_text())["vocab"]
+    stage = SpeechOutput(load_codec(cfg.codec), SoundStorm.from_pretrained(cfg.acoustic))
+    if stage.acoustic.cfg.semantic_size != vocab["audio_size"]:
+        raise AudiopalmError(f"the acoustic model reads {stage.acoustic.cfg.semantic_size} semantic tokens, the model "
+                             f"writes {vocab['audio_size']}")
+    stage.save_pretrained(Path(cfg.model) / "speech_out")
+    return Path(cfg.model) / "speech_out"

@@ -23,6 +23,7 @@ from tqdm import tqdm
 from audiopalm.audio.codecs import Codec, load_codec
 from audiopalm.audio.io import AudioError, load_audio
 from audiopalm.data.shards import load_tokens, tokenize_manifests
+from audiopalm.config import help_field
 from audiopalm.errors import AudiopalmError
 from audiopalm.models.soundstorm import (SOUNDSTORM_PRESETS, SoundStorm, frame_semantic, level_probabilities,
                                          masked_loss, training_example)
@@ -31,18 +32,20 @@ from audiopalm.training.loop import LoopConfig, run_training
 
 @dataclass
 class AcousticTrainConfig:
-    preset: str = "small"  # a key of SOUNDSTORM_PRESETS (sizes; vocabularies come from the tokenizer and codec)
-    steps: int = 3000
-    batch_frames: int = 12000  # padded codec frames per batch, prompts included
-    prompt_seconds: float = 3.0
-    coarse_bias: float = 1.0  # level q is trained with probability ~ (q + 1) ** -coarse_bias (0: uniform)
-    lr: float = 1e-3
-    warmup: int = 200
-    eval_every: int = 500
-    checkpoint_every: int = 250
-    dev_utterances: int = 200
-    bf16: bool = True
-    seed: int = 0
+    preset: str = help_field("model size: tiny or small (SOUNDSTORM_PRESETS; vocabularies come from the tokenizer "
+                             "and codec)", "small")
+    steps: int = help_field("training steps", 3000, min=1)
+    batch_frames: int = help_field("padded codec frames per batch, prompts included", 12000, min=1)
+    prompt_seconds: float = help_field("voice prompt length", 3.0, min=0)
+    coarse_bias: float = help_field("train level q with probability ~ (q + 1) ** -BIAS; 0 is uniform (SoundStorm)",
+                                    1.0, min=0)
+    lr: float = help_field("peak learning rate", 1e-3, min=0)
+    warmup: int = help_field("linear learning-rate warm-up steps", 200, min=0)
+    eval_every: int = help_field("steps between dev evaluations", 500, min=1)
+    checkpoint_every: int = help_field("steps between checkpoints", 250, min=1)
+    dev_utterances: int = help_field("dev utterances for the dev loss", 200, min=1)
+    bf16: bool = help_field("bf16 autocast", True)
+    seed: int = help_field("random seed", 0)
 
     def loop(self) -> LoopConfig:
         return LoopConfig(steps=self.steps, lr=self.lr, min_lr_ratio=0.05, warmup=self.warmup, weight_decay=0.01,
@@ -134,6 +137,23 @@ def _split(data: Path, split: str, tokenizer_dir: Path, codec: Codec, out: Path,
     tokenize_manifests(tokenizer_dir, data, shards, [split], 2, progress=True)
     codes = codec_codes(codec, rows, data, out / f"codes-{split}.safetensors")
     return utterances(rows, load_tokens(shards, split), codes, per_token)
+
+
+@dataclass
+class AcousticStage:
+    """`audiopalm train-acoustic`: semantic tokens + voice prompt -> codec codes."""
+
+    data: str = help_field("world folder (manifests with speakers)")
+    tokenizer: str = help_field("audio tokenizer folder (the semantic tokens)")
+    codec: str = help_field("codec folder (audiopalm codec train) or a Hugging Face codec")
+    out: str = help_field("run folder: codes, checkpoints/, log.csv, model/")
+    train: AcousticTrainConfig = help_field("training settings", AcousticTrainConfig, flat=True)
+    max_minutes: float | None = help_field("pause after this long (resume by re-running)", None, min=0)
+
+
+def run(cfg: AcousticStage) -> Path:
+    """Train (or resume) the acoustic model; OUT/model once complete (missing while paused)."""
+    return train_acoustic(Path(cfg.data), Path(cfg.tokenizer), Path(cfg.codec), Path(cfg.out), cfg.train, cfg.max_minutes)
 
 
 def train_acoustic(data: Path, tokenizer_dir: Path, codec_dir: Path, out: Path, tcfg: AcousticTrainConfig,

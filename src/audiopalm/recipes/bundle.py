@@ -12,8 +12,9 @@
                so the model card's numbers are those of the shipped fp16 weights
     card       BUNDLE/MODEL_CARD.md
 
-Each stage is an audiopalm command, skipped when its output exists; a stage cut short by
---max-minutes resumes from its last checkpoint when the same command runs again. Wall time per
+Each stage is skipped when its output exists; the trainers run from their typed configs (the
+equivalent commands take the same settings as flags), a stage cut short by --max-minutes resumes from
+its last checkpoint when the recipe runs again. Wall time per
 stage (summed over resumed parts) goes to WORK/stages.json and into the model card.
 """
 
@@ -22,12 +23,14 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import torch
 from safetensors.torch import load_file, save_file
 
+from audiopalm.config import help_field
 from audiopalm.errors import AudiopalmError
 
 
@@ -65,35 +68,67 @@ RECIPES = {
 }
 
 
-def stage_commands(r: BundleRecipe) -> list[tuple[str, Path, list[str]]]:
-    """(stage, the file that marks it done, audiopalm arguments) in order."""
+@dataclass
+class Stage:
+    name: str
+    done: Path  # the file that marks it done
+    run: Callable[[float | None], object]  # minutes left (None: no limit) -> runs or resumes the stage
+    command: str  # what it does, as the equivalent command line (printed)
+
+
+def _cli(args: list[str]) -> Callable[[float | None], object]:
+    """A stage that has no library entry point yet: the audiopalm command itself."""
+
+    def run(_: float | None) -> None:
+        from audiopalm.cli import main
+
+        if (code := main(args)) != 0:
+            raise AudiopalmError(f"`audiopalm {' '.join(args)}` failed (exit {code}); fix the cause and run the recipe again")
+
+    return run
+
+
+def stages(r: BundleRecipe) -> list[Stage]:
+    """Every stage in order; the trainers run from their typed configs."""
+    from audiopalm.recipes import acoustic, codec, pretrain_text, tokenizer
+    from audiopalm.recipes.ctc import CtcTrainConfig
+    from audiopalm.recipes.finetune import FinetuneConfig
+    from audiopalm.recipes.finetune import run as run_finetune
+    from audiopalm.training.lm import LmTrainConfig
+
     work = Path(r.work)
     model = work / "audiopalm" / "model"
     tiny = r.world_preset == "tiny"
+    tok = tokenizer.TokenizerStage(r.data, "ctc", str(work / "tok-ctc"), codebook_size=16 if tiny else 1024,
+                                   ctc=CtcTrainConfig(preset="tiny" if tiny else "small", steps=r.ctc_steps))
+    codec_cfg = codec.CodecStage(r.data, str(work / "codec"), codec.CodecTrainConfig(preset=r.codec_preset, steps=r.codec_steps))
+    acoustic_cfg = acoustic.AcousticStage(r.data, tok.out, str(work / "codec" / "codec"), str(work / "acoustic"),
+                                          acoustic.AcousticTrainConfig(preset=r.acoustic_preset, steps=r.acoustic_steps))
+    lm_cfg = pretrain_text.PretrainTextStage(
+        r.data, str(work / "lm"),
+        pretrain_text.PretrainTextConfig(r.lm_preset, *((600, 20) if tiny else (4000, 20_000))),
+        LmTrainConfig(steps=r.lm_steps, lr=r.lm_lr, batch_tokens=512 if tiny else 8192))
+    finetune_cfg = FinetuneConfig.from_dict(finetune_config(r))
+
+    def limited(run, cfg):
+        return lambda left: run(replace(cfg, max_minutes=left))
+
+    eval_args = ["eval", "--model", r.bundle, "--data", r.data, "--tasks", r.eval_tasks, "--per-language",
+                 str(r.eval_per_language), "--targets", "en", "--pairs", *r.eval_pairs, "--jobs", str(r.jobs),
+                 "--out", str(work / "eval"), "--wavs", str(work / "eval" / "wavs")] + (["--cascade"] if r.eval_cascade else [])
+    synth_args = ["data", "synth", "--preset", r.world_preset, "--out", r.data, "--jobs", str(r.jobs), "--quiet"]
+    attach_args = ["attach-speech", "--model", str(model), "--codec", acoustic_cfg.codec, "--acoustic",
+                   str(work / "acoustic" / "model")]
     return [
-        ("world", Path(r.data) / "world.json",
-         ["data", "synth", "--preset", r.world_preset, "--out", r.data, "--jobs", str(r.jobs), "--quiet"]),
-        ("tokenizer", work / "tok-ctc" / "config.json",
-         ["tokenizer", "train", "--data", r.data, "--encoder", "ctc", "--out", str(work / "tok-ctc"),
-          "--ctc-steps", str(r.ctc_steps)] + (["--ctc-preset", "tiny", "--codebook-size", "16"] if tiny else [])),
-        ("codec", work / "codec" / "codec" / "config.json",
-         ["codec", "train", "--data", r.data, "--out", str(work / "codec"), "--steps", str(r.codec_steps),
-          "--preset", r.codec_preset]),
-        ("acoustic", work / "acoustic" / "model" / "config.json",
-         ["train-acoustic", "--data", r.data, "--tokenizer", str(work / "tok-ctc"), "--codec",
-          str(work / "codec" / "codec"), "--out", str(work / "acoustic"), "--steps", str(r.acoustic_steps),
-          "--preset", r.acoustic_preset]),
-        ("text_lm", work / "lm" / "model" / "config.json",
-         ["pretrain-text", "--data", r.data, "--out", str(work / "lm"), "--preset", r.lm_preset, "--steps",
-          str(r.lm_steps), "--lr", str(r.lm_lr)] + (["--text-vocab", "600", "--extra-sentences", "20", "--batch-tokens", "512"] if tiny else [])),
-        ("audiopalm", model / "config.json", ["train", "--config", str(work / "finetune.yaml")]),
-        ("speech", model / "speech_out" / "acoustic" / "config.json",
-         ["attach-speech", "--model", str(model), "--codec", str(work / "codec" / "codec"), "--acoustic",
-          str(work / "acoustic" / "model")]),
-        ("eval", work / "eval" / "results.json",
-         ["eval", "--model", r.bundle, "--data", r.data, "--tasks", r.eval_tasks, "--per-language",
-          str(r.eval_per_language), "--targets", "en", "--pairs", *r.eval_pairs, "--jobs", str(r.jobs),
-          "--out", str(work / "eval"), "--wavs", str(work / "eval" / "wavs")] + (["--cascade"] if r.eval_cascade else [])),
+        Stage("world", Path(r.data) / "world.json", _cli(synth_args), " ".join(synth_args)),
+        Stage("tokenizer", work / "tok-ctc" / "config.json", limited(tokenizer.run, tok), f"tokenizer train: {tok}"),
+        Stage("codec", work / "codec" / "codec" / "config.json", limited(codec.run, codec_cfg), f"codec train: {codec_cfg}"),
+        Stage("acoustic", work / "acoustic" / "model" / "config.json", limited(acoustic.run, acoustic_cfg),
+              f"train-acoustic: {acoustic_cfg}"),
+        Stage("text_lm", work / "lm" / "model" / "config.json", limited(pretrain_text.run, lm_cfg), f"pretrain-text: {lm_cfg}"),
+        Stage("audiopalm", model / "config.json", limited(run_finetune, finetune_cfg), f"train: {finetune_cfg}"),
+        Stage("speech", model / "speech_out" / "acoustic" / "config.json", _cli(attach_args), " ".join(attach_args)),
+        Stage("eval", work / "eval" / "results.json", _cli(eval_args), " ".join(eval_args)),
     ]
 
 
@@ -113,40 +148,50 @@ def _times(work: Path) -> dict[str, float]:
 
 def run_recipe(r: BundleRecipe, max_minutes: float | None = None) -> Path | None:
     """Every stage in order; the bundle folder, or None when --max-minutes paused a stage."""
-    import yaml
-
-    from audiopalm.cli import main
-
     work = Path(r.work)
     work.mkdir(parents=True, exist_ok=True)
-    (work / "finetune.yaml").write_text(yaml.safe_dump(finetune_config(r)))
     started = time.time()
     model = work / "audiopalm" / "model"
     exported = False
-    for stage, done, args in stage_commands(r):
-        if done.exists():
+    for stage in stages(r):
+        if stage.done.exists():
             continue
-        if stage == "eval":  # the eval measures the shipped fp16 weights
+        if stage.name == "eval":  # the eval measures the shipped fp16 weights
             export_bundle(model, Path(r.bundle))
             exported = True
         left = None if max_minutes is None else max_minutes - (time.time() - started) / 60
         if left is not None and left <= 0:
             return None
-        resumable = stage in ("tokenizer", "codec", "acoustic", "text_lm", "audiopalm")
-        print(f"recipe {r.name}: {stage}: audiopalm {' '.join(args)}", flush=True)
+        print(f"recipe {r.name}: {stage.name}: {stage.command}", flush=True)
         t0 = time.time()
-        code = main(args + (["--max-minutes", f"{left:.2f}"] if resumable and left is not None else []))
-        times = _times(work)
-        times[stage] = round(times.get(stage, 0.0) + time.time() - t0, 1)
-        (work / "stages.json").write_text(json.dumps(times, indent=2))
-        if code != 0:
-            raise AudiopalmError(f"stage {stage} failed (exit {code}); fix the cause and run the recipe again")
-        if not done.exists():
+        try:
+            stage.run(left)
+        finally:
+            times = _times(work)
+            times[stage.name] = round(times.get(stage.name, 0.0) + time.time() - t0, 1)
+            (work / "stages.json").write_text(json.dumps(times, indent=2))
+        if not stage.done.exists():
             return None  # paused inside a resumable stage
     if not exported:  # eval done in an earlier run: the bundle may be missing or older than the model
         export_bundle(model, Path(r.bundle))
     write_model_card(r, Path(r.bundle))
     return Path(r.bundle)
+
+
+@dataclass
+class RecipeRunConfig:
+    """`audiopalm recipe run`: a bundle from nothing."""
+
+    name: str = help_field("babel-small (the default bundle) or babel-tiny (seconds; a smoke run)",
+                           choices=tuple(RECIPES))
+    max_minutes: float | None = help_field("pause after this long (resume by re-running)", None, min=0)
+
+
+def run(cfg: RecipeRunConfig) -> str:
+    bundle = run_recipe(RECIPES[cfg.name], cfg.max_minutes)
+    if bundle is None:
+        return "paused; run the same command again to resume"
+    return f"bundle written to {bundle} ({folder_megabytes(bundle):.1f} MB); model card {bundle / 'MODEL_CARD.md'}"
 
 
 def export_bundle(model_dir: Path, bundle: Path, dtype: torch.dtype = torch.float16) -> None:

@@ -21,6 +21,7 @@ from audiopalm.audio.codecs.mel import (MEL_CODEC_PRESETS, MelCodec, MelCodecCon
                                         fit_residual_quantizer)
 from audiopalm.audio.features import log_mel
 from audiopalm.audio.io import AudioError, load_audio
+from audiopalm.config import help_field
 from audiopalm.errors import AudiopalmError
 from audiopalm.training.loop import LoopConfig, run_training
 
@@ -29,19 +30,19 @@ STFT_RESOLUTIONS = ((512, 128), (1024, 256), (2048, 512))  # (n_fft, hop) of the
 
 @dataclass
 class CodecTrainConfig:
-    preset: str = "small"  # a key of MEL_CODEC_PRESETS
-    steps: int = 4000
-    batch: int = 16  # crops per step
-    crop_frames: int = 40  # 0.8 s crops at 50 Hz
-    lr: float = 1e-3
-    warmup: int = 200
-    eval_every: int = 500
-    checkpoint_every: int = 250
-    max_utterances: int | None = 4000  # train audio held in memory
-    quantizer_frames: int = 200_000  # mel frames for k-means
-    dev_utterances: int = 50
-    bf16: bool = True
-    seed: int = 0
+    preset: str = help_field("codec size: tiny or small (MEL_CODEC_PRESETS)", "small")
+    steps: int = help_field("vocoder training steps", 4000, min=1)
+    batch: int = help_field("crops per step", 16, min=1)
+    crop_frames: int = help_field("frames per crop at 50 Hz (40: 0.8 s)", 40, min=2)
+    lr: float = help_field("peak learning rate", 1e-3, min=0)
+    warmup: int = help_field("linear learning-rate warm-up steps", 200, min=0)
+    eval_every: int = help_field("steps between dev evaluations", 500, min=1)
+    checkpoint_every: int = help_field("steps between checkpoints", 250, min=1)
+    max_utterances: int | None = help_field("train utterances held in memory", 4000, min=1)
+    quantizer_frames: int = help_field("mel frames for the residual k-means", 200_000, min=1)
+    dev_utterances: int = help_field("dev utterances for the dev loss", 50, min=1)
+    bf16: bool = help_field("bf16 autocast", True)
+    seed: int = help_field("random seed", 0)
 
     def loop(self) -> LoopConfig:
         return LoopConfig(steps=self.steps, lr=self.lr, min_lr_ratio=0.05, warmup=self.warmup, weight_decay=0.01,
@@ -105,6 +106,21 @@ def _fit_quantizer(wavs: list[torch.Tensor], cfg: MelCodecConfig, tcfg: CodecTra
     save_file({k: v.contiguous() for k, v in q.state_dict().items()}, str(tmp))
     tmp.replace(path)
     return q
+
+
+@dataclass
+class CodecStage:
+    """`audiopalm codec train`: the mel codec of a dataset's train split."""
+
+    data: str = help_field("world (or any manifest) folder with train.jsonl and dev.jsonl")
+    out: str = help_field("run folder: quantizer, checkpoints/, log.csv, codec/")
+    train: CodecTrainConfig = help_field("training settings", CodecTrainConfig, flat=True)
+    max_minutes: float | None = help_field("pause after this long (resume by re-running)", None, min=0)
+
+
+def run(cfg: CodecStage) -> Path:
+    """Train (or resume) the codec; OUT/codec once complete (missing while paused)."""
+    return train_codec(Path(cfg.data), Path(cfg.out), cfg.train, cfg.max_minutes)
 
 
 def train_codec(data: Path, out: Path, tcfg: CodecTrainConfig, max_minutes: float | None = None) -> Path:

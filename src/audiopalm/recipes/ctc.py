@@ -27,6 +27,7 @@ from audiopalm.audio.encoders.ctc import (CTC_PRESETS, CtcEncoderConfig, CtcEnco
                                           save_ctc_model)
 from audiopalm.audio.features import FRAMES_PER_TOKEN
 from audiopalm.audio.io import AudioError, load_audio
+from audiopalm.config import help_field
 from audiopalm.errors import AudiopalmError
 from audiopalm.evaluation.text import error_rates
 from audiopalm.text.chars import CharCodec, build_char_vocab
@@ -36,24 +37,24 @@ from audiopalm.training.loop import LoopConfig, run_training
 
 @dataclass
 class CtcTrainConfig:
-    preset: str = "small"  # model size, a key of CTC_PRESETS
-    steps: int = 3000  # optimizer steps
-    batch_seconds: float = 120.0  # audio per batch, in seconds
-    lr: float = 2e-3  # peak learning rate
-    warmup: int = 200  # linear warm-up steps
-    weight_decay: float = 0.01
-    eval_every: int = 500  # steps between dev evaluations
-    checkpoint_every: int = 250  # steps between checkpoints
-    dev_utterances: int = 300  # dev subset for CER during training
-    max_utterances: int | None = None  # cap on train utterances (tests, smoke runs)
-    bf16: bool = True  # bf16 autocast: ~1.7x faster than fp32 on CPUs with AVX512-BF16
-    spec_augment: bool = True
-    phonemes: bool = True  # a second CTC head over espeak-ng's IPA phonemes (tokenizer v2); False: v1
-    phone_layer: int | None = None  # 1-based layer under the phoneme head (default: the preset's)
-    phone_weight: float = 1.0  # weight of the phoneme CTC loss beside the character loss
-    augment: bool = True  # waveform augmentation of train utterances (tokenizer v2); False: v1
-    augment_config: AugmentConfig = field(default_factory=AugmentConfig)
-    seed: int = 0
+    preset: str = help_field("model size: tiny or small (CTC_PRESETS)", "small")
+    steps: int = help_field("optimizer steps", 3000, min=1)
+    batch_seconds: float = help_field("audio per batch, in seconds", 120.0, min=1)
+    lr: float = help_field("peak learning rate", 2e-3)
+    warmup: int = help_field("linear warm-up steps", 200)
+    weight_decay: float = help_field("AdamW weight decay", 0.01)
+    eval_every: int = help_field("steps between dev evaluations", 500)
+    checkpoint_every: int = help_field("steps between checkpoints", 250)
+    dev_utterances: int = help_field("dev subset for CER during training", 300)
+    max_utterances: int | None = help_field("cap on train utterances (tests, smoke runs)", None)
+    bf16: bool = help_field("bf16 autocast: ~1.7x faster than fp32 on CPUs with AVX512-BF16", True)
+    spec_augment: bool = help_field("SpecAugment time and frequency masks", True)
+    phonemes: bool = help_field("a second CTC head over espeak-ng's IPA phonemes (tokenizer v2); False: v1", True)
+    phone_layer: int | None = help_field("1-based layer under the phoneme head (default: the preset's)", None)
+    phone_weight: float = help_field("weight of the phoneme CTC loss beside the character loss", 1.0)
+    augment: bool = help_field("waveform augmentation of train utterances (tokenizer v2); False: v1", True)
+    augment_config: AugmentConfig = help_field("which transforms, how often and how strong", AugmentConfig)
+    seed: int = help_field("random seed", 0)
 
     def loop(self) -> LoopConfig:
         # cosine to zero and beta2 0.98: the usual recipe for CTC transformers

@@ -34,6 +34,7 @@ import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
+from audiopalm.config import help_field
 from audiopalm.errors import AudiopalmError
 from audiopalm.recipes.finetune import FinetuneConfig, finetune, load_config
 
@@ -313,3 +314,24 @@ def _record_minutes(run_dir: Path, minutes: float) -> None:
 def _read_minutes(run_dir: Path) -> float:
     path = run_dir / "train_minutes.txt"
     return float(path.read_text()) if path.exists() else float("nan")
+
+
+@dataclass
+class ExperimentRunConfig:
+    """`audiopalm experiment run`: experiment YAML files in order (each checked before anything trains)."""
+
+    files: list[str] = help_field("experiment YAML (see configs/experiments/), run in order", metavar="FILE")
+    max_minutes: float | None = help_field("pause after this long (resume by re-running)", None, min=0)
+
+
+def run(cfg: ExperimentRunConfig) -> None:
+    configs = [load_experiment(Path(f)) for f in cfg.files]  # every file is checked before anything trains
+    started = time.time()
+    for exp in configs:
+        left = None if cfg.max_minutes is None else cfg.max_minutes - (time.time() - started) / 60
+        summary = None if left is not None and left <= 0 else run_experiment(exp, left)
+        if summary is None:
+            print("paused; run the same command again to resume")
+            return
+        print(summary_markdown(exp, summary))
+        print(f"summary: {Path(exp.out) / 'summary.md'}, {Path(exp.out) / 'summary.json'}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import random
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
@@ -21,6 +21,7 @@ from audiopalm.data.shards import load_tokens, tokenize_manifests
 from audiopalm.data.languages import Languages
 from audiopalm.data.manifest import read_jsonl
 from audiopalm.data.multitask import MixtureConfig, build_mixture, group_utterances
+from audiopalm.config import build, help_field, load_yaml
 from audiopalm.errors import AudiopalmError
 from audiopalm.models.audiopalm import AudioPaLM
 from audiopalm.models.lora import LoraSettings, add_lora, merge_lora
@@ -30,35 +31,36 @@ from audiopalm.training.lm import LmTrainConfig, train_lm
 
 @dataclass
 class FinetuneConfig:
-    data: str  # world folder (manifests + world.json)
-    audio_tokenizer: str  # tokenizer folder
-    text_lm: str  # LMDIR from pretrain-text, or a Hugging Face causal LM id/folder
-    out: str  # output folder
-    from_scratch: bool = False  # ablation: same architecture and tokenizer, random weights
-    init: str = "mean"  # initialisation of the audio rows: mean | normal
-    mixture: dict[str, float] = field(default_factory=lambda: dict(MixtureConfig().weights))
-    dev_utterances: int = 300  # dev sequences (ASR and AST) for the dev loss
-    train_fraction: float = 1.0  # share of the train sentences used (nested: 0.25 is a subset of 0.5)
-    train: dict = field(default_factory=dict)  # LmTrainConfig fields
-    lora: dict | None = None  # LoraSettings fields ({} for the defaults): LoRA instead of full finetuning
-    jobs: int = 2  # tokenization processes
-    seed: int = 0
+    """`audiopalm train`: multitask finetuning of a text LM with its vocabulary extended by audio tokens."""
+
+    data: str = help_field("world folder (manifests + world.json)")
+    audio_tokenizer: str = help_field("audio tokenizer folder")
+    text_lm: str = help_field("LMDIR from pretrain-text, or a Hugging Face causal LM id or folder")
+    out: str = help_field("output folder: checkpoints/, log.csv, model/")
+    from_scratch: bool = help_field("ablation: same architecture and tokenizer, random weights", False)
+    init: str = help_field("initialisation of the audio rows", "mean", choices=("mean", "normal"))
+    mixture: dict[str, float] = help_field("expected examples per utterance of each task", dict(MixtureConfig().weights))
+    dev_utterances: int = help_field("dev sequences (ASR and AST) for the dev loss", 300, min=1)
+    train_fraction: float = help_field("share of the train sentences used (nested: 0.25 is a subset of 0.5)", 1.0,
+                                       min=0, max=1)
+    train: dict = help_field("LmTrainConfig fields (steps, batch_tokens, lr, ...)", {})
+    lora: dict | None = help_field("LoraSettings fields ({} for the defaults): LoRA instead of full finetuning", None)
+    jobs: int = help_field("tokenization processes", 2, min=1)
+    seed: int = help_field("random seed (also the training seed unless train.seed is set)", 0)
+    max_minutes: float | None = help_field("pause after this long (resume by re-running)", None, min=0)
 
     @classmethod
     def from_dict(cls, d: dict) -> FinetuneConfig:
-        names = {f.name for f in fields(cls)}
-        unknown = set(d) - names
-        if unknown:
-            raise AudiopalmError(f"unknown config keys: {', '.join(sorted(unknown))}; known: {', '.join(sorted(names))}")
-        return cls(**d)
+        return build(cls, d)
 
 
 def load_config(path: Path) -> FinetuneConfig:
-    import yaml
+    return FinetuneConfig.from_dict(load_yaml(path))
 
-    if not path.exists():
-        raise AudiopalmError(f"config {path} not found")
-    return FinetuneConfig.from_dict(yaml.safe_load(path.read_text()) or {})
+
+def run(cfg: FinetuneConfig) -> Path:
+    """Finetune (or resume); OUT/model once complete (missing while paused)."""
+    return finetune(cfg, cfg.max_minutes)
 
 
 def sentence_subset(rows: list[dict], fraction: float) -> list[dict]:
@@ -94,7 +96,7 @@ def build_model(cfg: FinetuneConfig) -> AudioPaLM:
 def finetune(cfg: FinetuneConfig, max_minutes: float | None = None) -> Path:
     data, out = Path(cfg.data), Path(cfg.out)
     world = json.loads((data / "world.json").read_text())
-    train_cfg = LmTrainConfig(**{"seed": cfg.seed, **cfg.train})
+    train_cfg = build(LmTrainConfig, {"seed": cfg.seed, **cfg.train})
     d = distributed.init(train_cfg.distributed)
     model = build_model(cfg)
     mix = MixtureConfig(weights=cfg.mixture, zero_shot_pairs=world.get("zero_shot_pairs", []), seed=cfg.seed)

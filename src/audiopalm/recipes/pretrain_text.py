@@ -19,6 +19,7 @@ import torch
 from audiopalm.data.babel.languages import LANGUAGES
 from audiopalm.data.babel.world import SentenceStream, WorldConfig
 from audiopalm.data.tasks import Sequence, tag
+from audiopalm.config import help_field
 from audiopalm.errors import AudiopalmError
 from audiopalm.models.lm import build_llama
 from audiopalm.text.tokenizer import SentencePieceTokenizer, TextTokenizer
@@ -28,11 +29,26 @@ from audiopalm.training.lm import LmTrainConfig, train_lm
 
 @dataclass
 class PretrainTextConfig:
-    preset: str = "small"  # LM size (models.lm.LM_PRESETS)
-    text_vocab: int = 4000  # SentencePiece vocabulary size
-    extra_sentences: int = 20_000  # meanings beyond the world's train sentences
-    mt_per_sentence: int = 2  # MT examples drawn per meaning (random directions)
-    seed: int = 0
+    preset: str = help_field("LM size: tiny, mini, base or small (models.lm.LM_PRESETS)", "small")
+    text_vocab: int = help_field("SentencePiece vocabulary size", 4000, min=16)
+    extra_sentences: int = help_field("meanings beyond the world's train split", 20_000, min=0)
+    mt_per_sentence: int = help_field("MT examples drawn per meaning (random directions)", 2, min=0)
+
+
+@dataclass
+class PretrainTextStage:
+    """`audiopalm pretrain-text`: the text LM of a Babel world's text (PaLM-2's role)."""
+
+    data: str = help_field("Babel world folder (its sentences.jsonl)")
+    out: str = help_field("LM folder: model/, text_tokenizer/, checkpoints/, log.csv")
+    lm: PretrainTextConfig = help_field("the LM and its corpus", PretrainTextConfig, flat=True)
+    train: LmTrainConfig = help_field("training settings (seed: also the corpus draw)", LmTrainConfig, flat=True)
+    max_minutes: float | None = help_field("pause after this long (resume by re-running)", None, min=0)
+
+
+def run(cfg: PretrainTextStage) -> Path:
+    """Train (or resume) the text LM; OUT/model once complete (missing while paused)."""
+    return pretrain_text(Path(cfg.data), Path(cfg.out), cfg.lm, cfg.train, cfg.max_minutes)
 
 
 def corpus(world: Path, extra: int, seed: int) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
@@ -85,7 +101,7 @@ def mt_sequence(tok: TextTokenizer, texts: dict[str, str], src: str, tgt: str) -
 def pretrain_text(world: Path, out: Path, cfg: PretrainTextConfig, train_cfg: LmTrainConfig,
                   max_minutes: float | None = None) -> Path:
     """Train (or resume) the text LM; returns OUT/model once training is complete."""
-    train_items, dev_items = corpus(world, cfg.extra_sentences, cfg.seed)
+    train_items, dev_items = corpus(world, cfg.extra_sentences, train_cfg.seed)
     tok_dir = out / "text_tokenizer"
     d = distributed.init(train_cfg.distributed)
     if not d.main:  # rank 0 trains the tokenizer; the others load it
@@ -99,9 +115,9 @@ def pretrain_text(world: Path, out: Path, cfg: PretrainTextConfig, train_cfg: Lm
         tok = SentencePieceTokenizer.train(texts, tok_dir, cfg.text_vocab)
     if d.main:
         distributed.barrier(d)
-    torch.manual_seed(cfg.seed)
+    torch.manual_seed(train_cfg.seed)
     model = build_llama(cfg.preset, tok.vocab_size, tok.bos_id, tok.eos_id, tok.pad_id)
-    train = text_sequences(train_items, tok, cfg.mt_per_sentence, cfg.seed)
+    train = text_sequences(train_items, tok, cfg.mt_per_sentence, train_cfg.seed)
     dev = [mt_sequence(tok, t, *random.Random(i).sample(list(LANGUAGES), 2)) for i, t in enumerate(dev_items)]
     step = train_lm(model, train, dev, tok.pad_id, out, train_cfg, max_minutes)
     if step >= train_cfg.steps and d.main:

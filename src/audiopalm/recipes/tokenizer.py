@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,32 @@ import numpy as np
 from audiopalm.audio.encoders import Encoder
 from audiopalm.audio.io import AudioError, load_audio
 from audiopalm.audio.tokenizer import AudioTokenizer
+from audiopalm.config import help_field
 from audiopalm.errors import AudiopalmError
+from audiopalm.recipes.ctc import CtcTrainConfig
+
+
+@dataclass
+class TokenizerStage:
+    """`audiopalm tokenizer train`: an encoder (trained first for ctc) and k-means on its states."""
+
+    data: str = help_field("Babel (or any manifest) folder with train.jsonl")
+    encoder: str = help_field("mfcc, ctc, or hf:<model id or local path>")
+    out: str = help_field("tokenizer folder to write")
+    codebook_size: int = help_field("k-means clusters (tokens)", 1024, min=2)
+    layer: int | None = help_field("encoder layer to quantize (ctc: 1-based, default: the preset's; hf: "
+                                   "hidden_states index)", None)
+    max_frames: int = help_field("frames sampled for k-means", 200_000, min=1)
+    seed: int = help_field("random seed of the k-means sample", 0)
+    ctc: CtcTrainConfig = help_field("the CTC encoder's training (encoder ctc): --ctc-steps, --no-ctc-phonemes "
+                                     "(v1: characters only), --no-ctc-augment (v1: clean audio) ...", CtcTrainConfig)
+    max_minutes: float | None = help_field("pause CTC training after this long (resume by re-running)", None, min=0)
+
+
+def run(cfg: TokenizerStage) -> AudioTokenizer | None:
+    """Fit and save the tokenizer in OUT; None while the CTC encoder's training is paused."""
+    return train_tokenizer(Path(cfg.data), cfg.encoder, Path(cfg.out), cfg.codebook_size, cfg.layer, cfg.max_frames,
+                           cfg.seed, cfg.ctc, cfg.max_minutes)
 
 
 def build_encoder(spec: str, data: Path, out: Path, layer: int | None = None, ctc_config=None,
@@ -28,7 +54,7 @@ def build_encoder(spec: str, data: Path, out: Path, layer: int | None = None, ct
         return MfccEncoder()
     if spec == "ctc":
         from audiopalm.audio.encoders.ctc import CtcEncoder, load_ctc_model
-        from audiopalm.recipes.ctc import CtcTrainConfig, train_ctc_encoder
+        from audiopalm.recipes.ctc import train_ctc_encoder
 
         model_dir = out / "ctc-train" / "model"
         if not (model_dir / "model.safetensors").exists():

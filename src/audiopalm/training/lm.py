@@ -11,6 +11,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
+from audiopalm.config import help_field
 from audiopalm.data.tasks import Sequence
 from audiopalm.training.batching import make_batches
 from audiopalm.training.loop import LoopConfig, run_training
@@ -19,8 +20,8 @@ from audiopalm.training.loop import LoopConfig, run_training
 
 @dataclass
 class LmTrainConfig(LoopConfig):
-    batch_tokens: int = 8192  # padded tokens per micro-batch
-    bf16: bool = True  # bf16 autocast (~1.7x faster than fp32 on AVX512-BF16 CPUs)
+    batch_tokens: int = help_field("padded tokens per micro-batch", 8192, min=1)
+    bf16: bool = help_field("bf16 autocast (~1.7x faster than fp32 on AVX512-BF16 CPUs)", True)
 
 
 def collate(seqs: list[Sequence], pad_id: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

@@ -20,6 +20,7 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
+from audiopalm.config import help_field
 from audiopalm.training.batching import make_batches
 from audiopalm.training import distributed
 from audiopalm.training.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
@@ -30,18 +31,18 @@ StepLoss = Callable[[torch.nn.Module, list[int], int], tuple[torch.Tensor, int]]
 
 @dataclass
 class LoopConfig:
-    steps: int = 2000  # optimizer steps
-    lr: float = 1e-3  # peak learning rate
-    min_lr_ratio: float = 0.1  # cosine floor, as a fraction of lr
-    warmup: int = 100  # linear warm-up steps
-    weight_decay: float = 0.1  # on matrices only
-    beta2: float = 0.95  # AdamW's second-moment decay
-    clip: float = 1.0  # gradient norm clip
-    accumulate: int = 1  # micro-batches per optimizer step
-    eval_every: int = 250
-    checkpoint_every: int = 250
-    seed: int = 0
-    distributed: str = "ddp"  # under a multi-process launcher: ddp | fsdp
+    steps: int = help_field("optimizer steps", 2000, min=1)
+    lr: float = help_field("peak learning rate", 1e-3, min=0)
+    min_lr_ratio: float = help_field("cosine floor, as a fraction of lr", 0.1, min=0, max=1)
+    warmup: int = help_field("linear warm-up steps", 100, min=0)
+    weight_decay: float = help_field("AdamW weight decay, on matrices only", 0.1, min=0)
+    beta2: float = help_field("AdamW's second-moment decay", 0.95, min=0, max=1)
+    clip: float = help_field("gradient norm clip", 1.0, min=0)
+    accumulate: int = help_field("micro-batches per optimizer step", 1, min=1)
+    eval_every: int = help_field("steps between dev evaluations", 250, min=1)
+    checkpoint_every: int = help_field("steps between checkpoints", 250, min=1)
+    seed: int = help_field("random seed", 0)
+    distributed: str = help_field("under a multi-process launcher (torchrun)", "ddp", choices=("ddp", "fsdp"))
 
 
 def lr_at(step: int, cfg: LoopConfig) -> float:

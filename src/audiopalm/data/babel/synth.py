@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import shutil
 import time
 import zlib
 from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -32,13 +34,18 @@ from audiopalm.data.babel import concepts
 from audiopalm.data.babel.languages import LANGUAGES
 from audiopalm.data.babel.render import NOISE_KINDS, add_noise, check_espeak, check_family, render, synthesize
 from audiopalm.data.babel.speakers import UNSEEN_FAMILY, UNSEEN_SPLIT
+from audiopalm.config import help_field
 from audiopalm.data.babel.world import (
+    GENERATOR_VERSION,
+    GENERATOR_VERSIONS,
+    PRESETS,
     SPEAKER_BY_ID,
     SPLITS,
     Utterance,
     WorldConfig,
     build_splits,
     plan_utterances,
+    preset_config,
 )
 from audiopalm.data.manifest import write_jsonl, write_text_atomic
 from audiopalm.errors import AudiopalmError
@@ -142,6 +149,57 @@ def check_existing(out: Path, config: WorldConfig, force: bool) -> None:
 
 
 # --- the whole job ---------------------------------------------------------------------------
+@dataclass
+class SynthConfig:
+    """`audiopalm data synth`: a Babel world from a preset, with a few settings overridden."""
+
+    out: str = help_field("output folder (manifests, audio, world.json)")
+    preset: str = help_field("tiny (seconds), small (>= 2 h/language), full (10 h/language)", "tiny",
+                             choices=tuple(PRESETS))
+    languages: list[str] | None = help_field("language codes (default: all six: en fr es de it pt)", None)
+    hours_per_language: list[str] | None = help_field("train hours: one number for all, or LANG=H pairs "
+                                                      "(e.g. en=2 pt=0.2)", None)
+    jobs: int = help_field("parallel rendering processes", os.cpu_count() or 1, min=1)
+    seed: int | None = help_field("random seed (default: the preset's, 0)", None)
+    noise_snr: float | None = help_field("SNR in dB of test-noisy (default 10)", None)
+    noise: bool = help_field("write test-noisy", True)
+    force: bool = help_field("replace a world with another configuration in --out", False)
+    generator_version: str | None = help_field(f"generator version (default {GENERATOR_VERSION}; "
+                                               f"{', '.join(GENERATOR_VERSIONS)})", None)
+    quiet: bool = help_field("no progress bar", False)
+
+    def world(self) -> WorldConfig:
+        overrides = {"seed": self.seed, "languages": self.languages, "noisy_snr_db": self.noise_snr,
+                     "version": self.generator_version, **parse_hours(self.hours_per_language)}
+        config = preset_config(self.preset, **overrides)
+        if not self.noise:
+            config.noisy_snr_db = None
+        return config
+
+
+def parse_hours(values: list[str] | None) -> dict:
+    """['2'] -> {'default_hours': 2.0}; ['en=2', 'pt=0.2'] -> {'hours_per_language': {...}}."""
+    out: dict = {}
+    per_lang = {}
+    for v in values or []:
+        try:
+            if "=" in v:
+                lang, h = v.split("=", 1)
+                per_lang[lang] = float(h)
+            else:
+                out["default_hours"] = float(v)
+        except ValueError:
+            raise AudiopalmError(f"hours_per_language: cannot read {v!r}; use a number or LANG=HOURS") from None
+    if per_lang:
+        out["hours_per_language"] = per_lang
+    return out
+
+
+def run(cfg: SynthConfig) -> dict:
+    """Render (or finish) the world; its world.json summary."""
+    return synth(cfg.out, cfg.world(), jobs=cfg.jobs, force=cfg.force, progress=not cfg.quiet)
+
+
 def synth(out: str | Path, config: WorldConfig, jobs: int = 1, force: bool = False, progress: bool = True) -> dict:
     """Render the world described by `config` into `out`; returns the world.json summary."""
     config.validate()
@@ -290,3 +348,28 @@ def write_manifests(
         "seconds_per_char": {lang: round(v, 5) for lang, v in seconds_per_char.items()},
     }
     return summary, rows
+
+
+def summary_text(summary: dict) -> str:
+    """A short, human-readable table of a world.json."""
+    lines = [f"Babel world (preset {summary['preset']}, seed {summary['seed']}, generator {summary['generator_version']})"]
+    lines.append(f"  concepts: {summary['concepts']}   sentences: " + ", ".join(f"{k} {v}" for k, v in summary["sentences"].items()))
+    n_spk = {k: len(v) for k, v in summary["speakers"].items()}
+    lines.append("  speakers: " + ", ".join(f"{k} {v}" for k, v in n_spk.items()))
+    unseen = "test-unseen-synth" in summary["hours"]
+    lines.append(f"  {'lang':<6}{'train h':>9}{'dev h':>8}{'test h':>8}" + (f"{'unseen h':>10}" if unseen else "")
+                 + f"{'vocab':>7}")
+    for lang in summary["languages"]:
+        h = [summary["hours"].get(s, {}).get(lang, 0.0) for s in ("train", "dev", "test", "test-unseen-synth")]
+        lines.append(f"  {lang:<6}{h[0]:>9.3f}{h[1]:>8.3f}{h[2]:>8.3f}" + (f"{h[3]:>10.3f}" if unseen else "")
+                     + f"{summary['vocabulary_size'][lang]:>7}")
+    for family, f in summary.get("families", {}).items():
+        hours = ", ".join(f"{k} {v:.2f} h" for k, v in f["hours"].items())
+        voices = len({v for vs in f["voices"].values() for v in vs})
+        lines.append(f"  {family:<7} {voices} voices, {' '.join(f['languages'])}: {hours}"
+                     + ("  (held out of train and dev)" if f.get("held_out") else ""))
+    render = summary.get("render", {})
+    if render.get("rendered_this_run"):
+        lines.append(f"  rendered {render['rendered_this_run']} files in {render['wall_seconds_this_run']:.1f} s "
+                     f"({render.get('audio_seconds_per_wall_second', 0):.0f} audio s per wall s, {render['jobs']} jobs)")
+    return "\n".join(lines)

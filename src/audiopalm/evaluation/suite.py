@@ -1,0 +1,120 @@
+"""`audiopalm eval`: one model (or text LM) on a dataset's test conditions, every task asked for.
+
+    report = run(EvalConfig(model="models/babel-small", data="data/babel-small", tasks="asr,ast,lid,s2st"))
+
+ASR, AST, MT and LID on `test` and on every other condition the dataset has (test-noisy,
+test-unseen-synth); S2ST and TTS on `test`, S2ST also on test-noisy (noisy sources, clean same-voice
+references). Languages and pairs come from the dataset.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from audiopalm.config import help_field
+from audiopalm.errors import AudiopalmError
+
+TASKS = ("asr", "ast", "mt", "lid", "s2st", "tts")
+
+
+@dataclass
+class EvalConfig:
+    data: str = help_field("dataset folder (world.json and test manifests)")
+    model: str | None = help_field("AudioPaLM folder", None)
+    text_lm: str | None = help_field("instead: a pretrain-text folder, scored on MT of the gold test text", None)
+    per_language: int = help_field("test utterances per language (and per S2ST pair)", 50, min=1)
+    targets: list[str] = help_field("AST/MT/S2ST target languages", ["en"])
+    pairs: list[str] = help_field("more pairs, such as de-it", [])
+    tasks: str = help_field(f"comma-separated, of {','.join(TASKS)}; s2st and tts need a speech output stage and the "
+                            "eval extra (Resemblyzer, DNSMOS, Whisper)", "asr,ast,lid")
+    cascade: bool = help_field("also the cascade the model replaces: its ASR, then MT (and for s2st, then TTS)", False)
+    no_lid: bool = help_field("skip language identification", False)
+    conditions: list[str] | None = help_field("test conditions scored side by side (default: every one the dataset "
+                                              "has, of test, test-noisy, test-unseen-synth)", None)
+    rtf_utterances: int = help_field("s2st: utterances timed stage by stage", 10, min=0)
+    jobs: int = help_field("tokenization processes", os.cpu_count() or 1, min=1)
+    out: str | None = help_field("report folder: results.json, results.md and PNG plots", None)
+    wavs: str | None = help_field("write the output waveforms under WAVS/s2st/SRC-TGT/ and WAVS/tts/LANG/ (other "
+                                  "conditions under WAVS/CONDITION/)", None)
+    speech_temperature: float = help_field("speech tokens are sampled at this temperature from the top k (0: greedy, "
+                                           "which tends to loop)", 0.8, min=0)
+    speech_top_k: int = help_field("speech sampling: the k most likely tokens", 50, min=1)
+    speech_seed: int = help_field("speech sampling seed", 0)
+
+    def task_set(self) -> set[str]:
+        tasks = {t.strip().lower() for t in self.tasks.split(",") if t.strip()} - ({"lid"} if self.no_lid else set())
+        if unknown := tasks - set(TASKS):
+            raise AudiopalmError(f"unknown evaluation task(s) {', '.join(sorted(unknown))}; choose from {', '.join(TASKS)}")
+        return tasks
+
+    def sampling(self):
+        from audiopalm.generation.decode import Sampling
+
+        return Sampling(self.speech_temperature, self.speech_top_k, self.speech_seed) if self.speech_temperature > 0 else None
+
+
+def _speech(cfg: EvalConfig, tasks: set[str], condition: str = "test") -> dict:
+    from audiopalm.data.languages import Languages
+    from audiopalm.evaluation.speech import evaluate_speech
+    from audiopalm.evaluation.unified import translation_pairs
+
+    languages = Languages.of_dataset(Path(cfg.data)).codes
+    pairs = [f"{s}-{t}" for s, t in translation_pairs(languages, tuple(cfg.targets), tuple(cfg.pairs))]
+    wavs = Path(cfg.wavs) if cfg.wavs else None
+    if wavs is not None and condition != "test":
+        wavs = wavs / condition  # beside the test condition's waveforms, not over them
+    return evaluate_speech(Path(cfg.model), Path(cfg.data), tuple(pairs) if "s2st" in tasks else (),
+                           cfg.per_language, wavs, cfg.rtf_utterances,
+                           jobs=cfg.jobs, tts=tuple(languages) if "tts" in tasks else (), cascade=cfg.cascade,
+                           sampling=cfg.sampling(), condition=condition)
+
+
+def _conditions(cfg: EvalConfig, tasks: set[str]) -> dict:
+    """ASR, AST and LID (and S2ST where a same-voice reference exists) on each test condition but `test`."""
+    from audiopalm.data.manifest import CONDITIONS, available_conditions
+    from audiopalm.evaluation.unified import evaluate_unified
+
+    data = Path(cfg.data)
+    wanted = available_conditions(data) if cfg.conditions is None else cfg.conditions
+    if unknown := set(wanted) - set(CONDITIONS):
+        raise AudiopalmError(f"unknown condition(s) {', '.join(sorted(unknown))}; choose from {', '.join(CONDITIONS)}")
+    out = {}
+    for condition in [c for c in wanted if c != "test"]:
+        report = evaluate_unified(Path(cfg.model), data, cfg.per_language, tuple(cfg.targets), cfg.jobs,
+                                  tuple(cfg.pairs), frozenset(tasks & {"asr", "ast", "lid"}), split=condition)
+        if "s2st" in tasks and condition == "test-noisy":
+            report.update(_speech(cfg, {"s2st"}, condition))
+        out[condition] = report
+    return out
+
+
+def run(cfg: EvalConfig) -> dict:
+    """The report (evaluation/report.py writes and renders it)."""
+    import torch
+
+    from audiopalm.evaluation.unified import evaluate_text_mt, evaluate_unified
+
+    started = time.time()
+    if cfg.text_lm:
+        report = {"mt": evaluate_text_mt(Path(cfg.text_lm), Path(cfg.data), cfg.per_language, tuple(cfg.targets),
+                                         pairs=tuple(cfg.pairs))}
+        report["meta"] = {"text LM": cfg.text_lm, "data": cfg.data}
+    elif cfg.model:
+        tasks = cfg.task_set()
+        cfg.sampling()  # a bad sampling setting fails before anything is decoded
+        report = evaluate_unified(Path(cfg.model), Path(cfg.data), cfg.per_language, tuple(cfg.targets), cfg.jobs,
+                                  tuple(cfg.pairs), frozenset(tasks), cfg.cascade)
+        if tasks & {"s2st", "tts"}:
+            report.update(_speech(cfg, tasks))
+        report["conditions"] = _conditions(cfg, tasks)
+        report["meta"] = {"model": cfg.model, "data": cfg.data, "tasks": ",".join(sorted(tasks)),
+                          "cascade": cfg.cascade, "utterances per language": cfg.per_language}
+    else:
+        raise AudiopalmError("give --model (an AudioPaLM folder) or --text-lm (a pretrain-text folder)")
+    report["meta"].update({"wall seconds": round(time.time() - started, 1), "threads": torch.get_num_threads(),
+                           "machine": platform.processor() or platform.machine()})
+    return report

@@ -1,0 +1,90 @@
+"""The inference commands as typed requests: `audiopalm transcribe`, `translate` and `speak`.
+
+    run_transcribe(TranscribeConfig(file="speech.wav", model="models/babel-small")) -> the transcript
+
+Each request loads the model, tokenises its audio once (`AudioPaLM.listen`) and returns what the
+command prints; output files are written here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from audiopalm.config import help_field
+from audiopalm.generation.decode import Sampling
+
+
+@dataclass
+class SpeechSampling:
+    """How speech tokens are drawn (text is always decoded greedily or with beams)."""
+
+    speech_temperature: float = help_field("speech tokens are sampled at this temperature from the top k (0: greedy, "
+                                           "which tends to loop; --beams applies to speech only when greedy)", 0.8, min=0)
+    speech_top_k: int = help_field("speech sampling: the k most likely tokens", 50, min=1)
+    speech_seed: int = help_field("speech sampling seed", 0)
+
+    def sampling(self) -> Sampling | None:
+        return Sampling(self.speech_temperature, self.speech_top_k, self.speech_seed) if self.speech_temperature > 0 else None
+
+
+@dataclass
+class TranscribeConfig:
+    file: str = help_field("audio file (wav, flac, ogg, mp3)")
+    model: str = help_field("AudioPaLM folder")
+    lang: str | None = help_field("spoken language (code such as fr, or English name); default: identified", None)
+    beams: int = help_field("beam search width", 1, min=1)
+
+
+@dataclass
+class TranslateConfig:
+    file: str = help_field("audio file (wav, flac, ogg, mp3)")
+    model: str = help_field("AudioPaLM folder")
+    to: str = help_field("target language (code or English name)")
+    lang: str | None = help_field("spoken language (code such as fr, or English name); default: identified", None)
+    speech: str | None = help_field("also write the spoken translation (S2ST) here", None, metavar="OUT.wav")
+    beams: int = help_field("beam search width", 1, min=1)
+    sampling: SpeechSampling = help_field("speech sampling", SpeechSampling, flat=True)
+
+
+@dataclass
+class SpeakConfig:
+    text: str = help_field("what to say")
+    model: str = help_field("AudioPaLM folder with a speech output stage")
+    lang: str = help_field("language of the text (code such as fr, or English name)")
+    out: str = help_field("wav file to write", short="-o")
+    voice: str | None = help_field("a recording whose first seconds give the voice", None)
+    sampling: SpeechSampling = help_field("speech sampling", SpeechSampling, flat=True)
+
+
+def _model(folder: str):
+    from audiopalm.models.audiopalm import AudioPaLM
+
+    return AudioPaLM.from_pretrained(folder)
+
+
+def run_transcribe(cfg: TranscribeConfig) -> str:
+    return _model(cfg.model).transcribe(cfg.file, cfg.lang, cfg.beams)
+
+
+def run_translate(cfg: TranslateConfig) -> str:
+    """The translation; with `speech`, also the spoken translation in the source voice (a line naming the file)."""
+    sampling = cfg.sampling.sampling()
+    model = _model(cfg.model)
+    heard = model.listen(cfg.file)  # one tokenisation for the language, the text and the voice
+    text = model.translate(heard, cfg.to, cfg.lang, cfg.beams)
+    if not cfg.speech:
+        return text
+    from audiopalm.audio.io import write_wav
+
+    beams = cfg.beams if sampling is None else 1
+    write_wav(Path(cfg.speech), model.translate_speech(heard, cfg.to, cfg.lang, beams, sampling=sampling))
+    return f"{text}\nspeech: {cfg.speech}"
+
+
+def run_speak(cfg: SpeakConfig) -> str:
+    from audiopalm.audio.io import write_wav
+
+    sampling = cfg.sampling.sampling()
+    write_wav(Path(cfg.out), _model(cfg.model).speak(cfg.text, cfg.lang, cfg.voice, sampling))
+    return cfg.out
