@@ -1,6 +1,8 @@
 """The `audiopalm` command line: one table from command names to functions.
 
-Each command is `name -> (function, add_arguments, help)`; groups (`data ...`) are nested tables.
+Each command is `name -> (function, add_arguments, help)`; groups (`data ...`) are nested tables. A
+command's arguments are its config dataclass's fields (config.py): flags, or `--config file.yaml` and
+KEY=VALUE overrides; the function builds the config, calls the library and prints the result.
 """
 
 from __future__ import annotations

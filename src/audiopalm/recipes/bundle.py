@@ -12,10 +12,10 @@
                so the model card's numbers are those of the shipped fp16 weights
     card       BUNDLE/MODEL_CARD.md
 
-Each stage is skipped when its output exists; the trainers run from their typed configs (the
-equivalent commands take the same settings as flags), a stage cut short by --max-minutes resumes from
-its last checkpoint when the recipe runs again. Wall time per
-stage (summed over resumed parts) goes to WORK/stages.json and into the model card.
+Each stage is a library call with its typed config (the equivalent command takes the same settings as
+flags), skipped when its output exists; a stage cut short by --max-minutes resumes from its last
+checkpoint when the recipe runs again. Wall time per stage (summed over resumed parts) goes to
+WORK/stages.json and into the model card.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from audiopalm.config import help_field
-from audiopalm.errors import AudiopalmError
 
 
 @dataclass
@@ -73,23 +72,16 @@ class Stage:
     name: str
     done: Path  # the file that marks it done
     run: Callable[[float | None], object]  # minutes left (None: no limit) -> runs or resumes the stage
-    command: str  # what it does, as the equivalent command line (printed)
-
-
-def _cli(args: list[str]) -> Callable[[float | None], object]:
-    """A stage that has no library entry point yet: the audiopalm command itself."""
-
-    def run(_: float | None) -> None:
-        from audiopalm.cli import main
-
-        if (code := main(args)) != 0:
-            raise AudiopalmError(f"`audiopalm {' '.join(args)}` failed (exit {code}); fix the cause and run the recipe again")
-
-    return run
+    command: str  # what it runs, with its config (printed)
 
 
 def stages(r: BundleRecipe) -> list[Stage]:
-    """Every stage in order; the trainers run from their typed configs."""
+    """Every stage in order, each a library call with its typed config."""
+    from audiopalm.data.babel.synth import SynthConfig
+    from audiopalm.data.babel.synth import run as run_synth
+    from audiopalm.evaluation.suite import EvalConfig
+    from audiopalm.evaluation.suite import run as run_eval
+    from audiopalm.models.speech_out import AttachConfig, attach
     from audiopalm.recipes import acoustic, codec, pretrain_text, tokenizer
     from audiopalm.recipes.ctc import CtcTrainConfig
     from audiopalm.recipes.finetune import FinetuneConfig
@@ -113,22 +105,30 @@ def stages(r: BundleRecipe) -> list[Stage]:
     def limited(run, cfg):
         return lambda left: run(replace(cfg, max_minutes=left))
 
-    eval_args = ["eval", "--model", r.bundle, "--data", r.data, "--tasks", r.eval_tasks, "--per-language",
-                 str(r.eval_per_language), "--targets", "en", "--pairs", *r.eval_pairs, "--jobs", str(r.jobs),
-                 "--out", str(work / "eval"), "--wavs", str(work / "eval" / "wavs")] + (["--cascade"] if r.eval_cascade else [])
-    synth_args = ["data", "synth", "--preset", r.world_preset, "--out", r.data, "--jobs", str(r.jobs), "--quiet"]
-    attach_args = ["attach-speech", "--model", str(model), "--codec", acoustic_cfg.codec, "--acoustic",
-                   str(work / "acoustic" / "model")]
+    synth_cfg = SynthConfig(r.data, r.world_preset, jobs=r.jobs, quiet=True)
+    attach_cfg = AttachConfig(str(model), acoustic_cfg.codec, str(work / "acoustic" / "model"))
+    eval_cfg = EvalConfig(r.data, r.bundle, per_language=r.eval_per_language, targets=["en"], pairs=list(r.eval_pairs),
+                          tasks=r.eval_tasks, cascade=r.eval_cascade, jobs=r.jobs, out=str(work / "eval"),
+                          wavs=str(work / "eval" / "wavs"))
+
+    def evaluate(_: float | None) -> None:
+        from audiopalm.evaluation.report import markdown, write_report
+
+        report = run_eval(eval_cfg)
+        print(markdown(report))
+        write_report(report, work / "eval")
+
     return [
-        Stage("world", Path(r.data) / "world.json", _cli(synth_args), " ".join(synth_args)),
+        Stage("world", Path(r.data) / "world.json", lambda _: run_synth(synth_cfg), f"data synth: {synth_cfg}"),
         Stage("tokenizer", work / "tok-ctc" / "config.json", limited(tokenizer.run, tok), f"tokenizer train: {tok}"),
         Stage("codec", work / "codec" / "codec" / "config.json", limited(codec.run, codec_cfg), f"codec train: {codec_cfg}"),
         Stage("acoustic", work / "acoustic" / "model" / "config.json", limited(acoustic.run, acoustic_cfg),
               f"train-acoustic: {acoustic_cfg}"),
         Stage("text_lm", work / "lm" / "model" / "config.json", limited(pretrain_text.run, lm_cfg), f"pretrain-text: {lm_cfg}"),
         Stage("audiopalm", model / "config.json", limited(run_finetune, finetune_cfg), f"train: {finetune_cfg}"),
-        Stage("speech", model / "speech_out" / "acoustic" / "config.json", _cli(attach_args), " ".join(attach_args)),
-        Stage("eval", work / "eval" / "results.json", _cli(eval_args), " ".join(eval_args)),
+        Stage("speech", model / "speech_out" / "acoustic" / "config.json", lambda _: attach(attach_cfg),
+              f"attach-speech: {attach_cfg}"),
+        Stage("eval", work / "eval" / "results.json", evaluate, f"eval: {eval_cfg}"),
     ]
 
 

@@ -1,7 +1,7 @@
 """Recipe: a grid of finetuning runs, several seeds each, evaluated and summarised (`audiopalm experiment run`).
 
     setup    artifacts the variants share (a second tokenizer, text LMs of other sizes), each made by
-             an audiopalm command unless the file it creates exists
+             a stage of recipes/stages.py from its config unless the file it creates exists
     train    every (variant, seed): the base finetuning config with the variant's overrides, in
              OUT/VARIANT/seed-N (resumable: a finished run is skipped, a paused one continues)
              (a variant's `runs_dir: DIR` puts its runs in DIR/seed-N instead, so experiments that share
@@ -34,7 +34,7 @@ import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-from audiopalm.config import help_field
+from audiopalm.config import build, help_field
 from audiopalm.errors import AudiopalmError
 from audiopalm.recipes.finetune import FinetuneConfig, finetune, load_config
 
@@ -54,7 +54,8 @@ class EvalSettings:
 @dataclass
 class SetupStep:
     creates: str  # the file whose existence means the step is done
-    run: list[str]  # audiopalm command-line arguments
+    stage: str  # a stage of recipes/stages.py: pretrain-text, tokenizer, codec, ...
+    config: dict  # its config's keys (the same as the command's flags, nested ones as mappings)
 
 
 @dataclass
@@ -81,8 +82,11 @@ class ExperimentConfig:
         cfg = cls(**d)
         if not cfg.variants or not cfg.seeds:
             raise AudiopalmError("an experiment needs at least one variant and one seed")
-        for step in cfg.setup:
-            SetupStep(**step)
+        from audiopalm.recipes.stages import stage_config
+
+        for d in cfg.setup:  # a bad setup step fails now, not after other steps trained
+            step = build(SetupStep, d)
+            stage_config(step.stage, step.config)
         cfg.eval_settings(next(iter(cfg.variants)))  # unknown eval keys fail now, not after training
         cfg.check_expect()
         return cfg
@@ -127,14 +131,15 @@ def load_experiment(path: Path) -> ExperimentConfig:
 
 
 def run_setup(cfg: ExperimentConfig) -> None:
-    from audiopalm.cli import main
+    from audiopalm.recipes.stages import run_stage
 
-    for step in (SetupStep(**d) for d in cfg.setup):
+    for step in (build(SetupStep, d) for d in cfg.setup):
         if Path(step.creates).exists():
             continue
-        print(f"setup: audiopalm {' '.join(step.run)}")
-        if main(step.run) != 0 or not Path(step.creates).exists():
-            raise AudiopalmError(f"setup step `audiopalm {' '.join(step.run)}` did not create {step.creates}")
+        print(f"setup: {step.stage} {step.config}")
+        run_stage(step.stage, step.config)
+        if not Path(step.creates).exists():
+            raise AudiopalmError(f"setup step {step.stage} did not create {step.creates}")
 
 
 def eval_folder(run_dir: Path, ev: EvalSettings) -> Path:
