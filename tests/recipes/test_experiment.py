@@ -150,3 +150,20 @@ def test_directions_compare_means_in_standard_errors():
     with pytest.raises(Exception, match="expect: unknown variants huge"):
         ExperimentConfig.from_dict({"name": "x", "base": "b", "out": "o", "variants": {"a": {}},
                                     "expect": {"order": ["a", "huge"], "metrics": {"AST BLEU": "higher"}}})
+
+
+def test_setup_steps_run_stages_from_their_configs(tiny_parts, tmp_path):
+    from audiopalm.errors import AudiopalmError
+    from audiopalm.recipes.experiment import run_setup
+
+    data, parts = tiny_parts
+    tok = tmp_path / "tok-mfcc"
+    step = {"creates": str(tok / "config.json"), "stage": "tokenizer",
+            "config": {"data": str(data), "encoder": "mfcc", "out": str(tok), "codebook_size": 8, "max_frames": 2000}}
+    run_setup(load_experiment(_experiment(tmp_path, data, parts, setup=[step])))
+    assert (tok / "config.json").exists()
+    bad = {**step, "config": {**step["config"], "codebook_sise": 8}}
+    with pytest.raises(AudiopalmError, match="unknown key codebook_sise; TokenizerStage has"):
+        load_experiment(_experiment(tmp_path, data, parts, setup=[bad]))  # checked before anything trains
+    with pytest.raises(AudiopalmError, match="unknown stage 'tokeniser'"):
+        load_experiment(_experiment(tmp_path, data, parts, setup=[{**step, "stage": "tokeniser"}]))
