@@ -217,10 +217,11 @@ def load_yaml(path: str | Path | None) -> dict:
 
 
 def build(cls: type[T], values: dict | None = None, overrides: list[str] | None = None,
-          flag_values: dict | None = None) -> T:
-    """`cls` from defaults < `values` (a YAML mapping) < `overrides` (KEY=VALUE) < `flag_values`, checked."""
+          flag_values: dict | None = None, prefix: str = "") -> T:
+    """`cls` from defaults < `values` (a YAML mapping) < `overrides` (KEY=VALUE) < `flag_values`, checked;
+    `prefix` names where the values sit in a larger config ("train.") in errors."""
     merged = _merge(_merge(values or {}, parse_overrides(overrides or [])), flag_values or {})
-    return _build(cls, merged)
+    return _build(cls, merged, prefix)
 
 
 # --- command-line flags ------------------------------------------------------------------------
@@ -262,7 +263,7 @@ def add_arguments(parser: argparse.ArgumentParser, cls: type, positional: tuple[
         if inner is bool:
             parser.add_argument(*names, action=argparse.BooleanOptionalAction, **kw)
         elif typing.get_origin(inner) in (list, tuple):
-            parser.add_argument(*names, nargs="+", metavar="VALUE", **kw)
+            parser.add_argument(*names, nargs="*", metavar="VALUE", **kw)
         elif "choices" in f.metadata:
             parser.add_argument(*names, choices=f.metadata["choices"], metavar=key.split(".")[-1].upper(), **kw)
         else:

@@ -44,7 +44,10 @@ def test_cli_transcribe_and_translate(trained, capsys):
 def test_unknown_config_key_is_a_clear_error(tmp_path, capsys):
     (tmp_path / "bad.yaml").write_text("data: x\nlearning_rate: 3\n")
     assert main(["train", "--config", str(tmp_path / "bad.yaml")]) == 2
-    assert "unknown config keys: learning_rate" in capsys.readouterr().err
+    assert "unknown key learning_rate; FinetuneConfig has: data, audio_tokenizer" in capsys.readouterr().err
+    (tmp_path / "bad.yaml").write_text("data: x\naudio_tokenizer: t\ntext_lm: l\nout: o\ntrain: {stepz: 3}\n")
+    assert main(["train", "--config", str(tmp_path / "bad.yaml"), "seed=1"]) == 2
+    assert "unknown key train.stepz; LmTrainConfig has: steps" in capsys.readouterr().err
 
 
 def test_eval_writes_a_report_folder_with_tables_and_plots(trained, tmp_path, capsys):

@@ -49,6 +49,12 @@ class FinetuneConfig:
     seed: int = help_field("random seed (also the training seed unless train.seed is set)", 0)
     max_minutes: float | None = help_field("pause after this long (resume by re-running)", None, min=0)
 
+    def __post_init__(self):
+        self.train_config()  # an unknown or mistyped training key fails here, before any model is built
+
+    def train_config(self) -> LmTrainConfig:
+        return build(LmTrainConfig, {"seed": self.seed, **(self.train or {})}, prefix="train.")
+
     @classmethod
     def from_dict(cls, d: dict) -> FinetuneConfig:
         return build(cls, d)
@@ -96,7 +102,7 @@ def build_model(cfg: FinetuneConfig) -> AudioPaLM:
 def finetune(cfg: FinetuneConfig, max_minutes: float | None = None) -> Path:
     data, out = Path(cfg.data), Path(cfg.out)
     world = json.loads((data / "world.json").read_text())
-    train_cfg = build(LmTrainConfig, {"seed": cfg.seed, **cfg.train})
+    train_cfg = cfg.train_config()
     d = distributed.init(train_cfg.distributed)
     model = build_model(cfg)
     mix = MixtureConfig(weights=cfg.mixture, zero_shot_pairs=world.get("zero_shot_pairs", []), seed=cfg.seed)
