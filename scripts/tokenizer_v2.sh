@@ -9,11 +9,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 A=.venv/bin/audiopalm
 PY=.venv/bin/python
-DATA=${DATA:-data/babel-small}
+DATA=${DATA:-data/babel-small-2.0}
 LAYERS=${LAYERS:-"4 3 5"}
 PROBE_STEPS=${PROBE_STEPS:-750}
-[ -f "$DATA/world.json" ] || $A data synth --preset small --out "$DATA" --jobs 2
-[ -f runs/tok-ctc2/config.json ] || $A tokenizer train --data "$DATA" --encoder ctc --out runs/tok-ctc2 --ctc-steps 4000 --layer 4
+[ -f "$DATA/world.json" ] || $A data synth --preset small --generator-version 2.0 --out "$DATA" --jobs 2
+[ -f runs/tok-ctc2/config.json ] || $A tokenizer train --data "$DATA" --encoder ctc --out runs/tok-ctc2 --ctc-steps 4000 --layer 4 \
+    --ctc-augment-config-p-vtlp 0  # v2 as measured: no vocal tract length perturbation yet
 for layer in $LAYERS; do   # one encoder, k-means on each layer's states
     out=runs/tok-ctc2-L$layer
     if [ "$layer" = 4 ]; then
