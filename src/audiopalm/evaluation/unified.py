@@ -148,21 +148,22 @@ def evaluate_text_mt(lm_dir: Path, data: Path, per_language: int = 50, targets: 
     ceiling for AST, whose input is speech instead of the transcript."""
     from transformers import AutoModelForCausalLM
 
-    from audiopalm.data.babel.languages import LANGUAGES
-    from audiopalm.data.tasks import tag
+    from audiopalm.data.languages import Languages
+    from audiopalm.data.tasks import prompt_ids, task_tag
     from audiopalm.generation.decode import greedy_decode
     from audiopalm.text.tokenizer import load_text_tokenizer
     from audiopalm.text.vocab import UnifiedVocab
 
     lm = AutoModelForCausalLM.from_pretrained(lm_dir / "model").eval()
     tok = load_text_tokenizer(lm_dir / "text_tokenizer")
-    vocab = UnifiedVocab(tok.vocab_size, 0, tok.bos_id, tok.eos_id, tok.pad_id, tok.sep_id)
+    vocab = UnifiedVocab.of_text(tok)
+    languages = Languages.of_dataset(data)
     rows = [r for r in read_jsonl(data / "sentences.jsonl") if r["split"] == "test"][:per_language]
     zero_shot = {tuple(p) for p in json.loads((data / "world.json").read_text()).get("zero_shot_pairs", [])}
     report = {}
-    for src, tgt in translation_pairs(list(LANGUAGES), targets, pairs):
-        prompts = [torch.tensor([tok.bos_id, *tok.encode(f"{tag('MT', LANGUAGES[src].name, LANGUAGES[tgt].name)} "
-                                                         f"{r['texts'][src]}"), tok.sep_id]) for r in rows]
+    for src, tgt in translation_pairs(languages.codes, targets, pairs):
+        tag_ids = tok.encode(task_tag(languages, "MT", src, tgt))
+        prompts = [prompt_ids(vocab, tag_ids, torch.tensor(tok.encode(r["texts"][src]), dtype=torch.long)) for r in rows]
         hyps = []
         for i in range(0, len(prompts), batch):
             for segments in greedy_decode(lm, vocab, prompts[i: i + batch], ["text"], max_new_tokens=80):

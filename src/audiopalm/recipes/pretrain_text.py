@@ -18,11 +18,13 @@ import torch
 
 from audiopalm.data.babel.languages import LANGUAGES
 from audiopalm.data.babel.world import SentenceStream, WorldConfig
-from audiopalm.data.tasks import Sequence, tag
 from audiopalm.config import help_field
+from audiopalm.data.languages import Languages
+from audiopalm.data.tasks import Sequence, build_sequence, tag, task_tag
 from audiopalm.errors import AudiopalmError
 from audiopalm.models.lm import build_llama
 from audiopalm.text.tokenizer import SentencePieceTokenizer, TextTokenizer
+from audiopalm.text.vocab import UnifiedVocab
 from audiopalm.training import distributed
 from audiopalm.training.lm import LmTrainConfig, train_lm
 
@@ -89,13 +91,15 @@ def text_sequences(items: list[dict[str, str]], tok: TextTokenizer, mt_per_item:
     return out
 
 
+BABEL_LANGUAGES = Languages({code: lang.name for code, lang in LANGUAGES.items()})
+
+
 def mt_sequence(tok: TextTokenizer, texts: dict[str, str], src: str, tgt: str) -> Sequence:
-    """BOS [MT Src Tgt] source <sep> target EOS, with the loss on the target and EOS."""
-    prompt = [tok.bos_id, *tok.encode(f"{tag('MT', LANGUAGES[src].name, LANGUAGES[tgt].name)} {texts[src]}"),
-              tok.sep_id]
-    target = [*tok.encode(texts[tgt]), tok.eos_id]
-    mask = torch.tensor([False] * len(prompt) + [True] * len(target))
-    return torch.tensor(prompt + target), mask
+    """BOS [MT Src Tgt] source <sep> target EOS, with the loss on the target and EOS: the prompt layout of
+    data/tasks.py, so the finetuned model reads MT as its text LM learnt it."""
+    tag_ids = tok.encode(task_tag(BABEL_LANGUAGES, "MT", src, tgt))
+    source = torch.tensor(tok.encode(texts[src]), dtype=torch.long)
+    return build_sequence(UnifiedVocab.of_text(tok), tag_ids, source, [torch.tensor(tok.encode(texts[tgt]), dtype=torch.long)])
 
 
 def pretrain_text(world: Path, out: Path, cfg: PretrainTextConfig, train_cfg: LmTrainConfig,

@@ -25,6 +25,11 @@ class UnifiedVocab:
     pad_id: int  # the text tokenizer's PAD
     text_sep_id: int | None = None  # the text tokenizer's <sep>, if it has one
 
+    @classmethod
+    def of_text(cls, tok) -> UnifiedVocab:
+        """A text LM's vocabulary: its text tokenizer's, no audio rows."""
+        return cls(tok.vocab_size, 0, tok.bos_id, tok.eos_id, tok.pad_id, tok.sep_id)
+
     @property
     def sep_id(self) -> int:
         return self.text_sep_id if self.text_sep_id is not None else self.text_size + self.audio_size
