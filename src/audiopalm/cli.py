@@ -160,6 +160,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from audiopalm.serve import ServeConfig, run
+
+    run(from_args(ServeConfig, args))
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from audiopalm.demo import DemoConfig, run
 
@@ -175,7 +182,11 @@ def _config(spec: str, positional: tuple[str, ...] = ()) -> Callable[[argparse.A
         import importlib
 
         module, name = spec.split(":")
-        add_arguments(p, getattr(importlib.import_module(module), name), positional)
+        try:
+            cls = getattr(importlib.import_module(module), name)
+        except ModuleNotFoundError as e:  # an optional dependency of this command
+            sys.exit(f"audiopalm: error: this command needs {e.name}: pip install 'audiopalm[all]'")
+        add_arguments(p, cls, positional)
         if not positional:  # a trailing KEY=VALUE list would swallow a positional argument
             add_config_file_arguments(p)
 
@@ -221,6 +232,7 @@ COMMANDS: dict[str, Command | dict[str, Command]] = {
     "experiment": {
         "run": (cmd_experiment_run, _config("audiopalm.recipes.experiment:ExperimentRunConfig", ("files",)), "train and evaluate a grid of configs x seeds; mean and std"),
     },
+    "serve": (cmd_serve, _config("audiopalm.serve:ServeConfig"), "an HTTP API (OpenAI's audio endpoints) for one model"),
     "demo": (cmd_demo, _config("audiopalm.demo:DemoConfig"), "run the main job on the embedded default"),
     "bench": (cmd_bench, _config("audiopalm.bench:BenchConfig"), "speed as ratios: MFU, decoding vs HF generate, S2ST and tokenizer RTF"),
 }

@@ -50,12 +50,21 @@ def load_audio(path: str | Path, sr: int = SAMPLE_RATE) -> np.ndarray:
     Raises AudioError (one line, naming the file) for unreadable, empty, too short or
     non-finite audio.
     """
+    return _read(str(path), str(path), sr)
+
+
+def load_audio_bytes(data: bytes, name: str = "upload", sr: int = SAMPLE_RATE) -> np.ndarray:
+    """`load_audio` of a file's bytes (an upload), any format soundfile reads."""
+    return _read(io.BytesIO(data), name, sr)
+
+
+def _read(source, name: str, sr: int) -> np.ndarray:
     try:
-        wav, file_sr = sf.read(str(path), dtype="float32", always_2d=True)
+        wav, file_sr = sf.read(source, dtype="float32", always_2d=True)
     except Exception as e:  # soundfile raises several types for corrupt or unknown files
-        raise AudioError(f"{path}: cannot read audio ({str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
-    wav = to_mono(wav, str(path))
-    check_wav(wav, file_sr, str(path))
+        raise AudioError(f"{name}: cannot read audio ({str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
+    wav = to_mono(wav, name)
+    check_wav(wav, file_sr, name)
     wav = resample(wav, file_sr, sr)
     peak = float(np.abs(wav).max())
     return wav / peak if peak > 1.0 else wav

@@ -1,0 +1,172 @@
+"""`audiopalm serve`: the model behind an HTTP API that speech clients already speak (OpenAI's audio API).
+
+    audiopalm serve --model models/babel-small --port 8000
+
+    GET  /health                    {"status": "ok", "model": NAME}
+    GET  /v1/models                 the one model, OpenAI's list format
+    POST /v1/audio/transcriptions   multipart: file, model, language?, prompt? (ignored),
+                                    response_format = json | text | srt | vtt | verbose_json
+    POST /v1/audio/translations     the same, into `target_language` (default English; OpenAI's
+                                    endpoint translates into English only)
+
+Bad input is a 4xx with one line of reason in OpenAI's error shape ({"error": {"message", "type"}}):
+unreadable or too short audio (400), an unknown language (400), an upload over the size limit (413),
+audio longer than the duration limit (413); the server keeps serving after any of them. Requests
+are decoded one at a time (a lock around the model: torch uses every core for one request).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import FastAPI, File, Form, UploadFile
+from fastapi.responses import JSONResponse, PlainTextResponse
+
+from audiopalm.audio.io import SAMPLE_RATE, AudioError, load_audio_bytes
+from audiopalm.config import help_field
+from audiopalm.errors import AudiopalmError
+
+RESPONSE_FORMATS = ("json", "text", "srt", "vtt", "verbose_json")
+
+
+@dataclass
+class ServeConfig:
+    """`audiopalm serve`: the HTTP API of one model folder."""
+
+    model: str = help_field("AudioPaLM folder")
+    host: str = help_field("address to listen on", "127.0.0.1")
+    port: int = help_field("port", 8000, min=1, max=65535)
+    max_upload_mb: float = help_field("largest accepted upload", 25.0, min=0.01)
+    max_seconds: float = help_field("longest accepted recording", 60.0, min=1)
+
+
+class RequestError(AudiopalmError):
+    """Something a request sent: answered with `status` and its one-line message."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
+
+
+def _timestamp(seconds: float, sep: str) -> str:
+    ms = round(seconds * 1000)
+    h, rest = divmod(ms, 3_600_000)
+    m, rest = divmod(rest, 60_000)
+    s, ms = divmod(rest, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
+
+
+def render(text: str, segments: list[dict], fmt: str, language: str, duration: float, task: str):
+    """One result in a response format: (body, media type). Segments: {"start", "end", "text"} in seconds."""
+    if fmt == "text":
+        return text + "\n", "text/plain"
+    if fmt == "srt":
+        cues = [f"{i}\n{_timestamp(s['start'], ',')} --> {_timestamp(s['end'], ',')}\n{s['text']}\n"
+                for i, s in enumerate(segments, 1)]
+        return "\n".join(cues), "application/x-subrip"
+    if fmt == "vtt":
+        cues = [f"{_timestamp(s['start'], '.')} --> {_timestamp(s['end'], '.')}\n{s['text']}\n" for s in segments]
+        return "WEBVTT\n\n" + "\n".join(cues), "text/vtt"
+    if fmt == "verbose_json":
+        return {"task": task, "language": language, "duration": round(duration, 3), "text": text,
+                "segments": [{"id": i, **s} for i, s in enumerate(segments)]}, "application/json"
+    return {"text": text}, "application/json"
+
+
+class Service:
+    """The model and the limits: each request's audio checked, heard once, decoded under one lock."""
+
+    def __init__(self, cfg: ServeConfig):
+        from audiopalm.models.audiopalm import AudioPaLM
+
+        self.cfg = cfg
+        self.name = Path(cfg.model).resolve().name
+        self.model = AudioPaLM.from_pretrained(cfg.model)
+        self.lock = threading.Lock()
+
+    def audio(self, data: bytes, filename: str):
+        if len(data) > self.cfg.max_upload_mb * 1e6:
+            raise RequestError(f"{filename}: {len(data) / 1e6:.1f} MB is over the {self.cfg.max_upload_mb:g} MB limit", 413)
+        try:
+            wav = load_audio_bytes(data, filename)
+        except AudioError as e:
+            raise RequestError(str(e)) from None
+        if len(wav) > self.cfg.max_seconds * SAMPLE_RATE:
+            raise RequestError(f"{filename}: {len(wav) / SAMPLE_RATE:.1f} s is over the {self.cfg.max_seconds:g} s limit",
+                               413)
+        return wav
+
+    def language(self, lang: str | None) -> str | None:
+        if not lang:
+            return None
+        try:
+            return self.model.languages.code(lang)
+        except AudiopalmError as e:
+            raise RequestError(str(e)) from None
+
+    def run(self, wav, task: str, language: str | None, target: str | None) -> tuple[str, str]:
+        """-> (text, the spoken language's code)."""
+        target = self.language(target) if task == "translate" else None
+        with self.lock:
+            heard = self.model.listen(wav)
+            source = language or self.model.identify_language(heard)
+            if task == "transcribe":
+                return self.model.transcribe(heard, source), source
+            if source == target:  # the audio is already in the target language: its transcript
+                return self.model.transcribe(heard, source), source
+            return self.model.translate(heard, target, source), source
+
+
+def create_app(cfg: ServeConfig) -> FastAPI:
+    """The FastAPI application of one model."""
+    service = Service(cfg)
+    app = FastAPI(title="audiopalm", description="Speech recognition and translation, OpenAI's audio API.")
+
+    @app.exception_handler(AudiopalmError)  # RequestError and any other error a request's content caused
+    async def request_error(_, e: AudiopalmError):
+        status = e.status if isinstance(e, RequestError) else 400
+        return JSONResponse({"error": {"message": str(e), "type": "invalid_request_error"}}, status_code=status)
+
+    @app.get("/health")
+    def health():
+        return {"status": "ok", "model": service.name}
+
+    @app.get("/v1/models")
+    def models():
+        return {"object": "list", "data": [{"id": service.name, "object": "model", "owned_by": "audiopalm",
+                                            "languages": service.model.languages.names}]}
+
+    def answer(task: str, data: bytes, filename: str, language: str | None, target: str | None, fmt: str):
+        if fmt not in RESPONSE_FORMATS:
+            raise RequestError(f"response_format {fmt!r} is not one of {', '.join(RESPONSE_FORMATS)}")
+        wav = service.audio(data, filename or "upload")
+        text, source = service.run(wav, task, service.language(language), target)
+        duration = len(wav) / SAMPLE_RATE
+        body, media = render(text, [{"start": 0.0, "end": round(duration, 3), "text": text}], fmt,
+                             service.model.languages.name(source), duration, task)
+        if isinstance(body, dict):
+            return JSONResponse(body)
+        return PlainTextResponse(body, media_type=media)
+
+    # Plain (not async) handlers: FastAPI runs them in its thread pool, so decoding does not block the loop.
+    @app.post("/v1/audio/transcriptions")
+    def transcriptions(file: UploadFile = File(...), model: str = Form(""), language: str | None = Form(None),
+                       prompt: str | None = Form(None), response_format: str = Form("json")):
+        return answer("transcribe", file.file.read(), file.filename, language, None, response_format)
+
+    @app.post("/v1/audio/translations")
+    def translations(file: UploadFile = File(...), model: str = Form(""), language: str | None = Form(None),
+                     target_language: str = Form("en"), prompt: str | None = Form(None),
+                     response_format: str = Form("json")):
+        return answer("translate", file.file.read(), file.filename, language, target_language, response_format)
+
+    return app
+
+
+def run(cfg: ServeConfig) -> None:
+    """Serve until interrupted."""
+    import uvicorn
+
+    uvicorn.run(create_app(cfg), host=cfg.host, port=cfg.port, log_level="info")

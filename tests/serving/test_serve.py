@@ -1,0 +1,117 @@
+"""`audiopalm serve`: the real server on 127.0.0.1 with the tiny test model, each endpoint and each error class,
+and the official openai client transcribing a file against it."""
+
+import socket
+import threading
+import time
+
+import pytest
+
+httpx = pytest.importorskip("httpx")
+pytest.importorskip("fastapi")
+
+
+@pytest.fixture(scope="module")
+def server(speaking_model):
+    import uvicorn
+
+    from audiopalm.serve import ServeConfig, create_app
+
+    data, model_dir = speaking_model
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app = create_app(ServeConfig(str(model_dir), port=port, max_upload_mb=2.0, max_seconds=20.0))
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if srv.started:
+            break
+        time.sleep(0.05)
+    wav = next((data / "audio" / "test" / "fr").glob("*.wav"))
+    yield f"http://127.0.0.1:{port}", wav, model_dir
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+def _post(url, path, wav_bytes, name="clip.wav", **fields):
+    return httpx.post(url + path, files={"file": (name, wav_bytes, "audio/wav")}, data=fields, timeout=120)
+
+
+def test_health_and_models(server):
+    url, _, model_dir = server
+    assert httpx.get(url + "/health").json() == {"status": "ok", "model": model_dir.name}
+    models = httpx.get(url + "/v1/models").json()
+    assert models["object"] == "list" and models["data"][0]["id"] == model_dir.name
+    assert models["data"][0]["languages"]["fr"] == "French"
+
+
+def test_transcriptions_in_every_response_format(server):
+    url, wav, _ = server
+    data = wav.read_bytes()
+    text = _post(url, "/v1/audio/transcriptions", data, language="fr").json()["text"]
+    assert isinstance(text, str)
+    assert _post(url, "/v1/audio/transcriptions", data, language="French", response_format="text").text == text + "\n"
+    srt = _post(url, "/v1/audio/transcriptions", data, language="fr", response_format="srt").text
+    assert srt.startswith("1\n00:00:00,000 --> 00:00:0") and text in srt
+    vtt = _post(url, "/v1/audio/transcriptions", data, language="fr", response_format="vtt").text
+    assert vtt.startswith("WEBVTT\n\n00:00:00.000 --> ")
+    verbose = _post(url, "/v1/audio/transcriptions", data, language="fr", response_format="verbose_json").json()
+    assert verbose["language"] == "French" and verbose["text"] == text and verbose["duration"] > 0.5
+    assert verbose["segments"][0]["start"] == 0.0 and verbose["segments"][0]["end"] == verbose["duration"]
+    unsaid = _post(url, "/v1/audio/transcriptions", data).json()["text"]  # the language identified first
+    assert isinstance(unsaid, str)
+
+
+def test_translations_take_a_target_language(server):
+    url, wav, _ = server
+    r = _post(url, "/v1/audio/translations", wav.read_bytes(), language="fr", target_language="de")
+    assert r.status_code == 200 and isinstance(r.json()["text"], str)
+    assert _post(url, "/v1/audio/translations", wav.read_bytes(), language="fr").status_code == 200  # into English
+
+
+@pytest.mark.parametrize("payload, fields, status, message", [
+    (b"not audio at all", {}, 400, "clip.wav: cannot read audio"),
+    ("short", {}, 400, "too short"),
+    ("wav", {"language": "klingon"}, 400, "unknown language 'klingon'"),
+    ("wav", {"response_format": "mp4"}, 400, "response_format 'mp4' is not one of"),
+    ("big", {}, 413, "over the 2 MB limit"),
+    ("long", {}, 413, "over the 20 s limit"),
+])
+def test_bad_requests_get_a_4xx_with_one_line_and_the_server_keeps_serving(server, payload, fields, status, message):
+    import io
+
+    import numpy as np
+    import soundfile as sf
+
+    url, wav, _ = server
+
+    def wav_of(seconds):
+        buf = io.BytesIO()
+        sf.write(buf, np.zeros(int(16000 * seconds), dtype=np.float32) + 0.01, 16000, format="WAV")
+        return buf.getvalue()
+
+    body = {"wav": wav.read_bytes(), "short": wav_of(0.01), "big": b"\0" * 2_100_000, "long": wav_of(25)}.get(payload, payload)
+    r = _post(url, "/v1/audio/transcriptions", body, **fields)
+    assert r.status_code == status
+    error = r.json()["error"]
+    assert message in error["message"] and "\n" not in error["message"] and error["type"] == "invalid_request_error"
+    assert httpx.get(url + "/health").status_code == 200
+
+
+def test_a_request_without_a_file_is_a_4xx(server):
+    url, _, _ = server
+    assert httpx.post(url + "/v1/audio/transcriptions", data={"model": "x"}).status_code == 422
+
+
+def test_the_openai_client_transcribes_a_file(server):
+    openai = pytest.importorskip("openai")
+    url, wav, model_dir = server
+    client = openai.OpenAI(base_url=url + "/v1", api_key="not-needed")
+    with open(wav, "rb") as f:
+        result = client.audio.transcriptions.create(model=model_dir.name, file=f, language="fr")
+    assert isinstance(result.text, str)
+    with open(wav, "rb") as f:
+        text = client.audio.transcriptions.create(model=model_dir.name, file=f, language="fr", response_format="text")
+    assert text.strip() == result.text.strip()
