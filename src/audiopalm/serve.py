@@ -86,9 +86,15 @@ class Service:
         self.model = AudioPaLM.from_pretrained(cfg.model)
         self.lock = threading.Lock()
 
+    def read(self, upload) -> bytes:
+        """An upload's bytes, reading at most one byte past the size limit (a huge upload is refused, not held)."""
+        limit = int(self.cfg.max_upload_mb * 1e6)
+        data = upload.file.read(limit + 1)
+        if len(data) > limit:
+            raise RequestError(f"{upload.filename or 'upload'}: over the {self.cfg.max_upload_mb:g} MB limit", 413)
+        return data
+
     def audio(self, data: bytes, filename: str):
-        if len(data) > self.cfg.max_upload_mb * 1e6:
-            raise RequestError(f"{filename}: {len(data) / 1e6:.1f} MB is over the {self.cfg.max_upload_mb:g} MB limit", 413)
         try:
             wav = load_audio_bytes(data, filename)
         except AudioError as e:
@@ -154,13 +160,13 @@ def create_app(cfg: ServeConfig) -> FastAPI:
     @app.post("/v1/audio/transcriptions")
     def transcriptions(file: UploadFile = File(...), model: str = Form(""), language: str | None = Form(None),
                        prompt: str | None = Form(None), response_format: str = Form("json")):
-        return answer("transcribe", file.file.read(), file.filename, language, None, response_format)
+        return answer("transcribe", service.read(file), file.filename, language, None, response_format)
 
     @app.post("/v1/audio/translations")
     def translations(file: UploadFile = File(...), model: str = Form(""), language: str | None = Form(None),
                      target_language: str = Form("en"), prompt: str | None = Form(None),
                      response_format: str = Form("json")):
-        return answer("translate", file.file.read(), file.filename, language, target_language, response_format)
+        return answer("translate", service.read(file), file.filename, language, target_language, response_format)
 
     return app
 
