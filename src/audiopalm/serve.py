@@ -118,9 +118,7 @@ class Service:
         with self.lock:
             heard = self.model.listen(wav)
             source = language or self.model.identify_language(heard)
-            if task == "transcribe":
-                return self.model.transcribe(heard, source), source
-            if source == target:  # the audio is already in the target language: its transcript
+            if task == "transcribe" or source == target:  # audio already in the target language: its transcript
                 return self.model.transcribe(heard, source), source
             return self.model.translate(heard, target, source), source
 

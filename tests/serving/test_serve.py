@@ -5,10 +5,9 @@ import socket
 import threading
 import time
 
+import httpx
+import openai
 import pytest
-
-httpx = pytest.importorskip("httpx")
-pytest.importorskip("fastapi")
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +105,6 @@ def test_a_request_without_a_file_is_a_4xx(server):
 
 
 def test_the_openai_client_transcribes_a_file(server):
-    openai = pytest.importorskip("openai")
     url, wav, model_dir = server
     client = openai.OpenAI(base_url=url + "/v1", api_key="not-needed")
     with open(wav, "rb") as f:
