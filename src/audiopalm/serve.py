@@ -8,10 +8,17 @@
                                     response_format = json | text | srt | vtt | verbose_json
     POST /v1/audio/translations     the same, into `target_language` (default English; OpenAI's
                                     endpoint translates into English only)
+    POST /v1/audio/speech           TTS, OpenAI's JSON body: input, language (ours; default en),
+                                    voice ("default": the model's own), response_format = wav | flac
+    POST /v1/audio/speech-translations
+                                    S2ST: multipart file, target_language, language?; JSON with the
+                                    transcript, the translation and the spoken translation in the
+                                    source voice (base64 WAV)
 
 Bad input is a 4xx with one line of reason in OpenAI's error shape ({"error": {"message", "type"}}):
-unreadable or too short audio (400), an unknown language (400), an upload over the size limit (413),
-audio longer than the duration limit (413); the server keeps serving after any of them. Requests
+unreadable or too short audio (400), an unknown language (400), empty text (400), an upload over
+the size limit (413), audio longer than the duration limit (413); speech endpoints of a model
+without a speech output stage answer 501. The server keeps serving after any of them. Requests
 are decoded one at a time (a lock around the model: torch uses every core for one request).
 """
 
@@ -19,16 +26,19 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+
+import numpy as np
 from pathlib import Path
 
-from fastapi import FastAPI, File, Form, UploadFile
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi import Body, FastAPI, File, Form, UploadFile
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from audiopalm.audio.io import SAMPLE_RATE, AudioError, load_audio_bytes
 from audiopalm.config import help_field
 from audiopalm.errors import AudiopalmError
 
 RESPONSE_FORMATS = ("json", "text", "srt", "vtt", "verbose_json")
+AUDIO_FORMATS = {"wav": "audio/wav", "flac": "audio/flac"}
 
 
 @dataclass
@@ -112,6 +122,32 @@ class Service:
         except AudiopalmError as e:
             raise RequestError(str(e)) from None
 
+    def speaks(self) -> None:
+        if self.model.speech_out is None:
+            raise RequestError("this model has no speech output stage (attach one with audiopalm attach-speech)", 501)
+
+    def speak(self, text: str, language: str) -> np.ndarray:
+        self.speaks()
+        if not text.strip():
+            raise RequestError("input is empty: nothing to say")
+        lang = self.language(language)
+        with self.lock:
+            return self.model.speak(text, lang)
+
+    def speech_translation(self, wav, language: str | None, target: str) -> dict:
+        """S2ST of one recording: transcript, translation and the spoken translation in the source voice."""
+        self.speaks()
+        target = self.language(target)
+        with self.lock:
+            heard = self.model.listen(wav)
+            source = language or self.model.identify_language(heard)
+            if source == target:
+                raise RequestError(f"the recording is already in {self.model.languages.name(target)}")
+            return {"language": source, "target_language": target,
+                    "transcript": self.model.transcribe(heard, source),
+                    "translation": self.model.translate(heard, target, source),
+                    "speech": self.model.translate_speech(heard, target, source)}
+
     def run(self, wav, task: str, language: str | None, target: str | None) -> tuple[str, str]:
         """-> (text, the spoken language's code)."""
         target = self.language(target) if task == "translate" else None
@@ -121,6 +157,17 @@ class Service:
             if task == "transcribe" or source == target:  # audio already in the target language: its transcript
                 return self.model.transcribe(heard, source), source
             return self.model.translate(heard, target, source), source
+
+
+def encode_audio(wav, fmt: str) -> bytes:
+    """float32 [N] at 16 kHz -> the bytes of a 16-bit WAV or a FLAC file."""
+    import io
+
+    import soundfile as sf
+
+    buf = io.BytesIO()
+    sf.write(buf, wav, SAMPLE_RATE, format=fmt.upper(), subtype="PCM_16")
+    return buf.getvalue()
 
 
 def create_app(cfg: ServeConfig) -> FastAPI:
@@ -159,6 +206,30 @@ def create_app(cfg: ServeConfig) -> FastAPI:
     def transcriptions(file: UploadFile = File(...), model: str = Form(""), language: str | None = Form(None),
                        prompt: str | None = Form(None), response_format: str = Form("json")):
         return answer("transcribe", service.read(file), file.filename, language, None, response_format)
+
+    @app.post("/v1/audio/speech")
+    def speech(input: str = Body(...), model: str = Body(""), language: str = Body("en"), voice: str = Body("default"),
+               response_format: str = Body("wav"), speed: float = Body(1.0)):
+        if response_format not in AUDIO_FORMATS:
+            raise RequestError(f"response_format {response_format!r} is not one of {', '.join(AUDIO_FORMATS)}")
+        if voice != "default":
+            raise RequestError(f"voice {voice!r}: this model speaks in its own voice ('default'); for another voice "
+                               "use /v1/audio/speech-translations, which keeps the recording's")
+        wav = service.speak(input, language)
+        return Response(encode_audio(wav, response_format), media_type=AUDIO_FORMATS[response_format])
+
+    @app.post("/v1/audio/speech-translations")
+    def speech_translations(file: UploadFile = File(...), target_language: str = Form("en"),
+                            language: str | None = Form(None), model: str = Form("")):
+        import base64
+
+        wav = service.audio(service.read(file), file.filename or "upload")
+        out = service.speech_translation(wav, service.language(language), target_language)
+        speech = out.pop("speech")
+        names = service.model.languages.name
+        return {**out, "language": names(out["language"]), "target_language": names(out["target_language"]),
+                "audio": {"format": "wav", "seconds": round(len(speech) / SAMPLE_RATE, 3),
+                          "data": base64.b64encode(encode_audio(speech, "wav")).decode()}}
 
     @app.post("/v1/audio/translations")
     def translations(file: UploadFile = File(...), model: str = Form(""), language: str | None = Form(None),

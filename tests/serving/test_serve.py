@@ -113,3 +113,54 @@ def test_the_openai_client_transcribes_a_file(server):
     with open(wav, "rb") as f:
         text = client.audio.transcriptions.create(model=model_dir.name, file=f, language="fr", response_format="text")
     assert text.strip() == result.text.strip()
+
+
+def test_speech_returns_audio_in_the_asked_format(server):
+    import io
+
+    import soundfile as sf
+
+    url, _, _ = server
+    r = httpx.post(url + "/v1/audio/speech", json={"model": "x", "input": "Bonjour.", "language": "fr"}, timeout=120)
+    assert r.status_code == 200 and r.headers["content-type"] == "audio/wav"
+    wav, sr = sf.read(io.BytesIO(r.content))
+    assert sr == 16000 and wav.ndim == 1
+    r = httpx.post(url + "/v1/audio/speech", json={"input": "Hallo.", "language": "German", "response_format": "flac"},
+                   timeout=120)
+    assert r.status_code == 200 and sf.info(io.BytesIO(r.content)).format == "FLAC"
+    for body, message in (({"input": "  ", "language": "fr"}, "input is empty"),
+                          ({"input": "Hi.", "voice": "alloy"}, "voice 'alloy'"),
+                          ({"input": "Hi.", "response_format": "mp3"}, "response_format 'mp3'"),
+                          ({"input": "Hi.", "language": "xx"}, "unknown language 'xx'")):
+        r = httpx.post(url + "/v1/audio/speech", json=body, timeout=60)
+        assert r.status_code == 400 and message in r.json()["error"]["message"]
+
+
+def test_speech_translation_returns_text_and_the_spoken_translation(server):
+    import base64
+    import io
+
+    import soundfile as sf
+
+    url, wav, _ = server
+    r = _post(url, "/v1/audio/speech-translations", wav.read_bytes(), language="fr", target_language="en")
+    assert r.status_code == 200
+    out = r.json()
+    assert out["language"] == "French" and out["target_language"] == "English"
+    assert isinstance(out["transcript"], str) and isinstance(out["translation"], str)
+    audio, sr = sf.read(io.BytesIO(base64.b64decode(out["audio"]["data"])))
+    assert sr == 16000 and abs(len(audio) / sr - out["audio"]["seconds"]) < 0.01
+    r = _post(url, "/v1/audio/speech-translations", wav.read_bytes(), language="fr", target_language="fr")
+    assert r.status_code == 400 and "already in French" in r.json()["error"]["message"]
+
+
+def test_a_model_without_a_speech_stage_answers_501():
+    from types import SimpleNamespace
+
+    from audiopalm.serve import RequestError, Service
+
+    service = Service.__new__(Service)
+    service.model = SimpleNamespace(speech_out=None)
+    with pytest.raises(RequestError, match="no speech output stage") as e:
+        service.speak("Bonjour.", "fr")
+    assert e.value.status == 501
