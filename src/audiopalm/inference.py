@@ -30,10 +30,12 @@ class SpeechSampling:
 
 @dataclass
 class TranscribeConfig:
-    file: str = help_field("audio file (wav, flac, ogg, mp3)")
+    file: str = help_field("audio file (wav, flac, ogg, mp3), of any length")
     model: str = help_field("AudioPaLM folder")
     lang: str | None = help_field("spoken language (code such as fr, or English name); default: identified", None)
     beams: int = help_field("beam search width", 1, min=1)
+    format: str = help_field("text: the transcript; srt, vtt, json: timed segments. Recordings longer than 20 s "
+                             "are split by voice activity either way", "text", choices=("text", "srt", "vtt", "json"))
 
 
 @dataclass
@@ -64,7 +66,25 @@ def _model(folder: str):
 
 
 def run_transcribe(cfg: TranscribeConfig) -> str:
-    return _model(cfg.model).transcribe(cfg.file, cfg.lang, cfg.beams)
+    """The transcript, or its timed segments as SRT, WebVTT or JSON lines."""
+    import json
+
+    from audiopalm.audio.io import SAMPLE_RATE, load_audio
+    from audiopalm.audio.vad import VadConfig
+    from audiopalm.text.subtitles import srt, vtt
+
+    model = _model(cfg.model)
+    wav = load_audio(cfg.file)
+    if cfg.format == "text" and len(wav) <= VadConfig().max_seconds * SAMPLE_RATE:
+        return model.transcribe(wav, cfg.lang, cfg.beams)
+    segments = model.transcribe_segments(wav, cfg.lang, cfg.beams)
+    if cfg.format == "srt":
+        return srt(segments)
+    if cfg.format == "vtt":
+        return vtt(segments)
+    if cfg.format == "json":
+        return "\n".join(json.dumps(s, ensure_ascii=False) for s in segments)
+    return " ".join(s["text"] for s in segments if s["text"])
 
 
 def run_translate(cfg: TranslateConfig) -> str:

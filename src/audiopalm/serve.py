@@ -34,11 +34,14 @@ from fastapi import Body, FastAPI, File, Form, UploadFile
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from audiopalm.audio.io import SAMPLE_RATE, AudioError, load_audio_bytes
+from audiopalm.audio.vad import VadConfig, speech_segments
 from audiopalm.config import help_field
 from audiopalm.errors import AudiopalmError
+from audiopalm.text.subtitles import srt, vtt
 
 RESPONSE_FORMATS = ("json", "text", "srt", "vtt", "verbose_json")
 AUDIO_FORMATS = {"wav": "audio/wav", "flac": "audio/flac"}
+VAD = VadConfig()  # recordings longer than VAD.max_seconds are split by voice activity
 
 
 @dataclass
@@ -49,7 +52,8 @@ class ServeConfig:
     host: str = help_field("address to listen on", "127.0.0.1")
     port: int = help_field("port", 8000, min=1, max=65535)
     max_upload_mb: float = help_field("largest accepted upload", 25.0, min=0.01)
-    max_seconds: float = help_field("longest accepted recording", 60.0, min=1)
+    max_seconds: float = help_field("longest accepted recording (longer than 20 s: split by voice activity)",
+                                    600.0, min=1)
 
 
 class RequestError(AudiopalmError):
@@ -60,25 +64,14 @@ class RequestError(AudiopalmError):
         self.status = status
 
 
-def _timestamp(seconds: float, sep: str) -> str:
-    ms = round(seconds * 1000)
-    h, rest = divmod(ms, 3_600_000)
-    m, rest = divmod(rest, 60_000)
-    s, ms = divmod(rest, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
-
-
 def render(text: str, segments: list[dict], fmt: str, language: str, duration: float, task: str):
     """One result in a response format: (body, media type). Segments: {"start", "end", "text"} in seconds."""
     if fmt == "text":
         return text + "\n", "text/plain"
     if fmt == "srt":
-        cues = [f"{i}\n{_timestamp(s['start'], ',')} --> {_timestamp(s['end'], ',')}\n{s['text']}\n"
-                for i, s in enumerate(segments, 1)]
-        return "\n".join(cues), "application/x-subrip"
+        return srt(segments), "application/x-subrip"
     if fmt == "vtt":
-        cues = [f"{_timestamp(s['start'], '.')} --> {_timestamp(s['end'], '.')}\n{s['text']}\n" for s in segments]
-        return "WEBVTT\n\n" + "\n".join(cues), "text/vtt"
+        return vtt(segments), "text/vtt"
     if fmt == "verbose_json":
         return {"task": task, "language": language, "duration": round(duration, 3), "text": text,
                 "segments": [{"id": i, **s} for i, s in enumerate(segments)]}, "application/json"
@@ -148,15 +141,24 @@ class Service:
                     "translation": self.model.translate(heard, target, source),
                     "speech": self.model.translate_speech(heard, target, source)}
 
-    def run(self, wav, task: str, language: str | None, target: str | None) -> tuple[str, str]:
-        """-> (text, the spoken language's code)."""
+    def run(self, wav, task: str, language: str | None, target: str | None) -> tuple[list[dict], str]:
+        """-> (segments [{"start", "end", "text"}], the spoken language's code). A recording longer than one
+        stretch of the model's context is split by voice activity; each stretch is transcribed (or translated)."""
         target = self.language(target) if task == "translate" else None
         with self.lock:
-            heard = self.model.listen(wav)
-            source = language or self.model.identify_language(heard)
+            if len(wav) <= VAD.max_seconds * SAMPLE_RATE:
+                spans = [(0.0, round(len(wav) / SAMPLE_RATE, 3))]
+            else:
+                spans = speech_segments(wav, VAD)
+            pieces = [self.model.listen(wav[int(a * SAMPLE_RATE): int(b * SAMPLE_RATE)]) for a, b in spans]
+            if not pieces:
+                return [], language or self.model.languages.codes[0]
+            source = language or self.model.identify_language(pieces[0])
             if task == "transcribe" or source == target:  # audio already in the target language: its transcript
-                return self.model.transcribe(heard, source), source
-            return self.model.translate(heard, target, source), source
+                texts = self.model.transcribe(pieces, source)
+            else:
+                texts = [self.model.translate(h, target, source) for h in pieces]
+        return [{"start": a, "end": b, "text": t} for (a, b), t in zip(spans, texts)], source
 
 
 def encode_audio(wav, fmt: str) -> bytes:
@@ -193,10 +195,9 @@ def create_app(cfg: ServeConfig) -> FastAPI:
         if fmt not in RESPONSE_FORMATS:
             raise RequestError(f"response_format {fmt!r} is not one of {', '.join(RESPONSE_FORMATS)}")
         wav = service.audio(data, filename or "upload")
-        text, source = service.run(wav, task, service.language(language), target)
-        duration = len(wav) / SAMPLE_RATE
-        body, media = render(text, [{"start": 0.0, "end": round(duration, 3), "text": text}], fmt,
-                             service.model.languages.name(source), duration, task)
+        segments, source = service.run(wav, task, service.language(language), target)
+        text = " ".join(s["text"] for s in segments if s["text"])
+        body, media = render(text, segments, fmt, service.model.languages.name(source), len(wav) / SAMPLE_RATE, task)
         if isinstance(body, dict):
             return JSONResponse(body)
         return PlainTextResponse(body, media_type=media)

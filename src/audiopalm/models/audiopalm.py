@@ -6,6 +6,7 @@
     model.transcribe("speech.wav", lang="fr")
     model.transcribe("speech.wav")                                     # the language is identified first
     model.transcribe(["a.wav", "b.wav"])                               # one batched decode
+    model.transcribe_segments("lecture.wav")                           # any length: [{start, end, text}]
     model.translate("speech.wav", to="en", lang="fr")                  # text
     model.translate_speech_tokens("speech.wav", to="en")               # target semantic tokens [T]
     model.translate_speech("speech.wav", to="en", sampling=Sampling(0.7, 40, seed=1))  # in the source voice
@@ -31,7 +32,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from audiopalm.audio.io import SAMPLE_RATE
 from audiopalm.audio.tokenizer import AudioInput, AudioTokenizer, as_wav
+from audiopalm.audio.vad import VadConfig, speech_segments
 from audiopalm.data.languages import Languages
 from audiopalm.data.tasks import get_task, prompt_ids, task_tag
 from audiopalm.errors import AudiopalmError
@@ -244,6 +247,18 @@ class AudioPaLM:
         lang = self._source_language(heard, lang)
         segments = self.run("ASR", [self.prompt("ASR", lang, None, self.vocab.audio_ids(heard.tokens))], beams)[0]
         return self.text_of(segments[0])
+
+    def transcribe_segments(self, audio: AudioInput, lang: str | None = None, beams: int = 1,
+                            vad: VadConfig = VadConfig()) -> list[dict]:
+        """A recording of any length -> [{"start", "end", "text"}] (seconds): voice activity splits it into
+        stretches that fit the model's context, transcribed as one batch. Silence gives no segment."""
+        wav = as_wav(audio)
+        spans = speech_segments(wav, vad)
+        if not spans:
+            return []
+        pieces = [wav[int(a * SAMPLE_RATE): int(b * SAMPLE_RATE)] for a, b in spans]
+        texts = self.transcribe(pieces, lang, beams)
+        return [{"start": a, "end": b, "text": t} for (a, b), t in zip(spans, texts)]
 
     def translate(self, audio: Source, to: str, lang: str | None = None, beams: int = 1) -> str:
         """Speech in `lang` (None: identified) -> text in `to` (AST)."""

@@ -1,0 +1,82 @@
+"""Voice activity: where in a long recording someone speaks, so each stretch fits the model's context.
+
+    speech_segments(wav) -> [(start_s, end_s), ...]
+
+An energy detector: 30 ms frames, speech where a frame's level is above a threshold set between the
+recording's own noise floor (10th percentile) and its loud frames (95th percentile); speech shorter
+than `min_speech` is dropped, pauses shorter than `min_silence` are bridged, each segment is padded
+by `pad` and a segment longer than `max_seconds` is cut at its quietest frame. A recording whose loud
+frames stay under `silence_db` has no speech; one without a pause that stands out is one stretch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from audiopalm.audio.io import SAMPLE_RATE
+from audiopalm.config import help_field
+
+
+@dataclass(frozen=True)
+class VadConfig:
+    frame_ms: int = help_field("analysis frame", 30, min=5)
+    min_speech: float = help_field("shortest speech kept, seconds", 0.25, min=0)
+    min_silence: float = help_field("shortest pause that ends a segment, seconds", 0.4, min=0)
+    pad: float = help_field("silence kept around each segment, seconds", 0.1, min=0)
+    max_seconds: float = help_field("longest segment: longer ones are cut at their quietest frame", 20.0, min=1)
+    contrast_db: float = help_field("pauses are found only where loud frames exceed the floor by this much", 15.0)
+    silence_db: float = help_field("a recording whose loud frames stay under this level (dBFS) has no speech", -45.0)
+
+
+def frame_levels(wav: np.ndarray, frame: int) -> np.ndarray:
+    """wav [N] -> level of each whole frame in dB [N // frame]."""
+    n = len(wav) // frame
+    frames = wav[: n * frame].reshape(n, frame).astype(np.float64)
+    return 10 * np.log10(np.mean(frames**2, axis=1) + 1e-12)
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """[(first, last + 1)] of each run of True."""
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist()))
+
+
+def _split(start: int, end: int, levels: np.ndarray, longest: int) -> list[tuple[int, int]]:
+    """Cut [start, end) frames at the quietest frame of its middle half until no piece exceeds `longest`."""
+    if end - start <= longest:
+        return [(start, end)]
+    lo, hi = start + (end - start) // 4, end - (end - start) // 4
+    cut = lo + int(np.argmin(levels[lo:hi]))
+    return _split(start, cut, levels, longest) + _split(cut, end, levels, longest)
+
+
+def speech_segments(wav: np.ndarray, cfg: VadConfig = VadConfig(), sr: int = SAMPLE_RATE) -> list[tuple[float, float]]:
+    """wav [N] float32 -> speech segments (start, end) in seconds, in order, within the recording."""
+    frame = max(1, sr * cfg.frame_ms // 1000)
+    levels = frame_levels(wav, frame)
+    if len(levels) == 0:
+        return []
+    floor, loud = np.percentile(levels, 10), np.percentile(levels, 95)
+    if loud < cfg.silence_db:  # nothing louder than a quiet room: no speech
+        return []
+    if loud - floor < cfg.contrast_db:  # no pause stands out: one stretch of speech (cut if long)
+        speech = np.ones(len(levels), dtype=bool)
+    else:
+        speech = levels > floor + 0.3 * (loud - floor)
+    per_second = sr / frame
+    runs = [r for r in _runs(speech) if (r[1] - r[0]) / per_second >= cfg.min_speech]
+    merged: list[list[int]] = []
+    for start, end in runs:
+        if merged and (start - merged[-1][1]) / per_second < cfg.min_silence:
+            merged[-1][1] = end
+        else:
+            merged.append([start, end])
+    pad = int(round(cfg.pad * per_second))
+    longest = int(cfg.max_seconds * per_second)
+    out = []
+    for start, end in merged:
+        for a, b in _split(max(0, start - pad), min(len(levels), end + pad), levels, longest):
+            out.append((round(a / per_second, 3), round(min(b / per_second, len(wav) / sr), 3)))
+    return out
