@@ -26,10 +26,9 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-
-import numpy as np
 from pathlib import Path
 
+import numpy as np
 from fastapi import Body, FastAPI, File, Form, UploadFile
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
