@@ -12,20 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audiopalm.config import help_field
-from audiopalm.generation.decode import Sampling
-
-
-@dataclass
-class SpeechSampling:
-    """How speech tokens are drawn (text is always decoded greedily or with beams)."""
-
-    speech_temperature: float = help_field("speech tokens are sampled at this temperature from the top k (0: greedy, "
-                                           "which tends to loop; --beams applies to speech only when greedy)", 0.8, min=0)
-    speech_top_k: int = help_field("speech sampling: the k most likely tokens", 50, min=1)
-    speech_seed: int = help_field("speech sampling seed", 0)
-
-    def sampling(self) -> Sampling | None:
-        return Sampling(self.speech_temperature, self.speech_top_k, self.speech_seed) if self.speech_temperature > 0 else None
+from audiopalm.generation.decode import SpeechSampling
 
 
 @dataclass

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from audiopalm.config import help_field
 from audiopalm.errors import AudiopalmError
+from audiopalm.generation.decode import SpeechSampling
 
 TASKS = ("asr", "ast", "mt", "lid", "s2st", "tts")
 
@@ -40,21 +41,13 @@ class EvalConfig:
     out: str | None = help_field("report folder: results.json, results.md and PNG plots", None)
     wavs: str | None = help_field("write the output waveforms under WAVS/s2st/SRC-TGT/ and WAVS/tts/LANG/ (other "
                                   "conditions under WAVS/CONDITION/)", None)
-    speech_temperature: float = help_field("speech tokens are sampled at this temperature from the top k (0: greedy, "
-                                           "which tends to loop)", 0.8, min=0)
-    speech_top_k: int = help_field("speech sampling: the k most likely tokens", 50, min=1)
-    speech_seed: int = help_field("speech sampling seed", 0)
+    sampling: SpeechSampling = help_field("speech sampling", SpeechSampling, flat=True)
 
     def task_set(self) -> set[str]:
         tasks = {t.strip().lower() for t in self.tasks.split(",") if t.strip()} - ({"lid"} if self.no_lid else set())
         if unknown := tasks - set(TASKS):
             raise AudiopalmError(f"unknown evaluation task(s) {', '.join(sorted(unknown))}; choose from {', '.join(TASKS)}")
         return tasks
-
-    def sampling(self):
-        from audiopalm.generation.decode import Sampling
-
-        return Sampling(self.speech_temperature, self.speech_top_k, self.speech_seed) if self.speech_temperature > 0 else None
 
 
 def _speech(cfg: EvalConfig, tasks: set[str], condition: str = "test") -> dict:
@@ -70,7 +63,7 @@ def _speech(cfg: EvalConfig, tasks: set[str], condition: str = "test") -> dict:
     return evaluate_speech(Path(cfg.model), Path(cfg.data), tuple(pairs) if "s2st" in tasks else (),
                            cfg.per_language, wavs, cfg.rtf_utterances,
                            jobs=cfg.jobs, tts=tuple(languages) if "tts" in tasks else (), cascade=cfg.cascade,
-                           sampling=cfg.sampling(), condition=condition)
+                           sampling=cfg.sampling.sampling(), condition=condition)
 
 
 def _conditions(cfg: EvalConfig, tasks: set[str]) -> dict:
@@ -105,7 +98,7 @@ def run(cfg: EvalConfig) -> dict:
         report["meta"] = {"text LM": cfg.text_lm, "data": cfg.data}
     elif cfg.model:
         tasks = cfg.task_set()
-        cfg.sampling()  # a bad sampling setting fails before anything is decoded
+        cfg.sampling.sampling()  # a bad sampling setting fails before anything is decoded
         report = evaluate_unified(Path(cfg.model), Path(cfg.data), cfg.per_language, tuple(cfg.targets), cfg.jobs,
                                   tuple(cfg.pairs), frozenset(tasks), cfg.cascade)
         if tasks & {"s2st", "tts"}:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import torch
 
+from audiopalm.config import help_field
 from audiopalm.errors import AudiopalmError
 from audiopalm.generation.fast import stepper
 from audiopalm.text.vocab import UnifiedVocab
@@ -60,6 +61,19 @@ class Sampling:
 
 # Speech tokens are sampled unless a caller asks for greedy (None): greedy 25 Hz tokens loop (see above).
 SPEECH_SAMPLING = Sampling()
+
+
+@dataclass
+class SpeechSampling:
+    """How a command draws speech tokens, as settings (text is always decoded greedily or with beams)."""
+
+    speech_temperature: float = help_field("speech tokens are sampled at this temperature from the top k (0: greedy, "
+                                           "which tends to loop; beams apply to speech only when greedy)", 0.8, min=0)
+    speech_top_k: int = help_field("speech sampling: the k most likely tokens", 50, min=1)
+    speech_seed: int = help_field("speech sampling seed", 0)
+
+    def sampling(self) -> Sampling | None:
+        return Sampling(self.speech_temperature, self.speech_top_k, self.speech_seed) if self.speech_temperature > 0 else None
 
 
 def _masks(vocab: UnifiedVocab, modalities: list[str]) -> torch.Tensor:
