@@ -32,8 +32,8 @@ import numpy as np
 from fastapi import Body, FastAPI, File, Form, UploadFile
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from audiopalm.audio.io import SAMPLE_RATE, AudioError, load_audio_bytes
-from audiopalm.audio.vad import VadConfig, speech_segments
+from audiopalm.audio.io import SAMPLE_RATE, load_audio_bytes
+from audiopalm.audio.vad import VadConfig, cut, speech_segments
 from audiopalm.config import help_field
 from audiopalm.errors import AudiopalmError
 from audiopalm.text.subtitles import srt, vtt
@@ -97,22 +97,14 @@ class Service:
         return data
 
     def audio(self, data: bytes, filename: str):
-        try:
-            wav = load_audio_bytes(data, filename)
-        except AudioError as e:
-            raise RequestError(str(e)) from None
+        wav = load_audio_bytes(data, filename)  # unreadable audio: an AudioError, answered 400
         if len(wav) > self.cfg.max_seconds * SAMPLE_RATE:
             raise RequestError(f"{filename}: {len(wav) / SAMPLE_RATE:.1f} s is over the {self.cfg.max_seconds:g} s limit",
                                413)
         return wav
 
     def language(self, lang: str | None) -> str | None:
-        if not lang:
-            return None
-        try:
-            return self.model.languages.code(lang)
-        except AudiopalmError as e:
-            raise RequestError(str(e)) from None
+        return self.model.languages.code(lang) if lang else None  # an unknown one: AudiopalmError, answered 400
 
     def speaks(self) -> None:
         if self.model.speech_out is None:
@@ -149,7 +141,7 @@ class Service:
                 spans = [(0.0, round(len(wav) / SAMPLE_RATE, 3))]
             else:
                 spans = speech_segments(wav, VAD)
-            pieces = [self.model.listen(wav[int(a * SAMPLE_RATE): int(b * SAMPLE_RATE)]) for a, b in spans]
+            pieces = [self.model.listen(piece) for piece in cut(wav, spans)]
             if not pieces:
                 return [], language or self.model.languages.codes[0]
             source = language or self.model.identify_language(pieces[0])

@@ -53,6 +53,11 @@ def _split(start: int, end: int, levels: np.ndarray, longest: int) -> list[tuple
     return _split(start, cut, levels, longest) + _split(cut, end, levels, longest)
 
 
+def cut(wav: np.ndarray, spans: list[tuple[float, float]], sr: int = SAMPLE_RATE) -> list[np.ndarray]:
+    """The stretches of `wav` [N] that `spans` (seconds) name."""
+    return [wav[int(a * sr): int(b * sr)] for a, b in spans]
+
+
 def speech_segments(wav: np.ndarray, cfg: VadConfig = VadConfig(), sr: int = SAMPLE_RATE) -> list[tuple[float, float]]:
     """wav [N] float32 -> speech segments (start, end) in seconds, in order, within the recording."""
     frame = max(1, sr * cfg.frame_ms // 1000)

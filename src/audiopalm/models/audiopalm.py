@@ -32,9 +32,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from audiopalm.audio.io import SAMPLE_RATE
 from audiopalm.audio.tokenizer import AudioInput, AudioTokenizer, as_wav
-from audiopalm.audio.vad import VadConfig, speech_segments
+from audiopalm.audio.vad import VadConfig, cut, speech_segments
 from audiopalm.data.languages import Languages
 from audiopalm.data.tasks import get_task, prompt_ids, task_tag
 from audiopalm.errors import AudiopalmError
@@ -256,8 +255,7 @@ class AudioPaLM:
         spans = speech_segments(wav, vad)
         if not spans:
             return []
-        pieces = [wav[int(a * SAMPLE_RATE): int(b * SAMPLE_RATE)] for a, b in spans]
-        texts = self.transcribe(pieces, lang, beams)
+        texts = self.transcribe(cut(wav, spans), lang, beams)
         return [{"start": a, "end": b, "text": t} for (a, b), t in zip(spans, texts)]
 
     def translate(self, audio: Source, to: str, lang: str | None = None, beams: int = 1) -> str:
