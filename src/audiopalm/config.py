@@ -80,24 +80,17 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
         if not isinstance(value, bool):
             raise wrong
         return value
-    if inner is int:
+    if inner in (int, float):
         if isinstance(value, str):
             try:
-                value = int(value)
+                value = inner(value)
             except ValueError:
                 raise wrong from None
-        if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, bool) or not isinstance(value, int if inner is int else (int, float)):
             raise wrong
-        return value
-    if inner is float:
-        if isinstance(value, str):
-            try:
-                value = float(value)
-            except ValueError:
-                raise wrong from None
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if not math.isfinite(value):
             raise AudiopalmError(f"{key}: expected a finite {_type_name(tp)}, not {value!r}")
-        return float(value)
+        return inner(value)
     if inner is str:
         if not isinstance(value, (str, Path)):
             raise wrong
@@ -151,11 +144,10 @@ def _build(cls: type[T], values: dict, prefix: str = "") -> T:
         key = f"{prefix}{name}"
         if name in values:
             kwargs[name] = _coerce(values[name], hints[name], key)
+            _check_bounds(kwargs[name], f.metadata, key)
         elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
             flag = "--" + name.replace("_", "-")
             raise AudiopalmError(f"missing required key {key} (give {flag} or set it in the --config file)")
-        if name in kwargs:
-            _check_bounds(kwargs[name], f.metadata, key)
     return cls(**kwargs)
 
 

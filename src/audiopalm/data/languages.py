@@ -67,13 +67,12 @@ class Languages:
             if langs:
                 return cls({code: (v.get("name") if isinstance(v, dict) else v) or ISO_NAMES.get(code, code)
                             for code, v in langs.items()})
+        from audiopalm.data.manifest import read_jsonl
+
         codes: dict[str, None] = {}
         for split in ("train", "dev", "test"):
             if (data / f"{split}.jsonl").exists():
-                with open(data / f"{split}.jsonl", encoding="utf-8") as f:
-                    for line in f:
-                        if line.strip():
-                            codes.setdefault(json.loads(line)["lang"], None)
+                codes.update((r["lang"], None) for r in read_jsonl(data / f"{split}.jsonl"))
         if not codes:
             raise AudiopalmError(f"{data}: no world.json languages and no manifest rows to read them from")
         return cls({code: ISO_NAMES.get(code, code) for code in codes})

@@ -34,7 +34,7 @@ import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-from audiopalm.config import build, help_field
+from audiopalm.config import build, help_field, load_yaml
 from audiopalm.errors import AudiopalmError
 from audiopalm.recipes.finetune import FinetuneConfig, finetune, load_config
 
@@ -123,11 +123,9 @@ class ExperimentConfig:
 
 
 def load_experiment(path: Path) -> ExperimentConfig:
-    import yaml
-
     if not path.exists():
         raise AudiopalmError(f"experiment file {path} not found")
-    return ExperimentConfig.from_dict(yaml.safe_load(path.read_text()) or {})
+    return ExperimentConfig.from_dict(load_yaml(path))
 
 
 def run_setup(cfg: ExperimentConfig) -> None:
