@@ -92,9 +92,9 @@ def run_demo(bundle: Path, out: Path, seed: int = 2024) -> list[Path]:
     written = []
     for clip in clips:
         wav = load_audio(clip.path)
-        heard = model.listen(wav)  # tokenised once; the language is identified by each task as a user's call would
+        heard = model.listen(wav)  # tokenised once; translations identify the language themselves, as a user's call would
         lang = model.identify_language(heard)
-        transcript = model.transcribe(heard)
+        transcript = model.transcribe(heard, lang)
         translation = model.translate(heard, to=clip.target)
         speech = model.translate_speech(heard, to=clip.target) if model.speech_out is not None else None
         print(f"[{clip.source} -> {clip.target}] {clip.path}  ({clip.speaker}, {len(wav) / SAMPLE_RATE:.1f} s)")
