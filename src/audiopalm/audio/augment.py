@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy import fft, signal
 
-from audiopalm.audio.features import FMIN, hz_to_mel, mel_to_hz
+from audiopalm.audio.features import FMIN, hz_to_mel, mel_to_hz, slaney_hz_to_mel, slaney_mel_to_hz
 from audiopalm.audio.io import SAMPLE_RATE, resample
 from audiopalm.config import help_field
 
@@ -113,26 +113,29 @@ def gain(wav: np.ndarray, db: float) -> np.ndarray:
     return np.clip(wav * 10 ** (db / 20), -1.0, 1.0).astype(np.float32)
 
 
-def vtlp_source_bins(n_mels: int, alpha: float, sr: int = SAMPLE_RATE, fmin: float = FMIN) -> np.ndarray:
-    """Fractional mel-bin index [n_mels] that each output bin reads under a frequency warp by `alpha`.
+def vtlp_source_bins(n_mels: int, alpha: float, kind: str = "log_mel", sr: int = SAMPLE_RATE) -> np.ndarray:
+    """Fractional mel-bin index [n_mels] that each output bin reads under a frequency warp by `alpha`,
+    for the mel scale of `kind` (audio/features.py: log_mel's HTK scale from FMIN, whisper's Slaney from 0).
 
     Piecewise linear as in Kaldi's VTLN: f_out = alpha * f_in up to a boundary at 70% of Nyquist
     (scaled down with alpha < 1), then a straight line that maps Nyquist to itself, so no band is lost.
     """
-    edges = np.linspace(hz_to_mel(np.array(fmin)), hz_to_mel(np.array(sr / 2)), n_mels + 2)
+    to_mel, to_hz, fmin = (slaney_hz_to_mel, slaney_mel_to_hz, 0.0) if kind == "whisper" else (hz_to_mel, mel_to_hz, FMIN)
+    edges = np.linspace(to_mel(np.array(fmin)), to_mel(np.array(sr / 2)), n_mels + 2)
     centers = edges[1:-1]
-    f_out = mel_to_hz(centers)
+    f_out = to_hz(centers)
     nyquist = sr / 2
     boundary = 0.7 * nyquist * min(alpha, 1.0)  # in output frequency
     above = boundary / alpha + (f_out - boundary) * (nyquist - boundary / alpha) / (nyquist - boundary)
     f_in = np.where(f_out <= boundary, f_out / alpha, above)
-    index = (hz_to_mel(f_in) - centers[0]) / (centers[1] - centers[0])
+    index = (to_mel(f_in) - centers[0]) / (centers[1] - centers[0])
     return np.clip(index, 0.0, n_mels - 1.0)
 
 
-def vtlp(mel: np.ndarray, alpha: float) -> np.ndarray:
-    """Log-mel [T, n_mels] -> the same speech from a vocal tract scaled by `alpha` [T, n_mels] (1 = unchanged)."""
-    src = vtlp_source_bins(mel.shape[-1], alpha)
+def vtlp(mel: np.ndarray, alpha: float, kind: str = "log_mel") -> np.ndarray:
+    """Log-mel [T, n_mels] of `kind` -> the same speech from a vocal tract scaled by `alpha` [T, n_mels]
+    (1 = unchanged)."""
+    src = vtlp_source_bins(mel.shape[-1], alpha, kind)
     lo = np.floor(src).astype(np.int64)
     hi = np.minimum(lo + 1, mel.shape[-1] - 1)
     w = (src - lo).astype(mel.dtype)
@@ -189,8 +192,9 @@ class Augmenter:
             wav = gain(wav, float(rng.uniform(*c.gain_range)))
         return wav.astype(np.float32, copy=False)
 
-    def warp(self, mel: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Log-mel [T, n_mels] -> vocal-tract-length perturbed log-mel [T, n_mels], with chance `p_vtlp`."""
+    def warp(self, mel: np.ndarray, rng: np.random.Generator, kind: str = "log_mel") -> np.ndarray:
+        """Log-mel [T, n_mels] of `kind` -> vocal-tract-length perturbed log-mel [T, n_mels], with chance
+        `p_vtlp`."""
         if self.cfg.p_vtlp <= 0 or rng.random() >= self.cfg.p_vtlp:
             return mel
-        return vtlp(mel, float(rng.uniform(*self.cfg.vtlp_range)))
+        return vtlp(mel, float(rng.uniform(*self.cfg.vtlp_range)), kind)

@@ -53,6 +53,53 @@ def log_mel(wav: torch.Tensor, n_mels: int = 80, n_fft: int = N_FFT, hop: int = 
     return torch.log(mel + 1e-6).transpose(-1, -2)
 
 
+def slaney_hz_to_mel(f: np.ndarray) -> np.ndarray:
+    """Slaney's mel scale (the Auditory Toolbox's, librosa's default): linear below 1 kHz, log above."""
+    f = np.asarray(f, dtype=np.float64)
+    log_part = 15.0 + np.log(np.maximum(f, 1e-10) / 1000.0) / (np.log(6.4) / 27.0)
+    return np.where(f >= 1000.0, log_part, f / (200.0 / 3))
+
+
+def slaney_mel_to_hz(m: np.ndarray) -> np.ndarray:
+    m = np.asarray(m, dtype=np.float64)
+    return np.where(m >= 15.0, 1000.0 * np.exp((np.log(6.4) / 27.0) * (m - 15.0)), m * (200.0 / 3))
+
+
+@lru_cache(maxsize=4)
+def slaney_filterbank(n_mels: int = 80, n_fft: int = N_FFT, sr: int = SAMPLE_RATE) -> torch.Tensor:
+    """Slaney-normalised mel filters [n_mels, n_fft // 2 + 1] from 0 Hz to Nyquist: Whisper's front end."""
+    hz = slaney_mel_to_hz(np.linspace(slaney_hz_to_mel(0.0), slaney_hz_to_mel(sr / 2), n_mels + 2))
+    bins = np.fft.rfftfreq(n_fft, 1.0 / sr)
+    lower, center, upper = hz[:-2, None], hz[1:-1, None], hz[2:, None]
+    fb = np.maximum(0.0, np.minimum((bins - lower) / (center - lower), (upper - bins) / (upper - center)))
+    fb *= (2.0 / (upper - lower))  # equal area per filter
+    with torch.inference_mode(False):
+        return torch.from_numpy(fb.astype(np.float32)).clone()
+
+
+def whisper_log_mel(wav: torch.Tensor, n_mels: int = 80) -> torch.Tensor:
+    """wav [T] float32 at 16 kHz -> Whisper's normalised log-mel [T // hop, n_mels]: log10 power, the
+    quietest values raised to 8 decades below the loudest, then scaled to about [-1, 1]."""
+    window = torch.hann_window(N_FFT, device=wav.device)
+    spec = torch.stft(wav, N_FFT, HOP, window=window, center=True, return_complex=True)[..., :-1]
+    mel = slaney_filterbank(n_mels).to(wav.device) @ (spec.real**2 + spec.imag**2)  # [n_mels, frames]
+    logs = mel.clamp_min(1e-10).log10()
+    logs = torch.maximum(logs, logs.max() - 8.0)
+    return ((logs + 4.0) / 4.0).transpose(-1, -2)
+
+
+MEL_KINDS = ("log_mel", "whisper")  # front ends a speech encoder can read
+
+
+def speech_features(wav: torch.Tensor, n_mels: int = 80, kind: str = "log_mel") -> torch.Tensor:
+    """wav [T] -> log-mel [frames, n_mels] at 100 Hz of the given kind (see MEL_KINDS)."""
+    if kind == "whisper":
+        return whisper_log_mel(wav, n_mels)
+    if kind == "log_mel":
+        return log_mel(wav, n_mels)
+    raise ValueError(f"unknown mel kind {kind!r}; choose from {', '.join(MEL_KINDS)}")
+
+
 @lru_cache(maxsize=4)
 def dct_matrix(n_mfcc: int, n_mels: int) -> torch.Tensor:
     """Orthonormal DCT-II [n_mels, n_mfcc]."""

@@ -235,7 +235,7 @@ def encoder_ctc_rates(model, rows: list[dict], data: Path, batch: int = 16, fami
     refs, hyps, phone_refs, phone_hyps = [], [], [], []
     for i in range(0, len(rows), batch):
         chunk = rows[i: i + batch]
-        x, pad, lengths = pad_mels([mel_for_tokens(load_audio(data / r["audio"]), model.cfg.n_mels) for r in chunk])
+        x, pad, lengths = pad_mels([mel_for_tokens(load_audio(data / r["audio"]), model.cfg.n_mels, model.cfg.features) for r in chunk])
         logits, phone_logits = model(x, pad, with_phones=True)
         for k, (r, n) in enumerate(zip(chunk, lengths.tolist())):
             refs.append(r["text"])

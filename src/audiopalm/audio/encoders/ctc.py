@@ -7,6 +7,10 @@ which is why USM-v2 tokens beat w2v-BERT's in AudioPaLM (CoVoST2 ASR WER 22.3 vs
       -> two stride-2 convolutions          [B, T, D] at 25 Hz
       -> `layers` pre-norm transformer layers
       -> linear CTC head over characters   [B, T, V]
+With `arch="whisper"` the trunk is Whisper's encoder (audio/encoders/whisper_init.py loads its
+pretrained weights): Whisper's log-mel, a stride-1 and a stride-2 convolution (50 Hz), its fixed
+sinusoidal positions and pre-norm layers; pairs of frames are averaged back to 25 Hz before the heads
+and the tokenizer's read-out.
 Tokenizer v2 adds a second CTC head over IPA phonemes on the output of layer `phone_layer`
 (usually the layer the tokenizer reads): phonemes name sounds the same way in every language and
 voice, so that layer is pulled towards what was said. The tokenizer reads the output of layer
@@ -26,7 +30,7 @@ import torch.nn as nn
 from safetensors.torch import load_file, load_model, save_file
 
 from audiopalm.audio.encoders.base import Encoder, num_tokens
-from audiopalm.audio.features import FRAMES_PER_TOKEN, log_mel
+from audiopalm.audio.features import FRAMES_PER_TOKEN, MEL_KINDS, speech_features
 from audiopalm.errors import AudiopalmError
 
 
@@ -42,13 +46,21 @@ class CtcEncoderConfig:
     vocab: list[str] = field(default_factory=list)  # CTC characters; id 0 is the blank
     phonemes: list[str] = field(default_factory=list)  # CTC phoneme symbols (IPA); empty: no phoneme head
     phone_layer: int = 0  # 1-based layer under the phoneme head; 0: no phoneme head
+    arch: str = "own"  # "own" (25 Hz trunk above) or "whisper" (Whisper's encoder, 50 Hz inside)
+    features: str = "log_mel"  # the log-mel front end (audio/features.py MEL_KINDS)
 
     def validate(self) -> None:
+        if self.arch not in ARCHS:
+            raise AudiopalmError(f"unknown encoder arch {self.arch!r}; choose from {', '.join(ARCHS)}")
+        if self.features not in MEL_KINDS:
+            raise AudiopalmError(f"unknown mel features {self.features!r}; choose from {', '.join(MEL_KINDS)}")
         if not 1 <= self.read_layer <= self.layers:
             raise AudiopalmError(f"read_layer must be in 1..{self.layers}, got {self.read_layer}")
         if self.phonemes and not 1 <= self.phone_layer <= self.layers:
             raise AudiopalmError(f"phone_layer must be in 1..{self.layers}, got {self.phone_layer}")
 
+
+ARCHS = ("own", "whisper")
 
 CTC_PRESETS: dict[str, dict] = {
     "tiny": dict(dim=64, layers=2, heads=2, read_layer=2, phone_layer=2),
@@ -67,17 +79,26 @@ def sinusoidal_positions(n: int, dim: int) -> torch.Tensor:
     return pe
 
 
+def whisper_positions(n: int, dim: int) -> torch.Tensor:
+    """[n, dim] Whisper's encoder positions: all sines, then all cosines, timescales 1 .. 10 000."""
+    step = math.log(10000.0) / (dim // 2 - 1)
+    time = torch.arange(n, dtype=torch.float32)[:, None] * torch.exp(-step * torch.arange(dim // 2))[None, :]
+    return torch.cat([time.sin(), time.cos()], dim=1)
+
+
 class CtcEncoderModel(nn.Module):
     def __init__(self, cfg: CtcEncoderConfig):
         super().__init__()
         cfg.validate()
         self.cfg = cfg
-        # Two stride-2 convolutions: 100 Hz mel frames -> 25 Hz, the audio-token rate.
+        # own: two stride-2 convolutions, 100 Hz mel frames -> 25 Hz, the audio-token rate;
+        # whisper: stride 1 then 2 -> 50 Hz, two frames per token
+        self.rate = 2 if cfg.arch == "whisper" else 1
         self.subsample = nn.Sequential(
-            nn.Conv1d(cfg.n_mels, cfg.dim, kernel_size=3, stride=2, padding=1), nn.GELU(),
+            nn.Conv1d(cfg.n_mels, cfg.dim, kernel_size=3, stride=2 // self.rate, padding=1), nn.GELU(),
             nn.Conv1d(cfg.dim, cfg.dim, kernel_size=3, stride=2, padding=1), nn.GELU(),
         )
-        self.in_norm = nn.LayerNorm(cfg.dim)
+        self.in_norm = nn.LayerNorm(cfg.dim) if cfg.arch == "own" else nn.Identity()
         self.layers = nn.ModuleList(
             nn.TransformerEncoderLayer(cfg.dim, cfg.heads, cfg.ff_mult * cfg.dim, cfg.dropout,
                                        activation="gelu", batch_first=True, norm_first=True)
@@ -92,10 +113,18 @@ class CtcEncoderModel(nn.Module):
         self.register_buffer("mel_std", torch.ones(cfg.n_mels))
 
     def frontend(self, mel: torch.Tensor) -> torch.Tensor:
-        """mel [B, 4T, n_mels] -> [B, T, dim]."""
+        """mel [B, 4T, n_mels] -> [B, rate * T, dim]."""
         x = (mel - self.mel_mean) / self.mel_std
-        x = self.subsample(x.transpose(1, 2)).transpose(1, 2)  # [B, T, dim]
-        return self.in_norm(x) + sinusoidal_positions(x.shape[1], x.shape[2]).to(x)
+        x = self.subsample(x.transpose(1, 2)).transpose(1, 2)  # [B, rate * T, dim]
+        positions = whisper_positions if self.cfg.arch == "whisper" else sinusoidal_positions
+        return self.in_norm(x) + positions(x.shape[1], x.shape[2]).to(x)
+
+    def to_tokens(self, x: torch.Tensor) -> torch.Tensor:
+        """[B, rate * T, dim] -> [B, T, dim]: the mean of each token's frames."""
+        if self.rate == 1:
+            return x
+        b, t, d = x.shape
+        return x.reshape(b, t // self.rate, self.rate, d).mean(2)
 
     def forward(self, mel: torch.Tensor, pad_mask: torch.Tensor | None = None, upto: int | None = None,
                 with_phones: bool = False):
@@ -103,21 +132,23 @@ class CtcEncoderModel(nn.Module):
         with `upto`, the hidden states [B, T, dim] after layer `upto` (1-based) instead;
         with `with_phones`, (character logits [B, T, V], phoneme logits [B, T, P] or None)."""
         x = self.frontend(mel)
+        if pad_mask is not None and self.rate > 1:
+            pad_mask = pad_mask.repeat_interleave(self.rate, dim=1)
         phones = None
         for i, layer in enumerate(self.layers[: upto or len(self.layers)], start=1):
             x = layer(x, src_key_padding_mask=pad_mask)
             if with_phones and i == self.cfg.phone_layer and self.cfg.phonemes:
-                phones = self.phone_head(self.phone_norm(x))
+                phones = self.phone_head(self.phone_norm(self.to_tokens(x)))
         if upto:
-            return x
-        logits = self.head(self.out_norm(x))
+            return self.to_tokens(x)
+        logits = self.head(self.to_tokens(self.out_norm(x)))
         return (logits, phones) if with_phones else logits
 
 
-def mel_for_tokens(wav: np.ndarray, n_mels: int) -> torch.Tensor:
-    """wav [T] -> log-mel [4 * num_tokens(T), n_mels], trimmed or padded to whole tokens."""
+def mel_for_tokens(wav: np.ndarray, n_mels: int, kind: str = "log_mel") -> torch.Tensor:
+    """wav [T] -> log-mel [4 * num_tokens(T), n_mels] of `kind`, trimmed or padded to whole tokens."""
     n = num_tokens(len(wav)) * FRAMES_PER_TOKEN
-    mel = log_mel(torch.from_numpy(np.ascontiguousarray(wav, dtype=np.float32)), n_mels)
+    mel = speech_features(torch.from_numpy(np.ascontiguousarray(wav, dtype=np.float32)), n_mels, kind)
     if mel.shape[0] < n:
         mel = torch.cat([mel, mel[-1:].expand(n - mel.shape[0], -1)])
     return mel[:n]
@@ -148,7 +179,7 @@ class CtcEncoder(Encoder):
 
     @torch.inference_mode()
     def features_batch(self, wavs: list[np.ndarray]) -> list[torch.Tensor]:
-        mels = [mel_for_tokens(w, self.model.cfg.n_mels) for w in wavs]
+        mels = [mel_for_tokens(w, self.model.cfg.n_mels, self.model.cfg.features) for w in wavs]
         lengths = [m.shape[0] // FRAMES_PER_TOKEN for m in mels]
         batch = nn.utils.rnn.pad_sequence(mels, batch_first=True)  # [B, 4T, n_mels]
         pad = torch.arange(max(lengths))[None, :] >= torch.tensor(lengths)[:, None]  # [B, T]
