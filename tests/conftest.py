@@ -1,7 +1,11 @@
+import os
 import random
 
 import numpy as np
 import pytest
+
+# as the command line does (cli.main), before anything imports transformers: errors stay one line on stderr
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
 @pytest.fixture(autouse=True)

@@ -8,12 +8,13 @@ KEY=VALUE overrides; the function builds the config, calls the library and print
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from audiopalm.config import add_arguments, add_config_file_arguments, from_args
-from audiopalm.errors import AudiopalmError
+from audiopalm.errors import AudiopalmError, first_line
 
 
 # --- data ------------------------------------------------------------------------------------
@@ -264,10 +265,20 @@ def build_parser(argv: list[str]) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser(argv).parse_args(argv)
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # transformers' per-load "Loading weights" bars
+    debug = os.environ.get("AUDIOPALM_DEBUG", "") not in ("", "0")
     try:
         return args.func(args)
     except AudiopalmError as e:
+        if debug:
+            raise
         print(f"audiopalm: error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:  # what the machine refused: a read-only or full folder, a missing file, no permission
+        if debug:
+            raise
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"audiopalm: error: {where}{e.strerror or first_line(e)} (AUDIOPALM_DEBUG=1 shows where)", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("audiopalm: interrupted; run the same command again to resume", file=sys.stderr)

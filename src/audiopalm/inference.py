@@ -76,22 +76,28 @@ def run_transcribe(cfg: TranscribeConfig) -> str:
 
 def run_translate(cfg: TranslateConfig) -> str:
     """The translation; with `speech`, also the spoken translation in the source voice (a line naming the file)."""
+    from audiopalm.audio.io import check_output, write_wav
+
     sampling = cfg.sampling.sampling()
+    if cfg.speech:  # before any work: never after minutes of decoding, never onto the recording
+        check_output(cfg.speech, (cfg.file,))
     model = _model(cfg.model)
     heard = model.listen(cfg.file)  # one tokenisation for the language, the text and the voice
     text = model.translate(heard, cfg.to, cfg.lang, cfg.beams)
     if not cfg.speech:
         return text
-    from audiopalm.audio.io import write_wav
-
     beams = cfg.beams if sampling is None else 1
-    write_wav(Path(cfg.speech), model.translate_speech(heard, cfg.to, cfg.lang, beams, sampling=sampling))
+    speech = model.translate_speech(heard, cfg.to, cfg.lang, beams, sampling=sampling)
+    if len(speech) == 0:
+        return f"{text}\nspeech: none written (no speech heard in {cfg.file})"
+    write_wav(Path(cfg.speech), speech)
     return f"{text}\nspeech: {cfg.speech}"
 
 
 def run_speak(cfg: SpeakConfig) -> str:
-    from audiopalm.audio.io import write_wav
+    from audiopalm.audio.io import check_output, write_wav
 
     sampling = cfg.sampling.sampling()
+    check_output(cfg.out, (cfg.voice,))
     write_wav(Path(cfg.out), _model(cfg.model).speak(cfg.text, cfg.lang, cfg.voice, sampling))
     return cfg.out

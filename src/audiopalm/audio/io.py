@@ -10,13 +10,16 @@ import numpy as np
 import soundfile as sf
 import soxr
 
-from audiopalm.errors import AudiopalmError
+from audiopalm.errors import AudiopalmError, first_line
 
 SAMPLE_RATE = 16_000  # Hz: every model in audiopalm reads and writes 16 kHz mono
 
 
 MIN_SECONDS = 0.04  # one 25 Hz token; anything shorter cannot be tokenized
 MAX_CHANNELS = 8
+MAX_SECONDS = 4 * 3600.0  # longest file `load_audio` reads (a 4-hour recording is 0.9 GB as float32)
+RATE_RANGE = (1_000, 384_000)  # sample rates a real recording can have, in Hz
+OUTPUT_FORMATS = {".wav": "WAV", ".flac": "FLAC"}  # what `write_wav` writes, by suffix
 
 
 class AudioError(AudiopalmError):
@@ -44,25 +47,44 @@ def to_mono(wav: np.ndarray, name: str = "audio") -> np.ndarray:
     return wav.mean(axis=1)
 
 
-def load_audio(path: str | Path, sr: int = SAMPLE_RATE) -> np.ndarray:
+def load_audio(path: str | Path, sr: int = SAMPLE_RATE, max_seconds: float = MAX_SECONDS) -> np.ndarray:
     """Read wav/flac/ogg/mp3 -> wav [T] float32 mono at `sr`, peak at most 1.
 
-    Raises AudioError (one line, naming the file) for unreadable, empty, too short or
-    non-finite audio.
+    Raises AudioError (one line, naming the file) for what is not a regular file, unreadable,
+    empty, too short, too long, at an impossible sample rate, or non-finite.
     """
-    return _read(str(path), str(path), sr)
+    path = Path(path)
+    if not path.is_file():  # a FIFO or device would block or never end
+        raise AudioError(f"{path}: {'not found' if not path.exists() else 'not a regular file'}")
+    return _read(str(path), str(path), sr, max_seconds)
 
 
-def load_audio_bytes(data: bytes, name: str = "upload", sr: int = SAMPLE_RATE) -> np.ndarray:
+def load_audio_bytes(data: bytes, name: str = "upload", sr: int = SAMPLE_RATE,
+                     max_seconds: float = MAX_SECONDS) -> np.ndarray:
     """`load_audio` of a file's bytes (an upload), any format soundfile reads."""
-    return _read(io.BytesIO(data), name, sr)
+    return _read(io.BytesIO(data), name, sr, max_seconds)
 
 
-def _read(source, name: str, sr: int) -> np.ndarray:
+def _check_header(source, name: str, max_seconds: float) -> None:
+    """Refuse, before reading any samples, a file whose header promises an impossible rate or too much audio."""
+    info = sf.info(source)
+    if isinstance(source, io.BytesIO):
+        source.seek(0)
+    if not RATE_RANGE[0] <= info.samplerate <= RATE_RANGE[1]:
+        raise AudioError(f"{name}: sample rate {info.samplerate} Hz is outside {RATE_RANGE[0]}-{RATE_RANGE[1]} Hz")
+    if info.frames > max_seconds * info.samplerate:
+        raise AudioError(f"{name}: {info.frames / info.samplerate:.0f} s of audio, more than the {max_seconds:.0f} s "
+                         "limit")
+
+
+def _read(source, name: str, sr: int, max_seconds: float = MAX_SECONDS) -> np.ndarray:
     try:
+        _check_header(source, name, max_seconds)
         wav, file_sr = sf.read(source, dtype="float32", always_2d=True)
+    except AudioError:
+        raise
     except Exception as e:  # soundfile raises several types for corrupt or unknown files
-        raise AudioError(f"{name}: cannot read audio ({str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
+        raise AudioError(f"{name}: cannot read audio ({first_line(e)})") from None
     wav = to_mono(wav, name)
     check_wav(wav, file_sr, name)
     wav = resample(wav, file_sr, sr)
@@ -83,15 +105,34 @@ def decode_wav_bytes(data: bytes) -> tuple[np.ndarray, int]:
     return to_mono(wav, "audio bytes"), sr
 
 
-def write_wav(path: str | Path, wav: np.ndarray, sr: int = SAMPLE_RATE) -> None:
-    """Write wav [T] float in [-1, 1] as 16-bit PCM, WAV or FLAC by the file's suffix; a crash never
-    leaves a partial file at `path`."""
+def check_output(path: str | Path, inputs: tuple[str | Path | None, ...] = ()) -> Path:
+    """Refuse, with one line, an audio output that `write_wav` cannot write or must not replace: an
+    unknown suffix, something that exists and is not a regular file (a device, a folder), or one of
+    the request's `inputs`."""
     path = Path(path)
+    if path.suffix.lower() not in OUTPUT_FORMATS:
+        raise AudiopalmError(f"{path}: cannot write {path.suffix or 'a file without a suffix'}; "
+                             f"name it {' or '.join(OUTPUT_FORMATS)}")
+    if path.exists() and not path.is_file():
+        raise AudiopalmError(f"{path}: exists and is not a regular file; choose another output")
+    for source in inputs:
+        if source is not None and path.exists() and Path(source).exists() and path.samefile(source):
+            raise AudiopalmError(f"{path}: is also the input {source}; choose another output")
+    return path
+
+
+def write_wav(path: str | Path, wav: np.ndarray, sr: int = SAMPLE_RATE) -> None:
+    """Write wav [T] float in [-1, 1] as 16-bit PCM, WAV or FLAC by the file's suffix (`check_output`);
+    a crash never leaves a partial file at `path`, and a failed write leaves no temporary file."""
+    path = check_output(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fmt = "FLAC" if path.suffix.lower() == ".flac" else "WAV"
-    sf.write(tmp, np.clip(wav, -1.0, 1.0), sr, subtype="PCM_16", format=fmt)
-    os.replace(tmp, path)
+    try:
+        sf.write(tmp, np.clip(wav, -1.0, 1.0), sr, subtype="PCM_16", format=OUTPUT_FORMATS[path.suffix.lower()])
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def duration(path: str | Path) -> float:

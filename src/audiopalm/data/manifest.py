@@ -20,10 +20,17 @@ from audiopalm.errors import AudiopalmError
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file in the same folder, so a reader never sees half of it."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    """Write `text` to `path` through a temporary file in the same folder, so a reader never sees half of it;
+    refuses to replace what is not a regular file, and a failed write leaves no temporary file."""
+    if path.exists() and not path.is_file():
+        raise AudiopalmError(f"{path}: exists and is not a regular file; choose another output")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> None:

@@ -154,7 +154,7 @@ def evaluate_text_mt(lm_dir: Path, data: Path, per_language: int = 50, targets: 
     from audiopalm.text.tokenizer import load_text_tokenizer
     from audiopalm.text.vocab import UnifiedVocab
 
-    lm = AutoModelForCausalLM.from_pretrained(lm_dir / "model").eval()
+    lm = AutoModelForCausalLM.from_pretrained(lm_dir / "model", use_safetensors=True).eval()
     tok = load_text_tokenizer(lm_dir / "text_tokenizer")
     vocab = UnifiedVocab.of_text(tok)
     languages = Languages.of_dataset(data)

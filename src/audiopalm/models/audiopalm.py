@@ -36,7 +36,7 @@ from audiopalm.audio.tokenizer import AudioInput, AudioTokenizer, as_wav
 from audiopalm.audio.vad import VadConfig, cut, speech_segments
 from audiopalm.data.languages import Languages
 from audiopalm.data.tasks import get_task, prompt_ids, task_tag
-from audiopalm.errors import AudiopalmError
+from audiopalm.errors import AudiopalmError, first_line
 from audiopalm.generation.decode import SPEECH_SAMPLING, Sampling, beam_decode, greedy_decode
 from audiopalm.models.lm import extend_vocabulary
 from audiopalm.models.speech_out import SpeechOutput
@@ -56,6 +56,11 @@ class Heard:
 
     wav: np.ndarray  # [N] float32 at 16 kHz
     tokens: torch.Tensor  # [T] int64 semantic tokens at 25 Hz (codebook ids)
+
+    @property
+    def silent(self) -> bool:
+        """True when voice activity finds no speech (silence, a quiet room): nothing to transcribe or say."""
+        return not speech_segments(self.wav)
 
 
 Source = AudioInput | Heard
@@ -102,11 +107,12 @@ class AudioPaLM:
 
         lm_source = Path(lm_source) if Path(lm_source).exists() else lm_source
         if isinstance(lm_source, Path) and (lm_source / "model").exists():
-            lm, text_tok = AutoModelForCausalLM.from_pretrained(lm_source / "model"), load_text_tokenizer(lm_source / "text_tokenizer")
+            lm = AutoModelForCausalLM.from_pretrained(lm_source / "model", use_safetensors=True)
+            text_tok = load_text_tokenizer(lm_source / "text_tokenizer")
         else:
             from audiopalm.text.tokenizer import HfTextTokenizer
 
-            lm, text_tok = AutoModelForCausalLM.from_pretrained(str(lm_source)), HfTextTokenizer(lm_source)
+            lm, text_tok = AutoModelForCausalLM.from_pretrained(str(lm_source), use_safetensors=True), HfTextTokenizer(lm_source)
         audio_tok = audio_tokenizer if isinstance(audio_tokenizer, AudioTokenizer) else AudioTokenizer.from_pretrained(audio_tokenizer)
         vocab = UnifiedVocab(text_tok.vocab_size, audio_tok.codebook_size, text_tok.bos_id, text_tok.eos_id,
                              text_tok.pad_id, text_tok.sep_id)
@@ -128,21 +134,41 @@ class AudioPaLM:
 
     @classmethod
     def from_pretrained(cls, folder: str | Path) -> AudioPaLM:
-        from transformers import AutoModelForCausalLM
-
+        """Load a folder written by `save_pretrained`; a missing, truncated or malformed part of it is one
+        AudiopalmError naming the folder and the reason."""
         folder = Path(folder)
         config_path = folder / "config.json"
-        if not config_path.exists() or json.loads(config_path.read_text()).get("format") != FORMAT:
+        try:
+            config = json.loads(config_path.read_text()) if config_path.is_file() else {}
+        except (OSError, ValueError) as e:
+            raise AudiopalmError(f"{config_path}: unreadable ({first_line(e)})") from None
+        if not isinstance(config, dict) or config.get("format") != FORMAT:
             raise AudiopalmError(f"{folder} is not an AudioPaLM model folder (no audiopalm config.json)")
-        config = json.loads(config_path.read_text())
+        from safetensors import SafetensorError
+
+        try:
+            return cls._load(folder, config)
+        except AudiopalmError:
+            raise
+        except (OSError, ValueError, KeyError, TypeError, RuntimeError, SafetensorError) as e:
+            # what a damaged folder raises: missing files, truncated safetensors, wrong shapes, bad json
+            raise AudiopalmError(f"{folder}: cannot load the model: {type(e).__name__}: {first_line(e)}") from e
+
+    @classmethod
+    def _load(cls, folder: Path, config: dict) -> AudioPaLM:
+        from transformers import AutoModelForCausalLM
+
         vocab = UnifiedVocab(**config["vocab"])
         languages = Languages(config.get("languages") or LEGACY_LANGUAGES)
         speech_out = SpeechOutput.from_pretrained(folder / "speech_out") if (folder / "speech_out").exists() else None
-        lm = AutoModelForCausalLM.from_pretrained(folder / "lm").float()  # weights may be stored in fp16 (bundles)
+        lm = AutoModelForCausalLM.from_pretrained(folder / "lm", use_safetensors=True).float()  # bundles store fp16
         model = cls(lm, load_text_tokenizer(folder / "text_tokenizer"),
                     AudioTokenizer.from_pretrained(folder / "audio_tokenizer"), vocab, languages, speech_out)
         if stored_dtype(folder / "lm") == torch.float16:  # decode in the dtype the weights were shipped in
             model.decode_dtype = torch.float16
+        if lm.get_input_embeddings().weight.shape[0] < vocab.size:
+            raise AudiopalmError(f"{folder}: the LM has {lm.get_input_embeddings().weight.shape[0]} embedding rows, "
+                                 f"its vocabulary needs {vocab.size}")
         return model
 
     # --- prompting and decoding ----------------------------------------------------------------
@@ -239,10 +265,14 @@ class AudioPaLM:
         identified first with the LID task). A list of recordings is decoded as one batch -> list of texts."""
         if isinstance(audio, list):
             heard = self.listen_batch(audio)
-            langs = [self._source_language(h, lang) for h in heard]
-            prompts = [self.prompt("ASR", g, None, self.vocab.audio_ids(h.tokens)) for h, g in zip(heard, langs)]
-            return [self.text_of(segments[0]) for segments in self.run("ASR", prompts, beams)]
+            spoken = [h for h in heard if not h.silent]
+            langs = [self._source_language(h, lang) for h in spoken]
+            prompts = [self.prompt("ASR", g, None, self.vocab.audio_ids(h.tokens)) for h, g in zip(spoken, langs)]
+            texts = iter([self.text_of(segments[0]) for segments in self.run("ASR", prompts, beams)] if prompts else [])
+            return ["" if h.silent else next(texts) for h in heard]
         heard = self.listen(audio)
+        if heard.silent:
+            return ""
         lang = self._source_language(heard, lang)
         segments = self.run("ASR", [self.prompt("ASR", lang, None, self.vocab.audio_ids(heard.tokens))], beams)[0]
         return self.text_of(segments[0])
@@ -259,16 +289,21 @@ class AudioPaLM:
         return [{"start": a, "end": b, "text": t} for (a, b), t in zip(spans, texts)]
 
     def translate(self, audio: Source, to: str, lang: str | None = None, beams: int = 1) -> str:
-        """Speech in `lang` (None: identified) -> text in `to` (AST)."""
+        """Speech in `lang` (None: identified) -> text in `to` (AST); silence -> ""."""
         heard = self.listen(audio)
+        if heard.silent:
+            return ""
         source, target = self._pair(heard, to, lang)
         segments = self.run("AST", [self.prompt("AST", source, target, self.vocab.audio_ids(heard.tokens))], beams)[0]
         return self.text_of(segments[0])
 
     def translate_speech_tokens(self, audio: Source, to: str, lang: str | None = None, beams: int = 1,
                                 sampling: Sampling | None = SPEECH_SAMPLING) -> torch.Tensor:
-        """Speech in `lang` (None: identified) -> semantic audio tokens [T] of the translation in `to`."""
+        """Speech in `lang` (None: identified) -> semantic audio tokens [T] of the translation in `to`;
+        silence -> no tokens [0]."""
         heard = self.listen(audio)
+        if heard.silent:
+            return torch.zeros(0, dtype=torch.long)
         source, target = self._pair(heard, to, lang)
         prompt = self.prompt("S2ST", source, target, self.vocab.audio_ids(heard.tokens))
         segments = self.run("S2ST", [prompt], beams, speech_token_limit(len(heard.tokens)), sampling)[0]
@@ -288,10 +323,12 @@ class AudioPaLM:
     def translate_speech(self, audio: Source, to: str, lang: str | None = None, beams: int = 1,
                          voice: Source | None = None, sampling: Sampling | None = SPEECH_SAMPLING) -> np.ndarray:
         """S2ST: speech in `lang` -> float32 waveform [N] at 16 kHz in `to`, in the voice of `voice`
-        (default: the source speaker)."""
+        (default: the source speaker); silence -> an empty waveform [0]."""
         stage = self._speech_stage()
         heard = self.listen(audio)
         tokens = self.translate_speech_tokens(heard, to, lang, beams, sampling)
+        if len(tokens) == 0:
+            return np.zeros(0, dtype=np.float32)
         return stage.synthesize(tokens, self.voice_prompt(voice if voice is not None else heard))
 
     def speak(self, text: str, lang: str, voice: Source | None = None,

@@ -67,7 +67,7 @@ class HfCodec(Codec):
         if config.model_type not in _BACKENDS:
             raise AudiopalmError(f"{source}: codec type {config.model_type!r} is not one of {', '.join(_BACKENDS)}")
         self.backend = _BACKENDS[config.model_type]
-        self.model = AutoModel.from_pretrained(self.source).eval()
+        self.model = AutoModel.from_pretrained(self.source, use_safetensors=True).eval()
         available = self.backend["levels"](self.model)
         self.num_codebooks = num_codebooks or available
         if not 1 <= self.num_codebooks <= available:

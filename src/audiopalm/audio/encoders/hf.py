@@ -20,7 +20,7 @@ import torch
 
 from audiopalm.audio.encoders.base import HOP, Encoder, num_tokens, to_token_rate
 from audiopalm.audio.io import SAMPLE_RATE
-from audiopalm.errors import AudiopalmError
+from audiopalm.errors import AudiopalmError, first_line
 
 SUBFOLDER = "hf"  # where `save` puts the model inside a tokenizer folder
 BATCH = 16  # utterances per forward pass: bounds the memory that padding to the longest one costs
@@ -31,10 +31,6 @@ def _auto_classes() -> tuple[type, type]:
     from transformers import AutoFeatureExtractor, AutoModel
 
     return AutoFeatureExtractor, AutoModel
-
-
-def _first_line(e: Exception) -> str:
-    return str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
 
 
 def pads_safely(model_config, extractor) -> bool:
@@ -73,9 +69,9 @@ class HfEncoder(Encoder):
         self.device = torch.device(device)
         try:
             self.extractor = AutoFeatureExtractor.from_pretrained(self.source)
-            model = AutoModel.from_pretrained(self.source)
+            model = AutoModel.from_pretrained(self.source, use_safetensors=True)
         except (OSError, ValueError, KeyError) as e:  # missing folder/id, offline hub, unknown model type
-            raise AudiopalmError(f"cannot load Hugging Face model {self.source!r}: {_first_line(e)}") from None
+            raise AudiopalmError(f"cannot load Hugging Face model {self.source!r}: {first_line(e)}") from None
         # float32 everywhere: some checkpoints are stored in float16, which CPUs run slowly or not at all
         self.model = model.to(self.device, torch.float32).eval()
         num_layers = self.model.config.num_hidden_layers

@@ -1,0 +1,199 @@
+"""Hostile but fair input to the command line: each case ends in one error line and exit 2, or in the correct
+result; none prints a traceback, hangs, or touches a file it should not."""
+
+import hashlib
+import os
+import shutil
+import struct
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from audiopalm.cli import main
+
+
+def _wav(path, seconds=1.0, sr=16000, channels=1, value=None, subtype="PCM_16"):
+    n = int(seconds * sr)
+    wav = np.random.default_rng(0).standard_normal((n, channels)).astype(np.float32) * 0.1 if value is None \
+        else np.full((n, channels), value, dtype=np.float32)
+    sf.write(path, wav, sr, subtype=subtype)
+    return path
+
+
+def _patch_rate(path, rate):
+    """Rewrite the sample rate (and byte rate) in a PCM WAV header, as a damaged file would carry it."""
+    data = bytearray(path.read_bytes())
+    data[24:28] = struct.pack("<I", rate)
+    data[28:32] = struct.pack("<I", rate * 2)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def _make_audio(kind, tmp_path):
+    """A hostile audio input -> (path, what the one error line must say)."""
+    p = tmp_path / "in.wav"
+    if kind == "missing":
+        return p, "not found"
+    if kind == "folder":
+        p.mkdir()
+        return p, "not a regular file"
+    if kind == "fifo":
+        os.mkfifo(p)
+        return p, "not a regular file"
+    if kind == "empty":
+        p.write_bytes(b"")
+        return p, "cannot read audio"
+    if kind == "garbage":
+        p.write_bytes(os.urandom(4000))
+        return p, "cannot read audio"
+    if kind == "text":
+        p.write_text("RIFF this is not audio at all\n" * 50)
+        return p, "cannot read audio"
+    if kind == "one-hertz":
+        return _patch_rate(_wav(p), 1), "sample rate 1 Hz is outside"
+    if kind == "ultrasonic":
+        return _patch_rate(_wav(p), 10_000_000), "sample rate 10000000 Hz is outside"
+    if kind == "nan":
+        return _wav(p, value=np.nan, subtype="FLOAT"), "NaN or Inf"
+    if kind == "inf":
+        return _wav(p, value=np.inf, subtype="FLOAT"), "NaN or Inf"
+    if kind == "too-short":
+        return _wav(p, seconds=0.001), "too short"
+    if kind == "nine-channels":
+        return _wav(p, channels=9), "expected [T] or [T, C<= 8]"
+    if kind == "zero-samples":
+        return _wav(p, seconds=0.0), "empty audio"
+    raise AssertionError(kind)
+
+
+AUDIO_CASES = ["missing", "folder", "fifo", "empty", "garbage", "text", "one-hertz", "ultrasonic", "nan", "inf",
+               "too-short", "nine-channels", "zero-samples"]
+
+
+def _one_error_line(capsys, expected: str) -> str:
+    err = capsys.readouterr().err.strip()
+    assert "Traceback" not in err and len(err.splitlines()) == 1, err
+    assert err.startswith("audiopalm: error: ") and expected in err, err
+    return err
+
+
+@pytest.mark.parametrize("command", ["transcribe", "translate"])
+@pytest.mark.parametrize("kind", AUDIO_CASES)
+def test_bad_audio_is_one_line(speaking_model, tmp_path, capsys, kind, command):
+    _, model = speaking_model
+    path, expected = _make_audio(kind, tmp_path)
+    extra = ["--to", "en", "--lang", "fr"] if command == "translate" else []
+    assert main([command, str(path), "--model", str(model), *extra]) == 2
+    _one_error_line(capsys, expected)
+
+
+def test_a_header_promising_hours_is_refused_before_reading(tmp_path):
+    from audiopalm.audio.io import AudioError, load_audio
+
+    path = _wav(tmp_path / "long.wav", seconds=3.0)
+    with pytest.raises(AudioError, match="3 s of audio, more than the 2 s limit"):
+        load_audio(path, max_seconds=2.0)
+
+
+def _digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("case", ["mp3", "no-suffix", "folder", "fifo", "inside-a-file", "same-as-input",
+                                  "same-as-voice"])
+def test_outputs_that_must_not_be_written(speaking_model, tmp_path, capsys, case):
+    data, model = speaking_model
+    clip = tmp_path / "clip.wav"
+    shutil.copy(next((data / "audio" / "test" / "fr").glob("*.wav")), clip)
+    before = _digest(clip)
+    out = {"mp3": tmp_path / "out.mp3", "no-suffix": tmp_path / "out", "folder": tmp_path / "out.wav",
+           "fifo": tmp_path / "fifo.wav", "inside-a-file": clip / "out.wav", "same-as-input": clip,
+           "same-as-voice": clip}[case]
+    if case == "folder":
+        out.mkdir()
+    if case == "fifo":
+        os.mkfifo(out)
+    expected = {"mp3": "cannot write .mp3", "no-suffix": "cannot write a file without a suffix",
+                "folder": "not a regular file", "fifo": "not a regular file", "inside-a-file": "File exists",
+                "same-as-input": "is also the input", "same-as-voice": "is also the input"}[case]
+    if case == "same-as-voice":
+        argv = ["speak", "bonjour", "--model", str(model), "--lang", "fr", "--voice", str(clip), "-o", str(out)]
+    elif case == "same-as-input":
+        argv = ["translate", str(clip), "--model", str(model), "--lang", "fr", "--to", "en", "--speech", str(out)]
+    else:
+        argv = ["speak", "bonjour", "--model", str(model), "--lang", "fr", "-o", str(out)]
+    assert main(argv) == 2
+    _one_error_line(capsys, expected)
+    assert _digest(clip) == before
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def _damage(model_dir, tmp_path, case):
+    """A copy of the model folder with one part damaged -> (folder, what the error line must say)."""
+    bad = tmp_path / "model"
+    shutil.copytree(model_dir, bad)
+    if case == "no-folder":
+        shutil.rmtree(bad)
+        return bad, "not an AudioPaLM model folder"
+    if case == "no-config":
+        (bad / "config.json").unlink()
+        return bad, "not an AudioPaLM model folder"
+    if case == "config-not-json":
+        (bad / "config.json").write_text("{format: audiopalm")
+        return bad, "config.json: unreadable"
+    if case == "config-a-list":
+        (bad / "config.json").write_text("[1, 2]")
+        return bad, "not an AudioPaLM model folder"
+    if case == "config-without-vocab":
+        config = (bad / "config.json").read_text().replace('"vocab"', '"vocabulary"')
+        (bad / "config.json").write_text(config)
+        return bad, "cannot load the model"
+    weights = next((bad / "lm").glob("*.safetensors"))
+    if case == "truncated-weights":
+        weights.write_bytes(weights.read_bytes()[:1000])
+        return bad, "cannot load the model"
+    if case == "pickle-weights-only":
+        weights.rename(bad / "lm" / "pytorch_model.bin")
+        return bad, "cannot load the model"
+    if case == "no-audio-tokenizer":
+        shutil.rmtree(bad / "audio_tokenizer")
+        return bad, "not an audio tokenizer folder"
+    if case == "no-text-tokenizer":
+        shutil.rmtree(bad / "text_tokenizer")
+        return bad, "cannot load the model"
+    raise AssertionError(case)
+
+
+@pytest.mark.parametrize("case", ["no-folder", "no-config", "config-not-json", "config-a-list", "config-without-vocab",
+                                  "truncated-weights", "pickle-weights-only", "no-audio-tokenizer",
+                                  "no-text-tokenizer"])
+def test_damaged_model_folders_are_one_line(speaking_model, tmp_path, capsys, case):
+    data, model = speaking_model
+    bad, expected = _damage(model, tmp_path, case)
+    clip = next((data / "audio" / "test" / "fr").glob("*.wav"))
+    assert main(["transcribe", str(clip), "--model", str(bad), "--lang", "fr"]) == 2
+    _one_error_line(capsys, expected)
+
+
+@pytest.mark.parametrize("level", [0.0, 1e-4])
+def test_silence_is_an_empty_transcript_and_no_speech(speaking_model, tmp_path, capsys, level):
+    _, model = speaking_model
+    quiet = _wav(tmp_path / "quiet.wav", seconds=3.0, value=level)
+    assert main(["transcribe", str(quiet), "--model", str(model), "--lang", "fr"]) == 0
+    assert capsys.readouterr().out.strip() == ""
+    out = tmp_path / "out.wav"
+    assert main(["translate", str(quiet), "--model", str(model), "--lang", "fr", "--to", "en", "--speech", str(out)]) == 0
+    assert "no speech heard" in capsys.readouterr().out and not out.exists()
+
+
+def test_write_text_atomic_refuses_a_folder_and_leaves_no_temp_file(tmp_path):
+    from audiopalm.data.manifest import write_text_atomic
+    from audiopalm.errors import AudiopalmError
+
+    (tmp_path / "report.json").mkdir()
+    with pytest.raises(AudiopalmError, match="not a regular file"):
+        write_text_atomic(tmp_path / "report.json", "{}")
+    with pytest.raises(OSError):
+        write_text_atomic(tmp_path / "missing" / "report.json", "{}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
