@@ -2,6 +2,7 @@
 result; none prints a traceback, hangs, or touches a file it should not."""
 
 import hashlib
+import json
 import os
 import shutil
 import struct
@@ -197,3 +198,22 @@ def test_write_text_atomic_refuses_a_folder_and_leaves_no_temp_file(tmp_path):
     with pytest.raises(OSError):
         write_text_atomic(tmp_path / "missing" / "report.json", "{}")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
+
+
+def test_manifest_lines_that_are_broken_or_leave_the_dataset_are_skipped_and_named(tmp_path, capsys):
+    from audiopalm.data.manifest import read_jsonl
+    from audiopalm.errors import AudiopalmError
+
+    good = {"id": "a", "lang": "fr", "text": "x", "audio": "audio/a.wav"}
+    lines = [good, "{not json", [1, 2], {**good, "id": "b", "audio": "/etc/passwd"},
+             {**good, "id": "c", "audio": "../../etc/passwd"}, {**good, "id": "d", "audio": "audio/../../x.wav"},
+             {**good, "id": "e", "audio": None}, {**good, "id": "f", "audio": "audio/f.wav"}]
+    path = tmp_path / "test.jsonl"
+    path.write_text("\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n")
+    assert [r["id"] for r in read_jsonl(path)] == ["a", "e", "f"]
+    out = capsys.readouterr().out
+    for number in (2, 3, 4, 5, 6):
+        assert f"{path}:{number}: " in out
+    path.write_text(json.dumps(good) + "\n" + json.dumps(good) + "\n")
+    with pytest.raises(AudiopalmError, match="test.jsonl:2: id 'a' already used on line 1"):
+        read_jsonl(path)

@@ -8,6 +8,10 @@
 `audio` is relative to DATA (any rate; read at 16 kHz). A row with `"audio": null` is text only: a
 translation without a recording (CoVoST2's targets) that translation tasks use as a text target.
 Rows sharing a `sentence_id` say one meaning in several languages.
+
+Reading a manifest skips, and reports as FILE:LINE, a line that is not a JSON object and a row whose
+`audio` leaves DATA (an absolute path or `..`; AUDIOPALM_ALLOW_OUTSIDE_AUDIO=1 allows them); two rows
+with one `id` are an error.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import json
 import os
 from pathlib import Path
 
-from audiopalm.errors import AudiopalmError
+from audiopalm.errors import AudiopalmError, first_line
 
 
 def write_text_atomic(path: Path, text: str) -> None:
@@ -38,8 +42,41 @@ def write_jsonl(path: Path, rows: list[dict]) -> None:
 
 
 def read_jsonl(path: str | Path) -> list[dict]:
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+    """The JSON objects of a JSONL file; bad lines and rows pointing outside the file's folder are reported
+    and skipped (see above), duplicate utterance ids raise AudiopalmError."""
+    path = Path(path)
+    rows, seen = [], {}
+    allow_outside = os.environ.get("AUDIOPALM_ALLOW_OUTSIDE_AUDIO", "") not in ("", "0")
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for number, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except ValueError as e:
+                print(f"skipped: {path}:{number}: not JSON ({first_line(e)})")
+                continue
+            if not isinstance(row, dict):
+                print(f"skipped: {path}:{number}: not a JSON object")
+                continue
+            audio = row.get("audio")
+            if audio and not allow_outside and not _inside(audio):
+                print(f"skipped: {path}:{number}: audio {audio!r} is outside the dataset folder")
+                continue
+            if audio is not None and "id" in row:
+                if row["id"] in seen:
+                    raise AudiopalmError(f"{path}:{number}: id {row['id']!r} already used on line {seen[row['id']]}")
+                seen[row["id"]] = number
+            rows.append(row)
+    return rows
+
+
+def _inside(audio) -> bool:
+    """True for a relative path that stays inside the folder it is relative to."""
+    if not isinstance(audio, str) or not audio:
+        return False
+    parts = Path(audio).parts
+    return not Path(audio).is_absolute() and ".." not in parts
 
 
 def audio_rows(rows: list[dict]) -> list[dict]:

@@ -4,6 +4,9 @@
     with warm-up + cosine, gradient accumulation, clipping -> CSV log, evaluation every N steps,
     atomic checkpoints with the data position, so a killed run resumes to the same weights.
 
+One process trains into a folder at a time (OUT/.lock); Ctrl-C finishes the step, saves a checkpoint
+and stops (a second Ctrl-C stops at once); a resumed run drops log rows after its checkpoint.
+
 Under torchrun / accelerate launch, rank r of W takes micro-batches r, r+W, ... of the same order
 (training/distributed.py: DDP or FSDP), so one optimizer step sees W micro-batches.
 """
@@ -11,9 +14,14 @@ Under torchrun / accelerate launch, rank r of W takes micro-batches r, r+W, ... 
 from __future__ import annotations
 
 import csv
+import fcntl
 import math
+import os
+import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -21,6 +29,7 @@ import torch
 from tqdm import tqdm
 
 from audiopalm.config import help_field
+from audiopalm.errors import AudiopalmError
 from audiopalm.training.batching import make_batches
 from audiopalm.training import distributed
 from audiopalm.training.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
@@ -52,6 +61,63 @@ def lr_at(step: int, cfg: LoopConfig) -> float:
     return cfg.lr * (cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
+@contextmanager
+def training_lock(out: Path) -> Iterator[None]:
+    """Hold OUT/.lock while training: a second process training into the same folder is refused, since
+    two writers would overwrite each other's checkpoints."""
+    out.mkdir(parents=True, exist_ok=True)
+    handle = open(out / ".lock", "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise AudiopalmError(f"{out} is being trained by another process; wait for it to finish or choose "
+                             "another output folder") from None
+    try:
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+class StopRequest:
+    """Ctrl-C (SIGINT) while training sets `requested`: the loop saves a checkpoint after the current step
+    and stops; a second Ctrl-C interrupts at once. Only the main thread can take signals."""
+
+    requested = False
+
+    def __enter__(self) -> StopRequest:
+        self.previous = None
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum, frame) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+        tqdm.write("interrupted: saving a checkpoint after this step (Ctrl-C again to stop at once)")
+
+    def __exit__(self, *exc) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+
+
+def trim_log(path: Path, step: int) -> None:
+    """Drop the rows of OUT/log.csv after `step` (a resumed run writes them again)."""
+    if not path.exists():
+        return
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    keep = rows[:1] + [r for r in rows[1:] if r and r[0].isdigit() and int(r[0]) <= step]
+    if len(keep) == len(rows):
+        return
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", newline="") as f:
+        csv.writer(f).writerows(keep)
+    os.replace(tmp, path)
+
+
 def _open_log(path: Path, eval_columns: tuple[str, ...]):
     new = not path.exists()
     log = open(path, "a", newline="")
@@ -66,9 +132,20 @@ def run_training(model: torch.nn.Module, sizes: list[int], budget: int, step_los
                  max_minutes: float | None = None, desc: str = "train") -> int:
     """Train until `cfg.steps` (or `max_minutes`); OUT/checkpoints, OUT/log.csv. Returns the last step.
 
-    `model` is moved to this rank's device; `step_loss` reads its batch's device from the module."""
-    torch.manual_seed(cfg.seed)
+    `model` is moved to this rank's device; `step_loss` reads its batch's device from the module.
+    Raises KeyboardInterrupt after saving a checkpoint when Ctrl-C asked to stop."""
     d = distributed.init(cfg.distributed)
+    with training_lock(out) if d.main else nullcontext(), StopRequest() as stop:
+        step = _train(model, sizes, budget, step_loss, out, cfg, evaluate, eval_columns, max_minutes, desc, d, stop)
+    if stop.requested:
+        raise KeyboardInterrupt
+    return step
+
+
+def _train(model: torch.nn.Module, sizes: list[int], budget: int, step_loss: StepLoss, out: Path, cfg: LoopConfig,
+           evaluate: Callable[[], dict] | None, eval_columns: tuple[str, ...], max_minutes: float | None, desc: str,
+           d: distributed.Dist, stop: StopRequest) -> int:
+    torch.manual_seed(cfg.seed)
     module = distributed.wrap(model, d)
     trainable = [p for p in model.parameters() if p.requires_grad]  # LoRA freezes most of them
     decay = [p for p in trainable if p.ndim >= 2]
@@ -83,6 +160,8 @@ def run_training(model: torch.nn.Module, sizes: list[int], budget: int, step_los
         if d.main:
             print(f"resumed from {ckpt} (step {step})")
     out.mkdir(parents=True, exist_ok=True)
+    if d.main:
+        trim_log(out / "log.csv", step)
     log, writer = _open_log(out / "log.csv", eval_columns) if d.main else (None, None)
     batches = make_batches(sizes, budget, cfg.seed, epoch)
     start = time.perf_counter()
@@ -120,8 +199,10 @@ def run_training(model: torch.nn.Module, sizes: list[int], budget: int, step_los
         if writer:
             writer.writerow(row)
         out_of_time = max_minutes is not None and time.perf_counter() - start > 60 * max_minutes
-        out_of_time = bool(distributed.total(int(out_of_time), d))  # all ranks stop together
-        if step % cfg.checkpoint_every == 0 or step == cfg.steps or out_of_time:
+        # all ranks stop together: any rank out of time or asked to stop
+        out_of_time = bool(distributed.total(int(out_of_time), d))
+        stop.requested = bool(distributed.total(int(stop.requested), d))
+        if step % cfg.checkpoint_every == 0 or step == cfg.steps or out_of_time or stop.requested:
             model_sd, opt_sd = distributed.model_state(model, d), distributed.optimizer_state(model, opt, d)
             if d.main:
                 log.flush()
@@ -131,6 +212,10 @@ def run_training(model: torch.nn.Module, sizes: list[int], budget: int, step_los
         if out_of_time:
             if d.main:
                 tqdm.write(f"stopping after {max_minutes} minutes at step {step}; run again to resume")
+            break
+        if stop.requested:
+            if d.main:
+                tqdm.write(f"checkpoint saved at step {step}; run the same command again to resume")
             break
     bar.close()
     if log:
