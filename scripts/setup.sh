@@ -37,6 +37,7 @@ for v in $MBROLA_VOICES; do
     [ -e "/usr/share/mbrola/$v" ] || need_apt+=("mbrola-$v")
 done
 command -v sox >/dev/null || need_apt+=(sox)
+command -v chromedriver >/dev/null || need_apt+=(chromium chromium-driver)  # the web page's browser test
 ldconfig -p 2>/dev/null | grep -q libsndfile || need_apt+=(libsndfile1)
 python3 -c 'import ensurepip, venv' 2>/dev/null || need_apt+=(python3-venv)
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -2,6 +2,8 @@
 
     audiopalm serve --model models/babel-small --port 8000
 
+    GET  /                          a web page: record or upload, transcribe, translate, hear the
+                                    spoken translation (plain HTML and JavaScript, web/index.html)
     GET  /health                    {"status": "ok", "model": NAME}
     GET  /v1/models                 the one model, OpenAI's list format
     POST /v1/audio/transcriptions   multipart: file, model, language?, prompt? (ignored),
@@ -30,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 from fastapi import Body, FastAPI, File, Form, UploadFile
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
 from audiopalm.audio.io import SAMPLE_RATE, load_audio_bytes
 from audiopalm.audio.vad import VadConfig, cut, speech_segments
@@ -172,6 +174,12 @@ def create_app(cfg: ServeConfig) -> FastAPI:
     async def request_error(_, e: AudiopalmError):
         status = e.status if isinstance(e, RequestError) else 400
         return JSONResponse({"error": {"message": str(e), "type": "invalid_request_error"}}, status_code=status)
+
+    page = (Path(__file__).parent / "web" / "index.html").read_text(encoding="utf-8")
+
+    @app.get("/", response_class=HTMLResponse)
+    def index():
+        return page
 
     @app.get("/health")
     def health():
