@@ -20,13 +20,20 @@
 Bad input is a 4xx with one line of reason in OpenAI's error shape ({"error": {"message", "type"}}):
 unreadable or too short audio (400), an unknown language (400), empty text (400), an upload over
 the size limit (413), audio longer than the duration limit (413); speech endpoints of a model
-without a speech output stage answer 501. The server keeps serving after any of them. Requests
-are decoded one at a time (a lock around the model: torch uses every core for one request).
+without a speech output stage answer 501. The server keeps serving after any of them.
+
+Throughput: short transcriptions that arrive together are decoded as one batch (batcher.py: the
+worker collects for `batch_wait_ms`, at most `max_batch` clips); other requests take the model one
+at a time (a lock: torch uses every core for one decode). Limits answer 503 with a reason: more than
+`max_queue` transcriptions waiting, more than `max_concurrent` requests in flight, or no result within
+`timeout_s`.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +43,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 
 from audiopalm.audio.io import SAMPLE_RATE, load_audio_bytes
 from audiopalm.audio.vad import VadConfig, cut, speech_segments
+from audiopalm.batcher import Batcher, Busy
 from audiopalm.config import help_field
 from audiopalm.errors import AudiopalmError
 from audiopalm.text.subtitles import srt, vtt
@@ -55,6 +63,11 @@ class ServeConfig:
     max_upload_mb: float = help_field("largest accepted upload", 25.0, min=0.01)
     max_seconds: float = help_field("longest accepted recording (longer than 20 s: split by voice activity)",
                                     600.0, min=1)
+    max_batch: int = help_field("most short transcriptions decoded together (1: one at a time)", 16, min=1)
+    batch_wait_ms: float = help_field("how long the first request of a batch waits for others", 10.0, min=0)
+    max_queue: int = help_field("transcriptions waiting for a batch; more are answered 503", 64, min=1)
+    max_concurrent: int = help_field("requests in flight on the audio endpoints; more are answered 503", 64, min=1)
+    timeout_s: float = help_field("longest a request waits for the model before a 503", 120.0, min=0.1)
 
 
 class RequestError(AudiopalmError):
@@ -89,6 +102,23 @@ class Service:
         self.name = Path(cfg.model).resolve().name
         self.model = AudioPaLM.from_pretrained(cfg.model)
         self.lock = threading.Lock()
+        self.batcher = Batcher(self._transcribe_batch, cfg.max_batch, cfg.batch_wait_ms, cfg.max_queue)
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """The model to this request alone, or Busy after `timeout_s` of waiting for it."""
+        if not self.lock.acquire(timeout=self.cfg.timeout_s):
+            raise Busy(f"the model stayed busy for {self.cfg.timeout_s:g} s; try again shortly")
+        try:
+            yield
+        finally:
+            self.lock.release()
+
+    def _transcribe_batch(self, items: list[tuple[np.ndarray, str | None]]) -> list[tuple[str, str | None]]:
+        """[(wav, language code or None)] -> [(text, language code)], one encoder batch and one decode."""
+        with self.locked():
+            heard = self.model.listen_batch([wav for wav, _ in items])
+            return self.model.transcribe_heard(heard, [lang for _, lang in items])
 
     def read(self, upload) -> bytes:
         """An upload's bytes, reading at most one byte past the size limit (a huge upload is refused, not held)."""
@@ -117,14 +147,14 @@ class Service:
         if not text.strip():
             raise RequestError("input is empty: nothing to say")
         lang = self.language(language)
-        with self.lock:
+        with self.locked():
             return self.model.speak(text, lang)
 
     def speech_translation(self, wav, language: str | None, target: str) -> dict:
         """S2ST of one recording: transcript, translation and the spoken translation in the source voice."""
         self.speaks()
         target = self.language(target)
-        with self.lock:
+        with self.locked():
             heard = self.model.listen(wav)
             source = language or self.model.identify_language(heard)
             if source == target:
@@ -138,7 +168,11 @@ class Service:
         """-> (segments [{"start", "end", "text"}], the spoken language's code). A recording longer than one
         stretch of the model's context is split by voice activity; each stretch is transcribed (or translated)."""
         target = self.language(target) if task == "translate" else None
-        with self.lock:
+        if task == "transcribe" and len(wav) <= VAD.max_seconds * SAMPLE_RATE:  # one stretch: batched with others
+            text, code = self.batcher.submit((wav, language), self.cfg.timeout_s)
+            return [{"start": 0.0, "end": round(len(wav) / SAMPLE_RATE, 3), "text": text}], code or language or \
+                self.model.languages.codes[0]
+        with self.locked():
             if len(wav) <= VAD.max_seconds * SAMPLE_RATE:
                 spans = [(0.0, round(len(wav) / SAMPLE_RATE, 3))]
             else:
@@ -172,8 +206,23 @@ def create_app(cfg: ServeConfig) -> FastAPI:
 
     @app.exception_handler(AudiopalmError)  # RequestError and any other error a request's content caused
     async def request_error(_, e: AudiopalmError):
-        status = e.status if isinstance(e, RequestError) else 400
-        return JSONResponse({"error": {"message": str(e), "type": "invalid_request_error"}}, status_code=status)
+        status = e.status if isinstance(e, RequestError) else 503 if isinstance(e, Busy) else 400
+        kind = "server_overloaded" if status == 503 else "invalid_request_error"
+        return JSONResponse({"error": {"message": str(e), "type": kind}}, status_code=status)
+
+    in_flight = threading.BoundedSemaphore(cfg.max_concurrent)
+
+    @app.middleware("http")
+    async def limit_concurrency(request, call_next):
+        if not request.url.path.startswith("/v1/audio/"):
+            return await call_next(request)
+        if not in_flight.acquire(blocking=False):
+            message = f"the server is busy ({cfg.max_concurrent} requests in flight); try again shortly"
+            return JSONResponse({"error": {"message": message, "type": "server_overloaded"}}, status_code=503)
+        try:
+            return await call_next(request)
+        finally:
+            in_flight.release()
 
     page = (Path(__file__).parent / "web" / "index.html").read_text(encoding="utf-8")
 

@@ -264,18 +264,22 @@ class AudioPaLM:
         """Speech -> text in the spoken language (`lang`: a code such as 'fr' or an English name; None:
         identified first with the LID task). A list of recordings is decoded as one batch -> list of texts."""
         if isinstance(audio, list):
-            heard = self.listen_batch(audio)
-            spoken = [h for h in heard if not h.silent]
-            langs = [self._source_language(h, lang) for h in spoken]
-            prompts = [self.prompt("ASR", g, None, self.vocab.audio_ids(h.tokens)) for h, g in zip(spoken, langs)]
-            texts = iter([self.text_of(segments[0]) for segments in self.run("ASR", prompts, beams)] if prompts else [])
-            return ["" if h.silent else next(texts) for h in heard]
+            return [text for text, _ in self.transcribe_heard(self.listen_batch(audio), [lang] * len(audio), beams)]
         heard = self.listen(audio)
         if heard.silent:
             return ""
         lang = self._source_language(heard, lang)
         segments = self.run("ASR", [self.prompt("ASR", lang, None, self.vocab.audio_ids(heard.tokens))], beams)[0]
         return self.text_of(segments[0])
+
+    def transcribe_heard(self, heard: list[Heard], langs: list[str | None], beams: int = 1) -> list[tuple[str, str | None]]:
+        """Recordings already heard, each with its language (None: identified) -> [(text, language code)] decoded
+        as one batch; a silent recording gives ("", None)."""
+        spoken = [i for i, h in enumerate(heard) if not h.silent]
+        codes = {i: self._source_language(heard[i], langs[i]) for i in spoken}
+        prompts = [self.prompt("ASR", codes[i], None, self.vocab.audio_ids(heard[i].tokens)) for i in spoken]
+        texts = dict(zip(spoken, (self.text_of(s[0]) for s in self.run("ASR", prompts, beams)))) if prompts else {}
+        return [(texts[i], codes[i]) if i in texts else ("", None) for i in range(len(heard))]
 
     def transcribe_segments(self, audio: AudioInput, lang: str | None = None, beams: int = 1,
                             vad: VadConfig = VadConfig()) -> list[dict]:

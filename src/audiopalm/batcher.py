@@ -1,0 +1,97 @@
+"""Micro-batching for the server: requests that arrive together are decoded together.
+
+    batcher = Batcher(lambda items: model_fn(items), max_batch=16, wait_ms=10, max_queue=64)
+    result = batcher.submit(item, timeout=120)      # from any number of request threads
+
+One worker thread takes the first waiting item, waits up to `wait_ms` for more (at most `max_batch`)
+and calls `fn` once on all of them: on 2 cores a batch of 16 short clips costs little more than one,
+so throughput grows with concurrency. The queue is bounded: `submit` on a full queue raises Busy at
+once (the server answers 503), and a caller that waited `timeout` seconds gets Busy too (its item is
+dropped if not yet started). If a batch fails, its items are retried one by one, so one bad item
+fails alone.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from audiopalm.errors import AudiopalmError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class Busy(AudiopalmError):
+    """The queue is full, or the item waited longer than its timeout."""
+
+
+@dataclass
+class _Job(Generic[T, R]):
+    item: T
+    done: threading.Event = field(default_factory=threading.Event)
+    result: R | None = None
+    error: BaseException | None = None
+    cancelled: bool = False
+
+
+class Batcher(Generic[T, R]):
+    def __init__(self, fn: Callable[[list[T]], list[R]], max_batch: int = 16, wait_ms: float = 10.0,
+                 max_queue: int = 64):
+        self.fn, self.max_batch, self.wait = fn, max_batch, wait_ms / 1000
+        self.queue: queue.Queue[_Job[T, R]] = queue.Queue(max_queue)
+        self.batch_sizes: list[int] = []  # of every batch run, for benchmarks and tests
+        threading.Thread(target=self._work, name="batcher", daemon=True).start()
+
+    def submit(self, item: T, timeout: float | None = None) -> R:
+        """Decode `item` in the next batch; raises Busy (queue full, or no result within `timeout` seconds)
+        or what `fn` raised for this item."""
+        job: _Job[T, R] = _Job(item)
+        try:
+            self.queue.put_nowait(job)
+        except queue.Full:
+            raise Busy(f"the server is busy ({self.queue.maxsize} requests waiting); try again shortly") from None
+        if not job.done.wait(timeout):
+            job.cancelled = True
+            raise Busy(f"no result within {timeout:g} s; the server is overloaded, try again shortly")
+        if job.error is not None:
+            raise job.error
+        return job.result
+
+    def _collect(self) -> list[_Job[T, R]]:
+        jobs = [self.queue.get()]
+        deadline = time.monotonic() + self.wait
+        while len(jobs) < self.max_batch:
+            try:
+                jobs.append(self.queue.get(timeout=max(0.0, deadline - time.monotonic())))
+            except queue.Empty:
+                break
+        return [j for j in jobs if not j.cancelled]
+
+    def _work(self) -> None:
+        while True:
+            jobs = self._collect()
+            if not jobs:
+                continue
+            self.batch_sizes.append(len(jobs))
+            try:
+                for job, result in zip(jobs, self.fn([j.item for j in jobs]), strict=True):
+                    job.result = result
+            except Exception as e:
+                if len(jobs) == 1:
+                    jobs[0].error = e
+                else:  # find the item that failed: each alone
+                    for job in jobs:
+                        self._run_alone(job)
+            for job in jobs:
+                job.done.set()
+
+    def _run_alone(self, job: _Job[T, R]) -> None:
+        try:
+            job.result = self.fn([job.item])[0]
+        except Exception as e:
+            job.error = e

@@ -1,0 +1,77 @@
+"""The server's micro-batcher: requests that arrive together share one call, a full queue and a timeout are
+refused at once, and a failing item fails alone."""
+
+import threading
+import time
+
+import pytest
+
+from audiopalm.batcher import Batcher, Busy
+
+
+def _submit_all(batcher, items, timeout=10.0):
+    results, errors = {}, {}
+
+    def one(x):
+        try:
+            results[x] = batcher.submit(x, timeout)
+        except Exception as e:  # noqa: BLE001 - recorded for the assertions
+            errors[x] = e
+
+    threads = [threading.Thread(target=one, args=(x,)) for x in items]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results, errors
+
+
+def test_requests_that_arrive_together_share_one_call():
+    calls = []
+
+    def square(xs):
+        calls.append(list(xs))
+        return [x * x for x in xs]
+
+    batcher = Batcher(square, max_batch=16, wait_ms=200, max_queue=64)
+    results, errors = _submit_all(batcher, range(8))
+    assert not errors and results == {x: x * x for x in range(8)}
+    assert max(len(c) for c in calls) > 1 and sum(len(c) for c in calls) == 8
+    assert max(batcher.batch_sizes) <= 16
+
+
+def test_a_timeout_and_a_full_queue_are_busy_at_once():
+    gate, seen = threading.Event(), []
+
+    def slow(xs):
+        seen.extend(xs)
+        gate.wait()
+        return xs
+
+    batcher = Batcher(slow, max_batch=1, wait_ms=0, max_queue=1)
+    first = threading.Thread(target=batcher.submit, args=("first", 10.0))
+    first.start()
+    time.sleep(0.2)  # the worker is stuck on "first"
+    started = time.monotonic()
+    with pytest.raises(Busy, match="no result within 0.3 s"):
+        batcher.submit("second", 0.3)  # queued behind it, given up
+    with pytest.raises(Busy, match="1 requests waiting"):
+        batcher.submit("third", 5.0)  # the queue (one place) still holds "second"
+    assert time.monotonic() - started < 1.0
+    gate.set()
+    first.join()
+    time.sleep(0.1)
+    assert seen == ["first"]  # "second" was dropped, never decoded
+    assert batcher.submit("fourth", 5.0) == "fourth"
+
+
+def test_a_failing_item_fails_alone():
+    def picky(xs):
+        if "bad" in xs:
+            raise ValueError("bad item")
+        return [x.upper() for x in xs]
+
+    batcher = Batcher(picky, max_batch=8, wait_ms=200, max_queue=16)
+    results, errors = _submit_all(batcher, ["a", "b", "bad", "c"])
+    assert results == {"a": "A", "b": "B", "c": "C"}
+    assert list(errors) == ["bad"] and str(errors["bad"]) == "bad item"
