@@ -217,3 +217,59 @@ def test_manifest_lines_that_are_broken_or_leave_the_dataset_are_skipped_and_nam
     path.write_text(json.dumps(good) + "\n" + json.dumps(good) + "\n")
     with pytest.raises(AudiopalmError, match="test.jsonl:2: id 'a' already used on line 1"):
         read_jsonl(path)
+
+
+# (argv with {model}, {clip}, {out}, {data}, {yaml} filled in; what the one error line must say)
+OPTION_CASES = {
+    "beams-0": (["transcribe", "{clip}", "--model", "{model}", "--beams", "0"], "beams: must be at least 1"),
+    "beams-negative": (["translate", "{clip}", "--model", "{model}", "--to", "en", "--beams", "-3"], "at least 1"),
+    "beams-not-a-number": (["transcribe", "{clip}", "--model", "{model}", "--beams", "many"], "beams"),
+    "top-k-0": (["speak", "salut", "--model", "{model}", "--lang", "fr", "-o", "{out}", "--speech-top-k", "0"],
+                "speech_top_k: must be at least 1"),
+    "temperature-inf": (["speak", "salut", "--model", "{model}", "--lang", "fr", "-o", "{out}",
+                         "--speech-temperature", "inf"], "expected a finite float"),
+    "temperature-nan": (["speak", "salut", "--model", "{model}", "--lang", "fr", "-o", "{out}",
+                         "--speech-temperature", "nan"], "expected a finite float"),
+    "temperature-negative": (["speak", "salut", "--model", "{model}", "--lang", "fr", "-o", "{out}",
+                              "--speech-temperature", "-1"], "speech_temperature"),
+    "unknown-target": (["translate", "{clip}", "--model", "{model}", "--to", "klingon"], "klingon"),
+    "unknown-source": (["transcribe", "{clip}", "--model", "{model}", "--lang", "xx"], "xx"),
+    "same-languages": (["translate", "{clip}", "--model", "{model}", "--lang", "fr", "--to", "fr"],
+                       "both French"),
+    "empty-text": (["speak", "", "--model", "{model}", "--lang", "fr", "-o", "{out}"], "nothing to say"),
+    "blank-text": (["speak", "   ", "--model", "{model}", "--lang", "fr", "-o", "{out}"], "nothing to say"),
+    "unknown-format": (["transcribe", "{clip}", "--model", "{model}", "--format", "docx"], "format"),
+    "steps-0": (["pretrain-text", "--data", "{data}", "--out", "{out_dir}", "--steps", "0"], "at least 1"),
+    "yaml-unknown-key": (["pretrain-text", "--config", "{yaml}", "--out", "{out_dir}"], "unknown key"),
+    "yaml-malformed": (["pretrain-text", "--config", "{bad_yaml}", "--out", "{out_dir}"], "bad.yaml"),
+    "yaml-missing": (["pretrain-text", "--config", "{missing_yaml}", "--out", "{out_dir}"], "missing.yaml"),
+    "override-unknown-key": (["pretrain-text", "--data", "{data}", "--out", "{out_dir}", "train.stepz=3"],
+                             "unknown key train.stepz"),
+    "override-wrong-type": (["pretrain-text", "--data", "{data}", "--out", "{out_dir}", "train.steps=lots"],
+                            "train.steps"),
+    "no-world": (["pretrain-text", "--data", "{out_dir}/nowhere", "--out", "{out_dir}", "--steps", "1"], "nowhere"),
+    "eval-no-model": (["eval", "--model", "{out_dir}/none", "--data", "{data}", "--tasks", "asr"], "none"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(OPTION_CASES))
+def test_bad_options_and_configs_are_one_line(speaking_model, tmp_path, capsys, case):
+    data, model = speaking_model
+    (tmp_path / "good.yaml").write_text(f"data: {data}\ntrain:\n  stepz: 3\n")
+    (tmp_path / "bad.yaml").write_text("data: [unclosed\n  - x: {\n")
+    fill = {"model": str(model), "clip": str(next((data / "audio" / "test" / "fr").glob("*.wav"))),
+            "out": str(tmp_path / "out.wav"), "data": str(data), "out_dir": str(tmp_path / "run"),
+            "yaml": str(tmp_path / "good.yaml"), "bad_yaml": str(tmp_path / "bad.yaml"),
+            "missing_yaml": str(tmp_path / "missing.yaml")}
+    argv, expected = OPTION_CASES[case]
+    code = None
+    try:
+        code = main([a.format(**fill) for a in argv])
+    except SystemExit as e:  # argparse's own usage errors exit 2 with a usage line and one error line
+        code = e.code
+        err = capsys.readouterr().err.strip().splitlines()
+        assert code == 2 and err[-1].startswith("audiopalm") and expected in err[-1] and "Traceback" not in "".join(err)
+        return
+    assert code == 2
+    _one_error_line(capsys, expected)
+    assert not (tmp_path / "out.wav").exists()

@@ -1,0 +1,108 @@
+"""Load on `audiopalm serve`: 1, 4 and 16 concurrent clients on 127.0.0.1 sending test clips to
+/v1/audio/transcriptions for a fixed time, with the server batching (max_batch 16) and one at a time
+(max_batch 1), in one run. Prints throughput (seconds of audio per wall second), p50/p95 latency and
+the count of every status (2xx, 4xx, 503, other, lost: connection errors).
+
+    python benchmarks/serve_load.py [--model models/babel-small] [--data data/babel-small-v1]
+                                    [--seconds 30] [--clients 1,4,16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+import uvicorn
+
+from audiopalm.audio.io import duration
+from audiopalm.data.manifest import read_jsonl, spread
+from audiopalm.serve import ServeConfig, create_app
+
+
+def start_server(model: str, max_batch: int) -> tuple[uvicorn.Server, threading.Thread, str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app = create_app(ServeConfig(model, port=port, max_batch=max_batch, max_queue=64, max_concurrent=64))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    return server, thread, f"http://127.0.0.1:{port}"
+
+
+def load(url: str, clips: list[tuple[bytes, float, str]], clients: int, seconds: float) -> dict:
+    """`clients` threads, each sending clips back to back until `seconds` pass."""
+    latencies, audio, counts, lock = [], [0.0], {"2xx": 0, "4xx": 0, "503": 0, "other": 0, "lost": 0}, threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def client(k: int) -> None:
+        with httpx.Client(timeout=300) as http:
+            i = k
+            while time.monotonic() < stop:
+                data, length, lang = clips[i % len(clips)]
+                i += clients
+                t0 = time.monotonic()
+                try:
+                    r = http.post(url + "/v1/audio/transcriptions", files={"file": ("clip.wav", data, "audio/wav")},
+                                  data={"language": lang})
+                    key = "2xx" if r.is_success else "503" if r.status_code == 503 else \
+                        "4xx" if 400 <= r.status_code < 500 else "other"
+                except httpx.HTTPError:
+                    key = "lost"
+                with lock:
+                    counts[key] += 1
+                    if key == "2xx":
+                        latencies.append(time.monotonic() - t0)
+                        audio[0] += length
+
+    start = time.monotonic()
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.monotonic() - start
+    return {"clients": clients, "requests": sum(counts.values()), **counts,
+            "x_real_time": round(audio[0] / wall, 2),
+            "p50_s": round(float(np.percentile(latencies, 50)), 3) if latencies else None,
+            "p95_s": round(float(np.percentile(latencies, 95)), 3) if latencies else None}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="models/babel-small")
+    parser.add_argument("--data", default="data/babel-small-v1")
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--clients", default="1,4,16")
+    args = parser.parse_args()
+    rows = spread([r for r in read_jsonl(Path(args.data) / "test.jsonl") if r.get("audio")], 64)
+    clips = [((Path(args.data) / r["audio"]).read_bytes(), duration(Path(args.data) / r["audio"]), r["lang"])
+             for r in rows]
+    print(f"{len(clips)} test clips, mean {np.mean([c[1] for c in clips]):.1f} s; {args.seconds:g} s per setting")
+    results = []
+    for max_batch in (16, 1):
+        server, thread, url = start_server(args.model, max_batch)
+        load(url, clips, 1, 3.0)  # warm-up
+        for clients in (int(c) for c in args.clients.split(",")):
+            row = {"max_batch": max_batch, **load(url, clips, clients, args.seconds)}
+            results.append(row)
+            print(json.dumps(row))
+        server.should_exit = True
+        thread.join()
+    by = {(r["max_batch"], r["clients"]): r["x_real_time"] for r in results}
+    most = max(int(c) for c in args.clients.split(","))
+    print(f"batched, {most} clients vs 1: {by[(16, most)] / by[(16, 1)]:.2f}x throughput; "
+          f"batched vs one at a time at {most} clients: {by[(16, most)] / by[(1, most)]:.2f}x; "
+          f"aggregate {by[(16, most)]:.1f}x real time")
+
+
+if __name__ == "__main__":
+    main()
