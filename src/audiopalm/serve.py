@@ -11,11 +11,13 @@
     POST /v1/audio/translations     the same, into `target_language` (default English; OpenAI's
                                     endpoint translates into English only)
     POST /v1/audio/speech           TTS, OpenAI's JSON body: input, language (ours; default en),
-                                    voice ("default": the model's own), response_format = wav | flac
+                                    voice ("default": the model's own, or a recording of the voice as a
+                                    data URL), response_format = wav | flac
     POST /v1/audio/speech-translations
                                     S2ST: multipart file, target_language, language?; JSON with the
                                     transcript, the translation and the spoken translation in the
-                                    source voice (base64 WAV)
+                                    source voice (base64 WAV); long recordings stretch by stretch,
+                                    with each stretch's times and texts under "segments"
 
 Bad input is a 4xx with one line of reason in OpenAI's error shape ({"error": {"message", "type"}}):
 unreadable or too short audio (400), an unknown language (400), empty text (400), an upload over
@@ -138,45 +140,77 @@ class Service:
     def language(self, lang: str | None) -> str | None:
         return self.model.languages.code(lang) if lang else None  # an unknown one: AudiopalmError, answered 400
 
+    def voice(self, voice: str) -> np.ndarray | None:
+        """'default' (the model's own voice) -> None; a recording as a data URL -> its waveform."""
+        import base64
+        import binascii
+
+        if voice == "default":
+            return None
+        if not voice.startswith("data:") or ";base64," not in voice:
+            raise RequestError(f"voice {voice[:40]!r}: use 'default' (the model's own voice) or a recording of the "
+                               "voice as a data URL (data:audio/wav;base64,...)")
+        try:
+            data = base64.b64decode(voice.split(";base64,", 1)[1], validate=True)
+        except binascii.Error:
+            raise RequestError("voice: the data URL is not valid base64") from None
+        if len(data) > self.cfg.max_upload_mb * 1e6:
+            raise RequestError(f"voice: over the {self.cfg.max_upload_mb:g} MB limit", 413)
+        return self.audio(data, "voice")
+
     def speaks(self) -> None:
         if self.model.speech_out is None:
             raise RequestError("this model has no speech output stage (attach one with audiopalm attach-speech)", 501)
 
-    def speak(self, text: str, language: str) -> np.ndarray:
+    def speak(self, text: str, language: str, voice: np.ndarray | None = None) -> np.ndarray:
+        """TTS in the model's own voice, or in the voice of the recording `voice`."""
         self.speaks()
         if not text.strip():
             raise RequestError("input is empty: nothing to say")
         lang = self.language(language)
         with self.locked():
-            return self.model.speak(text, lang)
+            return self.model.speak(text, lang, voice)
+
+    def spans(self, wav: np.ndarray) -> list[tuple[float, float]]:
+        """The whole recording as one stretch, or, when longer than one stretch of the model's context, its
+        stretches of speech found by voice activity."""
+        if len(wav) <= VAD.max_seconds * SAMPLE_RATE:
+            return [(0.0, round(len(wav) / SAMPLE_RATE, 3))]
+        return speech_segments(wav, VAD)
 
     def speech_translation(self, wav, language: str | None, target: str) -> dict:
-        """S2ST of one recording: transcript, translation and the spoken translation in the source voice."""
+        """S2ST: transcript, translation and the spoken translation in the source voice; a long recording
+        stretch by stretch (each in the voice of the first), the stretches' speech joined with short pauses."""
         self.speaks()
         target = self.language(target)
+        spans = self.spans(wav)
         with self.locked():
-            heard = self.model.listen(wav)
-            source = language or self.model.identify_language(heard)
-            if source == target:
+            pieces = [self.model.listen(piece) for piece in cut(wav, spans)]
+            source = language or (self.model.identify_language(pieces[0]) if pieces else target)
+            if source == target and pieces:
                 raise RequestError(f"the recording is already in {self.model.languages.name(target)}")
-            return {"language": source, "target_language": target,
-                    "transcript": self.model.transcribe(heard, source),
-                    "translation": self.model.translate(heard, target, source),
-                    "speech": self.model.translate_speech(heard, target, source)}
+            segments = [{"start": a, "end": b, "transcript": self.model.transcribe(h, source),
+                         "translation": self.model.translate(h, target, source),
+                         "speech": self.model.translate_speech(h, target, source, voice=pieces[0])}
+                        for (a, b), h in zip(spans, pieces)]
+        pause, parts = np.zeros(int(0.3 * SAMPLE_RATE), dtype=np.float32), []
+        for speech in (seg.pop("speech") for seg in segments):
+            parts += [speech, pause] if len(speech) else []
+        return {"language": source, "target_language": target,
+                "transcript": " ".join(s["transcript"] for s in segments if s["transcript"]),
+                "translation": " ".join(s["translation"] for s in segments if s["translation"]),
+                "speech": np.concatenate(parts[:-1]) if parts else np.zeros(0, dtype=np.float32),
+                "segments": segments}
 
     def run(self, wav, task: str, language: str | None, target: str | None) -> tuple[list[dict], str]:
         """-> (segments [{"start", "end", "text"}], the spoken language's code). A recording longer than one
         stretch of the model's context is split by voice activity; each stretch is transcribed (or translated)."""
         target = self.language(target) if task == "translate" else None
-        if task == "transcribe" and len(wav) <= VAD.max_seconds * SAMPLE_RATE:  # one stretch: batched with others
+        spans = self.spans(wav)
+        if task == "transcribe" and len(spans) == 1 and spans[0][0] == 0.0:  # one stretch: batched with others
             text, code = self.batcher.submit((wav, language), self.cfg.timeout_s)
-            return [{"start": 0.0, "end": round(len(wav) / SAMPLE_RATE, 3), "text": text}], code or language or \
-                self.model.languages.codes[0]
+            return [{"start": 0.0, "end": spans[0][1], "text": text}], code or language or self.model.languages.codes[0]
         with self.locked():
-            if len(wav) <= VAD.max_seconds * SAMPLE_RATE:
-                spans = [(0.0, round(len(wav) / SAMPLE_RATE, 3))]
-            else:
-                spans = speech_segments(wav, VAD)
             pieces = [self.model.listen(piece) for piece in cut(wav, spans)]
             if not pieces:
                 return [], language or self.model.languages.codes[0]
@@ -261,10 +295,7 @@ def create_app(cfg: ServeConfig) -> FastAPI:
                response_format: str = Body("wav"), speed: float = Body(1.0)):
         if response_format not in AUDIO_FORMATS:
             raise RequestError(f"response_format {response_format!r} is not one of {', '.join(AUDIO_FORMATS)}")
-        if voice != "default":
-            raise RequestError(f"voice {voice!r}: this model speaks in its own voice ('default'); for another voice "
-                               "use /v1/audio/speech-translations, which keeps the recording's")
-        wav = service.speak(input, language)
+        wav = service.speak(input, language, service.voice(voice))
         return Response(encode_audio(wav, response_format), media_type=AUDIO_FORMATS[response_format])
 
     @app.post("/v1/audio/speech-translations")

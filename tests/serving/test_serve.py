@@ -136,3 +136,39 @@ def test_a_model_without_a_speech_stage_answers_501():
     with pytest.raises(RequestError, match="no speech output stage") as e:
         service.speak("Bonjour.", "fr")
     assert e.value.status == 501
+
+
+def test_speech_in_an_uploaded_voice(server):
+    import base64
+
+    url, wav, _ = server
+    voice = "data:audio/wav;base64," + base64.b64encode(wav.read_bytes()).decode()
+    r = httpx.post(url + "/v1/audio/speech", json={"input": "Bonjour.", "language": "fr", "voice": voice}, timeout=120)
+    assert r.status_code == 200 and r.headers["content-type"] == "audio/wav"
+    for bad, message in (("data:audio/wav;base64,@@@", "not valid base64"),
+                         ("data:audio/wav;base64," + base64.b64encode(b"RIFF....").decode(), "voice: cannot read audio")):
+        r = httpx.post(url + "/v1/audio/speech", json={"input": "Hi.", "voice": bad}, timeout=60)
+        assert r.status_code == 400 and message in r.json()["error"]["message"]
+
+
+def test_a_long_recording_is_translated_to_speech_stretch_by_stretch(speaking_model):
+    import numpy as np
+
+    from audiopalm.audio.io import load_audio
+    from audiopalm.serve import ServeConfig, Service
+
+    data, model_dir = speaking_model
+    clips = [load_audio(p) for p in sorted((data / "audio" / "test" / "fr").glob("*.wav"))[:3]]
+    pause = np.zeros(16000 * 4, dtype=np.float32)
+    while sum(len(c) + len(pause) for c in clips) < 16000 * 25:  # longer than one 20 s stretch
+        clips = clips + clips
+    starts, parts, t = [], [], 0.0
+    for clip in clips:
+        starts.append(t)
+        parts += [clip, pause]
+        t += (len(clip) + len(pause)) / 16000
+    out = Service(ServeConfig(str(model_dir))).speech_translation(np.concatenate(parts), "fr", "en")
+    assert len(out["segments"]) == len(clips)
+    assert all(abs(s["start"] - a) < 0.5 for s, a in zip(out["segments"], starts))
+    assert out["language"] == "fr" and out["target_language"] == "en"
+    assert set(out["segments"][0]) == {"start", "end", "transcript", "translation"}
