@@ -177,10 +177,16 @@ def test_damaged_model_folders_are_one_line(speaking_model, tmp_path, capsys, ca
     _one_error_line(capsys, expected)
 
 
-@pytest.mark.parametrize("level", [0.0, 1e-4])
-def test_silence_is_an_empty_transcript_and_no_speech(speaking_model, tmp_path, capsys, level):
+@pytest.mark.parametrize("level", [0.0, 1e-4, "noise", "hum"])
+def test_silence_and_noise_are_an_empty_transcript_and_no_speech(speaking_model, tmp_path, capsys, level):
     _, model = speaking_model
-    quiet = _wav(tmp_path / "quiet.wav", seconds=3.0, value=level)
+    if level == "noise":
+        quiet = _wav(tmp_path / "quiet.wav", seconds=3.0)  # white noise at -20 dBFS
+    elif level == "hum":
+        quiet = tmp_path / "quiet.wav"
+        sf.write(quiet, 0.3 * np.sin(2 * np.pi * 50 * np.arange(48000) / 16000), 16000)
+    else:
+        quiet = _wav(tmp_path / "quiet.wav", seconds=3.0, value=level)
     assert main(["transcribe", str(quiet), "--model", str(model), "--lang", "fr"]) == 0
     assert capsys.readouterr().out.strip() == ""
     out = tmp_path / "out.wav"
