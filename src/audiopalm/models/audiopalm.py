@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -57,9 +58,10 @@ class Heard:
     wav: np.ndarray  # [N] float32 at 16 kHz
     tokens: torch.Tensor  # [T] int64 semantic tokens at 25 Hz (codebook ids)
 
-    @property
+    @cached_property
     def silent(self) -> bool:
-        """True when voice activity finds no speech (silence, a quiet room): nothing to transcribe or say."""
+        """True when voice activity finds no speech (silence, noise): nothing to transcribe or say. Found once
+        per recording, however many tasks ask."""
         return not speech_segments(self.wav)
 
 
@@ -265,12 +267,7 @@ class AudioPaLM:
         identified first with the LID task). A list of recordings is decoded as one batch -> list of texts."""
         if isinstance(audio, list):
             return [text for text, _ in self.transcribe_heard(self.listen_batch(audio), [lang] * len(audio), beams)]
-        heard = self.listen(audio)
-        if heard.silent:
-            return ""
-        lang = self._source_language(heard, lang)
-        segments = self.run("ASR", [self.prompt("ASR", lang, None, self.vocab.audio_ids(heard.tokens))], beams)[0]
-        return self.text_of(segments[0])
+        return self.transcribe_heard([self.listen(audio)], [lang], beams)[0][0]
 
     def transcribe_heard(self, heard: list[Heard], langs: list[str | None], beams: int = 1) -> list[tuple[str, str | None]]:
         """Recordings already heard, each with its language (None: identified) -> [(text, language code)] decoded
