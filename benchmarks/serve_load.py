@@ -11,31 +11,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import socket
 import threading
 import time
 from pathlib import Path
 
 import httpx
 import numpy as np
-import uvicorn
 
 from audiopalm.audio.io import duration
 from audiopalm.data.manifest import read_jsonl, spread
-from audiopalm.serve import ServeConfig, create_app
-
-
-def start_server(model: str, max_batch: int) -> tuple[uvicorn.Server, threading.Thread, str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    app = create_app(ServeConfig(model, port=port, max_batch=max_batch, max_queue=64, max_concurrent=64))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    return server, thread, f"http://127.0.0.1:{port}"
+from audiopalm.serve import ServeConfig, start_in_thread
 
 
 def load(url: str, clips: list[tuple[bytes, float, str]], clients: int, seconds: float) -> dict:
@@ -89,7 +74,8 @@ def main() -> None:
     print(f"{len(clips)} test clips, mean {np.mean([c[1] for c in clips]):.1f} s; {args.seconds:g} s per setting")
     results = []
     for max_batch in (16, 1):
-        server, thread, url = start_server(args.model, max_batch)
+        server, thread, url = start_in_thread(ServeConfig(args.model, max_batch=max_batch, max_queue=64,
+                                                          max_concurrent=64), log_level="error")
         load(url, clips, 1, 3.0)  # warm-up
         for clients in (int(c) for c in args.clients.split(",")):
             row = {"max_batch": max_batch, **load(url, clips, clients, args.seconds)}

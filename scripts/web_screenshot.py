@@ -11,18 +11,14 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import socket
 import sys
-import threading
-import time
 from pathlib import Path
 
-import uvicorn
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from audiopalm.serve import ServeConfig, create_app
+from audiopalm.serve import ServeConfig, start_in_thread
 
 
 def main() -> int:
@@ -33,20 +29,13 @@ def main() -> int:
     parser.add_argument("--to", default="en")
     parser.add_argument("--out", default="docs/img/web-page.png")
     args = parser.parse_args()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(ServeConfig(args.model, port=port)), host="127.0.0.1",
-                                           port=port, log_level="error"))
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.05)
+    server, _, url = start_in_thread(ServeConfig(args.model), log_level="error")
     options = webdriver.ChromeOptions()
     for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=900,1000"):
         options.add_argument(flag)
     browser = webdriver.Chrome(options=options, service=webdriver.ChromeService(shutil.which("chromedriver")))
     try:
-        browser.get(f"http://127.0.0.1:{port}/")
+        browser.get(url + "/")
         WebDriverWait(browser, 30).until(lambda d: d.find_element(By.ID, "model-languages").text != "…")
         browser.find_element(By.ID, "file").send_keys(str(Path(args.clip).resolve()))
         Select(browser.find_element(By.ID, "source")).select_by_value(args.lang)

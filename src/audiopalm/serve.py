@@ -122,13 +122,15 @@ class Service:
             heard = self.model.listen_batch([wav for wav, _ in items])
             return self.model.transcribe_heard(heard, [lang for _, lang in items])
 
+    def within_limit(self, data: bytes, name: str) -> bytes:
+        """`data`, or a 413 when it is over the upload size limit."""
+        if len(data) > self.cfg.max_upload_mb * 1e6:
+            raise RequestError(f"{name}: over the {self.cfg.max_upload_mb:g} MB limit", 413)
+        return data
+
     def read(self, upload) -> bytes:
         """An upload's bytes, reading at most one byte past the size limit (a huge upload is refused, not held)."""
-        limit = int(self.cfg.max_upload_mb * 1e6)
-        data = upload.file.read(limit + 1)
-        if len(data) > limit:
-            raise RequestError(f"{upload.filename or 'upload'}: over the {self.cfg.max_upload_mb:g} MB limit", 413)
-        return data
+        return self.within_limit(upload.file.read(int(self.cfg.max_upload_mb * 1e6) + 1), upload.filename or "upload")
 
     def audio(self, data: bytes, filename: str):
         wav = load_audio_bytes(data, filename)  # unreadable audio: an AudioError, answered 400
@@ -154,9 +156,7 @@ class Service:
             data = base64.b64decode(voice.split(";base64,", 1)[1], validate=True)
         except binascii.Error:
             raise RequestError("voice: the data URL is not valid base64") from None
-        if len(data) > self.cfg.max_upload_mb * 1e6:
-            raise RequestError(f"voice: over the {self.cfg.max_upload_mb:g} MB limit", 413)
-        return self.audio(data, "voice")
+        return self.audio(self.within_limit(data, "voice"), "voice")
 
     def speaks(self) -> None:
         if self.model.speech_out is None:
@@ -171,10 +171,15 @@ class Service:
         with self.locked():
             return self.model.speak(text, lang, voice)
 
+    @staticmethod
+    def one_stretch(wav: np.ndarray) -> bool:
+        """True when the recording fits one stretch of the model's context."""
+        return len(wav) <= VAD.max_seconds * SAMPLE_RATE
+
     def spans(self, wav: np.ndarray) -> list[tuple[float, float]]:
         """The whole recording as one stretch, or, when longer than one stretch of the model's context, its
         stretches of speech found by voice activity."""
-        if len(wav) <= VAD.max_seconds * SAMPLE_RATE:
+        if self.one_stretch(wav):
             return [(0.0, round(len(wav) / SAMPLE_RATE, 3))]
         return speech_segments(wav, VAD)
 
@@ -206,10 +211,11 @@ class Service:
         """-> (segments [{"start", "end", "text"}], the spoken language's code). A recording longer than one
         stretch of the model's context is split by voice activity; each stretch is transcribed (or translated)."""
         target = self.language(target) if task == "translate" else None
-        spans = self.spans(wav)
-        if task == "transcribe" and len(spans) == 1 and spans[0][0] == 0.0:  # one stretch: batched with others
+        if task == "transcribe" and self.one_stretch(wav):  # batched with other requests
             text, code = self.batcher.submit((wav, language), self.cfg.timeout_s)
-            return [{"start": 0.0, "end": spans[0][1], "text": text}], code or language or self.model.languages.codes[0]
+            end = round(len(wav) / SAMPLE_RATE, 3)
+            return [{"start": 0.0, "end": end, "text": text}], code or language or self.model.languages.codes[0]
+        spans = self.spans(wav)
         with self.locked():
             pieces = [self.model.listen(piece) for piece in cut(wav, spans)]
             if not pieces:
@@ -325,3 +331,26 @@ def run(cfg: ServeConfig) -> None:
     import uvicorn
 
     uvicorn.run(create_app(cfg), host=cfg.host, port=cfg.port, log_level="info")
+
+
+def start_in_thread(cfg: ServeConfig, log_level: str = "warning"):
+    """Serve `cfg` from a daemon thread of this process (tests, benchmarks, notebooks) on a free port of
+    cfg.host -> (uvicorn server: set `should_exit` to stop it, its thread, base URL); returns once it listens."""
+    import socket
+    import time
+    from dataclasses import replace
+
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind((cfg.host, 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(replace(cfg, port=port)), host=cfg.host, port=port,
+                                           log_level=log_level))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        if not thread.is_alive():
+            raise AudiopalmError(f"the server did not start on {cfg.host}:{port}")
+        time.sleep(0.05)
+    return server, thread, f"http://{cfg.host}:{port}"
