@@ -34,12 +34,19 @@ def mel_filterbank(n_mels: int = 80, n_fft: int = N_FFT, sr: int = SAMPLE_RATE, 
                    fmax: float | None = None) -> torch.Tensor:
     """Triangular HTK-style mel filters [n_mels, n_fft // 2 + 1], each normalised to unit area."""
     fmax = fmax or sr / 2
-    mels = np.linspace(hz_to_mel(np.array(fmin)), hz_to_mel(np.array(fmax)), n_mels + 2)
-    hz = mel_to_hz(mels)
+    fb = _triangles(mel_to_hz(np.linspace(hz_to_mel(np.array(fmin)), hz_to_mel(np.array(fmax)), n_mels + 2)), n_fft, sr)
+    return _cached_tensor(fb / (fb.sum(axis=1, keepdims=True) + 1e-10))
+
+
+def _triangles(hz: np.ndarray, n_fft: int, sr: int) -> np.ndarray:
+    """Triangular filters [len(hz) - 2, n_fft // 2 + 1] over FFT bins: filter i rises from hz[i] to its peak at
+    hz[i + 1] and falls to hz[i + 2]."""
     bins = np.fft.rfftfreq(n_fft, 1.0 / sr)
     lower, center, upper = hz[:-2, None], hz[1:-1, None], hz[2:, None]
-    fb = np.maximum(0.0, np.minimum((bins - lower) / (center - lower), (upper - bins) / (upper - center)))
-    fb /= fb.sum(axis=1, keepdims=True) + 1e-10
+    return np.maximum(0.0, np.minimum((bins - lower) / (center - lower), (upper - bins) / (upper - center)))
+
+
+def _cached_tensor(fb: np.ndarray) -> torch.Tensor:
     with torch.inference_mode(False):  # cached: must stay usable by autograd even if first built in inference mode
         return torch.from_numpy(fb.astype(np.float32)).clone()
 
@@ -69,12 +76,7 @@ def slaney_mel_to_hz(m: np.ndarray) -> np.ndarray:
 def slaney_filterbank(n_mels: int = 80, n_fft: int = N_FFT, sr: int = SAMPLE_RATE) -> torch.Tensor:
     """Slaney-normalised mel filters [n_mels, n_fft // 2 + 1] from 0 Hz to Nyquist: Whisper's front end."""
     hz = slaney_mel_to_hz(np.linspace(slaney_hz_to_mel(0.0), slaney_hz_to_mel(sr / 2), n_mels + 2))
-    bins = np.fft.rfftfreq(n_fft, 1.0 / sr)
-    lower, center, upper = hz[:-2, None], hz[1:-1, None], hz[2:, None]
-    fb = np.maximum(0.0, np.minimum((bins - lower) / (center - lower), (upper - bins) / (upper - center)))
-    fb *= (2.0 / (upper - lower))  # equal area per filter
-    with torch.inference_mode(False):
-        return torch.from_numpy(fb.astype(np.float32)).clone()
+    return _cached_tensor(_triangles(hz, n_fft, sr) * (2.0 / (hz[2:, None] - hz[:-2, None])))  # equal area per filter
 
 
 def whisper_log_mel(wav: torch.Tensor, n_mels: int = 80) -> torch.Tensor:

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import csv
 import fcntl
+import io
 import math
-import os
 import signal
 import threading
 import time
@@ -29,6 +29,7 @@ import torch
 from tqdm import tqdm
 
 from audiopalm.config import help_field
+from audiopalm.data.manifest import write_text_atomic
 from audiopalm.errors import AudiopalmError
 from audiopalm.training.batching import make_batches
 from audiopalm.training import distributed
@@ -112,10 +113,9 @@ def trim_log(path: Path, step: int) -> None:
     keep = rows[:1] + [r for r in rows[1:] if r and r[0].isdigit() and int(r[0]) <= step]
     if len(keep) == len(rows):
         return
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", newline="") as f:
-        csv.writer(f).writerows(keep)
-    os.replace(tmp, path)
+    text = io.StringIO()
+    csv.writer(text).writerows(keep)
+    write_text_atomic(path, text.getvalue())
 
 
 def _open_log(path: Path, eval_columns: tuple[str, ...]):
