@@ -8,6 +8,12 @@ import pytest
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _token_cache(tmp_path_factory):
+    """Evaluation keeps its token shards in a folder of the session, not in the user's cache."""
+    os.environ["AUDIOPALM_CACHE"] = str(tmp_path_factory.mktemp("cache"))
+
+
 @pytest.fixture(autouse=True)
 def _seed():
     random.seed(0)

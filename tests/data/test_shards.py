@@ -4,6 +4,7 @@ import json
 import shutil
 
 import pytest
+import torch
 
 from audiopalm.data.shards import load_tokens, tokenize_manifests
 from audiopalm.recipes.tokenizer import train_tokenizer
@@ -46,3 +47,41 @@ def test_cli_tokenize_prints_counts(tiny_world, mfcc_tok, tmp_path, capsys):
     assert main(["tokenize", "--tokenizer", str(mfcc_tok), "--data", str(tiny_world[0]), "--splits", "dev",
                  "--out", str(tmp_path / "t"), "--quiet", "--jobs", "1"]) == 0
     assert "dev: 36 utterances" in capsys.readouterr().out
+
+
+def _shards(folder):
+    return {p.name: p.stat().st_mtime_ns for p in sorted(folder.glob("shard-*.safetensors"))}
+
+
+def test_shards_follow_the_manifest_content(tiny_world, mfcc_tok, tmp_path):
+    """A repaired manifest re-makes the shard whose rows changed; a shortened one loses its surplus shards;
+    a run that finds everything made writes nothing."""
+    data, out = tmp_path / "world", tmp_path / "tokens"
+    shutil.copytree(tiny_world[0], data)
+    rows = [json.loads(line) for line in open(data / "dev.jsonl")]
+    tokenize_manifests(mfcc_tok, data, out, ["dev"], jobs=1, shard_size=10, progress=False)
+    before, index_stamp = _shards(out / "dev"), (out / "index.json").stat().st_mtime_ns
+    tokenize_manifests(mfcc_tok, data, out, ["dev"], jobs=1, shard_size=10, progress=False)
+    assert _shards(out / "dev") == before and (out / "index.json").stat().st_mtime_ns == index_stamp
+
+    (data / rows[3]["audio"]).write_bytes((data / rows[3]["audio"]).read_bytes())  # a recording re-rendered in place
+    tokenize_manifests(mfcc_tok, data, out, ["dev"], jobs=1, shard_size=10, progress=False)
+    remade = _shards(out / "dev")
+    assert remade["shard-00000.safetensors"] != before["shard-00000.safetensors"]
+    assert {k: v for k, v in remade.items() if k != "shard-00000.safetensors"} == \
+        {k: v for k, v in before.items() if k != "shard-00000.safetensors"}
+    before = remade
+
+    rows[12]["audio"], rows[13]["audio"] = rows[13]["audio"], rows[12]["audio"]  # a repair in the second shard
+    (data / "dev.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[:25]))
+    tokenize_manifests(mfcc_tok, data, out, ["dev"], jobs=1, shard_size=10, progress=False)
+    after = _shards(out / "dev")
+    assert sorted(after) == ["shard-00000.safetensors", "shard-00001.safetensors", "shard-00002.safetensors"]
+    assert after["shard-00000.safetensors"] == before["shard-00000.safetensors"]
+    assert after["shard-00001.safetensors"] != before["shard-00001.safetensors"]
+    tokens = load_tokens(out, "dev")
+    assert len(tokens) == 25
+    fresh = tokenize_manifests(mfcc_tok, data, tmp_path / "fresh", ["dev"], jobs=1, shard_size=10, progress=False)
+    assert fresh["tokens"]["dev"] == sum(len(t) for t in tokens.values())
+    for key, value in load_tokens(tmp_path / "fresh", "dev").items():
+        assert torch.equal(tokens[key], value)

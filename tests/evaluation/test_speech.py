@@ -82,7 +82,7 @@ def test_evaluate_tts(speaking_model, tmp_path):
 
     data, model_dir = speaking_model
     model = AudioPaLM.from_pretrained(model_dir)
-    tokens = split_tokens(model_dir, data, "test", 1)
+    tokens, _ = split_tokens(model_dir, data, "test", 1)
     r = evaluate_tts(model, _judges(), data, tokens, "fr", 2, tmp_path / "tts")
     assert r["n"] == 2 and not r["failures"]
     assert set(r["asr_wer"]) == {"output", "oracle", "reference"} and set(r["asr_wer"]["output"]) == {"own"}

@@ -255,6 +255,13 @@ OPTION_CASES = {
                             "train.steps"),
     "no-world": (["pretrain-text", "--data", "{out_dir}/nowhere", "--out", "{out_dir}", "--steps", "1"], "nowhere"),
     "eval-no-model": (["eval", "--model", "{out_dir}/none", "--data", "{data}", "--tasks", "asr"], "none"),
+    "eval-unknown-task": (["eval", "--model", "{model}", "--data", "{data}", "--tasks", "asr,dance"], "dance"),
+    "eval-unknown-condition": (["eval", "--model", "{model}", "--data", "{data}", "--tasks", "asr",
+                                "--conditions", "test-moon"], "test-moon"),
+    "eval-pair-malformed": (["eval", "--model", "{model}", "--data", "{data}", "--tasks", "ast", "--pairs", "deit"],
+                            "not SRC-TGT"),
+    "tokenize-no-tokenizer": (["tokenize", "--tokenizer", "{out_dir}/none", "--data", "{data}", "--out",
+                               "{out_dir}/tokens"], "not an audio tokenizer folder"),
 }
 
 
@@ -279,3 +286,55 @@ def test_bad_options_and_configs_are_one_line(speaking_model, tmp_path, capsys, 
     assert code == 2
     _one_error_line(capsys, expected)
     assert not (tmp_path / "out.wav").exists()
+
+
+def _snapshot(folder):
+    return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in sorted(folder.rglob("*"))}
+
+
+def _damage_dataset(world, case) -> list[str]:
+    """Damage a copy of a world's test split; -> the ids eval must report as skipped."""
+    rows = [json.loads(line) for line in open(world / "test.jsonl")]
+    french = [r for r in rows if r["lang"] == "fr"]
+    if case == "corrupt-recording":
+        (world / french[0]["audio"]).write_bytes(b"RIFF....WAVEfmt not really")
+        return [french[0]["id"]]
+    if case == "missing-recording":
+        (world / french[1]["audio"]).unlink()
+        return [french[1]["id"]]
+    if case == "text-only-rows":  # translations without a recording are references, not skipped items
+        extra = [{**r, "id": r["id"] + "-text", "audio": None} for r in french[:3]]
+        (world / "test.jsonl").write_text("".join(json.dumps(r) + "\n" for r in extra + rows))
+        return []
+    if case == "empty-manifest":
+        (world / "test.jsonl").write_text("")
+    elif case == "only-broken-lines":
+        (world / "test.jsonl").write_text("{not json\n[1, 2]\n\n")
+    elif case == "every-recording-unreadable":
+        for r in rows:
+            (world / r["audio"]).write_bytes(b"")
+    return []
+
+
+@pytest.mark.parametrize("case", ["corrupt-recording", "missing-recording", "text-only-rows", "empty-manifest",
+                                  "only-broken-lines", "every-recording-unreadable"])
+def test_eval_counts_what_it_skipped_and_never_writes_into_the_dataset(speaking_model, tmp_path, capsys, case):
+    data, model = speaking_model
+    world = tmp_path / "world"
+    shutil.copytree(data, world, ignore=shutil.ignore_patterns("tokens"))
+    skipped = _damage_dataset(world, case)
+    before = _snapshot(world)
+    code = main(["eval", "--model", str(model), "--data", str(world), "--tasks", "asr", "--no-lid", "--per-language", "2",
+                 "--conditions", "test", "--jobs", "1", "--out", str(tmp_path / "report")])
+    assert _snapshot(world) == before
+    if case in ("empty-manifest", "only-broken-lines", "every-recording-unreadable"):
+        err = capsys.readouterr().err.strip()  # progress bars before it, then the one error line
+        assert code == 2 and "Traceback" not in err
+        assert err.splitlines()[-1].startswith("audiopalm: error: ") and "no recording to evaluate" in err.splitlines()[-1]
+        return
+    assert code == 0
+    report = json.loads((tmp_path / "report" / "results.json").read_text())
+    assert [s.split(": ")[0] for s in report["skipped"]] == skipped
+    assert report["asr"]["fr"]["n"] == 2  # the next readable recordings take the skipped ones' places
+    if skipped:
+        assert f"{len(skipped)} unreadable recording(s) were not scored" in (tmp_path / "report" / "results.md").read_text()

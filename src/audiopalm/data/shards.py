@@ -2,13 +2,18 @@
 
     OUT/index.json                       tokenizer, splits, counts, failures
     OUT/{split}/shard-00000.safetensors  tokens [N] int16 (concatenated), offsets [n + 1] int64;
-                                         metadata: utterance ids (JSON) and per-file failures
+                                         metadata: utterance ids (JSON), per-file failures and the
+                                         key of the rows it was made from
 
-Each shard is written atomically; a re-run skips finished shards.
+Each shard is written atomically. A re-run keeps a shard only when its key matches the rows it
+would now hold (the id and audio path of each, and the recording's size and time), so a repaired
+manifest or recording re-makes what changed; shards past the end of a shortened manifest are removed. A run that finds everything made
+writes nothing (a read-only token folder works).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import multiprocessing
 import os
@@ -56,20 +61,47 @@ def tokenize_rows(tokenizer: AudioTokenizer, data: Path, rows: list[dict], batch
     return ids, tokens, failed
 
 
-def write_shard(path: Path, ids: list[str], tokens: list[torch.Tensor], failed: list[str]) -> None:
+def rows_key(data: Path, rows: list[dict]) -> str:
+    """What a shard's tokens depend on: each row's id and audio path, in order, and each recording's size
+    and modification time (a recording repaired in place is tokenized again)."""
+    def stamp(path: Path) -> list[int]:
+        try:
+            st = path.stat()
+        except OSError:
+            return [-1, -1]
+        return [st.st_size, st.st_mtime_ns]
+
+    return hashlib.sha256(json.dumps([[r["id"], r["audio"], *stamp(data / r["audio"])] for r in rows]).encode()
+                          ).hexdigest()[:16]
+
+
+def _shard_matches(path: Path, data: Path, rows: list[dict]) -> bool:
+    """Whether the shard at PATH was made from these rows (shards without a key: the same ids)."""
+    try:
+        with safe_open(str(path), "pt") as f:
+            meta = f.metadata() or {}
+    except Exception:  # a damaged shard is made again
+        return False
+    if "rows" in meta:
+        return meta["rows"] == rows_key(data, rows)
+    made = json.loads(meta.get("ids", "[]")) + [f.split(": ", 1)[0] for f in json.loads(meta.get("failed", "[]"))]
+    return sorted(made) == sorted(r["id"] for r in rows)
+
+
+def write_shard(path: Path, ids: list[str], tokens: list[torch.Tensor], failed: list[str], key: str = "") -> None:
     offsets = torch.zeros(len(tokens) + 1, dtype=torch.int64)
     offsets[1:] = torch.cumsum(torch.tensor([len(t) for t in tokens], dtype=torch.int64), 0)
     flat = torch.cat(tokens).to(torch.int16) if tokens else torch.zeros(0, dtype=torch.int16)
     tmp = path.with_name(f".{path.name}.tmp")
     save_file({"tokens": flat, "offsets": offsets}, str(tmp),
-              metadata={"ids": json.dumps(ids), "failed": json.dumps(failed)})
+              metadata={"ids": json.dumps(ids), "failed": json.dumps(failed), "rows": key})
     os.replace(tmp, path)
 
 
 def _shard_job(job: tuple[str, list[dict], str]) -> list[str]:
     data, rows, path = job
     ids, tokens, failed = tokenize_rows(_TOKENIZER, Path(data), rows)
-    write_shard(Path(path), ids, tokens, failed)
+    write_shard(Path(path), ids, tokens, failed, rows_key(Path(data), rows))
     return failed
 
 
@@ -93,31 +125,38 @@ def load_tokens(folder: str | Path, split: str) -> dict[str, torch.Tensor]:
 def tokenize_manifests(tokenizer_dir: Path, data: Path, out: Path, splits: list[str], jobs: int = 1,
                        shard_size: int = 500, progress: bool = True) -> dict:
     """Tokenize DATA/{split}.jsonl for each split into OUT; returns (and writes) the index."""
-    from audiopalm.data.manifest import audio_rows, read_jsonl
+    from audiopalm.data.manifest import audio_rows, read_jsonl, write_text_atomic
 
     tokenizer_config = json.loads((tokenizer_dir / "config.json").read_text()) if (tokenizer_dir / "config.json").exists() else None
     if tokenizer_config is None:
         raise AudiopalmError(f"{tokenizer_dir} is not an audio tokenizer folder (no config.json)")
     index_path = out / "index.json"
-    if index_path.exists():
-        old = json.loads(index_path.read_text())
-        if old.get("tokenizer_config") != tokenizer_config:
-            raise AudiopalmError(f"{out} holds tokens of another tokenizer; choose another --out")
-    jobs_list, counts = [], {}
+    old = json.loads(index_path.read_text()) if index_path.exists() else {}
+    if old and old.get("tokenizer_config") != tokenizer_config:
+        raise AudiopalmError(f"{out} holds tokens of another tokenizer; choose another --out")
+    jobs_list, counts, stale = [], {}, []
     for split in splits:
         manifest = data / f"{split}.jsonl"
         if not manifest.exists():
             raise AudiopalmError(f"{manifest} not found")
         rows = audio_rows(read_jsonl(manifest))
         counts[split] = len(rows)
-        (out / split).mkdir(parents=True, exist_ok=True)
+        wanted = set()
         for k in range(0, len(rows), shard_size):
             path = out / split / f"shard-{k // shard_size:05d}.safetensors"
-            if not path.exists():
+            wanted.add(path.name)
+            if not (path.exists() and _shard_matches(path, data, rows[k: k + shard_size])):
                 jobs_list.append((str(data), rows[k: k + shard_size], str(path)))
-    out.mkdir(parents=True, exist_ok=True)
-    index_path.write_text(json.dumps({"tokenizer": str(tokenizer_dir), "tokenizer_config": tokenizer_config,
-                                      "data": str(data), "status": "tokenizing"}, indent=2))
+        stale += [p for p in (out / split).glob("shard-*.safetensors") if p.name not in wanted]
+    if not jobs_list and not stale and old.get("status") == "complete" and \
+            all(old.get("utterances", {}).get(s) == counts[s] for s in splits):
+        return old  # all made: nothing to write
+    for split in splits:
+        (out / split).mkdir(parents=True, exist_ok=True)
+    write_text_atomic(index_path, json.dumps({**old, "tokenizer": str(tokenizer_dir), "tokenizer_config": tokenizer_config,
+                                              "data": str(data), "status": "tokenizing"}, indent=2))
+    for path in stale:  # shards past the end of a shortened manifest
+        path.unlink()
     bar = tqdm(total=len(jobs_list), desc="tokenize", unit="shard", disable=not progress, dynamic_ncols=True)
     threads = max(1, (os.cpu_count() or 1) // max(1, jobs))
     # spawn, not fork: a forked child of a process that already ran torch ops can deadlock in OpenMP.
@@ -135,9 +174,12 @@ def tokenize_manifests(tokenizer_dir: Path, data: Path, out: Path, splits: list[
             n += sum(len(t) for t in toks.values())
             fails += f
         failures[split], tokens_per_split[split] = fails, n
+    before = {k: v for k in ("utterances", "tokens", "failed") if isinstance(v := old.get(k), dict)}  # other splits
     index = {"tokenizer": str(tokenizer_dir), "tokenizer_config": tokenizer_config, "data": str(data),
-             "status": "complete", "utterances": counts, "tokens": tokens_per_split, "failed": failures}
-    index_path.write_text(json.dumps(index, indent=2))
+             "status": "complete", "utterances": {**before.get("utterances", {}), **counts},
+             "tokens": {**before.get("tokens", {}), **tokens_per_split},
+             "failed": {**before.get("failed", {}), **failures}}
+    write_text_atomic(index_path, json.dumps(index, indent=2))
     return index
 
 

@@ -161,6 +161,11 @@ def markdown(report: dict) -> str:
                       "Voice similarity: Resemblyzer cosine to the source speaker's ground truth; ceiling: the "
                       "source speaker's other utterance; floor: another speaker saying the same words.",
                       *_speech_decoding(report), ""]
+    skipped = [(name, item) for name, r in [(report.get("split", "test"), report), *report.get("conditions", {}).items()]
+               for item in r.get("skipped", [])]
+    if skipped:
+        parts += ["## Skipped", "", f"{len(skipped)} unreadable recording(s) were not scored:", "",
+                  *(f"- {name}: {item}" for name, item in skipped), ""]
     if report.get("codec_resynthesis"):
         parts += ["## Codec resynthesis (ground-truth audio, encoded and decoded)", "", codec_table(report), ""]
     if report.get("real_time_factor"):

@@ -348,7 +348,7 @@ def evaluate_speech(model_dir: Path, data: Path, pairs: tuple[str, ...], per_pai
     if model.speech_out is None:
         raise AudiopalmError(f"{model_dir} has no speech output stage: attach one with `audiopalm attach-speech`")
     judges = Judges(whisper)
-    tokens = split_tokens(model_dir, data, "test", jobs)
+    tokens, _ = split_tokens(model_dir, data, "test", jobs)
     world = json.loads((data / "world.json").read_text())
     zero_shot = {tuple(p) for p in world.get("zero_shot_pairs", [])}
     parsed = _parse_pairs(pairs)
@@ -358,7 +358,7 @@ def evaluate_speech(model_dir: Path, data: Path, pairs: tuple[str, ...], per_pai
         if not set(rows) & set(tokens):
             raise AudiopalmError(f"S2ST under {condition} needs recordings of the test utterances with a same-voice "
                                  f"reference in the target language; {data} has none")
-        source = (rows, split_tokens(model_dir, data, condition, jobs))
+        source = (rows, split_tokens(model_dir, data, condition, jobs)[0])
         tts = ()
     report: dict = {"s2st": {}, "recognisers": {WHISPER: "English only", OWN: "the evaluated model's ASR task"},
                     "speech_decoding": asdict(sampling) if sampling is not None else "greedy"}

@@ -68,13 +68,11 @@ def _speech(cfg: EvalConfig, tasks: set[str], condition: str = "test") -> dict:
 
 def _conditions(cfg: EvalConfig, tasks: set[str]) -> dict:
     """ASR, AST and LID (and S2ST where a same-voice reference exists) on each test condition but `test`."""
-    from audiopalm.data.manifest import CONDITIONS, available_conditions
+    from audiopalm.data.manifest import available_conditions
     from audiopalm.evaluation.unified import evaluate_unified
 
     data = Path(cfg.data)
     wanted = available_conditions(data) if cfg.conditions is None else cfg.conditions
-    if unknown := set(wanted) - set(CONDITIONS):
-        raise AudiopalmError(f"unknown condition(s) {', '.join(sorted(unknown))}; choose from {', '.join(CONDITIONS)}")
     out = {}
     for condition in [c for c in wanted if c != "test"]:
         report = evaluate_unified(Path(cfg.model), data, cfg.per_language, tuple(cfg.targets), cfg.jobs,
@@ -89,8 +87,12 @@ def run(cfg: EvalConfig) -> dict:
     """The report (evaluation/report.py writes and renders it)."""
     import torch
 
-    from audiopalm.evaluation.unified import evaluate_text_mt, evaluate_unified
+    from audiopalm.data.manifest import CONDITIONS
+    from audiopalm.evaluation.unified import _parse_pairs, evaluate_text_mt, evaluate_unified
 
+    if unknown := set(cfg.conditions or ()) - set(CONDITIONS):  # settings are checked before any work
+        raise AudiopalmError(f"unknown condition(s) {', '.join(sorted(unknown))}; choose from {', '.join(CONDITIONS)}")
+    _parse_pairs(tuple(cfg.pairs))
     started = time.time()
     if cfg.text_lm:
         report = {"mt": evaluate_text_mt(Path(cfg.text_lm), Path(cfg.data), cfg.per_language, tuple(cfg.targets),

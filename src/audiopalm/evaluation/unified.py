@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections import defaultdict
 from pathlib import Path
 
@@ -30,12 +31,23 @@ def _folder_digest(folder: Path) -> str:
     return h.hexdigest()[:12]
 
 
-def split_tokens(model_dir: Path, data: Path, split: str = "test", jobs: int = 2) -> dict[str, torch.Tensor]:
-    """Tokens of a split by the model's own audio tokenizer (shards under DATA/tokens, made once per
-    tokenizer: the folder is named by a digest of the tokenizer's files)."""
-    out = data / "tokens" / f"audio-{_folder_digest(model_dir / 'audio_tokenizer')}"
-    tokenize_manifests(model_dir / "audio_tokenizer", data, out, [split], jobs)
-    return load_tokens(out, split)
+def token_cache() -> Path:
+    """Where evaluation keeps the token shards it makes: $AUDIOPALM_CACHE/tokens, else
+    $XDG_CACHE_HOME/audiopalm/tokens (~/.cache/audiopalm/tokens); never inside a dataset."""
+    root = os.environ.get("AUDIOPALM_CACHE") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "audiopalm"
+    return Path(root) / "tokens"
+
+
+def split_tokens(model_dir: Path, data: Path, split: str = "test", jobs: int = 2
+                 ) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+    """Tokens of a split by the model's own audio tokenizer -> ({utterance id: tokens [T]}, {id: why it has
+    none}). Shards live in the token cache, one folder per (dataset path, tokenizer files): made once,
+    and re-made where the manifest changed."""
+    place = hashlib.sha256(str(data.resolve()).encode()).hexdigest()[:12]
+    out = token_cache() / f"{place}-{_folder_digest(model_dir / 'audio_tokenizer')}"
+    index = tokenize_manifests(model_dir / "audio_tokenizer", data, out, [split], jobs)
+    failed = dict(f.split(": ", 1) if ": " in f else (f, "unreadable") for f in index["failed"].get(split, []))
+    return load_tokens(out, split), failed
 
 
 def translation_pairs(langs: list[str], targets: tuple[str, ...], pairs: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -96,16 +108,23 @@ def evaluate_unified(model_dir: Path, data: Path, per_language: int = 50, target
     zero_shot = {tuple(p) for p in world.get("zero_shot_pairs", [])}
     if not (data / f"{split}.jsonl").exists():
         raise AudiopalmError(f"{data / f'{split}.jsonl'} not found: this world has no {split} condition")
-    tokens = split_tokens(model_dir, data, split, jobs)
-    by_lang, texts = defaultdict(list), {}
+    tokens, failed = split_tokens(model_dir, data, split, jobs)
+    by_lang, texts, skipped = defaultdict(list), {}, []
     for r in read_jsonl(data / "test.jsonl") if split != "test" else []:
         texts[(r["sentence_id"], r["lang"])] = r["text"]
     for r in read_jsonl(data / f"{split}.jsonl"):
         texts[(r["sentence_id"], r["lang"])] = r["text"]
-        if r["id"] in tokens and len(by_lang[r["lang"]]) < per_language:
+        if not r.get("audio") or len(by_lang.get(r["lang"], ())) >= per_language:
+            continue
+        if r["id"] in tokens:  # a language whose recordings are all unreadable gets no entry
             by_lang[r["lang"]].append(r)
+        else:  # an unreadable recording: counted and named in the report
+            skipped.append(f"{r['id']}: {failed.get(r['id'], 'no tokens')}")
+    if not by_lang:
+        raise AudiopalmError(f"{data / f'{split}.jsonl'}: no recording to evaluate"
+                             + (f" ({len(skipped)} unreadable, first: {skipped[0]})" if skipped else ""))
     report: dict = {"asr": {}, "ast": {}, "mt": {}, "lid": {}, "cascade": {"ast": {}}, "ast_task": ast_task,
-                    "zero_shot_pairs": sorted(zero_shot), "split": split}
+                    "zero_shot_pairs": sorted(zero_shot), "split": split, "skipped": skipped}
     wanted = translation_pairs(sorted(by_lang), targets, pairs)
     for lang, utts in sorted(by_lang.items()):
         if "lid" in tasks:
