@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audiopalm.config import help_field
+from audiopalm.errors import AudiopalmError
 from audiopalm.generation.decode import SpeechSampling
 
 
@@ -76,13 +77,22 @@ def run_transcribe(cfg: TranscribeConfig) -> str:
 
 def run_translate(cfg: TranslateConfig) -> str:
     """The translation; with `speech`, also the spoken translation in the source voice (a line naming the file)."""
-    from audiopalm.audio.io import check_output, write_wav
+    from audiopalm.audio.io import SAMPLE_RATE, check_output, load_audio, write_wav
+    from audiopalm.audio.vad import VadConfig
 
     sampling = cfg.sampling.sampling()
     if cfg.speech:  # before any work: never after minutes of decoding, never onto the recording
         check_output(cfg.speech, (cfg.file,))
+    wav = load_audio(cfg.file)
+    long = len(wav) > VadConfig().max_seconds * SAMPLE_RATE
+    if long and cfg.speech:
+        raise AudiopalmError(f"{cfg.file}: {len(wav) / SAMPLE_RATE:.1f} s is longer than the {VadConfig().max_seconds:g} s "
+                             "one spoken translation takes; translate it without --speech (stretch by stretch), or "
+                             "serve it (audiopalm serve speaks long recordings)")
     model = _model(cfg.model)
-    heard = model.listen(cfg.file)  # one tokenisation for the language, the text and the voice
+    if long:  # stretch by stretch
+        return " ".join(s["text"] for s in model.translate_segments(wav, cfg.to, cfg.lang, cfg.beams)[1] if s["text"])
+    heard = model.listen(wav)  # one tokenisation for the language, the text and the voice
     text = model.translate(heard, cfg.to, cfg.lang, cfg.beams)
     if not cfg.speech:
         return text

@@ -211,6 +211,10 @@ class Service:
         """-> (segments [{"start", "end", "text"}], the spoken language's code). A recording longer than one
         stretch of the model's context is split by voice activity; each stretch is transcribed (or translated)."""
         target = self.language(target) if task == "translate" else None
+        if task == "translate" and not (language and self.language(language) == target):
+            with self.locked():
+                source, segments = self.model.translate_segments(wav, target, language, vad=VAD)
+            return segments, source or self.model.languages.codes[0]
         if task == "transcribe" and self.one_stretch(wav):  # batched with other requests
             text, code = self.batcher.submit((wav, language), self.cfg.timeout_s)
             end = round(len(wav) / SAMPLE_RATE, 3)
@@ -221,10 +225,7 @@ class Service:
             if not pieces:
                 return [], language or self.model.languages.codes[0]
             source = language or self.model.identify_language(pieces[0])
-            if task == "transcribe" or source == target:  # audio already in the target language: its transcript
-                texts = self.model.transcribe(pieces, source)
-            else:
-                texts = [self.model.translate(h, target, source) for h in pieces]
+            texts = self.model.transcribe(pieces, source)  # a translation into the spoken language: its transcript
         return [{"start": a, "end": b, "text": t} for (a, b), t in zip(spans, texts)], source
 
 

@@ -1,8 +1,11 @@
 """Recordings of any length: voice activity splits them, each stretch is transcribed with its time span."""
 
 import json
+import subprocess
+import sys
 
 import numpy as np
+import pytest
 import soundfile as sf
 
 from audiopalm.audio.io import load_audio
@@ -11,8 +14,10 @@ from audiopalm.models.audiopalm import AudioPaLM
 
 
 def _joined(data, n: int, gap: float = 1.0):
-    """n test clips joined with `gap` seconds of faint noise -> (wav, [(start, end)] of each clip)."""
-    clips = [load_audio(p) for p in sorted((data / "audio" / "test" / "fr").glob("*.wav"))[:n]]
+    """n test clips (in turn, as often as needed) joined with `gap` seconds of faint noise -> (wav,
+    [(start, end)] of each clip)."""
+    files = sorted((data / "audio" / "test" / "fr").glob("*.wav"))
+    clips = [load_audio(files[i % len(files)]) for i in range(n)]
     rng = np.random.default_rng(0)
     parts, spans, t = [], [], gap
     parts.append(0.001 * rng.standard_normal(int(16000 * gap)))
@@ -41,3 +46,44 @@ def test_segments_follow_the_joins_and_silence_says_nothing(speaking_model, tmp_
     assert main(["transcribe", str(path), "--model", str(model_dir), "--lang", "fr", "--format", "json"]) == 0
     lines = [json.loads(x) for x in capsys.readouterr().out.strip().splitlines()]
     assert [round(x["start"], 3) for x in lines] == [s["start"] for s in segments]
+
+
+def test_a_long_recording_is_translated_stretch_by_stretch_and_not_spoken(speaking_model, tmp_path, capsys):
+    data, model_dir = speaking_model
+    model = AudioPaLM.from_pretrained(model_dir)
+    wav, spans = _joined(data, 10)
+    assert len(wav) > 20 * 16000  # longer than one stretch of the model's context
+    lang, segments = model.translate_segments(wav, to="en", lang="fr")
+    assert lang == "fr" and len(segments) == len(spans)
+    assert model.translate_segments(wav[: 16000 * 5], to="en", lang="fr")[1][0]["start"] == 0.0  # short: one stretch
+    path = tmp_path / "long.wav"
+    sf.write(path, wav, 16000)
+    capsys.readouterr()
+    assert main(["translate", str(path), "--model", str(model_dir), "--lang", "fr", "--to", "en"]) == 0
+    capsys.readouterr()
+    assert main(["translate", str(path), "--model", str(model_dir), "--lang", "fr", "--to", "en",
+                 "--speech", str(tmp_path / "out.wav")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "s is longer than the 20 s one spoken translation takes" in err
+    assert not (tmp_path / "out.wav").exists()
+
+
+@pytest.mark.slow
+def test_ten_minutes_are_transcribed_in_bounded_memory(speaking_model, tmp_path):
+    """A 10-minute recording through the command line: a timed transcript, under 2 GB at the peak."""
+    data, model_dir = speaking_model
+    wav, spans = _joined(data, 300, gap=1.0)
+    wav = wav[: 600 * 16000]
+    path = tmp_path / "ten-minutes.wav"
+    sf.write(path, wav, 16000)
+    # a child that runs the command and reports the peak memory of its own children: this one only
+    probe = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]); "
+             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(r.returncode)")
+    run = subprocess.run([sys.executable, "-c", probe, sys.executable, "-m", "audiopalm", "transcribe", str(path),
+                          "--model", str(model_dir), "--lang", "fr", "--format", "json"],
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    lines = [json.loads(x) for x in run.stdout.strip().splitlines()]
+    assert len(lines) >= 0.9 * sum(b <= 600 for _, b in spans) and lines[-1]["end"] <= 600
+    peak_gb = int(run.stderr.strip().splitlines()[-1]) / 2**20  # ru_maxrss: KiB on Linux
+    assert peak_gb < 2.0, f"peak {peak_gb:.2f} GB"

@@ -7,6 +7,7 @@
     model.transcribe("speech.wav")                                     # the language is identified first
     model.transcribe(["a.wav", "b.wav"])                               # one batched decode
     model.transcribe_segments("lecture.wav")                           # any length: [{start, end, text}]
+    model.translate_segments("lecture.wav", to="en")                   # any length: (language, segments)
     model.translate("speech.wav", to="en", lang="fr")                  # text
     model.translate_speech_tokens("speech.wav", to="en")               # target semantic tokens [T]
     model.translate_speech("speech.wav", to="en", sampling=Sampling(0.7, 40, seed=1))  # in the source voice
@@ -33,6 +34,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from audiopalm.audio.io import SAMPLE_RATE
 from audiopalm.audio.tokenizer import AudioInput, AudioTokenizer, as_wav
 from audiopalm.audio.vad import VadConfig, cut, speech_segments
 from audiopalm.data.languages import Languages
@@ -48,6 +50,7 @@ FORMAT = "audiopalm"
 # Model folders written before config.json named their languages were all trained on these six.
 LEGACY_LANGUAGES = {"en": "English", "fr": "French", "es": "Spanish", "de": "German", "it": "Italian",
                     "pt": "Portuguese"}
+LONG_FORM_BATCH = 8  # stretches of a long recording tokenised and decoded together
 
 
 @dataclass(frozen=True)
@@ -281,13 +284,37 @@ class AudioPaLM:
     def transcribe_segments(self, audio: AudioInput, lang: str | None = None, beams: int = 1,
                             vad: VadConfig = VadConfig()) -> list[dict]:
         """A recording of any length -> [{"start", "end", "text"}] (seconds): voice activity splits it into
-        stretches that fit the model's context, transcribed as one batch. Silence gives no segment."""
+        stretches that fit the model's context, transcribed LONG_FORM_BATCH at a time (memory stays bounded
+        whatever the length). Silence gives no segment."""
         wav = as_wav(audio)
         spans = speech_segments(wav, vad)
-        if not spans:
-            return []
-        texts = self.transcribe(cut(wav, spans), lang, beams)
+        texts = []
+        for i in range(0, len(spans), LONG_FORM_BATCH):
+            texts += self.transcribe(cut(wav, spans[i: i + LONG_FORM_BATCH]), lang, beams)
         return [{"start": a, "end": b, "text": t} for (a, b), t in zip(spans, texts)]
+
+    def translate_segments(self, audio: AudioInput, to: str, lang: str | None = None, beams: int = 1,
+                           vad: VadConfig = VadConfig()) -> tuple[str | None, list[dict]]:
+        """A recording of any length -> (its language, [{"start", "end", "text"}] in `to`): one stretch when it
+        fits the model's context, else its stretches of speech, each translated; the language (None:
+        identified on the first stretch) holds for all. Speech identified as `to` gives its transcript; a
+        `lang` equal to `to` is an error, as in `translate`."""
+        wav = as_wav(audio)
+        if len(wav) <= vad.max_seconds * SAMPLE_RATE:
+            spans = [(0.0, round(len(wav) / SAMPLE_RATE, 3))]
+        else:
+            spans = speech_segments(wav, vad)
+        pieces = [self.listen(piece) for piece in cut(wav, spans)]
+        spoken = [h for h in pieces if not h.silent]
+        if not spoken:
+            return self.languages.code(lang) if lang else None, []
+        source, target = self._pair(spoken[0], to, lang)
+        if source == target:
+            chunks = [pieces[i: i + LONG_FORM_BATCH] for i in range(0, len(pieces), LONG_FORM_BATCH)]
+            texts = [text for chunk in chunks for text, _ in self.transcribe_heard(chunk, [source] * len(chunk), beams)]
+        else:
+            texts = [self.translate(h, target, source, beams) for h in pieces]
+        return source, [{"start": a, "end": b, "text": t} for (a, b), t in zip(spans, texts)]
 
     def translate(self, audio: Source, to: str, lang: str | None = None, beams: int = 1) -> str:
         """Speech in `lang` (None: identified) -> text in `to` (AST); silence -> ""."""
