@@ -136,7 +136,9 @@ def train_codec(data: Path, out: Path, tcfg: CodecTrainConfig, max_minutes: floa
     dev = load_wavs(read_jsonl(data / "dev.jsonl")[: tcfg.dev_utterances], data, "dev audio")
     if not wavs:
         raise AudiopalmError(f"no usable training audio in {data / 'train.jsonl'}")
-    codec = MelCodec(cfg, _fit_quantizer(wavs, cfg, tcfg, out / "quantizer.safetensors"))
+    quantizer = _fit_quantizer(wavs, cfg, tcfg, out / "quantizer.safetensors")
+    torch.manual_seed(tcfg.seed)  # the vocoder's first weights, whether the quantizer was just fitted or loaded
+    codec = MelCodec(cfg, quantizer)
     samples = (tcfg.crop_frames - 1) * cfg.hop
     vocoder = codec.vocoder
 
