@@ -87,11 +87,19 @@ def test_restricted_output_rows_are_the_full_logits_on_those_rows():
 
 
 def test_float16_decoding_tracks_float32():
-    """float16 steps (the prompt through float32 weights on a CPU) stay within float16 rounding."""
+    """float16 steps of one row (the prompt through float32 weights on a CPU) stay within float16 rounding;
+    a batch on a CPU decodes in float32, where float16 products of many rows are slow."""
     model = _llama()
     prompts, ids, valid = _batch()
     positions = (valid.long().cumsum(-1) - 1).clamp_min(0)
-    wide, half = FastDecoder(model, 3, ids.shape[1] + 2), FastDecoder(model, 3, ids.shape[1] + 2, torch.float16)
-    torch.testing.assert_close(half.forward(ids, positions, valid), wide.forward(ids, positions, valid), atol=2e-3, rtol=0)
+    wide = FastDecoder(model, 3, ids.shape[1] + 2)
+    full = wide.forward(ids, positions, valid)
     step = (torch.tensor([[5], [6], [7]]), positions[:, -1:] + 1, torch.cat([valid, torch.ones(3, 1, dtype=torch.bool)], 1))
-    torch.testing.assert_close(half.forward(*step), wide.forward(*step), atol=1e-2, rtol=0)
+    after = wide.forward(*step)
+    for i in range(3):
+        half = FastDecoder(model, 1, ids.shape[1] + 2, torch.float16)
+        assert half.dtype == torch.float16
+        torch.testing.assert_close(half.forward(ids[i:i + 1], positions[i:i + 1], valid[i:i + 1]), full[i:i + 1],
+                                   atol=2e-3, rtol=0)
+        torch.testing.assert_close(half.forward(*(x[i:i + 1] for x in step)), after[i:i + 1], atol=1e-2, rtol=0)
+    assert FastDecoder(model, 3, ids.shape[1] + 2, torch.float16).dtype == torch.float32
