@@ -7,8 +7,8 @@
 
 Each shard is written atomically. A re-run keeps a shard only when its key matches the rows it
 would now hold (the id and audio path of each, and the recording's size and time), so a repaired
-manifest or recording re-makes what changed; shards past the end of a shortened manifest are removed. A run that finds everything made
-writes nothing (a read-only token folder works).
+manifest or recording re-makes what changed; shards past the end of a shortened manifest are
+removed. A run that finds everything made writes nothing (a read-only token folder works).
 """
 
 from __future__ import annotations
