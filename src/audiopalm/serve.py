@@ -198,13 +198,13 @@ class Service:
                          "translation": self.model.translate(h, target, source),
                          "speech": self.model.translate_speech(h, target, source, voice=pieces[0])}
                         for (a, b), h in zip(spans, pieces)]
-        pause, parts = np.zeros(int(0.3 * SAMPLE_RATE), dtype=np.float32), []
-        for speech in (seg.pop("speech") for seg in segments):
-            parts += [speech, pause] if len(speech) else []
+        from audiopalm.models.audiopalm import join_speech
+
+        speech = join_speech([seg.pop("speech") for seg in segments])
         return {"language": source, "target_language": target,
                 "transcript": " ".join(s["transcript"] for s in segments if s["transcript"]),
                 "translation": " ".join(s["translation"] for s in segments if s["translation"]),
-                "speech": np.concatenate(parts[:-1]) if parts else np.zeros(0, dtype=np.float32),
+                "speech": speech,
                 "segments": segments}
 
     def run(self, wav, task: str, language: str | None, target: str | None) -> tuple[list[dict], str]:

@@ -87,3 +87,18 @@ def test_ten_minutes_are_transcribed_in_bounded_memory(speaking_model, tmp_path)
     assert len(lines) >= 0.9 * sum(b <= 600 for _, b in spans) and lines[-1]["end"] <= 600
     peak_gb = int(run.stderr.strip().splitlines()[-1]) / 2**20  # ru_maxrss: KiB on Linux
     assert peak_gb < 2.0, f"peak {peak_gb:.2f} GB"
+
+
+def test_a_long_text_is_spoken_piece_by_piece(speaking_model):
+    from audiopalm.models.audiopalm import text_pieces
+
+    assert text_pieces(" Le chat dort. Il pleut !  Viens-tu ? ") == ["Le chat dort.", "Il pleut !", "Viens-tu ?"]
+    assert [len(p.split()) for p in text_pieces(" ".join(["un mot"] * 40))] == [30, 30, 20]
+    assert text_pieces(" \n ") == []
+    _, model_dir = speaking_model
+    model = AudioPaLM.from_pretrained(model_dir)
+    batches, run = [], model.run
+    model.run = lambda task, prompts, *a, **k: batches.append(len(prompts)) or run(task, prompts, *a, **k)
+    wav = model.speak("Le chat dort. " * 20, lang="fr")
+    assert sum(batches) == 20 and max(batches) <= 8  # every sentence spoken, a few at a time
+    assert wav.dtype == np.float32 and wav.ndim == 1

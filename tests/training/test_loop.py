@@ -68,3 +68,15 @@ def test_two_runs_into_one_folder_are_refused(tmp_path):
         with pytest.raises(AudiopalmError, match="being trained by another process"):
             _train(tmp_path / "run")
     _train(tmp_path / "run")  # free again once the first run ends
+
+
+def test_a_failed_checkpoint_write_leaves_no_folder_behind(tmp_path):
+    from audiopalm.training.checkpoint import latest_checkpoint, save_checkpoint
+
+    weights = {"w": torch.ones(3)}
+    (tmp_path / ".tmp-step-000004").mkdir()  # left by a run killed while writing
+    save_checkpoint(tmp_path, 5, weights, {"state": {}, "param_groups": []}, {})
+    with pytest.raises(TypeError):  # state that cannot be written, as a full disk would fail the write
+        save_checkpoint(tmp_path, 6, weights, {"state": {}, "param_groups": []}, {"bad": object()})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["latest.txt", "step-000005"]
+    assert latest_checkpoint(tmp_path).name == "step-000005"

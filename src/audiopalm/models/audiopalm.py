@@ -27,6 +27,7 @@ audio_tokenizer/ and, once attached, speech_out/ (codec and acoustic model: mode
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -50,7 +51,26 @@ FORMAT = "audiopalm"
 # Model folders written before config.json named their languages were all trained on these six.
 LEGACY_LANGUAGES = {"en": "English", "fr": "French", "es": "Spanish", "de": "German", "it": "Italian",
                     "pt": "Portuguese"}
-LONG_FORM_BATCH = 8  # stretches of a long recording tokenised and decoded together
+LONG_FORM_BATCH = 8  # stretches of a long recording (or pieces of a long text) decoded together
+TTS_MAX_WORDS = 30  # the longest piece of text one TTS decode speaks (Babel sentences have up to 20 words)
+
+
+def text_pieces(text: str, max_words: int = TTS_MAX_WORDS) -> list[str]:
+    """A text -> its sentences (split after . ! ? ; :), a sentence longer than `max_words` words cut into
+    runs of at most that many: pieces that each fit one spoken output."""
+    pieces = []
+    for sentence in re.split(r"(?<=[.!?;:])\s+", text.strip()):
+        words = sentence.split()
+        pieces += [" ".join(words[i: i + max_words]) for i in range(0, len(words), max_words)]
+    return pieces
+
+
+def join_speech(parts: list[np.ndarray], pause: float = 0.3) -> np.ndarray:
+    """Waveforms [N_i] -> one [N], the non-empty ones joined with `pause` seconds of silence."""
+    gap, out = np.zeros(int(pause * SAMPLE_RATE), dtype=np.float32), []
+    for wav in (p for p in parts if len(p)):
+        out += [gap, wav] if out else [wav]
+    return np.concatenate(out) if out else np.zeros(0, dtype=np.float32)
 
 
 @dataclass(frozen=True)
@@ -361,11 +381,19 @@ class AudioPaLM:
 
     def speak(self, text: str, lang: str, voice: Source | None = None,
               sampling: Sampling | None = SPEECH_SAMPLING) -> np.ndarray:
-        """TTS: text in `lang` -> float32 waveform [N] at 16 kHz (in the voice of `voice`, if given)."""
+        """TTS: text in `lang` -> float32 waveform [N] at 16 kHz (in the voice of `voice`, if given). A long
+        text is spoken piece by piece (`text_pieces`: sentences of at most TTS_MAX_WORDS words), joined
+        with short pauses."""
         stage = self._speech_stage()
-        if not text.strip():
+        pieces = text_pieces(text)
+        if not pieces:
             raise AudiopalmError("nothing to say: the text is empty")
-        ids = torch.tensor(self.text_tokenizer.encode(text), dtype=torch.long)
-        segments = self.run("TTS", [self.prompt("TTS", lang, None, ids)], sampling=sampling)[0]
-        tokens = self.vocab.audio_tokens(torch.tensor(segments[0], dtype=torch.long))
-        return stage.synthesize(tokens, self.voice_prompt(voice) if voice is not None else None)
+        prompts = [self.prompt("TTS", lang, None, torch.tensor(self.text_tokenizer.encode(p), dtype=torch.long))
+                   for p in pieces]
+        voice_prompt = self.voice_prompt(voice) if voice is not None else None
+        waves = []
+        for i in range(0, len(prompts), LONG_FORM_BATCH):
+            for segments in self.run("TTS", prompts[i: i + LONG_FORM_BATCH], sampling=sampling):
+                tokens = self.vocab.audio_tokens(torch.tensor(segments[0], dtype=torch.long))
+                waves.append(stage.synthesize(tokens, voice_prompt))
+        return join_speech(waves)

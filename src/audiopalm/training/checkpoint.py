@@ -61,12 +61,17 @@ def save_checkpoint(folder: str | Path, step: int, model_state: dict[str, torch.
     folder = Path(folder)
     target = folder / f"step-{step:06d}"
     tmp = folder / f".tmp-step-{step:06d}"
-    shutil.rmtree(tmp, ignore_errors=True)
+    for stale in folder.glob(".tmp-step-*"):  # left by a killed run (one writer: the folder is locked)
+        shutil.rmtree(stale, ignore_errors=True)
     tmp.mkdir(parents=True)
-    save_file(_unshared(model_state), str(tmp / "model.safetensors"))
-    opt_tensors, opt_meta = _split_optimizer_state(optimizer_state)
-    save_file({**_unshared(opt_tensors), "__torch_rng__": torch.get_rng_state()}, str(tmp / "optimizer.safetensors"))
-    (tmp / "trainer_state.json").write_text(json.dumps({"step": step, "optimizer": opt_meta, **state}, indent=1))
+    try:
+        save_file(_unshared(model_state), str(tmp / "model.safetensors"))
+        opt_tensors, opt_meta = _split_optimizer_state(optimizer_state)
+        save_file({**_unshared(opt_tensors), "__torch_rng__": torch.get_rng_state()}, str(tmp / "optimizer.safetensors"))
+        (tmp / "trainer_state.json").write_text(json.dumps({"step": step, "optimizer": opt_meta, **state}, indent=1))
+    except BaseException:  # a full disk, Ctrl-C: no half-written folder stays behind
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     shutil.rmtree(target, ignore_errors=True)
     os.replace(tmp, target)
     latest_tmp = folder / ".latest.txt.tmp"
