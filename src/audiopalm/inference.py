@@ -57,13 +57,13 @@ def run_transcribe(cfg: TranscribeConfig) -> str:
     """The transcript, or its timed segments as SRT, WebVTT or JSON lines."""
     import json
 
-    from audiopalm.audio.io import SAMPLE_RATE, load_audio
-    from audiopalm.audio.vad import VadConfig
+    from audiopalm.audio.io import load_audio
+    from audiopalm.audio.vad import one_stretch
     from audiopalm.text.subtitles import srt, vtt
 
     model = _model(cfg.model)
     wav = load_audio(cfg.file)
-    if cfg.format == "text" and len(wav) <= VadConfig().max_seconds * SAMPLE_RATE:
+    if cfg.format == "text" and one_stretch(wav):
         return model.transcribe(wav, cfg.lang, cfg.beams)
     segments = model.transcribe_segments(wav, cfg.lang, cfg.beams)
     if cfg.format == "srt":
@@ -78,13 +78,13 @@ def run_transcribe(cfg: TranscribeConfig) -> str:
 def run_translate(cfg: TranslateConfig) -> str:
     """The translation; with `speech`, also the spoken translation in the source voice (a line naming the file)."""
     from audiopalm.audio.io import SAMPLE_RATE, check_output, load_audio, write_wav
-    from audiopalm.audio.vad import VadConfig
+    from audiopalm.audio.vad import VadConfig, one_stretch
 
     sampling = cfg.sampling.sampling()
     if cfg.speech:  # before any work: never after minutes of decoding, never onto the recording
         check_output(cfg.speech, (cfg.file,))
     wav = load_audio(cfg.file)
-    long = len(wav) > VadConfig().max_seconds * SAMPLE_RATE
+    long = not one_stretch(wav)
     if long and cfg.speech:
         raise AudiopalmError(f"{cfg.file}: {len(wav) / SAMPLE_RATE:.1f} s is longer than the {VadConfig().max_seconds:g} s "
                              "one spoken translation takes; translate it without --speech (stretch by stretch), or "

@@ -44,7 +44,7 @@ from fastapi import Body, FastAPI, File, Form, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
 from audiopalm.audio.io import SAMPLE_RATE, load_audio_bytes
-from audiopalm.audio.vad import VadConfig, cut, speech_segments
+from audiopalm.audio.vad import VadConfig, cut, one_stretch, stretches
 from audiopalm.batcher import Batcher, Busy
 from audiopalm.config import help_field
 from audiopalm.errors import AudiopalmError
@@ -171,24 +171,12 @@ class Service:
         with self.locked():
             return self.model.speak(text, lang, voice)
 
-    @staticmethod
-    def one_stretch(wav: np.ndarray) -> bool:
-        """True when the recording fits one stretch of the model's context."""
-        return len(wav) <= VAD.max_seconds * SAMPLE_RATE
-
-    def spans(self, wav: np.ndarray) -> list[tuple[float, float]]:
-        """The whole recording as one stretch, or, when longer than one stretch of the model's context, its
-        stretches of speech found by voice activity."""
-        if self.one_stretch(wav):
-            return [(0.0, round(len(wav) / SAMPLE_RATE, 3))]
-        return speech_segments(wav, VAD)
-
     def speech_translation(self, wav, language: str | None, target: str) -> dict:
         """S2ST: transcript, translation and the spoken translation in the source voice; a long recording
         stretch by stretch (each in the voice of the first), the stretches' speech joined with short pauses."""
         self.speaks()
         target = self.language(target)
-        spans = self.spans(wav)
+        spans = stretches(wav, VAD)
         with self.locked():
             pieces = [self.model.listen(piece) for piece in cut(wav, spans)]
             source = language or (self.model.identify_language(pieces[0]) if pieces else target)
@@ -215,13 +203,13 @@ class Service:
             with self.locked():
                 source, segments = self.model.translate_segments(wav, target, language, vad=VAD)
             return segments, source or self.model.languages.codes[0]
-        if task == "transcribe" and self.one_stretch(wav):  # batched with other requests
+        if task == "transcribe" and one_stretch(wav, VAD):  # batched with other requests
             text, code = self.batcher.submit((wav, language), self.cfg.timeout_s)
             end = round(len(wav) / SAMPLE_RATE, 3)
             return [{"start": 0.0, "end": end, "text": text}], code or language or self.model.languages.codes[0]
         from audiopalm.models.audiopalm import LONG_FORM_BATCH
 
-        spans = self.spans(wav)
+        spans = stretches(wav, VAD)
         with self.locked():
             pieces = [self.model.listen(piece) for piece in cut(wav, spans)]
             if not pieces:

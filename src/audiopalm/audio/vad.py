@@ -65,6 +65,18 @@ def _split(start: int, end: int, levels: np.ndarray, longest: int) -> list[tuple
     return _split(start, cut, levels, longest) + _split(cut, end, levels, longest)
 
 
+def one_stretch(wav: np.ndarray, cfg: VadConfig = VadConfig()) -> bool:
+    """Whether a recording [N] at 16 kHz fits one stretch of the model's context (`cfg.max_seconds`)."""
+    return len(wav) <= cfg.max_seconds * SAMPLE_RATE
+
+
+def stretches(wav: np.ndarray, cfg: VadConfig = VadConfig()) -> list[tuple[float, float]]:
+    """The whole recording as one span when it fits one stretch, else its stretches of speech (seconds)."""
+    if one_stretch(wav, cfg):
+        return [(0.0, round(len(wav) / SAMPLE_RATE, 3))]
+    return speech_segments(wav, cfg)
+
+
 def cut(wav: np.ndarray, spans: list[tuple[float, float]], sr: int = SAMPLE_RATE) -> list[np.ndarray]:
     """The stretches of `wav` [N] that `spans` (seconds) name."""
     return [wav[int(a * sr): int(b * sr)] for a, b in spans]

@@ -37,7 +37,7 @@ import torch
 
 from audiopalm.audio.io import SAMPLE_RATE
 from audiopalm.audio.tokenizer import AudioInput, AudioTokenizer, as_wav
-from audiopalm.audio.vad import VadConfig, cut, speech_segments
+from audiopalm.audio.vad import VadConfig, cut, speech_segments, stretches
 from audiopalm.data.languages import Languages
 from audiopalm.data.tasks import get_task, prompt_ids, task_tag
 from audiopalm.errors import AudiopalmError, first_line
@@ -320,10 +320,7 @@ class AudioPaLM:
         identified on the first stretch) holds for all. Speech identified as `to` gives its transcript; a
         `lang` equal to `to` is an error, as in `translate`."""
         wav = as_wav(audio)
-        if len(wav) <= vad.max_seconds * SAMPLE_RATE:
-            spans = [(0.0, round(len(wav) / SAMPLE_RATE, 3))]
-        else:
-            spans = speech_segments(wav, vad)
+        spans = stretches(wav, vad)
         pieces = [self.listen(piece) for piece in cut(wav, spans)]
         spoken = [h for h in pieces if not h.silent]
         if not spoken:
