@@ -218,7 +218,7 @@ COMMANDS: dict[str, Command | dict[str, Command]] = {
     "train": (cmd_train, _config("audiopalm.recipes.finetune:FinetuneConfig"),
               "finetune AudioPaLM on the multitask mixture (--config file.yaml, KEY=VALUE overrides)"),
     "train-acoustic": (cmd_train_acoustic, _config("audiopalm.recipes.acoustic:AcousticStage"),
-                       "train the SoundStorm-style acoustic model (semantic tokens + voice prompt -> codec codes)"),
+                       "train the acoustic model (semantic tokens + voice prompt -> codec codes or mel frames)"),
     "transcribe": (cmd_transcribe, _config("audiopalm.inference:TranscribeConfig", ("file",)), "speech -> text (ASR)"),
     "translate": (cmd_translate, _config("audiopalm.inference:TranslateConfig", ("file",)),
                   "speech -> text in another language (AST), optionally spoken (S2ST)"),

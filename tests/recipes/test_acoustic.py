@@ -4,11 +4,15 @@ import csv
 import random
 from collections import defaultdict
 
+import numpy as np
 import torch
 
+from audiopalm.audio.codecs import load_codec
 from audiopalm.recipes.tokenizer import train_tokenizer
 from audiopalm.cli import main
+from audiopalm.models.mel_decoder import MelDecoder
 from audiopalm.models.soundstorm import SoundStorm, generate
+from audiopalm.models.speech_out import SpeechOutput, load_acoustic
 from audiopalm.recipes.acoustic import Utterance, prompt_for
 
 
@@ -41,3 +45,31 @@ def test_train_acoustic_end_to_end(tiny_world, tmp_path, capsys):
     assert model.cfg.semantic_size == 16 and model.cfg.num_codebooks == 2 and model.cfg.frames_per_token == 2
     codes = generate(model, torch.randint(0, 16, (10,)), torch.randint(0, 16, (5,)), torch.randint(0, 16, (2, 10)))
     assert codes.shape == (2, 20)
+
+
+def test_train_mel_decoder_end_to_end(tiny_world, tmp_path, capsys):
+    data, _ = tiny_world
+    train_tokenizer(data, "mfcc", tmp_path / "tok", codebook_size=16, max_frames=4000)
+    assert main(["codec", "train", "--data", str(data), "--out", str(tmp_path / "codec"), "--preset", "tiny",
+                 "--steps", "2"]) == 0
+    args = ["train-acoustic", "--data", str(data), "--tokenizer", str(tmp_path / "tok"), "--codec",
+            str(tmp_path / "codec" / "codec"), "--out", str(tmp_path / "ac"), "--model", "mel_decoder",
+            "--preset", "tiny", "--steps", "6"]
+    assert main(args + ["--max-minutes", "0"]) == 0
+    assert main(args) == 0
+    assert "resumed from" in capsys.readouterr().out
+    rows = list(csv.DictReader(open(tmp_path / "ac" / "log.csv")))
+    assert [int(r["step"]) for r in rows] == list(range(1, 7)) and 0 < float(rows[-1]["dev_loss"]) < 5
+    stage = SpeechOutput(load_codec(tmp_path / "codec" / "codec"), load_acoustic(tmp_path / "ac" / "model"))
+    assert isinstance(stage.acoustic, MelDecoder) and stage.acoustic.cfg.semantic_size == 16
+    voice = stage.prompt(np.random.default_rng(0).normal(0, 0.1, 32000).astype(np.float32), torch.randint(0, 16, (50,)))
+    assert voice[1].shape == (100, 80)  # all 2 s (under the 3 s cap) as 50 Hz mel frames
+    wav = stage.synthesize(torch.randint(0, 16, (10,)), voice)
+    assert wav.dtype == np.float32 and len(wav) == (20 - 1) * 320 and np.isfinite(wav).all()
+
+
+def test_unknown_acoustic_model_is_one_error_line(tiny_world, tmp_path, capsys):
+    data, _ = tiny_world
+    assert main(["train-acoustic", "--data", str(data), "--tokenizer", str(tmp_path / "tok"), "--codec",
+                 str(tmp_path / "codec"), "--out", str(tmp_path / "ac"), "--model", "wavenet"]) == 2
+    assert "unknown acoustic model 'wavenet'; choose from soundstorm, mel_decoder" in capsys.readouterr().err

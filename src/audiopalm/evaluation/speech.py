@@ -126,9 +126,9 @@ def stage_times(model: AudioPaLM, wav: np.ndarray, src: str, tgt: str,
     speech = np.zeros(0, dtype=np.float32)
     t3 = t4 = t2
     if len(out):  # nothing to render when the model wrote no speech
-        codes = stage.acoustic_codes(out, stage.prompt(wav, semantic))
+        frames = stage.acoustic_frames(out, stage.prompt(wav, semantic))
         t3 = time.perf_counter()
-        speech = stage.codec.decode(codes)
+        speech = stage.waveform(frames)
         t4 = time.perf_counter()
     return {"tokenizer": t1 - t0, "language_model": t2 - t1, "acoustic": t3 - t2, "codec": t4 - t3,
             "output_seconds": len(speech) / SAMPLE_RATE}

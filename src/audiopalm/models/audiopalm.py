@@ -361,7 +361,7 @@ class AudioPaLM:
         return self.speech_out
 
     def voice_prompt(self, audio: Source) -> tuple[torch.Tensor, torch.Tensor]:
-        """The first seconds of a recording as a voice prompt: (semantic tokens, codec codes)."""
+        """The first seconds of a recording as a voice prompt: (semantic tokens, codec codes or mel frames)."""
         heard = self.listen(audio)
         return self._speech_stage().prompt(heard.wav, heard.tokens)
 

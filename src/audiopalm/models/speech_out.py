@@ -1,14 +1,19 @@
-"""Speech output: semantic tokens -> acoustic codes (SoundStorm-style, in a prompt's voice) -> waveform.
+"""Speech output: semantic tokens -> acoustic frames (in a prompt's voice) -> waveform.
 
     stage = SpeechOutput.from_pretrained("runs/speech-out")        # codec/ + acoustic/
-    wav = stage.synthesize(semantic, voice="source.wav")          # float32 [N] at 16 kHz
+    wav = stage.synthesize(semantic, voice=stage.prompt(wav, tokens))  # float32 [N] at 16 kHz
 
-The voice prompt is the first `prompt_seconds` of a recording: its codec codes, with the
-semantic tokens of the same stretch, prefix the sequence the acoustic model completes.
+Two acoustic models (ACOUSTIC_MODELS, by the "type" in acoustic/config.json):
+    soundstorm   codec codes [K, T] by parallel iterative decoding (any codec)
+    mel_decoder  standardised log-mel [T, n_mels] in one pass, voiced by the mel codec's vocoder
+
+The voice prompt is the first `prompt_seconds` of a recording: its semantic tokens and its acoustic
+frames (codes for soundstorm, mel frames for mel_decoder) condition the acoustic model.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,18 +21,38 @@ import numpy as np
 import torch
 
 from audiopalm.audio.codecs import Codec, load_codec
+from audiopalm.audio.codecs.mel import MelCodec
 from audiopalm.config import help_field
 from audiopalm.errors import AudiopalmError
+from audiopalm.models.mel_decoder import MelDecoder, generate_mel
 from audiopalm.models.soundstorm import SoundStorm, generate
 
 TOKEN_RATE = 25
+ACOUSTIC_MODELS = {"soundstorm": SoundStorm, "mel_decoder": MelDecoder}
+Acoustic = SoundStorm | MelDecoder
+Voice = tuple[torch.Tensor, torch.Tensor]  # (semantic [P_s], codes [K, P] or mel [P, n_mels])
+
+
+def load_acoustic(folder: str | Path) -> Acoustic:
+    """An acoustic model folder (config.json names its type) -> the model, in eval mode."""
+    config = Path(folder) / "config.json"
+    if not config.is_file():
+        raise AudiopalmError(f"{folder} is not an acoustic model folder (no config.json)")
+    kind = json.loads(config.read_text()).get("type", "soundstorm")
+    if kind not in ACOUSTIC_MODELS:
+        raise AudiopalmError(f"{config}: unknown acoustic model type {kind!r}; known: {', '.join(ACOUSTIC_MODELS)}")
+    return ACOUSTIC_MODELS[kind].from_pretrained(folder)
 
 
 class SpeechOutput:
-    def __init__(self, codec: Codec, acoustic: SoundStorm, prompt_seconds: float = 3.0,
+    def __init__(self, codec: Codec, acoustic: Acoustic, prompt_seconds: float = 3.0,
                  iterations: tuple[int, ...] = (1,), temperature: float = 0.0):
         cfg = acoustic.cfg
-        if (cfg.num_codebooks, cfg.codebook_size) != (codec.num_codebooks, codec.codebook_size):
+        if isinstance(acoustic, MelDecoder):
+            if not isinstance(codec, MelCodec) or codec.cfg.n_mels != cfg.n_mels:
+                raise AudiopalmError(f"the mel decoder writes {cfg.n_mels}-bin mel frames: it needs the built-in mel "
+                                     f"codec with as many bins (audiopalm codec train)")
+        elif (cfg.num_codebooks, cfg.codebook_size) != (codec.num_codebooks, codec.codebook_size):
             raise AudiopalmError(f"the acoustic model predicts {cfg.num_codebooks} x {cfg.codebook_size} codes, the codec "
                                  f"has {codec.num_codebooks} x {codec.codebook_size}")
         if abs(codec.frame_rate - TOKEN_RATE * cfg.frames_per_token) > 1e-6:
@@ -41,33 +66,39 @@ class SpeechOutput:
     @classmethod
     def from_pretrained(cls, folder: str | Path) -> SpeechOutput:
         folder = Path(folder)
-        return cls(load_codec(folder / "codec"), SoundStorm.from_pretrained(folder / "acoustic"))
+        return cls(load_codec(folder / "codec"), load_acoustic(folder / "acoustic"))
 
     def save_pretrained(self, folder: str | Path) -> None:
         folder = Path(folder)
         self.codec.save_pretrained(folder / "codec")
         self.acoustic.save_pretrained(folder / "acoustic")
 
-    def prompt(self, wav: np.ndarray, semantic: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """The voice prompt of a recording and its semantic tokens -> (semantic [P_s], codes [K, P])."""
+    def prompt(self, wav: np.ndarray, semantic: torch.Tensor) -> Voice:
+        """The voice prompt of a recording and its semantic tokens -> (semantic [P_s], codes [K, P] or mel [P, n_mels])."""
         tokens = min(len(semantic), round(self.prompt_seconds * TOKEN_RATE))
         per_token = self.acoustic.cfg.frames_per_token
         codes = self.codec.encode(wav)[:, : tokens * per_token]
         tokens = min(tokens, codes.shape[1] // per_token)
-        return semantic[:tokens].long(), codes[:, : tokens * per_token]
+        codes = codes[:, : tokens * per_token]
+        return semantic[:tokens].long(), self.codec.frames(codes) if isinstance(self.acoustic, MelDecoder) else codes
 
-    def synthesize(self, semantic: torch.Tensor, voice: tuple[torch.Tensor, torch.Tensor] | None = None,
-                   seed: int = 0) -> np.ndarray:
+    def synthesize(self, semantic: torch.Tensor, voice: Voice | None = None, seed: int = 0) -> np.ndarray:
         """Semantic tokens [T_s] (+ a prompt from `prompt`) -> float32 waveform [N] at 16 kHz."""
         if len(semantic) == 0:
             return np.zeros(0, dtype=np.float32)
-        return self.codec.decode(self.acoustic_codes(semantic, voice, seed))
+        return self.waveform(self.acoustic_frames(semantic, voice, seed))
 
-    def acoustic_codes(self, semantic: torch.Tensor, voice: tuple[torch.Tensor, torch.Tensor] | None = None,
-                       seed: int = 0) -> torch.Tensor:
-        """Semantic tokens [T_s] (+ a prompt) -> codec codes [K, T_s * frames_per_token]."""
+    def acoustic_frames(self, semantic: torch.Tensor, voice: Voice | None = None, seed: int = 0) -> torch.Tensor:
+        """Semantic tokens [T_s] (+ a prompt) -> codec codes [K, T] or standardised mel [T, n_mels],
+        T = T_s * frames_per_token."""
+        if isinstance(self.acoustic, MelDecoder):
+            return generate_mel(self.acoustic, semantic, voice[1] if voice is not None else None)
         p_sem, p_codes = voice if voice is not None else (None, None)
         return generate(self.acoustic, semantic.long(), p_sem, p_codes, self.iterations, self.temperature, seed)
+
+    def waveform(self, frames: torch.Tensor) -> np.ndarray:
+        """The output of `acoustic_frames` -> float32 waveform [N] at 16 kHz."""
+        return self.codec.vocode(frames) if isinstance(self.acoustic, MelDecoder) else self.codec.decode(frames)
 
 
 @dataclass
@@ -87,7 +118,7 @@ def attach(cfg: AttachConfig) -> Path:
     if not config.is_file():
         raise AudiopalmError(f"{cfg.model} is not an AudioPaLM model folder (no config.json)")
     vocab = json.loads(config.read_text())["vocab"]
-    stage = SpeechOutput(load_codec(cfg.codec), SoundStorm.from_pretrained(cfg.acoustic))
+    stage = SpeechOutput(load_codec(cfg.codec), load_acoustic(cfg.acoustic))
     if stage.acoustic.cfg.semantic_size != vocab["audio_size"]:
         raise AudiopalmError(f"the acoustic model reads {stage.acoustic.cfg.semantic_size} semantic tokens, the model "
                              f"writes {vocab['audio_size']}")

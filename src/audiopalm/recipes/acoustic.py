@@ -1,10 +1,12 @@
-"""Recipe: train the SoundStorm-style acoustic model (`audiopalm train-acoustic`, resumable).
+"""Recipe: train the acoustic model (`audiopalm train-acoustic`, resumable).
 
     setup   semantic tokens of the train/dev splits (the audio tokenizer's shards, made if missing);
             codec codes of the same utterances (OUT/codes-{split}.safetensors, made once)
     train   each target utterance gets a voice prompt: ~3 s of *another* utterance by the same
             speaker (another sentence, often another language), exactly as at S2ST time, when the
-            prompt is the source speech; MaskGIT loss on one level per example
+            prompt is the source speech;
+              soundstorm   MaskGIT loss on one codec level per example
+              mel_decoder  L1 on the standardised mel frames the codes stand for (mel codec only)
     cleanup OUT/model: the acoustic model folder
 """
 
@@ -21,23 +23,29 @@ from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
 from audiopalm.audio.codecs import Codec, load_codec
+from audiopalm.audio.codecs.mel import MelCodec
 from audiopalm.audio.io import AudioError, load_audio
 from audiopalm.data.shards import load_tokens, tokenize_manifests
 from audiopalm.config import help_field
 from audiopalm.errors import AudiopalmError
+from audiopalm.models.mel_decoder import MEL_DECODER_PRESETS, MelDecoder, mel_loss
 from audiopalm.models.soundstorm import (SOUNDSTORM_PRESETS, SoundStorm, frame_semantic, level_probabilities,
                                          masked_loss, training_example)
+
+PRESETS = {"soundstorm": SOUNDSTORM_PRESETS, "mel_decoder": MEL_DECODER_PRESETS}
+NO_PROMPT = 0.1  # mel_decoder: share of examples trained without a voice prompt
 from audiopalm.training.loop import LoopConfig, run_training
 
 
 @dataclass
 class AcousticTrainConfig:
-    preset: str = help_field("model size: tiny or small (SOUNDSTORM_PRESETS; vocabularies come from the tokenizer "
-                             "and codec)", "small")
+    model: str = help_field("soundstorm (codec codes, any codec) or mel_decoder (mel frames, the built-in codec)",
+                            "soundstorm")
+    preset: str = help_field("model size: tiny or small (vocabularies come from the tokenizer and codec)", "small")
     steps: int = help_field("training steps", 3000, min=1)
     batch_frames: int = help_field("padded codec frames per batch, prompts included", 12000, min=1)
     prompt_seconds: float = help_field("voice prompt length", 3.0, min=0)
-    coarse_bias: float = help_field("train level q with probability ~ (q + 1) ** -BIAS; 0 is uniform (SoundStorm)",
+    coarse_bias: float = help_field("soundstorm: train level q with probability ~ (q + 1) ** -BIAS; 0 is uniform",
                                     1.0, min=0)
     lr: float = help_field("peak learning rate", 1e-3, min=0)
     warmup: int = help_field("linear learning-rate warm-up steps", 200, min=0)
@@ -128,6 +136,28 @@ def collate(utts: list[Utterance], batch: list[int], by_speaker: dict[str, list[
     return sem, masked, loss_mask, torch.tensor([q for *_, q, _ in items]), codes, pad
 
 
+def collate_mel(utts: list[Utterance], batch: list[int], by_speaker: dict[str, list[int]], codec: MelCodec,
+                model: MelDecoder, prompt_tokens: int, seed: int):
+    """-> semantic [B, T], prompt mel [B, P, n_mels], prompt pad [B, P], target mel [B, T, n_mels], pad [B, T].
+
+    One example in ten has no prompt (all padding: a zero speaker vector), as when speaking with no voice given."""
+    cfg, rng = model.cfg, random.Random(seed)
+    prompts = [codec.frames(prompt_for(utts, i, by_speaker, prompt_tokens, rng)[1]) for i in batch]
+    prompts = [m[:0] if rng.random() < NO_PROMPT else m for m in prompts]
+    b, t, p = len(batch), max(utts[i].codes.shape[1] for i in batch), max(len(m) for m in prompts)  # p may be 0
+    sem = torch.full((b, t), cfg.semantic_size, dtype=torch.long)
+    target = torch.zeros((b, t, cfg.n_mels))
+    pad = torch.ones((b, t), dtype=torch.bool)
+    prompt = torch.zeros((b, p, cfg.n_mels))
+    prompt_pad = torch.ones((b, p), dtype=torch.bool)
+    for row, i in enumerate(batch):
+        u, n, m = utts[i], utts[i].codes.shape[1], len(prompts[row])
+        sem[row, :n] = u.semantic.repeat_interleave(cfg.frames_per_token)[:n]
+        target[row, :n], pad[row, :n] = codec.frames(u.codes), False
+        prompt[row, :m], prompt_pad[row, :m] = prompts[row], False
+    return sem, prompt, prompt_pad, target, pad
+
+
 def _split(data: Path, split: str, tokenizer_dir: Path, codec: Codec, out: Path, per_token: int,
            limit: int | None = None) -> list[Utterance]:
     from audiopalm.data.manifest import audio_rows, read_jsonl
@@ -141,7 +171,7 @@ def _split(data: Path, split: str, tokenizer_dir: Path, codec: Codec, out: Path,
 
 @dataclass
 class AcousticStage:
-    """`audiopalm train-acoustic`: semantic tokens + voice prompt -> codec codes."""
+    """`audiopalm train-acoustic`: semantic tokens + voice prompt -> codec codes or mel frames."""
 
     data: str = help_field("world folder (manifests with speakers)")
     tokenizer: str = help_field("audio tokenizer folder (the semantic tokens)")
@@ -159,45 +189,51 @@ def run(cfg: AcousticStage) -> Path:
 def train_acoustic(data: Path, tokenizer_dir: Path, codec_dir: Path, out: Path, tcfg: AcousticTrainConfig,
                    max_minutes: float | None = None) -> Path:
     """Train (or resume) the acoustic model; returns OUT/model once complete."""
-    if tcfg.preset not in SOUNDSTORM_PRESETS:
-        raise AudiopalmError(f"unknown acoustic preset {tcfg.preset!r}; choose from {', '.join(SOUNDSTORM_PRESETS)}")
+    if tcfg.model not in PRESETS:
+        raise AudiopalmError(f"unknown acoustic model {tcfg.model!r}; choose from {', '.join(PRESETS)}")
+    if tcfg.preset not in PRESETS[tcfg.model]:
+        raise AudiopalmError(f"unknown {tcfg.model} preset {tcfg.preset!r}; choose from {', '.join(PRESETS[tcfg.model])}")
     codec = load_codec(codec_dir)
+    if tcfg.model == "mel_decoder" and not isinstance(codec, MelCodec):
+        raise AudiopalmError(f"the mel decoder needs the built-in mel codec (audiopalm codec train), not {codec_dir}")
     tok_config = json.loads((tokenizer_dir / "config.json").read_text())
     per_token = round(codec.frame_rate / 25)
     if abs(codec.frame_rate - 25 * per_token) > 1e-6:
         raise AudiopalmError(f"the codec's frame rate ({codec.frame_rate} Hz) is not a multiple of 25 Hz")
-    preset = SOUNDSTORM_PRESETS[tcfg.preset]
-    cfg = type(preset)(**{**asdict(preset), "semantic_size": tok_config["codebook_size"],
-                          "num_codebooks": codec.num_codebooks, "codebook_size": codec.codebook_size,
-                          "frames_per_token": per_token})
     out.mkdir(parents=True, exist_ok=True)
     train = _split(data, "train", tokenizer_dir, codec, out, per_token)
     dev = _split(data, "dev", tokenizer_dir, codec, out, per_token, tcfg.dev_utterances)
     if not train:
         raise AudiopalmError(f"no utterances with both semantic tokens and codec codes in {data}")
     torch.manual_seed(tcfg.seed)
-    model = SoundStorm(cfg)
+    preset = PRESETS[tcfg.model][tcfg.preset]
+    sizes_from_codec = {"semantic_size": tok_config["codebook_size"], "frames_per_token": per_token}
+    if tcfg.model == "mel_decoder":
+        model = MelDecoder(type(preset)(**{**asdict(preset), **sizes_from_codec, "n_mels": codec.cfg.n_mels}))
+    else:
+        model = SoundStorm(type(preset)(**{**asdict(preset), **sizes_from_codec, "num_codebooks": codec.num_codebooks,
+                                           "codebook_size": codec.codebook_size}))
     prompt_tokens = round(tcfg.prompt_seconds * 25)
-    by_speaker: dict[str, list[int]] = defaultdict(list)
-    for i, u in enumerate(train):
-        by_speaker[u.speaker].append(i)
-    dev_by_speaker: dict[str, list[int]] = defaultdict(list)
-    for i, u in enumerate(dev):
-        dev_by_speaker[u.speaker].append(i)
+    by_speaker, dev_by_speaker = _by_speaker(train), _by_speaker(dev)
     sizes = [u.codes.shape[1] + prompt_tokens * per_token for u in train]
-    level_probs = level_probabilities(cfg.num_codebooks, tcfg.coarse_bias)
+    level_probs = level_probabilities(codec.num_codebooks, tcfg.coarse_bias)
+
+    def batch_loss(utts: list[Utterance], batch: list[int], speakers: dict[str, list[int]], seed: int,
+                   module: torch.nn.Module, levels: torch.Tensor | None) -> tuple[torch.Tensor, int]:
+        if isinstance(model, MelDecoder):
+            return mel_loss(module, *collate_mel(utts, batch, speakers, codec, model, prompt_tokens, seed))
+        return masked_loss(module, *collate(utts, batch, speakers, model, prompt_tokens, seed, levels))
 
     def step_loss(module: torch.nn.Module, batch: list[int], step: int) -> tuple[torch.Tensor, int]:
-        tensors = collate(train, batch, by_speaker, model, prompt_tokens, tcfg.seed * 1_000_003 + step, level_probs)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=tcfg.bf16):
-            return masked_loss(module, *tensors)
+            return batch_loss(train, batch, by_speaker, tcfg.seed * 1_000_003 + step, module, level_probs)
 
     @torch.inference_mode()
     def evaluate() -> dict:
         total, count = 0.0, 0
         for start in range(0, len(dev), 16):
             batch = list(range(start, min(len(dev), start + 16)))
-            loss, n = masked_loss(model, *collate(dev, batch, dev_by_speaker, model, prompt_tokens, start))
+            loss, n = batch_loss(dev, batch, dev_by_speaker, start, model, None)  # dev: levels uniform
             total, count = total + float(loss) * n, count + n
         return {"dev_loss": round(total / max(1, count), 4)}
 
@@ -206,3 +242,10 @@ def train_acoustic(data: Path, tokenizer_dir: Path, codec_dir: Path, out: Path, 
     if step >= tcfg.steps:
         model.save_pretrained(out / "model")
     return out / "model"
+
+
+def _by_speaker(utts: list[Utterance]) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = defaultdict(list)
+    for i, u in enumerate(utts):
+        out[u.speaker].append(i)
+    return out

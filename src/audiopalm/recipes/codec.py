@@ -77,8 +77,7 @@ def spectral_loss(pred: torch.Tensor, target: torch.Tensor, n_mels: int) -> torc
 def quantised_mel(codec: MelCodec, wav: torch.Tensor) -> torch.Tensor:
     """wav [B, N] -> what the decoder hands the vocoder: the standardised quantised mel [B, T, n_mels]."""
     mel = codec_mel(wav, codec.cfg)
-    codes = torch.stack([codec.quantizer.encode(m) for m in mel])  # [B, K, T]
-    return codec.normalised(codec.quantizer.decode(codes))
+    return torch.stack([codec.frames(codec.quantizer.encode(m)) for m in mel])
 
 
 def crops(wavs: list[torch.Tensor], batch: list[int], samples: int, gen: torch.Generator) -> torch.Tensor:

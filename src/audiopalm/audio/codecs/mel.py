@@ -149,8 +149,16 @@ class MelCodec(Codec, nn.Module):
 
     @torch.inference_mode()
     def decode(self, codes: torch.Tensor) -> np.ndarray:
-        mel = self.normalised(self.quantizer.decode(codes.long()))
-        return self.vocoder(mel[None])[0].clamp(-1, 1).numpy().astype(np.float32)
+        return self.vocode(self.frames(codes))
+
+    def frames(self, codes: torch.Tensor) -> torch.Tensor:
+        """codes [K, T] -> standardised log-mel [T, n_mels]: what the vocoder reads."""
+        return self.normalised(self.quantizer.decode(codes.long()))
+
+    @torch.inference_mode()
+    def vocode(self, mel: torch.Tensor) -> np.ndarray:
+        """Standardised log-mel [T, n_mels] -> wav [(T - 1) * hop] float32 at 16 kHz."""
+        return self.vocoder(mel.float()[None])[0].clamp(-1, 1).numpy().astype(np.float32)
 
     def save_pretrained(self, folder: str | Path) -> None:
         save_module(folder, self, "mel", self.cfg)
