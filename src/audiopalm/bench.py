@@ -14,7 +14,6 @@ Goals on 2 CPU cores: S2ST real-time factor <= 0.2, decoding >= 1.5x `generate`,
 
 from __future__ import annotations
 
-import json
 import random
 import time
 from dataclasses import dataclass
@@ -195,14 +194,17 @@ class BenchConfig:
 
 def run(cfg: BenchConfig) -> dict:
     """Check the settings, run every section, write OUT if asked -> {section: results}."""
+    from audiopalm.data.manifest import json_output, write_json
+
     sections = cfg.section_list()
+    if cfg.out:
+        json_output(cfg.out)
     if {"decoding", "s2st", "tokenizer"} & set(sections) and not (Path(cfg.model) / "config.json").exists():
         raise AudiopalmError(f"no model bundle at {cfg.model} (needed by decoding, s2st and tokenizer): build one "
                              "with `audiopalm recipe run babel-small`, or run --sections peak,training")
     results = run_bench(cfg)
     if cfg.out:
-        Path(cfg.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(cfg.out).write_text(json.dumps(results, indent=2))
+        write_json(cfg.out, results)
         print(f"results written to {cfg.out}")
     return results
 

@@ -262,6 +262,11 @@ def build_parser(argv: list[str]) -> argparse.ArgumentParser:
     return parser
 
 
+# commands that keep their progress (checkpoints, finished shards or recordings) when interrupted
+RESUMABLE = {cmd_data_synth, cmd_tokenizer_train, cmd_codec_train, cmd_train_acoustic, cmd_tokenize,
+             cmd_pretrain_text, cmd_train, cmd_experiment_run, cmd_recipe_run}
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser(argv).parse_args(argv)
@@ -281,7 +286,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"audiopalm: error: {where}{e.strerror or first_line(e)} (AUDIOPALM_DEBUG=1 shows where)", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("audiopalm: interrupted; run the same command again to resume", file=sys.stderr)
+        print("audiopalm: interrupted" + ("; run the same command again to resume from the last checkpoint"
+                                          if args.func in RESUMABLE else ""), file=sys.stderr)
         return 130
 
 

@@ -2,6 +2,7 @@
 
 import json
 import math
+import shutil
 
 import numpy as np
 import pytest
@@ -123,3 +124,19 @@ def test_unknown_eval_task_is_one_clear_error(tiny_world, tmp_path, capsys):
     data, _ = tiny_world
     assert main(["eval", "--model", str(tmp_path), "--data", str(data), "--tasks", "asr,s2sx"]) == 2
     assert "unknown evaluation task(s) s2sx" in capsys.readouterr().err
+
+
+def test_eval_s2st_names_the_recordings_it_could_not_read(speaking_model, tmp_path):
+    _judges()
+    data, model_dir = speaking_model
+    world = tmp_path / "world"
+    shutil.copytree(data, world, ignore=shutil.ignore_patterns("tokens"))
+    french = [json.loads(line) for line in open(world / "test.jsonl") if '"lang": "fr"' in line]
+    (world / french[0]["audio"]).write_bytes(b"RIFF....WAVEfmt not really")
+    assert main(["eval", "--model", str(model_dir), "--data", str(world), "--tasks", "s2st", "--targets", "--pairs",
+                 "fr-en", "--per-language", "1", "--rtf-utterances", "0", "--jobs", "1", "--conditions", "test",
+                 "--out", str(tmp_path / "report")]) == 0
+    report = json.loads((tmp_path / "report" / "results.json").read_text())
+    assert [s.split(": ")[0] for s in report["skipped"]] == [french[0]["id"]]
+    assert report["s2st"]["fr-en"]["n"] == 1  # the next readable recording took its place
+    assert "1 unreadable recording(s) were not scored" in (tmp_path / "report" / "results.md").read_text()

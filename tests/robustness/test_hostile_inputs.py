@@ -163,12 +163,26 @@ def _damage(model_dir, tmp_path, case):
     if case == "no-text-tokenizer":
         shutil.rmtree(bad / "text_tokenizer")
         return bad, "cannot load the model"
+    if case == "audio-tokenizer-of-another-model":
+        config = json.loads((bad / "config.json").read_text())
+        config["vocab"]["audio_size"] -= 4
+        (bad / "config.json").write_text(json.dumps(config))
+        return bad, "audio_tokenizer/ has 16 tokens, config.json's vocabulary 12"
+    if case == "text-tokenizer-of-another-model":
+        config = json.loads((bad / "config.json").read_text())
+        config["vocab"]["text_size"] -= 1
+        (bad / "config.json").write_text(json.dumps(config))
+        return bad, "the folder mixes parts of two models"
+    if case == "no-codec":
+        shutil.rmtree(bad / "speech_out" / "codec")
+        return bad, "speech_out/codec: missing"
     raise AssertionError(case)
 
 
 @pytest.mark.parametrize("case", ["no-folder", "no-config", "config-not-json", "config-a-list", "config-without-vocab",
                                   "truncated-weights", "pickle-weights-only", "no-audio-tokenizer",
-                                  "no-text-tokenizer"])
+                                  "no-text-tokenizer", "audio-tokenizer-of-another-model",
+                                  "text-tokenizer-of-another-model", "no-codec"])
 def test_damaged_model_folders_are_one_line(speaking_model, tmp_path, capsys, case):
     data, model = speaking_model
     bad, expected = _damage(model, tmp_path, case)
@@ -210,19 +224,38 @@ def test_manifest_lines_that_are_broken_or_leave_the_dataset_are_skipped_and_nam
     from audiopalm.data.manifest import read_jsonl
     from audiopalm.errors import AudiopalmError
 
-    good = {"id": "a", "lang": "fr", "text": "x", "audio": "audio/a.wav"}
+    good = {"id": "a", "lang": "fr", "text": "x", "audio": "audio/a.wav", "speaker": "s1", "sentence_id": "1"}
+    no_lang = {k: v for k, v in good.items() if k != "lang"}
+    no_speaker = {k: v for k, v in good.items() if k != "speaker"}
     lines = [good, "{not json", [1, 2], {**good, "id": "b", "audio": "/etc/passwd"},
              {**good, "id": "c", "audio": "../../etc/passwd"}, {**good, "id": "d", "audio": "audio/../../x.wav"},
-             {**good, "id": "e", "audio": None}, {**good, "id": "f", "audio": "audio/f.wav"}]
+             {**good, "id": "e", "audio": None, "speaker": None}, {**good, "id": "f", "audio": "audio/f.wav"},
+             {**no_lang, "id": "g"}, {**good, "id": 7}, {**no_speaker, "id": "h"}, {**good, "id": "i", "text": None}]
     path = tmp_path / "test.jsonl"
     path.write_text("\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n")
     assert [r["id"] for r in read_jsonl(path)] == ["a", "e", "f"]
     out = capsys.readouterr().out
-    for number in (2, 3, 4, 5, 6):
+    for number in (2, 3, 4, 5, 6, 9, 10, 11, 12):
         assert f"{path}:{number}: " in out
+    assert f"{path}:9: no text value for 'lang'" in out and f"{path}:11: no text value for 'speaker'" in out
+    assert f"{path}: 9 line(s) skipped, 3 read" in out
     path.write_text(json.dumps(good) + "\n" + json.dumps(good) + "\n")
     with pytest.raises(AudiopalmError, match="test.jsonl:2: id 'a' already used on line 1"):
         read_jsonl(path)
+
+
+@pytest.mark.parametrize("argv", [
+    ["tokenizer", "eval", "--tokenizer", "{model}/audio_tokenizer", "--data", "{data}", "--out", "{data}/test.jsonl"],
+    ["data", "intelligibility", "--data", "{data}", "--out", "{data}/test.jsonl"],
+    ["bench", "--model", "{model}", "--sections", "peak", "--out", "{model}/config.json.txt"],
+    ["bench", "--model", "{model}", "--sections", "peak", "--out", "{data}"],
+])
+def test_a_report_never_replaces_a_dataset_or_model_file(speaking_model, capsys, argv):
+    data, model = speaking_model
+    before = {p: _digest(p) for p in [*data.glob("*.jsonl"), *model.glob("*.json")]}
+    assert main([a.format(model=model, data=data) for a in argv]) == 2
+    _one_error_line(capsys, "choose another output")
+    assert {p: _digest(p) for p in before} == before
 
 
 # (argv with {model}, {clip}, {out}, {data}, {yaml} filled in; what the one error line must say)
@@ -338,3 +371,46 @@ def test_eval_counts_what_it_skipped_and_never_writes_into_the_dataset(speaking_
     assert report["asr"]["fr"]["n"] == 2  # the next readable recordings take the skipped ones' places
     if skipped:
         assert f"{len(skipped)} unreadable recording(s) were not scored" in (tmp_path / "report" / "results.md").read_text()
+
+
+def test_files_and_arrays_are_levelled_alike(tmp_path):
+    from audiopalm.audio.io import load_audio, write_wav
+    from audiopalm.audio.tokenizer import as_wav
+
+    clean = (0.3 * np.sin(np.arange(16000) / 7)).astype(np.float32)
+    write_wav(tmp_path / "clean.wav", clean)
+    assert np.array_equal(as_wav(clean), clean)  # clean audio passes untouched
+    offset = np.clip(clean + 0.4, -1, 1)  # a recorder's DC offset
+    loud = clean * 3  # beyond full scale (only an array or a float file can hold it)
+    sf.write(tmp_path / "offset.wav", offset, 16000, subtype="FLOAT")
+    sf.write(tmp_path / "loud.wav", loud, 16000, subtype="FLOAT")
+    for name, wav in (("offset", offset), ("loud", loud)):
+        from_file, from_array = load_audio(tmp_path / f"{name}.wav"), as_wav(wav)
+        assert np.allclose(from_file, from_array, atol=1e-6)
+        assert abs(float(from_array.mean())) < 0.01 and float(np.abs(from_array).max()) <= 1.0
+
+
+def test_an_array_longer_than_the_limit_is_refused_before_work():
+    from audiopalm.audio.io import AudioError
+    from audiopalm.audio.tokenizer import as_wav
+
+    with pytest.raises(AudioError, match="more than the 14400 s limit"):
+        as_wav(np.zeros(int(4 * 3600 * 16000) + 16000, dtype=np.float32))
+
+
+def test_ctrl_c_offers_a_resume_only_where_progress_was_kept(speaking_model, capsys, monkeypatch):
+    import audiopalm.recipes.pretrain_text
+    from audiopalm.models.audiopalm import AudioPaLM
+
+    data, model = speaking_model
+
+    def interrupt(*_, **__):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(AudioPaLM, "from_pretrained", interrupt)
+    monkeypatch.setattr(audiopalm.recipes.pretrain_text, "run", interrupt)
+    clip = next((data / "audio" / "test" / "fr").glob("*.wav"))
+    assert main(["transcribe", str(clip), "--model", str(model)]) == 130
+    assert capsys.readouterr().err.strip() == "audiopalm: interrupted"
+    assert main(["pretrain-text", "--data", str(data), "--out", str(data / "never")]) == 130
+    assert capsys.readouterr().err.strip().endswith("run the same command again to resume from the last checkpoint")

@@ -17,6 +17,7 @@ SAMPLE_RATE = 16_000  # Hz: every model in audiopalm reads and writes 16 kHz mon
 
 MIN_SECONDS = 0.04  # one 25 Hz token; anything shorter cannot be tokenized
 MAX_CHANNELS = 8
+MAX_DC = 0.01  # mean sample value above which `level` removes the offset
 MAX_SECONDS = 4 * 3600.0  # longest file `load_audio` reads (a 4-hour recording is 0.9 GB as float32)
 RATE_RANGE = (1_000, 384_000)  # sample rates a real recording can have, in Hz
 OUTPUT_FORMATS = {".wav": "WAV", ".flac": "FLAC"}  # what `write_wav` writes, by suffix
@@ -87,9 +88,17 @@ def _read(source, name: str, sr: int, max_seconds: float = MAX_SECONDS) -> np.nd
         raise AudioError(f"{name}: cannot read audio ({first_line(e)})") from None
     wav = to_mono(wav, name)
     check_wav(wav, file_sr, name)
-    wav = resample(wav, file_sr, sr)
+    return level(resample(wav, file_sr, sr))
+
+
+def level(wav: np.ndarray) -> np.ndarray:
+    """What every input goes through, file or array: a DC offset over 1% of full scale is removed (a
+    faulty recorder's; clean audio is left bit-identical), and a peak above full scale is scaled to 1."""
+    offset = float(wav.mean())
+    if abs(offset) > MAX_DC:
+        wav = wav - np.float32(offset)
     peak = float(np.abs(wav).max())
-    return wav / peak if peak > 1.0 else wav
+    return wav / np.float32(peak) if peak > 1.0 else wav
 
 
 def resample(wav: np.ndarray, sr_in: int, sr_out: int = SAMPLE_RATE) -> np.ndarray:

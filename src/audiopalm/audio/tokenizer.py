@@ -19,7 +19,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from audiopalm.audio.encoders import TOKEN_RATE, Encoder, encoder_class
-from audiopalm.audio.io import SAMPLE_RATE, AudioError, check_wav, load_audio, to_mono
+from audiopalm.audio.io import MAX_SECONDS, SAMPLE_RATE, AudioError, check_wav, level, load_audio, to_mono
 from audiopalm.audio.kmeans import assign, fit_kmeans
 from audiopalm.errors import AudiopalmError
 
@@ -35,8 +35,10 @@ def as_wav(audio: AudioInput, name: str = "audio") -> np.ndarray:
     if not np.issubdtype(wav.dtype, np.floating):
         raise AudioError(f"{name}: expected float samples in [-1, 1] at 16 kHz, got dtype {wav.dtype}")
     wav = to_mono(wav.astype(np.float32, copy=False), name)
+    if len(wav) > MAX_SECONDS * SAMPLE_RATE:  # before any pass over the samples
+        raise AudioError(f"{name}: {len(wav) / SAMPLE_RATE:.0f} s of audio, more than the {MAX_SECONDS:.0f} s limit")
     check_wav(wav, SAMPLE_RATE, name)
-    return wav
+    return level(wav)
 
 
 def dedup(tokens: torch.Tensor) -> torch.Tensor:

@@ -9,9 +9,10 @@
 translation without a recording (CoVoST2's targets) that translation tasks use as a text target.
 Rows sharing a `sentence_id` say one meaning in several languages.
 
-Reading a manifest skips, and reports as FILE:LINE, a line that is not a JSON object and a row whose
-`audio` leaves DATA (an absolute path or `..`; AUDIOPALM_ALLOW_OUTSIDE_AUDIO=1 allows them); two rows
-with one `id` are an error.
+Reading a manifest skips, and reports as FILE:LINE, a line that is not a JSON object, a row without a
+text value for one of MANIFEST_KEYS (and, with a recording, `speaker`), and a row whose `audio` leaves
+DATA (an absolute path or `..`; AUDIOPALM_ALLOW_OUTSIDE_AUDIO=1 allows them); then says how many lines
+it skipped. Two rows with one `id` are an error.
 """
 
 from __future__ import annotations
@@ -37,38 +38,74 @@ def write_text_atomic(path: Path, text: str) -> None:
         raise
 
 
+def json_output(path: str | Path) -> Path:
+    """Refuse, with one line, a JSON report path that is not named .json (so a report never replaces a
+    manifest, a recording or a model file) or that exists and is not a regular file. Check it before the work."""
+    path = Path(path)
+    if path.suffix.lower() != ".json":
+        raise AudiopalmError(f"{path}: a JSON report is written to a file named .json; choose another output")
+    if path.exists() and not path.is_file():
+        raise AudiopalmError(f"{path}: exists and is not a regular file; choose another output")
+    return path
+
+
+def write_json(path: str | Path, obj) -> None:
+    """A JSON report to `path` (checked by `json_output`), written atomically."""
+    path = json_output(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(path, json.dumps(obj, indent=2, ensure_ascii=False))
+
+
 def write_jsonl(path: Path, rows: list[dict]) -> None:
     write_text_atomic(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
 
 
-def read_jsonl(path: str | Path) -> list[dict]:
-    """The JSON objects of a JSONL file; bad lines and rows pointing outside the file's folder are reported
-    and skipped (see above), duplicate utterance ids raise AudiopalmError."""
+MANIFEST_KEYS = ("id", "lang", "text", "sentence_id")  # every row of a manifest has each, as text
+
+
+def read_jsonl(path: str | Path, keys: tuple[str, ...] = MANIFEST_KEYS) -> list[dict]:
+    """The JSON objects of a JSONL file; bad lines, rows without `keys` (pass () for other JSONL files) and
+    rows pointing outside the file's folder are reported and skipped (see above), duplicate utterance ids
+    raise AudiopalmError."""
     path = Path(path)
-    rows, seen = [], {}
+    rows, seen, skipped = [], {}, 0
     allow_outside = os.environ.get("AUDIOPALM_ALLOW_OUTSIDE_AUDIO", "") not in ("", "0")
     with open(path, encoding="utf-8", errors="replace") as f:
         for number, line in enumerate(f, start=1):
             if not line.strip():
                 continue
-            try:
-                row = json.loads(line)
-            except ValueError as e:
-                print(f"skipped: {path}:{number}: not JSON ({first_line(e)})")
+            problem = _row_problem(line, keys, allow_outside)
+            if isinstance(problem, str):
+                print(f"skipped: {path}:{number}: {problem}")
+                skipped += 1
                 continue
-            if not isinstance(row, dict):
-                print(f"skipped: {path}:{number}: not a JSON object")
-                continue
-            audio = row.get("audio")
-            if audio and not allow_outside and not _inside(audio):
-                print(f"skipped: {path}:{number}: audio {audio!r} is outside the dataset folder")
-                continue
+            row, audio = problem, problem.get("audio")
             if audio is not None and "id" in row:
                 if row["id"] in seen:
                     raise AudiopalmError(f"{path}:{number}: id {row['id']!r} already used on line {seen[row['id']]}")
                 seen[row["id"]] = number
             rows.append(row)
+    if skipped:
+        print(f"{path}: {skipped} line(s) skipped, {len(rows)} read")
     return rows
+
+
+def _row_problem(line: str, keys: tuple[str, ...], allow_outside: bool) -> dict | str:
+    """One JSONL line -> its row, or what is wrong with it."""
+    try:
+        row = json.loads(line)
+    except ValueError as e:
+        return f"not JSON ({first_line(e)})"
+    if not isinstance(row, dict):
+        return "not a JSON object"
+    audio = row.get("audio")
+    needed = keys + (("speaker",) if audio and keys else ())
+    missing = [k for k in needed if not isinstance(row.get(k), str)]
+    if missing:
+        return f"no text value for {', '.join(repr(k) for k in missing)}"
+    if audio and not allow_outside and not _inside(audio):
+        return f"audio {audio!r} is outside the dataset folder"
+    return row
 
 
 def _inside(audio) -> bool:

@@ -8,7 +8,6 @@ The report dict is what `evaluate_unified` and `evaluate_speech` return, merged:
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
@@ -283,9 +282,11 @@ def _plot_rtf(report: dict, plt):
 
 def write_report(report: dict, folder: Path) -> list[Path]:
     """REPORT/results.json, REPORT/results.md and the plots; returns the files written."""
+    from audiopalm.data.manifest import write_json, write_text_atomic
+
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "results.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    write_json(folder / "results.json", report)
     plots = plot(report, folder)
     links = "".join(f"![{p.stem}]({p.name})\n\n" for p in plots)
-    (folder / "results.md").write_text(markdown(report) + (f"\n## Plots\n\n{links}" if links else ""))
+    write_text_atomic(folder / "results.md", markdown(report) + (f"\n## Plots\n\n{links}" if links else ""))
     return [folder / "results.json", folder / "results.md", *plots]

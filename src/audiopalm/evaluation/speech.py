@@ -348,7 +348,7 @@ def evaluate_speech(model_dir: Path, data: Path, pairs: tuple[str, ...], per_pai
     if model.speech_out is None:
         raise AudiopalmError(f"{model_dir} has no speech output stage: attach one with `audiopalm attach-speech`")
     judges = Judges(whisper)
-    tokens, _ = split_tokens(model_dir, data, "test", jobs)
+    tokens, failed = split_tokens(model_dir, data, "test", jobs)  # unreadable recordings: skipped, and named
     world = json.loads((data / "world.json").read_text())
     zero_shot = {tuple(p) for p in world.get("zero_shot_pairs", [])}
     parsed = _parse_pairs(pairs)
@@ -362,6 +362,8 @@ def evaluate_speech(model_dir: Path, data: Path, pairs: tuple[str, ...], per_pai
         tts = ()
     report: dict = {"s2st": {}, "recognisers": {WHISPER: "English only", OWN: "the evaluated model's ASR task"},
                     "speech_decoding": asdict(sampling) if sampling is not None else "greedy"}
+    if failed:
+        report["skipped"] = [f"{k}: {v}" for k, v in failed.items()]
     for src, tgt in parsed:
         wav_dir = out / "s2st" / f"{src}-{tgt}" if out is not None else None
         report["s2st"][f"{src}-{tgt}"] = {**evaluate_pair(model, judges, data, tokens, src, tgt, per_pair, wav_dir,

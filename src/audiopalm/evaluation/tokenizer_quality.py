@@ -15,7 +15,6 @@ plus the real-time factor of tokenization on this machine.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import time
@@ -64,15 +63,17 @@ class TokenizerEvalConfig:
 
 def run(cfg: TokenizerEvalConfig) -> dict:
     """Tokenize train and every test condition (shards reused), then `evaluate_tokenizer`; the report."""
-    from audiopalm.data.manifest import available_conditions
+    from audiopalm.data.manifest import available_conditions, json_output, write_json
     from audiopalm.data.shards import tokenize_manifests
 
+    if cfg.out:
+        json_output(cfg.out)
     tok_dir, data = Path(cfg.tokenizer), Path(cfg.data)
     tokens = Path(cfg.tokens) if cfg.tokens else data / "tokens" / tok_dir.name
     tokenize_manifests(tok_dir, data, tokens, ["train", *available_conditions(data)], cfg.jobs, progress=True)
     report = evaluate_tokenizer(tok_dir, data, tokens, cfg.probe)
     if cfg.out:
-        Path(cfg.out).write_text(json.dumps(report, indent=2, ensure_ascii=False))
+        write_json(cfg.out, report)
     return report
 
 

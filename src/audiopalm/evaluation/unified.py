@@ -177,7 +177,7 @@ def evaluate_text_mt(lm_dir: Path, data: Path, per_language: int = 50, targets: 
     tok = load_text_tokenizer(lm_dir / "text_tokenizer")
     vocab = UnifiedVocab.of_text(tok)
     languages = Languages.of_dataset(data)
-    rows = [r for r in read_jsonl(data / "sentences.jsonl") if r["split"] == "test"][:per_language]
+    rows = [r for r in read_jsonl(data / "sentences.jsonl", keys=()) if r["split"] == "test"][:per_language]
     zero_shot = {tuple(p) for p in json.loads((data / "world.json").read_text()).get("zero_shot_pairs", [])}
     report = {}
     for src, tgt in translation_pairs(languages.codes, targets, pairs):

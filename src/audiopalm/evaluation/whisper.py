@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,9 +81,13 @@ class IntelligibilityConfig:
 
 
 def run(cfg: IntelligibilityConfig) -> dict:
+    from audiopalm.data.manifest import json_output, write_json
+
+    if cfg.out:
+        json_output(cfg.out)
     result = english_intelligibility(Path(cfg.data), cfg.split, cfg.limit)
     if cfg.out:
-        Path(cfg.out).write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+        write_json(cfg.out, result)
     return {**result, "split": cfg.split}
 
 

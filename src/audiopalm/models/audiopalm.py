@@ -194,6 +194,12 @@ class AudioPaLM:
         if lm.get_input_embeddings().weight.shape[0] < vocab.size:
             raise AudiopalmError(f"{folder}: the LM has {lm.get_input_embeddings().weight.shape[0]} embedding rows, "
                                  f"its vocabulary needs {vocab.size}")
+        if model.audio_tokenizer.codebook_size != vocab.audio_size:
+            raise AudiopalmError(f"{folder}: audio_tokenizer/ has {model.audio_tokenizer.codebook_size} tokens, config.json's "
+                                 f"vocabulary {vocab.audio_size}: the folder mixes parts of two models")
+        if model.text_tokenizer.vocab_size != vocab.text_size:
+            raise AudiopalmError(f"{folder}: text_tokenizer/ has {model.text_tokenizer.vocab_size} tokens, config.json's "
+                                 f"vocabulary {vocab.text_size}: the folder mixes parts of two models")
         return model
 
     # --- prompting and decoding ----------------------------------------------------------------

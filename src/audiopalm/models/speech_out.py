@@ -66,6 +66,9 @@ class SpeechOutput:
     @classmethod
     def from_pretrained(cls, folder: str | Path) -> SpeechOutput:
         folder = Path(folder)
+        if not (folder / "codec" / "config.json").is_file():  # never looked up as a Hub id
+            raise AudiopalmError(f"{folder / 'codec'}: missing (no config.json): attach the speech stage again with "
+                                 "`audiopalm attach-speech`")
         return cls(load_codec(folder / "codec"), load_acoustic(folder / "acoustic"))
 
     def save_pretrained(self, folder: str | Path) -> None:

@@ -63,7 +63,7 @@ def corpus(world: Path, extra: int, seed: int) -> tuple[list[dict[str, str]], li
     path = world / "sentences.jsonl"
     if not path.exists():
         raise AudiopalmError(f"{path} not found: build a world first with `audiopalm data synth`")
-    rows = read_jsonl(path)
+    rows = read_jsonl(path, keys=())
     held = {t for r in rows if r["split"] != "train" for t in r["texts"].values()}
     train = [r["texts"] for r in rows if r["split"] == "train"]
     dev = [r["texts"] for r in rows if r["split"] == "dev"]
