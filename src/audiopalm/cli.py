@@ -239,10 +239,18 @@ COMMANDS: dict[str, Command | dict[str, Command]] = {
 }
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with the toolkit's one error line (no usage block; `--help` shows the usage)."""
+
+    def error(self, message: str):
+        print(f"audiopalm: error: {self.prog}: {message} (see --help)", file=sys.stderr)
+        sys.exit(2)
+
+
 def build_parser(argv: list[str]) -> argparse.ArgumentParser:
     """Every command, with the arguments of the one `argv` names (the others' are not built: some
     import a recipe to read its config)."""
-    parser = argparse.ArgumentParser(prog="audiopalm", description="A speech-text language model that listens and speaks.")
+    parser = Parser(prog="audiopalm", description="A speech-text language model that listens and speaks.")
     sub = parser.add_subparsers(dest="command", required=True)
     words = [a for a in argv if not a.startswith("-")][:2]
     for name, entry in COMMANDS.items():
