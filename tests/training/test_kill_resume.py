@@ -85,9 +85,11 @@ def test_kill_9_at_random_points_then_resume_gives_the_same_weights(parts, tmp_p
         proc, deadline = _start(argv), time.time() + 600
         if target == "start":
             time.sleep(rng.uniform(0.5, 2.0))
-        elif target == "writing":
-            while proc.poll() is None and not list((out / "checkpoints").glob(".tmp-step-*")) and time.time() < deadline:
-                time.sleep(0.001)
+        elif target == "writing":  # a write of a tiny model takes milliseconds: if two pass unseen, kill after them
+            start = _checkpointed(out)
+            while (proc.poll() is None and not list((out / "checkpoints").glob(".tmp-step-*"))
+                   and _checkpointed(out) < start + 2 * EVERY and time.time() < deadline):
+                pass
         else:
             while proc.poll() is None and _checkpointed(out) < target and time.time() < deadline:
                 time.sleep(0.01)
