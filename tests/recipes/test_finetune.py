@@ -147,3 +147,17 @@ def test_from_scratch_has_the_same_architecture_and_fresh_weights(tiny_parts):
     assert scratch.get_output_embeddings().weight.data_ptr() == scratch.get_input_embeddings().weight.data_ptr()
     changed = [k for k in a if not torch.equal(a[k], b[k]) and a[k].ndim == 2]
     assert len(changed) == sum(1 for k in a if a[k].ndim == 2), "every weight matrix is re-drawn"
+
+
+def test_eval_decodes_ast_through_the_combined_task_when_asked(trained, tmp_path):
+    import json
+
+    data, root = trained
+    assert main(["eval", "--model", str(root / "ap" / "model"), "--data", str(data), "--per-language", "1",
+                 "--targets", "en", "--tasks", "ast", "--ast-task", "ASR AST", "--conditions", "test", "--jobs", "1",
+                 "--out", str(tmp_path / "r")]) == 0
+    r = json.loads((tmp_path / "r" / "results.json").read_text())
+    assert r["ast_task"] == "ASR AST" and "fr-en" in r["ast"]
+    with pytest.raises(SystemExit) as e:
+        main(["eval", "--model", str(root / "ap" / "model"), "--data", str(data), "--tasks", "ast", "--ast-task", "ASR_AST"])
+    assert e.value.code == 2

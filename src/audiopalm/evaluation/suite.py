@@ -33,6 +33,8 @@ class EvalConfig:
     tasks: str = help_field(f"comma-separated, of {','.join(TASKS)}; s2st and tts need a speech output stage and the "
                             "eval extra (Resemblyzer, DNSMOS, Whisper)", "asr,ast,lid")
     cascade: bool = help_field("also the cascade the model replaces: its ASR, then MT (and for s2st, then TTS)", False)
+    ast_task: str = help_field("how AST is decoded: AST (the translation alone) or 'ASR AST' (the transcript, then "
+                               "the translation, in one decode)", "AST", choices=("AST", "ASR AST"))
     no_lid: bool = help_field("skip language identification", False)
     conditions: list[str] | None = help_field("test conditions scored side by side (default: every one the dataset "
                                               "has, of test, test-noisy, test-unseen-synth)", None)
@@ -76,7 +78,8 @@ def _conditions(cfg: EvalConfig, tasks: set[str]) -> dict:
     out = {}
     for condition in [c for c in wanted if c != "test"]:
         report = evaluate_unified(Path(cfg.model), data, cfg.per_language, tuple(cfg.targets), cfg.jobs,
-                                  tuple(cfg.pairs), frozenset(tasks & {"asr", "ast", "lid"}), split=condition)
+                                  tuple(cfg.pairs), frozenset(tasks & {"asr", "ast", "lid"}), ast_task=cfg.ast_task,
+                                  split=condition)
         if "s2st" in tasks and condition == "test-noisy":
             report.update(_speech(cfg, {"s2st"}, condition))
         out[condition] = report
@@ -102,7 +105,7 @@ def run(cfg: EvalConfig) -> dict:
         tasks = cfg.task_set()
         cfg.sampling.sampling()  # a bad sampling setting fails before anything is decoded
         report = evaluate_unified(Path(cfg.model), Path(cfg.data), cfg.per_language, tuple(cfg.targets), cfg.jobs,
-                                  tuple(cfg.pairs), frozenset(tasks), cfg.cascade)
+                                  tuple(cfg.pairs), frozenset(tasks), cfg.cascade, cfg.ast_task)
         if tasks & {"s2st", "tts"}:
             report.update(_speech(cfg, tasks))
         report["conditions"] = _conditions(cfg, tasks)
