@@ -32,9 +32,10 @@ from audiopalm.models.mel_decoder import MEL_DECODER_PRESETS, MelDecoder, mel_lo
 from audiopalm.models.soundstorm import (SOUNDSTORM_PRESETS, SoundStorm, frame_semantic, level_probabilities,
                                          masked_loss, training_example)
 
+from audiopalm.training.loop import LoopConfig, run_training
+
 PRESETS = {"soundstorm": SOUNDSTORM_PRESETS, "mel_decoder": MEL_DECODER_PRESETS}
 NO_PROMPT = 0.1  # mel_decoder: share of examples trained without a voice prompt
-from audiopalm.training.loop import LoopConfig, run_training
 
 
 @dataclass
