@@ -31,7 +31,6 @@ from audiopalm.errors import AudiopalmError
 from audiopalm.models.mel_decoder import MEL_DECODER_PRESETS, MelDecoder, mel_loss
 from audiopalm.models.soundstorm import (SOUNDSTORM_PRESETS, SoundStorm, frame_semantic, level_probabilities,
                                          masked_loss, training_example)
-
 from audiopalm.training.loop import LoopConfig, run_training
 
 PRESETS = {"soundstorm": SOUNDSTORM_PRESETS, "mel_decoder": MEL_DECODER_PRESETS}
