@@ -40,3 +40,15 @@ def test_tiny_recipe_builds_a_fp16_bundle_that_loads_as_float32(tiny_world, tmp_
     assert out.count("  transcript  ") == 4 and out.count("  reference   ") == 4 and "(test-" in out
     assert len(list((tmp_path / "demo" / "s2st").glob("*.wav"))) <= 4
     assert len(list((tmp_path / "demo" / "clips").glob("*.wav"))) == 4
+
+
+def test_the_v3_recipe_carries_its_settings_into_each_stage():
+    from audiopalm.recipes.bundle import stages
+
+    commands = {s.name: s.command for s in stages(RECIPES["babel-small-v3"])}
+    assert "init='whisper-tiny.en'" in commands["tokenizer"] and "lr=0.0005" in commands["tokenizer"]
+    assert "model='mel_decoder'" in commands["acoustic"] and "batch_frames=9000" in commands["acoustic"]
+    assert "steps=1500" in commands["text_lm"] and "'steps': 3400" in commands["audiopalm"]
+    default = {s.name: s.command for s in stages(RECIPES["babel-small"])}  # the shipped bundle's recipe is unchanged
+    assert "init=None" in default["tokenizer"] and "model='soundstorm'" in default["acoustic"]
+    assert "steps=800" in default["text_lm"] and "'eval_every': 566" in default["audiopalm"]

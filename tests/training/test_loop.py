@@ -63,6 +63,19 @@ def test_a_resumed_run_drops_the_log_rows_after_its_checkpoint(tmp_path):
     assert _steps(tmp_path / "partial") == [1, 2, 3, 4, 5, 6]
 
 
+@pytest.mark.parametrize("damage", ["empty", "no-header"])
+def test_a_log_killed_before_its_header_or_without_one_gets_it_back(tmp_path, damage):
+    out = tmp_path / "run"
+    cfg3 = LoopConfig(**{**CFG.__dict__, "steps": 3})
+    run_training(_model(), [1] * 32, 4, _loss(), out, cfg3)
+    log = (out / "log.csv").read_text()
+    # empty: killed between creating the file and its first flush; no-header: a log written that way, resumed
+    (out / "log.csv").write_text("" if damage == "empty" else log.split("\n", 1)[1] + "4,9.9,0.1,1,1\n")
+    run_training(_model(), [1] * 32, 4, _loss(), out, CFG)
+    assert (out / "log.csv").read_text().startswith("step,loss,lr,")
+    assert _steps(out) == ([4, 5, 6] if damage == "empty" else [1, 2, 3, 4, 5, 6])
+
+
 def test_two_runs_into_one_folder_are_refused(tmp_path):
     with training_lock(tmp_path / "run"):
         with pytest.raises(AudiopalmError, match="being trained by another process"):

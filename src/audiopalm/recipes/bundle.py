@@ -1,9 +1,9 @@
 """Recipe: the default bundle, every stage from nothing (`audiopalm recipe run babel-small`, resumable).
 
-    world      the Babel world (espeak-ng)
+    world      the Babel world (synthetic speech: espeak-ng, MBROLA, flite, Pico voices)
     tokenizer  CTC encoder + k-means audio tokenizer
     codec      the built-in mel codec (residual k-means + vocoder)
-    acoustic   the SoundStorm-style acoustic model
+    acoustic   the acoustic model: SoundStorm-style codes, or unit-to-mel frames (`acoustic_model`)
     text_lm    the text LM pretrained on the world's text (PaLM-2's role)
     audiopalm  multitask finetuning from the text LM
     speech     the speech output stage attached to the model
@@ -33,6 +33,9 @@ from safetensors.torch import load_file, save_file
 from audiopalm.config import help_field
 
 
+ACOUSTIC_V3_STEPS = 1  # set from the measured run
+
+
 @dataclass
 class BundleRecipe:
     name: str = "babel-small"
@@ -41,14 +44,21 @@ class BundleRecipe:
     work: str = "runs/babel-small"  # every stage's run folder
     bundle: str = "models/babel-small"  # the exported model folder
     ctc_steps: int = 2000  # CTC encoder training steps (120 s of audio each)
+    ctc_init: str | None = None  # start the CTC encoder from a Whisper encoder (tokenizer v3: whisper-tiny.en)
+    ctc_lr: float = 2e-3  # CTC peak learning rate
     codec_steps: int = 3000  # vocoder steps (16 crops of 0.8 s)
-    acoustic_steps: int = 2100  # acoustic model steps (12 000 codec frames each)
+    acoustic_model: str = "soundstorm"  # or mel_decoder (models/mel_decoder.py)
+    acoustic_steps: int = 2100  # acoustic model steps
+    acoustic_batch_frames: int = 12000  # codec frames per acoustic batch, prompts included
+    acoustic_lr: float = 1e-3
+    acoustic_warmup: int = 200
     acoustic_preset: str = "small"
     codec_preset: str = "small"
     lm_preset: str = "base"
     lm_steps: int = 800  # text LM steps of 8 192 tokens
     lm_lr: float = 1.5e-3
     finetune_steps: int = 1700  # multitask steps of 8 192 tokens
+    finetune_eval_every: int | None = None  # dev evaluations every N steps (None: three in all)
     eval_per_language: int = 10  # test utterances per language (and per S2ST pair)
     eval_pairs: tuple[str, ...] = ("de-it",)  # besides every language into English (de-it: zero-shot)
     eval_tasks: str = "asr,ast,mt,lid,s2st"
@@ -58,6 +68,12 @@ class BundleRecipe:
 
 RECIPES = {
     "babel-small": BundleRecipe(),
+    # the candidate next bundle: tokenizer v3 (CTC encoder from Whisper tiny.en), the text LM at 1 500 steps,
+    # finetuning at 2x steps, the unit-to-mel acoustic model (docs/model.md, docs/speech.md)
+    "babel-small-v3": BundleRecipe(name="babel-small-v3", work="runs/babel-small-v3", bundle="models/babel-small-v3",
+                                   ctc_init="whisper-tiny.en", ctc_lr=5e-4, lm_steps=1500, finetune_steps=3400,
+                                   finetune_eval_every=425, acoustic_model="mel_decoder", acoustic_steps=ACOUSTIC_V3_STEPS,
+                                   acoustic_batch_frames=9000, acoustic_lr=2e-3, acoustic_warmup=100),
     # the same stages in seconds, on a tiny world (tests, smoke runs)
     "babel-tiny": BundleRecipe(name="babel-tiny", data="data/babel-tiny", world_preset="tiny", work="runs/babel-tiny",
                                bundle="runs/babel-tiny/bundle", ctc_steps=4, codec_steps=4, acoustic_steps=4,
@@ -92,10 +108,14 @@ def stages(r: BundleRecipe) -> list[Stage]:
     model = work / "audiopalm" / "model"
     tiny = r.world_preset == "tiny"
     tok = tokenizer.TokenizerStage(r.data, "ctc", str(work / "tok-ctc"), codebook_size=16 if tiny else 1024,
-                                   ctc=CtcTrainConfig(preset="tiny" if tiny else "small", steps=r.ctc_steps))
+                                   ctc=CtcTrainConfig(preset="tiny" if tiny else "small", init=r.ctc_init,
+                                                      steps=r.ctc_steps, lr=r.ctc_lr))
     codec_cfg = codec.CodecStage(r.data, str(work / "codec"), codec.CodecTrainConfig(preset=r.codec_preset, steps=r.codec_steps))
     acoustic_cfg = acoustic.AcousticStage(r.data, tok.out, str(work / "codec" / "codec"), str(work / "acoustic"),
-                                          acoustic.AcousticTrainConfig(preset=r.acoustic_preset, steps=r.acoustic_steps))
+                                          acoustic.AcousticTrainConfig(
+                                              model=r.acoustic_model, preset=r.acoustic_preset, steps=r.acoustic_steps,
+                                              batch_frames=r.acoustic_batch_frames, lr=r.acoustic_lr,
+                                              warmup=r.acoustic_warmup))
     lm_cfg = pretrain_text.PretrainTextStage(
         r.data, str(work / "lm"),
         pretrain_text.PretrainTextConfig(r.lm_preset, *((600, 20) if tiny else (4000, 20_000))),
@@ -137,7 +157,8 @@ def finetune_config(r: BundleRecipe) -> dict:
     return {"data": r.data, "audio_tokenizer": str(work / "tok-ctc"), "text_lm": str(work / "lm"),
             "out": str(work / "audiopalm"), "jobs": r.jobs,
             "train": {"steps": r.finetune_steps, "batch_tokens": 8192 if r.world_preset != "tiny" else 2048,
-                      "lr": 1.0e-3, "warmup": min(100, r.finetune_steps // 4), "eval_every": max(1, r.finetune_steps // 3),
+                      "lr": 1.0e-3, "warmup": min(100, r.finetune_steps // 4),
+                      "eval_every": r.finetune_eval_every or max(1, r.finetune_steps // 3),
                       "checkpoint_every": 100}}
 
 
@@ -182,7 +203,8 @@ def run_recipe(r: BundleRecipe, max_minutes: float | None = None) -> Path | None
 class RecipeRunConfig:
     """`audiopalm recipe run`: a bundle from nothing."""
 
-    name: str = help_field("babel-small (the default bundle) or babel-tiny (seconds; a smoke run)",
+    name: str = help_field("babel-small (the default bundle), babel-small-v3 (the candidate next bundle) or babel-tiny "
+                           "(seconds; a smoke run)",
                            choices=tuple(RECIPES))
     max_minutes: float | None = help_field("pause after this long (resume by re-running)", None, min=0)
 
@@ -222,6 +244,7 @@ def write_model_card(r: BundleRecipe, bundle: Path) -> None:
     times = _times(work)
     world = json.loads((Path(r.data) / "world.json").read_text())
     stage_rows = "\n".join(f"| {k} | {v / 60:.1f} |" for k, v in times.items())
+    families = ", ".join(world.get("families", {"espeak": {}}))
     card = f"""# {r.name}
 
 The default audiopalm bundle: audio tokenizer, unified speech-text model and speech output stage, trained
@@ -230,8 +253,8 @@ in fp16 (safetensors; loaded as float32).
 
 ## How it was made
 
-World: Babel `{r.world_preset}` ({", ".join(world["languages"])}; synthetic espeak-ng speech, held-out test
-speakers and sentences). Recipe settings:
+World: Babel `{r.world_preset}` ({", ".join(world["languages"])}; synthetic speech from {families}, held-out
+test speakers and sentences). Recipe settings:
 
 ```json
 {json.dumps(asdict(r), indent=2)}
@@ -251,7 +274,7 @@ per language and pair), by the recipe's eval stage; reproduce with
 
 ## Limits
 
-- A synthetic world: six languages spoken by espeak-ng voices, a closed vocabulary of about 400
+- A synthetic world: six languages spoken by synthetic voices, a closed vocabulary of about 400
   concepts and a grammar of simple sentences. It does not transcribe or translate real speech.
 - Small and briefly trained (minutes per stage on a CPU): transcripts and translations are fluent but
   often wrong in content words; the speech output is intelligible only in part.

@@ -110,7 +110,8 @@ def trim_log(path: Path, step: int) -> None:
         return
     with open(path, newline="") as f:
         rows = list(csv.reader(f))
-    keep = rows[:1] + [r for r in rows[1:] if r and r[0].isdigit() and int(r[0]) <= step]
+    head = rows[:1] if rows and rows[0] and not rows[0][0].isdigit() else []  # a log may have lost its header
+    keep = head + [r for r in rows[len(head):] if r and r[0].isdigit() and int(r[0]) <= step]
     if len(keep) == len(rows):
         return
     text = io.StringIO()
@@ -119,11 +120,19 @@ def trim_log(path: Path, step: int) -> None:
 
 
 def _open_log(path: Path, eval_columns: tuple[str, ...]):
-    new = not path.exists()
+    """OUT/log.csv for appending, its header first: written at once when the file is new or empty (a run
+    killed before its first flush leaves an empty file), put back when a log has lost it."""
+    header = ["step", "loss", "lr", "tokens_per_second", "seconds", *eval_columns]
+    text = path.read_text() if path.exists() else ""
+    if text and text[0].isdigit():  # rows without their header
+        out = io.StringIO()
+        csv.writer(out).writerow(header)
+        write_text_atomic(path, out.getvalue() + text)
     log = open(path, "a", newline="")
     writer = csv.writer(log)
-    if new:
-        writer.writerow(["step", "loss", "lr", "tokens_per_second", "seconds", *eval_columns])
+    if not text:
+        writer.writerow(header)
+        log.flush()
     return log, writer
 
 
