@@ -33,9 +33,6 @@ from safetensors.torch import load_file, save_file
 from audiopalm.config import help_field
 
 
-ACOUSTIC_V3_STEPS = 1  # set from the measured run
-
-
 @dataclass
 class BundleRecipe:
     name: str = "babel-small"
@@ -69,10 +66,11 @@ class BundleRecipe:
 RECIPES = {
     "babel-small": BundleRecipe(),
     # the candidate next bundle: tokenizer v3 (CTC encoder from Whisper tiny.en), the text LM at 1 500 steps,
-    # finetuning at 2x steps, the unit-to-mel acoustic model (docs/model.md, docs/speech.md)
+    # finetuning at 2x steps, the unit-to-mel acoustic model (2 825 steps of 9 000 frames: 20 minutes on the
+    # 2 cores); docs/model.md, docs/speech.md
     "babel-small-v3": BundleRecipe(name="babel-small-v3", work="runs/babel-small-v3", bundle="models/babel-small-v3",
                                    ctc_init="whisper-tiny.en", ctc_lr=5e-4, lm_steps=1500, finetune_steps=3400,
-                                   finetune_eval_every=425, acoustic_model="mel_decoder", acoustic_steps=ACOUSTIC_V3_STEPS,
+                                   finetune_eval_every=425, acoustic_model="mel_decoder", acoustic_steps=2825,
                                    acoustic_batch_frames=9000, acoustic_lr=2e-3, acoustic_warmup=100),
     # the same stages in seconds, on a tiny world (tests, smoke runs)
     "babel-tiny": BundleRecipe(name="babel-tiny", data="data/babel-tiny", world_preset="tiny", work="runs/babel-tiny",
