@@ -72,7 +72,7 @@ class Languages:
         codes: dict[str, None] = {}
         for split in ("train", "dev", "test"):
             if (data / f"{split}.jsonl").exists():
-                codes.update((r["lang"], None) for r in read_jsonl(data / f"{split}.jsonl"))
+                codes.update((r["lang"], None) for r in read_jsonl(data / f"{split}.jsonl", keys=("lang",)))
         if not codes:
             raise AudiopalmError(f"{data}: no world.json languages and no manifest rows to read them from")
         return cls({code: ISO_NAMES.get(code, code) for code in codes})
