@@ -5,6 +5,7 @@ import random
 from collections import defaultdict
 
 import numpy as np
+import pytest
 import torch
 
 from audiopalm.audio.codecs import load_codec
@@ -29,38 +30,35 @@ def test_prompt_comes_from_another_utterance_of_the_same_speaker():
         assert len(sem) == 10 and codes.shape == (2, 20) and (codes == source).all()
 
 
-def test_train_acoustic_end_to_end(tiny_world, tmp_path, capsys):
+@pytest.fixture(scope="module")
+def parts(tiny_world, tmp_path_factory):
+    """The tiny world, an MFCC tokenizer of 16 tokens and a tiny mel codec."""
     data, _ = tiny_world
-    train_tokenizer(data, "mfcc", tmp_path / "tok", codebook_size=16, max_frames=4000)
-    assert main(["codec", "train", "--data", str(data), "--out", str(tmp_path / "codec"), "--preset", "tiny",
+    root = tmp_path_factory.mktemp("acoustic-parts")
+    train_tokenizer(data, "mfcc", root / "tok", codebook_size=16, max_frames=4000)
+    assert main(["codec", "train", "--data", str(data), "--out", str(root / "codec"), "--preset", "tiny",
                  "--steps", "2"]) == 0
-    args = ["train-acoustic", "--data", str(data), "--tokenizer", str(tmp_path / "tok"), "--codec",
-            str(tmp_path / "codec" / "codec"), "--out", str(tmp_path / "ac"), "--preset", "tiny", "--steps", "6"]
+    return data, root / "tok", root / "codec" / "codec"
+
+
+@pytest.mark.parametrize("kind", ["soundstorm", "mel_decoder"])
+def test_train_acoustic_end_to_end(parts, tmp_path, capsys, kind):
+    data, tok, codec = parts
+    args = ["train-acoustic", "--data", str(data), "--tokenizer", str(tok), "--codec", str(codec), "--out",
+            str(tmp_path / "ac"), "--model", kind, "--preset", "tiny", "--steps", "6"]
     assert main(args + ["--max-minutes", "0"]) == 0
     assert main(args) == 0
     assert "resumed from" in capsys.readouterr().out
     rows = list(csv.DictReader(open(tmp_path / "ac" / "log.csv")))
     assert [int(r["step"]) for r in rows] == list(range(1, 7)) and rows[-1]["dev_loss"]
-    model = SoundStorm.from_pretrained(tmp_path / "ac" / "model")
-    assert model.cfg.semantic_size == 16 and model.cfg.num_codebooks == 2 and model.cfg.frames_per_token == 2
-    codes = generate(model, torch.randint(0, 16, (10,)), torch.randint(0, 16, (5,)), torch.randint(0, 16, (2, 10)))
-    assert codes.shape == (2, 20)
-
-
-def test_train_mel_decoder_end_to_end(tiny_world, tmp_path, capsys):
-    data, _ = tiny_world
-    train_tokenizer(data, "mfcc", tmp_path / "tok", codebook_size=16, max_frames=4000)
-    assert main(["codec", "train", "--data", str(data), "--out", str(tmp_path / "codec"), "--preset", "tiny",
-                 "--steps", "2"]) == 0
-    args = ["train-acoustic", "--data", str(data), "--tokenizer", str(tmp_path / "tok"), "--codec",
-            str(tmp_path / "codec" / "codec"), "--out", str(tmp_path / "ac"), "--model", "mel_decoder",
-            "--preset", "tiny", "--steps", "6"]
-    assert main(args + ["--max-minutes", "0"]) == 0
-    assert main(args) == 0
-    assert "resumed from" in capsys.readouterr().out
-    rows = list(csv.DictReader(open(tmp_path / "ac" / "log.csv")))
-    assert [int(r["step"]) for r in rows] == list(range(1, 7)) and 0 < float(rows[-1]["dev_loss"]) < 5
-    stage = SpeechOutput(load_codec(tmp_path / "codec" / "codec"), load_acoustic(tmp_path / "ac" / "model"))
+    if kind == "soundstorm":
+        model = SoundStorm.from_pretrained(tmp_path / "ac" / "model")
+        assert model.cfg.semantic_size == 16 and model.cfg.num_codebooks == 2 and model.cfg.frames_per_token == 2
+        codes = generate(model, torch.randint(0, 16, (10,)), torch.randint(0, 16, (5,)), torch.randint(0, 16, (2, 10)))
+        assert codes.shape == (2, 20)
+        return
+    assert 0 < float(rows[-1]["dev_loss"]) < 5
+    stage = SpeechOutput(load_codec(codec), load_acoustic(tmp_path / "ac" / "model"))
     assert isinstance(stage.acoustic, MelDecoder) and stage.acoustic.cfg.semantic_size == 16
     voice = stage.prompt(np.random.default_rng(0).normal(0, 0.1, 32000).astype(np.float32), torch.randint(0, 16, (50,)))
     assert voice[1].shape == (100, 80)  # all 2 s (under the 3 s cap) as 50 Hz mel frames
