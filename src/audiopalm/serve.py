@@ -207,8 +207,6 @@ class Service:
             text, code = self.batcher.submit((wav, language), self.cfg.timeout_s)
             end = round(len(wav) / SAMPLE_RATE, 3)
             return [{"start": 0.0, "end": end, "text": text}], code or language or self.model.languages.codes[0]
-        from audiopalm.models.audiopalm import LONG_FORM_BATCH
-
         spans = stretches(wav, VAD)
         with self.locked():
             pieces = [self.model.listen(piece) for piece in cut(wav, spans)]
@@ -216,8 +214,7 @@ class Service:
                 return [], language or self.model.languages.codes[0]
             source = language or self.model.identify_language(pieces[0])
             # (a translation into the spoken language is its transcript) a few stretches at a time: bounded memory
-            texts = [text for i in range(0, len(pieces), LONG_FORM_BATCH)
-                     for text in self.model.transcribe(pieces[i: i + LONG_FORM_BATCH], source)]
+            texts = self.model.transcribe(pieces, source)
         return [{"start": a, "end": b, "text": t} for (a, b), t in zip(spans, texts)], source
 
 

@@ -293,9 +293,12 @@ class AudioPaLM:
     # --- the API --------------------------------------------------------------------------------
     def transcribe(self, audio: Source | list[Source], lang: str | None = None, beams: int = 1) -> str | list[str]:
         """Speech -> text in the spoken language (`lang`: a code such as 'fr' or an English name; None:
-        identified first with the LID task). A list of recordings is decoded as one batch -> list of texts."""
+        identified first with the LID task). A list of recordings -> list of texts, heard and decoded
+        LONG_FORM_BATCH at a time (a batch each; memory stays bounded however many)."""
         if isinstance(audio, list):
-            return [text for text, _ in self.transcribe_heard(self.listen_batch(audio), [lang] * len(audio), beams)]
+            chunks = [audio[i: i + LONG_FORM_BATCH] for i in range(0, len(audio), LONG_FORM_BATCH)]
+            return [text for chunk in chunks
+                    for text, _ in self.transcribe_heard(self.listen_batch(chunk), [lang] * len(chunk), beams)]
         return self.transcribe_heard([self.listen(audio)], [lang], beams)[0][0]
 
     def transcribe_heard(self, heard: list[Heard], langs: list[str | None], beams: int = 1) -> list[tuple[str, str | None]]:
@@ -314,9 +317,7 @@ class AudioPaLM:
         whatever the length). Silence gives no segment."""
         wav = as_wav(audio)
         spans = speech_segments(wav, vad)
-        texts = []
-        for i in range(0, len(spans), LONG_FORM_BATCH):
-            texts += self.transcribe(cut(wav, spans[i: i + LONG_FORM_BATCH]), lang, beams)
+        texts = self.transcribe(cut(wav, spans), lang, beams)
         return [{"start": a, "end": b, "text": t} for (a, b), t in zip(spans, texts)]
 
     def translate_segments(self, audio: AudioInput, to: str, lang: str | None = None, beams: int = 1,
@@ -333,8 +334,7 @@ class AudioPaLM:
             return self.languages.code(lang) if lang else None, []
         source, target = self._pair(spoken[0], to, lang)
         if source == target:
-            chunks = [pieces[i: i + LONG_FORM_BATCH] for i in range(0, len(pieces), LONG_FORM_BATCH)]
-            texts = [text for chunk in chunks for text, _ in self.transcribe_heard(chunk, [source] * len(chunk), beams)]
+            texts = self.transcribe(pieces, source, beams)
         else:
             texts = [self.translate(h, target, source, beams) for h in pieces]
         return source, [{"start": a, "end": b, "text": t} for (a, b), t in zip(spans, texts)]
