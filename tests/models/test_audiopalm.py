@@ -154,6 +154,32 @@ def test_sampling_is_an_argument_of_each_call(parts):
             Sampling(**bad)
 
 
+def test_a_model_finetuned_on_the_combined_task_translates_through_it(parts, tmp_path, monkeypatch):
+    data, root = parts
+    wav = next((data / "audio" / "test" / "fr").glob("*.wav"))
+    plain = AudioPaLM.from_text_lm(root / "lm", root / "tok", BABEL)
+    assert plain.tasks is None and plain.ast_task == "AST", "no recorded mixture: the direct task"
+    heard = plain.listen(wav)
+    assert plain.transcribe_and_translate(heard, "en", "fr") == (plain.transcribe(heard, "fr"), plain.translate(heard, "en", "fr"))
+
+    plain.tasks = {"ASR": 1.0, "AST": 1.0, "ASR AST": 0.5}
+    plain.save_pretrained(tmp_path / "ap")
+    model = AudioPaLM.from_pretrained(tmp_path / "ap")
+    assert model.tasks == plain.tasks and model.ast_task == "ASR AST"
+    tasks = []
+    run = model.run
+    monkeypatch.setattr(model, "run", lambda task, *a, **k: tasks.append(task) or run(task, *a, **k))
+    transcript, translation = model.transcribe_and_translate(heard, "en", "fr")
+    assert tasks == ["ASR AST"], "transcript and translation come from one decode"
+    segments = run("ASR AST", [model.prompt("ASR AST", "fr", "en", model.vocab.audio_ids(heard.tokens))])[0]
+    assert (transcript, translation) == (model.text_of(segments[0]), model.text_of(segments[1]))
+    assert model.translate(heard, "en", "fr") == translation
+    model.translate(heard, "en", "fr", task="AST")
+    assert tasks[-1] == "AST", "the direct task on request"
+    with pytest.raises(AudiopalmError, match="must be 'AST' or 'ASR AST'"):
+        model.translate(heard, "en", "fr", task="MT")
+
+
 def test_the_package_exports_the_model():
     import audiopalm
 

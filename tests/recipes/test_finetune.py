@@ -149,15 +149,21 @@ def test_from_scratch_has_the_same_architecture_and_fresh_weights(tiny_parts):
     assert len(changed) == sum(1 for k in a if a[k].ndim == 2), "every weight matrix is re-drawn"
 
 
-def test_eval_decodes_ast_through_the_combined_task_when_asked(trained, tmp_path):
+def test_eval_decodes_ast_as_translate_does_unless_asked(trained, tmp_path):
     import json
 
+    from audiopalm.data.multitask import MixtureConfig
+
     data, root = trained
-    assert main(["eval", "--model", str(root / "ap" / "model"), "--data", str(data), "--per-language", "1",
-                 "--targets", "en", "--tasks", "ast", "--ast-task", "ASR AST", "--conditions", "test", "--jobs", "1",
-                 "--out", str(tmp_path / "r")]) == 0
-    r = json.loads((tmp_path / "r" / "results.json").read_text())
-    assert r["ast_task"] == "ASR AST" and "fr-en" in r["ast"]
+    model = AudioPaLM.from_pretrained(root / "ap" / "model")
+    assert model.tasks == {k: v for k, v in MixtureConfig().weights.items() if v > 0}, "the model records its mixture"
+    assert model.ast_task == "ASR AST"
+    for asked, used in ((None, "ASR AST"), ("AST", "AST")):
+        assert main(["eval", "--model", str(root / "ap" / "model"), "--data", str(data), "--per-language", "1",
+                     "--targets", "en", "--tasks", "ast", "--conditions", "test", "--jobs", "1", "--out", str(tmp_path / "r"),
+                     *(["--ast-task", asked] if asked else [])]) == 0
+        r = json.loads((tmp_path / "r" / "results.json").read_text())
+        assert r["ast_task"] == used and "fr-en" in r["ast"]
     with pytest.raises(SystemExit) as e:
         main(["eval", "--model", str(root / "ap" / "model"), "--data", str(data), "--tasks", "ast", "--ast-task", "ASR_AST"])
     assert e.value.code == 2

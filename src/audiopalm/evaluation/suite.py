@@ -33,8 +33,9 @@ class EvalConfig:
     tasks: str = help_field(f"comma-separated, of {','.join(TASKS)}; s2st and tts need a speech output stage and the "
                             "eval extra (Resemblyzer, DNSMOS, Whisper)", "asr,ast,lid")
     cascade: bool = help_field("also the cascade the model replaces: its ASR, then MT (and for s2st, then TTS)", False)
-    ast_task: str = help_field("how AST is decoded: AST (the translation alone) or 'ASR AST' (the transcript, then "
-                               "the translation, in one decode)", "AST", choices=("AST", "ASR AST"))
+    ast_task: str | None = help_field("how AST is decoded: AST (the translation alone) or 'ASR AST' (the transcript, "
+                                      "then the translation, in one decode); default: as `translate` does (ASR AST "
+                                      "when the model was finetuned on it)", None, choices=("AST", "ASR AST"))
     no_lid: bool = help_field("skip language identification", False)
     conditions: list[str] | None = help_field("test conditions scored side by side (default: every one the dataset "
                                               "has, of test, test-noisy, test-unseen-synth)", None)

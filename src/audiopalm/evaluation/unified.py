@@ -94,16 +94,18 @@ def _decode(model: AudioPaLM, task: str, jobs: list[tuple[str, str | None, torch
 
 def evaluate_unified(model_dir: Path, data: Path, per_language: int = 50, targets: tuple[str, ...] = ("en",),
                      jobs: int = 2, pairs: tuple[str, ...] = (), tasks: frozenset[str] = frozenset({"asr", "ast", "lid"}),
-                     cascade: bool = False, ast_task: str = "AST", split: str = "test") -> dict:
+                     cascade: bool = False, ast_task: str | None = None, split: str = "test") -> dict:
     """On `per_language` utterances of each language of `split` (a test condition: test, test-noisy or
     test-unseen-synth; translation references come from it and from test): ASR ("asr" in `tasks`), language
     identification ("lid"), and for each pair (each language into each of `targets`, and each "src-tgt"
     in `pairs`): AST ("ast"), the model's MT task on the gold transcripts ("mt"), and with `cascade`
-    the cascade it replaces: the model's own ASR, then its MT on that transcript. `ast_task` "ASR AST"
-    translates through the combined task (transcript first) instead of the direct one."""
-    if ast_task not in ("AST", "ASR AST"):
+    the cascade it replaces: the model's own ASR, then its MT on that transcript. `ast_task` "AST" (the
+    translation alone) or "ASR AST" (the combined task, transcript first); None: the model's own choice,
+    as `translate` makes it."""
+    if ast_task not in (None, "AST", "ASR AST"):
         raise AudiopalmError(f"ast_task must be 'AST' or 'ASR AST', not {ast_task!r}")
     model = AudioPaLM.from_pretrained(model_dir)
+    ast_task = ast_task or model.ast_task
     world = json.loads((data / "world.json").read_text())
     zero_shot = {tuple(p) for p in world.get("zero_shot_pairs", [])}
     if not (data / f"{split}.jsonl").exists():

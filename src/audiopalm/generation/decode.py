@@ -38,7 +38,7 @@ class Hypothesis:
 class Sampling:
     """Top-k sampling at a temperature, seeded: the generator restarts at `seed` for every call."""
 
-    temperature: float = 0.8
+    temperature: float = 0.5
     top_k: int = 50
     seed: int = 0
 
@@ -68,8 +68,9 @@ class SpeechSampling:
     """How a command draws speech tokens, as settings (text is always decoded greedily or with beams)."""
 
     speech_temperature: float = help_field("speech tokens are sampled at this temperature from the top k (0: greedy, "
-                                           "which tends to loop; beams apply to speech only when greedy)", 0.8, min=0)
-    speech_top_k: int = help_field("speech sampling: the k most likely tokens", 50, min=1)
+                                           "which tends to loop; beams apply to speech only when greedy). 0.5: chosen on dev "
+                                           "(scripts/speech_sampling.py)", Sampling.temperature, min=0)
+    speech_top_k: int = help_field("speech sampling: the k most likely tokens", Sampling.top_k, min=1)
     speech_seed: int = help_field("speech sampling seed", 0)
 
     def sampling(self) -> Sampling | None:

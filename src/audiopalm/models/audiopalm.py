@@ -9,6 +9,7 @@
     model.transcribe_segments("lecture.wav")                           # any length: [{start, end, text}]
     model.translate_segments("lecture.wav", to="en")                   # any length: (language, segments)
     model.translate("speech.wav", to="en", lang="fr")                  # text
+    model.transcribe_and_translate("speech.wav", to="en")              # (transcript, translation), one decode
     model.translate_speech_tokens("speech.wav", to="en")               # target semantic tokens [T]
     model.translate_speech("speech.wav", to="en", sampling=Sampling(0.7, 40, seed=1))  # in the source voice
     model.speak("Bonjour.", lang="fr", voice="prompt.wav")             # TTS
@@ -18,7 +19,10 @@
 
 Decoding settings (beams, speech sampling) are arguments of each call; the model holds none. The
 model knows its languages (config.json: code -> name, as the task tags write them); a language is
-asked for by code or name in any case, and one it does not know is an error.
+asked for by code or name in any case, and one it does not know is an error. It also knows the tasks it
+was finetuned on (config.json "tasks": the mixture): a model trained on the combined task `[ASR AST X Y]`
+translates through it (the transcript first, then the translation, in one decode), which measures
+better than the direct `[AST X Y]` (docs/model.md).
 
 A folder holds config.json, lm/ (Hugging Face causal LM, safetensors), text_tokenizer/,
 audio_tokenizer/ and, once attached, speech_out/ (codec and acoustic model: models/speech_out.py).
@@ -112,13 +116,14 @@ def stored_dtype(folder: Path) -> torch.dtype | None:
 
 class AudioPaLM:
     def __init__(self, lm, text_tokenizer: TextTokenizer, audio_tokenizer: AudioTokenizer, vocab: UnifiedVocab,
-                 languages: Languages, speech_out: SpeechOutput | None = None):
+                 languages: Languages, speech_out: SpeechOutput | None = None, tasks: dict[str, float] | None = None):
         self.lm = lm.eval()
         self.text_tokenizer = text_tokenizer
         self.audio_tokenizer = audio_tokenizer
         self.vocab = vocab
         self.languages = languages
         self.speech_out = speech_out
+        self.tasks = tasks  # the finetuning mixture (task -> examples per utterance); None: not recorded
         self.decode_dtype: torch.dtype | None = None  # the fast decoder's compute dtype (None: the LM's)
 
     # --- construction and persistence ------------------------------------------------------------
@@ -155,6 +160,8 @@ class AudioPaLM:
         if self.speech_out is not None:
             self.speech_out.save_pretrained(folder / "speech_out")
         config = {"format": FORMAT, "version": 1, "vocab": self.vocab.to_dict(), "languages": self.languages.names}
+        if self.tasks is not None:
+            config["tasks"] = self.tasks
         (folder / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False))
 
     @classmethod
@@ -188,7 +195,8 @@ class AudioPaLM:
         speech_out = SpeechOutput.from_pretrained(folder / "speech_out") if (folder / "speech_out").exists() else None
         lm = AutoModelForCausalLM.from_pretrained(folder / "lm", use_safetensors=True).float()  # bundles store fp16
         model = cls(lm, load_text_tokenizer(folder / "text_tokenizer"),
-                    AudioTokenizer.from_pretrained(folder / "audio_tokenizer"), vocab, languages, speech_out)
+                    AudioTokenizer.from_pretrained(folder / "audio_tokenizer"), vocab, languages, speech_out,
+                    config.get("tasks"))
         if stored_dtype(folder / "lm") == torch.float16:  # decode in the dtype the weights were shipped in
             model.decode_dtype = torch.float16
         if lm.get_input_embeddings().weight.shape[0] < vocab.size:
@@ -201,6 +209,12 @@ class AudioPaLM:
             raise AudiopalmError(f"{folder}: text_tokenizer/ has {model.text_tokenizer.vocab_size} tokens, config.json's "
                                  f"vocabulary {vocab.text_size}: the folder mixes parts of two models")
         return model
+
+    @property
+    def ast_task(self) -> str:
+        """How `translate` decodes: "ASR AST" (transcript, then translation) when the model was finetuned on
+        that combined task, else the direct "AST"."""
+        return "ASR AST" if (self.tasks or {}).get("ASR AST", 0) > 0 else "AST"
 
     # --- prompting and decoding ----------------------------------------------------------------
     def prompt(self, task: str, source: str | None, target: str | None, input_ids: torch.Tensor) -> torch.Tensor:
@@ -339,14 +353,33 @@ class AudioPaLM:
             texts = [self.translate(h, target, source, beams) for h in pieces]
         return source, [{"start": a, "end": b, "text": t} for (a, b), t in zip(spans, texts)]
 
-    def translate(self, audio: Source, to: str, lang: str | None = None, beams: int = 1) -> str:
-        """Speech in `lang` (None: identified) -> text in `to` (AST); silence -> ""."""
+    def translate(self, audio: Source, to: str, lang: str | None = None, beams: int = 1, task: str | None = None) -> str:
+        """Speech in `lang` (None: identified) -> text in `to`; silence -> "". `task`: "AST" (the translation
+        alone) or "ASR AST" (the transcript first, in the same decode); None: the model's `ast_task`."""
+        return self._translate(audio, to, lang, beams, task or self.ast_task)[1]
+
+    def transcribe_and_translate(self, audio: Source, to: str, lang: str | None = None, beams: int = 1) -> tuple[str, str]:
+        """Speech -> (transcript, translation into `to`): one decode of the combined task when the model was
+        trained on it, else ASR and AST one after the other; silence -> ("", "")."""
+        if self.ast_task == "ASR AST":
+            return self._translate(audio, to, lang, beams, "ASR AST")
         heard = self.listen(audio)
         if heard.silent:
-            return ""
+            return "", ""
         source, target = self._pair(heard, to, lang)
-        segments = self.run("AST", [self.prompt("AST", source, target, self.vocab.audio_ids(heard.tokens))], beams)[0]
-        return self.text_of(segments[0])
+        return self.transcribe(heard, source, beams), self._translate(heard, target, source, beams, "AST")[1]
+
+    def _translate(self, audio: Source, to: str, lang: str | None, beams: int, task: str) -> tuple[str, str]:
+        """-> (transcript or "" for the direct task, translation)."""
+        if task not in ("AST", "ASR AST"):
+            raise AudiopalmError(f"translation task must be 'AST' or 'ASR AST', not {task!r}")
+        heard = self.listen(audio)
+        if heard.silent:
+            return "", ""
+        source, target = self._pair(heard, to, lang)
+        segments = self.run(task, [self.prompt(task, source, target, self.vocab.audio_ids(heard.tokens))], beams)[0]
+        texts = [self.text_of(s) for s in segments]
+        return ("", texts[0]) if task == "AST" else (texts[0], texts[1])
 
     def translate_speech_tokens(self, audio: Source, to: str, lang: str | None = None, beams: int = 1,
                                 sampling: Sampling | None = SPEECH_SAMPLING) -> torch.Tensor:

@@ -125,6 +125,7 @@ def finetune(cfg: FinetuneConfig, max_minutes: float | None = None) -> Path:
     if step >= train_cfg.steps and d.main:
         lm = distributed.gathered(lm, out, lambda: build_model(cfg).lm)
         model.lm = merge_lora(lm) if cfg.lora is not None else lm
+        model.tasks = {task: weight for task, weight in cfg.mixture.items() if weight > 0}  # what it can be asked
         model.save_pretrained(out / "model")
     distributed.barrier(d)
     return out / "model"

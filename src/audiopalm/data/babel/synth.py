@@ -154,7 +154,7 @@ class SynthConfig:
     """`audiopalm data synth`: a Babel world from a preset, with a few settings overridden."""
 
     out: str = help_field("output folder (manifests, audio, world.json)")
-    preset: str = help_field("tiny (seconds), small (>= 2 h/language), full (10 h/language)", "tiny",
+    preset: str = help_field("tiny (seconds), small (>= 2 h/language), medium (small's dev and test, 4x its train), full (10 h/language)", "tiny",
                              choices=tuple(PRESETS))
     languages: list[str] | None = help_field("language codes (default: all six: en fr es de it pt)", None)
     hours_per_language: list[str] | None = help_field("train hours: one number for all, or LANG=H pairs "

@@ -81,6 +81,8 @@ PRESETS: dict[str, dict] = {
     "tiny": dict(default_hours=0.02, dev_sentences=6, test_sentences=8),
     # At least 2 hours of training speech per language; the default for experiments.
     "small": dict(default_hours=2.1, dev_sentences=150, test_sentences=300),
+    # `small`'s dev and test (the same utterances), four times its training speech: ~4x the sentences.
+    "medium": dict(default_hours=8.4, dev_sentences=150, test_sentences=300),
     "full": dict(default_hours=10.0, dev_sentences=400, test_sentences=800),
 }
 
