@@ -209,5 +209,12 @@ def test_unknown_generator_version_is_refused():
 
 def test_presets():
     assert preset_config("small").hours("fr") >= 2.0
+    small, medium = preset_config("small"), preset_config("medium")
+    assert medium.hours("fr") == 4 * small.hours("fr")
+    # medium is small with more training speech: the same evaluation utterances, its train a superset
+    a, b = build_splits(small, 50), build_splits(medium, 200)
+    for split in ("dev", "test"):
+        assert [it.sentence_id for it in a[split]] == [it.sentence_id for it in b[split]]
+    assert [it.sentence_id for it in b["train"][:50]] == [it.sentence_id for it in a["train"]]
     with pytest.raises(AudiopalmError, match="unknown preset"):
         preset_config("huge")
