@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from audiopalm.audio.io import load_audio
-from audiopalm.audio.vad import VadConfig, speech_segments
+from audiopalm.audio.vad import VadConfig, speech_segments, speech_segments_batch
 
 BACKENDS = ["silero", "energy"]
 
@@ -62,6 +62,18 @@ def test_silero_hears_noise_and_hum_as_no_speech():
     for noise in (0.1 * rng.standard_normal(48000), np.cumsum(rng.standard_normal(48000)) * 0.002,
                   0.3 * np.sin(2 * np.pi * 50 * t)):
         assert speech_segments(np.clip(noise, -1, 1).astype(np.float32)) == []
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_batch_finds_what_one_by_one_finds(clips, backend):
+    cfg = VadConfig(backend=backend)
+    rng = np.random.default_rng(1)
+    wavs = [*clips[:4], _recording([0.7, _trimmed(clips[4]), 1.5, _trimmed(clips[5]), 0.3])[0],
+            np.zeros(8000, dtype=np.float32), (0.1 * rng.standard_normal(30000)).astype(np.float32), clips[0][:100]]
+    one_by_one = [speech_segments(w, cfg) for w in wavs]
+    assert speech_segments_batch(wavs, cfg) == one_by_one
+    noise_is_speech = backend == "energy"  # (documented: the energy detector hears noise as speech)
+    assert [bool(s) for s in one_by_one] == [True] * 5 + [False, noise_is_speech, False]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -41,7 +41,7 @@ import torch
 
 from audiopalm.audio.io import SAMPLE_RATE
 from audiopalm.audio.tokenizer import AudioInput, AudioTokenizer, as_wav
-from audiopalm.audio.vad import VadConfig, cut, speech_segments, stretches
+from audiopalm.audio.vad import VadConfig, cut, speech_segments, speech_segments_batch, stretches
 from audiopalm.data.languages import Languages
 from audiopalm.data.tasks import get_task, prompt_ids, task_tag
 from audiopalm.errors import AudiopalmError, first_line
@@ -84,12 +84,13 @@ class Heard:
 
     wav: np.ndarray  # [N] float32 at 16 kHz
     tokens: torch.Tensor  # [T] int64 semantic tokens at 25 Hz (codebook ids)
+    speech: bool | None = None  # voice activity found speech; None: not yet asked
 
     @cached_property
     def silent(self) -> bool:
         """True when voice activity finds no speech (silence, noise): nothing to transcribe or say. Found once
         per recording, however many tasks ask."""
-        return not speech_segments(self.wav)
+        return not self.speech if self.speech is not None else not speech_segments(self.wav)
 
 
 Source = AudioInput | Heard
@@ -230,12 +231,13 @@ class AudioPaLM:
         return Heard(wav, self.audio_tokenizer.encode(wav))
 
     def listen_batch(self, audios: list[Source]) -> list[Heard]:
-        """Many recordings, tokenised in one encoder batch."""
+        """Many recordings, tokenised in one encoder batch, with voice activity found in one batch too."""
         todo = [i for i, a in enumerate(audios) if not isinstance(a, Heard)]
         wavs = {i: as_wav(audios[i], str(audios[i]) if isinstance(audios[i], (str, Path)) else f"audio[{i}]")
                 for i in todo}
         tokens = dict(zip(todo, self.audio_tokenizer.encode_batch([wavs[i] for i in todo]))) if todo else {}
-        return [a if isinstance(a, Heard) else Heard(wavs[i], tokens[i]) for i, a in enumerate(audios)]
+        speech = dict(zip(todo, (bool(s) for s in speech_segments_batch([wavs[i] for i in todo])))) if todo else {}
+        return [a if isinstance(a, Heard) else Heard(wavs[i], tokens[i], speech[i]) for i, a in enumerate(audios)]
 
     def audio_input(self, audio: Source) -> torch.Tensor:
         """A recording -> its tokens in vocabulary ids [T]."""
