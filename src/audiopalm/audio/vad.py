@@ -102,9 +102,14 @@ def _quiet(levels: np.ndarray, cfg: VadConfig) -> bool:
     return len(levels) == 0 or np.percentile(levels, 95) < cfg.silence_db
 
 
+def _frame(cfg: VadConfig, sr: int = SAMPLE_RATE) -> int:
+    """Samples per analysis frame."""
+    return max(1, sr * cfg.frame_ms // 1000)
+
+
 def speech_segments(wav: np.ndarray, cfg: VadConfig = VadConfig(), sr: int = SAMPLE_RATE) -> list[tuple[float, float]]:
     """wav [N] float32 -> speech segments (start, end) in seconds, in order, within the recording."""
-    frame = max(1, sr * cfg.frame_ms // 1000)
+    frame = _frame(cfg, sr)
     levels = frame_levels(wav, frame)
     if _quiet(levels, cfg):
         return []
@@ -136,14 +141,16 @@ def speech_segments_batch(wavs: list[np.ndarray], cfg: VadConfig = VadConfig()) 
     """`speech_segments` of each recording (16 kHz), Silero's windows of all of them run as one batch: the
     same segments as one by one, for about the cost of the longest recording alone."""
     silero = _silero() if cfg.backend == "silero" else None
-    loud = [i for i, w in enumerate(wavs) if not _quiet(frame_levels(w, max(1, SAMPLE_RATE * cfg.frame_ms // 1000)), cfg)]
-    if silero is None or len(loud) < 2:
+    if silero is None:
         return [speech_segments(w, cfg) for w in wavs]
     model, _ = silero
     from silero_vad.utils_vad import get_speech_timestamps_from_probs
 
-    probs = _silero_probabilities([wavs[i] for i in loud], model)
     out: list[list[tuple[float, float]]] = [[] for _ in wavs]
+    loud = [i for i, w in enumerate(wavs) if not _quiet(frame_levels(w, _frame(cfg)), cfg)]
+    if not loud:
+        return out
+    probs = _silero_probabilities([wavs[i] for i in loud], model)
     for i, p in zip(loud, probs):
         found = get_speech_timestamps_from_probs(
             p, sampling_rate=SAMPLE_RATE, min_speech_duration_ms=int(1000 * cfg.min_speech),

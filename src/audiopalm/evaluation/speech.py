@@ -36,7 +36,7 @@ from audiopalm.errors import AudiopalmError
 from audiopalm.evaluation.text import bleu, error_rates
 from audiopalm.evaluation.unified import _parse_pairs, decode_task, decode_text_task, split_tokens
 from audiopalm.generation.decode import SPEECH_SAMPLING, Sampling
-from audiopalm.models.audiopalm import AudioPaLM, speech_token_limit
+from audiopalm.models.audiopalm import TRANSLATION_SEGMENT, AudioPaLM, speech_token_limit
 
 WHISPER = "whisper-tiny.en"
 OWN = "own"  # the evaluated model's ASR task
@@ -267,7 +267,7 @@ def evaluate_pair(model: AudioPaLM, judges: Judges, data: Path, tokens: dict[str
     if cascade:
         semantic["cascade"] = cascade_semantic(model, src_tokens, src, tgt, sampling)
     report = judge(model, judges, data, tokens, utts, semantic, tgt, wav_dir, f"S2ST {src}-{tgt}", seed, source_tokens)
-    ast = decode_task(model, model.ast_task, [(src, tgt, t) for t in src_tokens], segment=int(model.ast_task != "AST"))
+    ast = decode_task(model, model.ast_task, [(src, tgt, t) for t in src_tokens], segment=TRANSLATION_SEGMENT[model.ast_task])
     ok = [u.get("ok", False) for u in utts]
     report["ast_bleu"] = bleu([u["reference"]["text"] for u, k in zip(utts, ok) if k], [h for h, k in zip(ast, ok) if k])[0]
     report["examples"] = [{"id": u["source"]["id"], "ref": u["reference"]["text"], "ast": h}

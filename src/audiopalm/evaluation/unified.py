@@ -20,7 +20,7 @@ from audiopalm.data.shards import load_tokens, tokenize_manifests
 from audiopalm.data.manifest import read_jsonl
 from audiopalm.errors import AudiopalmError
 from audiopalm.evaluation.text import error_rates, translation_scores
-from audiopalm.models.audiopalm import AudioPaLM
+from audiopalm.models.audiopalm import TRANSLATION_SEGMENT, AudioPaLM
 
 
 def _folder_digest(folder: Path) -> str:
@@ -102,7 +102,7 @@ def evaluate_unified(model_dir: Path, data: Path, per_language: int = 50, target
     the cascade it replaces: the model's own ASR, then its MT on that transcript. `ast_task` "AST" (the
     translation alone) or "ASR AST" (the combined task, transcript first); None: the model's own choice,
     as `translate` makes it."""
-    if ast_task not in (None, "AST", "ASR AST"):
+    if ast_task is not None and ast_task not in TRANSLATION_SEGMENT:
         raise AudiopalmError(f"ast_task must be 'AST' or 'ASR AST', not {ast_task!r}")
     model = AudioPaLM.from_pretrained(model_dir)
     ast_task = ast_task or model.ast_task
@@ -147,7 +147,7 @@ def evaluate_unified(model_dir: Path, data: Path, per_language: int = 50, target
             entry = {"zero_shot": (lang, tgt) in zero_shot, "n": len(pair_utts)}
             if "ast" in tasks:
                 hyps = decode_task(model, ast_task, [(lang, tgt, tokens[r["id"]]) for r in pair_utts],
-                                   segment=0 if ast_task == "AST" else 1)
+                                   segment=TRANSLATION_SEGMENT[ast_task])
                 report["ast"][f"{lang}-{tgt}"] = {**translation_scores(refs, hyps), **entry, "examples": _examples(refs, hyps)}
             if "mt" in tasks:
                 hyps = decode_text_task(model, "MT", [(lang, tgt, r["text"]) for r in pair_utts])

@@ -57,6 +57,8 @@ LEGACY_LANGUAGES = {"en": "English", "fr": "French", "es": "Spanish", "de": "Ger
                     "pt": "Portuguese"}
 LONG_FORM_BATCH = 8  # stretches of a long recording (or pieces of a long text) decoded together
 TTS_MAX_WORDS = 30  # the longest piece of text one TTS decode speaks (Babel sentences have up to 20 words)
+# The tasks `translate` decodes through, each with the output segment that holds the translation.
+TRANSLATION_SEGMENT = {"AST": 0, "ASR AST": 1}
 
 
 def text_pieces(text: str, max_words: int = TTS_MAX_WORDS) -> list[str]:
@@ -373,7 +375,7 @@ class AudioPaLM:
 
     def _translate(self, audio: Source, to: str, lang: str | None, beams: int, task: str) -> tuple[str, str]:
         """-> (transcript or "" for the direct task, translation)."""
-        if task not in ("AST", "ASR AST"):
+        if task not in TRANSLATION_SEGMENT:
             raise AudiopalmError(f"translation task must be 'AST' or 'ASR AST', not {task!r}")
         heard = self.listen(audio)
         if heard.silent:
@@ -381,7 +383,8 @@ class AudioPaLM:
         source, target = self._pair(heard, to, lang)
         segments = self.run(task, [self.prompt(task, source, target, self.vocab.audio_ids(heard.tokens))], beams)[0]
         texts = [self.text_of(s) for s in segments]
-        return ("", texts[0]) if task == "AST" else (texts[0], texts[1])
+        at = TRANSLATION_SEGMENT[task]
+        return (texts[0] if at else ""), texts[at]
 
     def translate_speech_tokens(self, audio: Source, to: str, lang: str | None = None, beams: int = 1,
                                 sampling: Sampling | None = SPEECH_SAMPLING) -> torch.Tensor:
