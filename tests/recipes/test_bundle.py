@@ -1,6 +1,7 @@
 """`audiopalm recipe run`: every stage of a bundle on the tiny world, resumable, exported in fp16."""
 
 import json
+import shutil
 from dataclasses import replace
 
 import torch
@@ -13,11 +14,14 @@ from audiopalm.recipes.bundle import RECIPES, run_recipe
 
 def test_tiny_recipe_builds_a_fp16_bundle_that_loads_as_float32(tiny_world, tmp_path, capsys):
     data, _ = tiny_world
-    recipe = replace(RECIPES["babel-tiny"], data=str(data), work=str(tmp_path / "work"), bundle=str(tmp_path / "b"))
+    recipe = replace(RECIPES["babel-tiny"], data=str(data), work=str(tmp_path / "work"), bundle=str(tmp_path / "b"),
+                     next_data=str(tmp_path / "next"), next_preset="tiny", next_finetune_steps=2)
     bundle = run_recipe(recipe)
     assert bundle == tmp_path / "b"
     stages = json.loads((tmp_path / "work" / "stages.json").read_text())
-    assert list(stages) == ["tokenizer", "codec", "acoustic", "text_lm", "audiopalm", "speech", "eval"]  # world existed
+    assert list(stages) == ["tokenizer", "codec", "acoustic", "text_lm", "audiopalm", "next_world", "audiopalm_next",
+                            "speech", "eval"]  # world existed
+    assert (tmp_path / "next" / "audio").is_dir() and (tmp_path / "work" / "audiopalm_next" / "model").is_dir()
     weights = [load_file(str(p)) for p in bundle.rglob("*.safetensors")]
     floats = [t for w in weights for t in w.values() if t.is_floating_point()]
     assert floats and all(t.dtype == torch.float16 for t in floats)
@@ -28,7 +32,8 @@ def test_tiny_recipe_builds_a_fp16_bundle_that_loads_as_float32(tiny_world, tmp_
     assert model.audio_tokenizer.encode(torch.zeros(16000).numpy()).shape == (25,)
     card = (bundle / "MODEL_CARD.md").read_text()
     assert "| tokenizer |" in card and "## ASR and language identification" in card and "## Limits" in card
-    # a second run finds every stage done and only re-exports
+    # a second run finds every stage done and only re-exports; the text LM is not needed once finetuning is done
+    shutil.rmtree(tmp_path / "work" / "lm")
     assert run_recipe(recipe) == bundle
     assert json.loads((tmp_path / "work" / "stages.json").read_text()) == stages
     # the demo runs the bundle on new clips by held-out speakers and writes the spoken translations
@@ -52,3 +57,9 @@ def test_the_v3_recipe_carries_its_settings_into_each_stage():
     default = {s.name: s.command for s in stages(RECIPES["babel-small"])}  # the shipped bundle's recipe is unchanged
     assert "init=None" in default["tokenizer"] and "model='soundstorm'" in default["acoustic"]
     assert "steps=800" in default["text_lm"] and "'eval_every': 566" in default["audiopalm"]
+    assert "next_world" not in default and "model='runs/babel-small/audiopalm/model'" in default["speech"]
+    nxt = {s.name: s.command for s in stages(RECIPES["babel-small-next"])}
+    assert "model='mel_decoder'" in nxt["acoustic"] and "preset='medium'" in nxt["next_world"]
+    assert "text_lm='runs/babel-small-next/audiopalm/model'" in nxt["audiopalm_next"]
+    assert "data='data/babel-medium'" in nxt["audiopalm_next"]
+    assert "model='runs/babel-small-next/audiopalm_next/model'" in nxt["speech"]

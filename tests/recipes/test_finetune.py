@@ -167,3 +167,26 @@ def test_eval_decodes_ast_as_translate_does_unless_asked(trained, tmp_path):
     with pytest.raises(SystemExit) as e:
         main(["eval", "--model", str(root / "ap" / "model"), "--data", str(data), "--tasks", "ast", "--ast-task", "ASR_AST"])
     assert e.value.code == 2
+
+
+def test_a_trained_model_finetunes_further_from_its_own_weights(trained, tiny_parts, tmp_path):
+    from audiopalm.errors import AudiopalmError
+    from audiopalm.recipes.finetune import FinetuneConfig, build_model, finetune
+    from audiopalm.recipes.tokenizer import train_tokenizer
+
+    data, root = trained
+    _, parts = tiny_parts
+    first = AudioPaLM.from_pretrained(root / "ap" / "model")
+    cfg = FinetuneConfig(data=str(data), audio_tokenizer=str(parts / "tok"), text_lm=str(root / "ap" / "model"),
+                         out=str(tmp_path / "next"), jobs=1, train={"steps": 2, "batch_tokens": 2048, "eval_every": 2})
+    start = build_model(cfg).lm.state_dict()
+    assert all(torch.equal(start[k], v) for k, v in first.lm.state_dict().items()), "starts from the model's weights"
+    model = AudioPaLM.from_pretrained(finetune(cfg))
+    assert model.vocab.size == first.vocab.size and model.languages.names == first.languages.names
+    assert any(not torch.equal(model.lm.state_dict()[k], v) for k, v in start.items()), "and trains them"
+    # tokens of another tokenizer would mean other sounds to it; a trained model is no from-scratch start
+    train_tokenizer(data, "mfcc", tmp_path / "other", codebook_size=16, max_frames=4000, seed=1)
+    with pytest.raises(AudiopalmError, match="is not the audio tokenizer of"):
+        build_model(FinetuneConfig(**{**cfg.__dict__, "audio_tokenizer": str(tmp_path / "other")}))
+    with pytest.raises(AudiopalmError, match="from_scratch"):
+        build_model(FinetuneConfig(**{**cfg.__dict__, "from_scratch": True}))

@@ -21,6 +21,7 @@ WORK/stages.json and into the model card.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 from collections.abc import Callable
@@ -56,6 +57,9 @@ class BundleRecipe:
     lm_lr: float = 1.5e-3
     finetune_steps: int = 1700  # multitask steps of 8 192 tokens
     finetune_eval_every: int | None = None  # dev evaluations every N steps (None: three in all)
+    next_data: str | None = None  # a larger world whose train split extends data's: the model trains on further
+    next_preset: str = "medium"  # that world's preset
+    next_finetune_steps: int = 1700  # further multitask steps on it
     eval_per_language: int = 10  # test utterances per language (and per S2ST pair)
     eval_pairs: tuple[str, ...] = ("de-it",)  # besides every language into English (de-it: zero-shot)
     eval_tasks: str = "asr,ast,mt,lid,s2st"
@@ -65,6 +69,13 @@ class BundleRecipe:
 
 RECIPES = {
     "babel-small": BundleRecipe(),
+    # the next bundle: the shipped one's stages, the unit-to-mel acoustic model in place of SoundStorm, then
+    # finetuning further on medium's 4x training sentences (step counts sized for float32: on cores without
+    # native bf16 a stage runs about 1.6x longer than under autocast)
+    "babel-small-next": BundleRecipe(name="babel-small-next", work="runs/babel-small-next",
+                                     bundle="models/babel-small-next", acoustic_model="mel_decoder",
+                                     acoustic_steps=1000, acoustic_batch_frames=9000, acoustic_lr=2e-3,
+                                     acoustic_warmup=100, next_data="data/babel-medium", next_finetune_steps=1200),
     # the candidate next bundle: tokenizer v3 (CTC encoder from Whisper tiny.en), the text LM at 1 500 steps,
     # finetuning at 2x steps, the unit-to-mel acoustic model (2 825 steps of 9 000 frames: 20 minutes on the
     # 2 cores); docs/model.md, docs/speech.md
@@ -87,6 +98,7 @@ class Stage:
     done: Path  # the file that marks it done
     run: Callable[[float | None], object]  # minutes left (None: no limit) -> runs or resumes the stage
     command: str  # what it runs, with its config (printed)
+    feeds: str | None = None  # the one stage that reads its output: not needed once that stage is done
 
 
 def stages(r: BundleRecipe) -> list[Stage]:
@@ -104,6 +116,7 @@ def stages(r: BundleRecipe) -> list[Stage]:
 
     work = Path(r.work)
     model = work / "audiopalm" / "model"
+    final = final_model(r)
     tiny = r.world_preset == "tiny"
     tok = tokenizer.TokenizerStage(r.data, "ctc", str(work / "tok-ctc"), codebook_size=16 if tiny else 1024,
                                    ctc=CtcTrainConfig(preset="tiny" if tiny else "small", init=r.ctc_init,
@@ -124,7 +137,7 @@ def stages(r: BundleRecipe) -> list[Stage]:
         return lambda left: run(replace(cfg, max_minutes=left))
 
     synth_cfg = SynthConfig(r.data, r.world_preset, jobs=r.jobs, quiet=True)
-    attach_cfg = AttachConfig(str(model), acoustic_cfg.codec, str(work / "acoustic" / "model"))
+    attach_cfg = AttachConfig(str(final), acoustic_cfg.codec, str(work / "acoustic" / "model"))
     eval_cfg = EvalConfig(r.data, r.bundle, per_language=r.eval_per_language, targets=["en"], pairs=list(r.eval_pairs),
                           tasks=r.eval_tasks, cascade=r.eval_cascade, jobs=r.jobs, out=str(work / "eval"),
                           wavs=str(work / "eval" / "wavs"))
@@ -136,28 +149,63 @@ def stages(r: BundleRecipe) -> list[Stage]:
         print(markdown(report))
         write_report(report, work / "eval")
 
+    later = []
+    if r.next_data:  # the larger world (small's audio linked, not rendered again), then further finetuning
+        next_synth = SynthConfig(r.next_data, r.next_preset, jobs=r.jobs, quiet=True)
+        next_cfg = FinetuneConfig.from_dict(finetune_config(r, next_world=True))
+
+        def next_world(_: float | None) -> None:
+            link_audio(Path(r.data), Path(r.next_data))
+            run_synth(next_synth)
+
+        later = [Stage("next_world", Path(r.next_data) / "world.json", next_world, f"data synth: {next_synth}"),
+                 Stage("audiopalm_next", final / "config.json", limited(run_finetune, next_cfg), f"train: {next_cfg}")]
     return [
         Stage("world", Path(r.data) / "world.json", lambda _: run_synth(synth_cfg), f"data synth: {synth_cfg}"),
         Stage("tokenizer", work / "tok-ctc" / "config.json", limited(tokenizer.run, tok), f"tokenizer train: {tok}"),
         Stage("codec", work / "codec" / "codec" / "config.json", limited(codec.run, codec_cfg), f"codec train: {codec_cfg}"),
         Stage("acoustic", work / "acoustic" / "model" / "config.json", limited(acoustic.run, acoustic_cfg),
               f"train-acoustic: {acoustic_cfg}"),
-        Stage("text_lm", work / "lm" / "model" / "config.json", limited(pretrain_text.run, lm_cfg), f"pretrain-text: {lm_cfg}"),
+        Stage("text_lm", work / "lm" / "model" / "config.json", limited(pretrain_text.run, lm_cfg), f"pretrain-text: {lm_cfg}",
+              feeds="audiopalm"),
         Stage("audiopalm", model / "config.json", limited(run_finetune, finetune_cfg), f"train: {finetune_cfg}"),
-        Stage("speech", model / "speech_out" / "acoustic" / "config.json", lambda _: attach(attach_cfg),
+        *later,
+        Stage("speech", final / "speech_out" / "acoustic" / "config.json", lambda _: attach(attach_cfg),
               f"attach-speech: {attach_cfg}"),
         Stage("eval", work / "eval" / "results.json", evaluate, f"eval: {eval_cfg}"),
     ]
 
 
-def finetune_config(r: BundleRecipe) -> dict:
+def finetune_config(r: BundleRecipe, next_world: bool = False) -> dict:
+    """The finetuning stage's config: from the text LM on `data`, or (next_world) from that model on `next_data`."""
     work = Path(r.work)
-    return {"data": r.data, "audio_tokenizer": str(work / "tok-ctc"), "text_lm": str(work / "lm"),
-            "out": str(work / "audiopalm"), "jobs": r.jobs,
-            "train": {"steps": r.finetune_steps, "batch_tokens": 8192 if r.world_preset != "tiny" else 2048,
-                      "lr": 1.0e-3, "warmup": min(100, r.finetune_steps // 4),
-                      "eval_every": r.finetune_eval_every or max(1, r.finetune_steps // 3),
+    steps = r.next_finetune_steps if next_world else r.finetune_steps
+    start = work / "audiopalm" / "model" if next_world else work / "lm"
+    return {"data": r.next_data if next_world else r.data, "audio_tokenizer": str(work / "tok-ctc"),
+            "text_lm": str(start), "out": str(work / ("audiopalm_next" if next_world else "audiopalm")), "jobs": r.jobs,
+            "train": {"steps": steps, "batch_tokens": 8192 if r.world_preset != "tiny" else 2048,
+                      "lr": 1.0e-3, "warmup": min(100, steps // 4),
+                      "eval_every": r.finetune_eval_every or max(1, steps // 3),
                       "checkpoint_every": 100}}
+
+
+def final_model(r: BundleRecipe) -> Path:
+    """The model folder the bundle is exported from: the last finetuning stage's."""
+    return Path(r.work) / ("audiopalm_next" if r.next_data else "audiopalm") / "model"
+
+
+def link_audio(small: Path, larger: Path) -> None:
+    """Hard-link SMALL's rendered audio into LARGER (a preset whose sentences extend small's): synthesis skips
+    files that exist, their names carry a digest of what is said and by which voice."""
+    if not (small / "audio").is_dir() or (larger / "audio").exists():
+        return
+    for src in (small / "audio").rglob("*"):
+        dst = larger / src.relative_to(small)
+        if src.is_dir():
+            dst.mkdir(parents=True, exist_ok=True)
+        else:
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            os.link(src, dst)
 
 
 def _times(work: Path) -> dict[str, float]:
@@ -170,10 +218,14 @@ def run_recipe(r: BundleRecipe, max_minutes: float | None = None) -> Path | None
     work = Path(r.work)
     work.mkdir(parents=True, exist_ok=True)
     started = time.time()
-    model = work / "audiopalm" / "model"
+    model = final_model(r)
     exported = False
+    done = set()
     for stage in stages(r):
         if stage.done.exists():
+            done.add(stage.name)
+    for stage in stages(r):
+        if stage.name in done or stage.feeds in done:
             continue
         if stage.name == "eval":  # the eval measures the shipped fp16 weights
             export_bundle(model, Path(r.bundle))
@@ -201,7 +253,8 @@ def run_recipe(r: BundleRecipe, max_minutes: float | None = None) -> Path | None
 class RecipeRunConfig:
     """`audiopalm recipe run`: a bundle from nothing."""
 
-    name: str = help_field("babel-small (the default bundle), babel-small-v3 (the candidate next bundle) or babel-tiny "
+    name: str = help_field("babel-small (the default bundle), babel-small-next or babel-small-v3 (candidate next "
+                           "bundles) or babel-tiny "
                            "(seconds; a smoke run)",
                            choices=tuple(RECIPES))
     max_minutes: float | None = help_field("pause after this long (resume by re-running)", None, min=0)
@@ -241,8 +294,10 @@ def write_model_card(r: BundleRecipe, bundle: Path) -> None:
     notes = "".join(f"\n\n{k.upper()}: {v}." for k, v in meta.items() if k in ("s2st",))  # how a part was re-measured
     times = _times(work)
     world = json.loads((Path(r.data) / "world.json").read_text())
-    stage_rows = "\n".join(f"| {k} | {v / 60:.1f} |" for k, v in times.items())
+    stage_rows = "\n".join(f"| {s.name} | {times[s.name] / 60:.1f} |" for s in stages(r) if s.name in times)
     families = ", ".join(world.get("families", {"espeak": {}}))
+    provenance = work / "provenance.md"  # how this run differed from one from nothing (stages reused), if it did
+    provenance = "\n\n" + provenance.read_text().strip() if provenance.exists() else ""
     card = f"""# {r.name}
 
 The default audiopalm bundle: audio tokenizer, unified speech-text model and speech output stage, trained
@@ -260,7 +315,7 @@ test speakers and sentences). Recipe settings:
 
 | stage | wall minutes (2 CPU cores) |
 |---|---|
-{stage_rows}
+{stage_rows}{provenance}
 
 ## Measured
 

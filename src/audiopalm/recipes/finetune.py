@@ -2,6 +2,7 @@
 
     setup    text LM (pretrained LMDIR, a Hugging Face causal LM, or the same architecture from
              scratch for the ablation) + audio tokenizer -> AudioPaLM with E' = [E_text; E_audio];
+             or an AudioPaLM model folder, finetuned further (a curriculum: a larger world next);
              tokens of the world's train/dev manifests (made if missing) -> mixture sequences
     train    training.lm.train_lm (bucketed batches, bf16, cosine, resumable checkpoints; one process
              or many under torchrun / accelerate launch); full finetuning, or LoRA with `lora:`
@@ -23,7 +24,8 @@ from audiopalm.data.manifest import read_jsonl
 from audiopalm.data.multitask import MixtureConfig, build_mixture, group_utterances
 from audiopalm.config import build, help_field, load_yaml
 from audiopalm.errors import AudiopalmError
-from audiopalm.models.audiopalm import AudioPaLM
+from audiopalm.audio.tokenizer import AudioTokenizer
+from audiopalm.models.audiopalm import FORMAT, AudioPaLM
 from audiopalm.models.lora import LoraSettings, add_lora, merge_lora
 from audiopalm.training import distributed
 from audiopalm.training.lm import LmTrainConfig, train_lm
@@ -35,7 +37,8 @@ class FinetuneConfig:
 
     data: str = help_field("world folder (manifests + world.json)")
     audio_tokenizer: str = help_field("audio tokenizer folder")
-    text_lm: str = help_field("LMDIR from pretrain-text, or a Hugging Face causal LM id or folder")
+    text_lm: str = help_field("LMDIR from pretrain-text, a Hugging Face causal LM id or folder, or an AudioPaLM model "
+                              "folder to finetune further (on a larger world, say)")
     out: str = help_field("output folder: checkpoints/, log.csv, model/")
     from_scratch: bool = help_field("ablation: same architecture and tokenizer, random weights", False)
     init: str = help_field("initialisation of the audio rows", "mean", choices=("mean", "normal"))
@@ -89,7 +92,33 @@ def _tokens(cfg: FinetuneConfig, split: str, d: distributed.Dist) -> dict[str, t
     return load_tokens(out, split)
 
 
+def is_model_folder(path: str) -> bool:
+    """Whether PATH is an AudioPaLM model folder (config.json of format audiopalm), not a text LM."""
+    config = Path(path) / "config.json"
+    return config.is_file() and json.loads(config.read_text()).get("format") == FORMAT
+
+
+def continued_model(cfg: FinetuneConfig) -> AudioPaLM:
+    """A finetuned AudioPaLM to train further: its LM, vocabulary and languages; its speech stage left out.
+    The audio tokens must come from its own tokenizer, so `audio_tokenizer` must quantise like it."""
+    if cfg.from_scratch:
+        raise AudiopalmError(f"from_scratch trains random weights; {cfg.text_lm} is a trained model folder")
+    model = AudioPaLM.from_pretrained(cfg.text_lm)
+    model.speech_out = None
+    tok = AudioTokenizer.from_pretrained(cfg.audio_tokenizer)
+    if tok.centroids.shape != model.audio_tokenizer.centroids.shape or not torch.allclose(
+            tok.centroids, model.audio_tokenizer.centroids, atol=1e-2):
+        raise AudiopalmError(f"{cfg.audio_tokenizer} is not the audio tokenizer of {cfg.text_lm}: its tokens would "
+                             f"mean other sounds to the model")
+    missing = set(Languages.of_dataset(Path(cfg.data)).names) - set(model.languages.names)
+    if missing:
+        raise AudiopalmError(f"{cfg.text_lm} was not trained on {', '.join(sorted(missing))}: its tags would be new")
+    return model
+
+
 def build_model(cfg: FinetuneConfig) -> AudioPaLM:
+    if is_model_folder(cfg.text_lm):
+        return continued_model(cfg)
     model = AudioPaLM.from_text_lm(cfg.text_lm, cfg.audio_tokenizer, Languages.of_dataset(Path(cfg.data)), cfg.init)
     if cfg.from_scratch:  # same architecture, vocabulary and tokenizer; random weights
         from transformers import AutoModelForCausalLM
