@@ -296,8 +296,6 @@ def write_model_card(r: BundleRecipe, bundle: Path) -> None:
     world = json.loads((Path(r.data) / "world.json").read_text())
     stage_rows = "\n".join(f"| {s.name} | {times[s.name] / 60:.1f} |" for s in stages(r) if s.name in times)
     families = ", ".join(world.get("families", {"espeak": {}}))
-    provenance = work / "provenance.md"  # how this run differed from one from nothing (stages reused), if it did
-    provenance = "\n\n" + provenance.read_text().strip() if provenance.exists() else ""
     card = f"""# {r.name}
 
 The default audiopalm bundle: audio tokenizer, unified speech-text model and speech output stage, trained
@@ -315,7 +313,7 @@ test speakers and sentences). Recipe settings:
 
 | stage | wall minutes (2 CPU cores) |
 |---|---|
-{stage_rows}{provenance}
+{stage_rows}
 
 ## Measured
 

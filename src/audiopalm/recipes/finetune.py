@@ -95,7 +95,10 @@ def _tokens(cfg: FinetuneConfig, split: str, d: distributed.Dist) -> dict[str, t
 def is_model_folder(path: str) -> bool:
     """Whether PATH is an AudioPaLM model folder (config.json of format audiopalm), not a text LM."""
     config = Path(path) / "config.json"
-    return config.is_file() and json.loads(config.read_text()).get("format") == FORMAT
+    try:
+        return config.is_file() and json.loads(config.read_text()).get("format") == FORMAT
+    except (OSError, ValueError, AttributeError):  # unreadable or not an object: not ours (the loader will say why)
+        return False
 
 
 def continued_model(cfg: FinetuneConfig) -> AudioPaLM:
