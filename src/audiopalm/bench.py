@@ -63,7 +63,7 @@ def bench_training(preset: str, device: str = "cpu", seq: int = 256, batch: int 
     """Tokens/s and model FLOP/s of LM training steps (forward, backward, AdamW) under bf16 autocast where bf16
     is native, else in float32 (as the trainers run); "dtype" says which."""
     from audiopalm.models.lm import build_llama
-    from audiopalm.training.precision import use_bf16
+    from audiopalm.training.precision import bf16_autocast, use_bf16
 
     bf16 = use_bf16(True, device.split(":")[0])
 
@@ -73,7 +73,7 @@ def bench_training(preset: str, device: str = "cpu", seq: int = 256, batch: int 
     ids = torch.randint(4, vocab, (batch, seq), device=device)
 
     def step() -> None:
-        with torch.autocast(device.split(":")[0], dtype=torch.bfloat16, enabled=bf16):
+        with bf16_autocast(bf16, device.split(":")[0]):
             loss = model(input_ids=ids, labels=ids).loss
         loss.backward()
         opt.step()

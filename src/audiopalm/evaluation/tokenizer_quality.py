@@ -35,7 +35,7 @@ from audiopalm.config import help_field
 from audiopalm.evaluation.text import error_rates
 from audiopalm.training.batching import make_batches
 from audiopalm.text.chars import CharCodec, build_char_vocab
-from audiopalm.training.precision import use_bf16
+from audiopalm.training.precision import bf16_autocast
 
 
 @dataclass
@@ -147,7 +147,7 @@ def train_probe(train: Probe, test: Probe | dict[str, Probe], codebook_size: int
         lr = cfg.lr * min(1.0, (step + 1) / cfg.warmup) * 0.5 * (1 + math.cos(math.pi * step / cfg.steps))
         for g in opt.param_groups:
             g["lr"] = lr
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16(True)):
+        with bf16_autocast():
             logits = model(x, pad)
         loss = F.ctc_loss(F.log_softmax(logits.float(), -1).transpose(0, 1), targets, lengths, target_lengths,
                           zero_infinity=True)

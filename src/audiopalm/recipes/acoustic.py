@@ -32,7 +32,7 @@ from audiopalm.models.mel_decoder import MEL_DECODER_PRESETS, MelDecoder, mel_lo
 from audiopalm.models.soundstorm import (SOUNDSTORM_PRESETS, SoundStorm, frame_semantic, level_probabilities,
                                          masked_loss, training_example)
 from audiopalm.training.loop import LoopConfig, run_training
-from audiopalm.training.precision import use_bf16
+from audiopalm.training.precision import bf16_autocast
 
 PRESETS = {"soundstorm": SOUNDSTORM_PRESETS, "mel_decoder": MEL_DECODER_PRESETS}
 NO_PROMPT = 0.1  # mel_decoder: share of examples trained without a voice prompt
@@ -226,7 +226,7 @@ def train_acoustic(data: Path, tokenizer_dir: Path, codec_dir: Path, out: Path, 
         return masked_loss(module, *collate(utts, batch, speakers, model, prompt_tokens, seed, levels))
 
     def step_loss(module: torch.nn.Module, batch: list[int], step: int) -> tuple[torch.Tensor, int]:
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16(tcfg.bf16)):
+        with bf16_autocast(tcfg.bf16):
             return batch_loss(train, batch, by_speaker, tcfg.seed * 1_000_003 + step, module, level_probs)
 
     @torch.inference_mode()

@@ -197,15 +197,8 @@ def final_model(r: BundleRecipe) -> Path:
 def link_audio(small: Path, larger: Path) -> None:
     """Hard-link SMALL's rendered audio into LARGER (a preset whose sentences extend small's): synthesis skips
     files that exist, their names carry a digest of what is said and by which voice."""
-    if not (small / "audio").is_dir() or (larger / "audio").exists():
-        return
-    for src in (small / "audio").rglob("*"):
-        dst = larger / src.relative_to(small)
-        if src.is_dir():
-            dst.mkdir(parents=True, exist_ok=True)
-        else:
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            os.link(src, dst)
+    if (small / "audio").is_dir() and not (larger / "audio").exists():
+        shutil.copytree(small / "audio", larger / "audio", copy_function=os.link)
 
 
 def _times(work: Path) -> dict[str, float]:
@@ -220,11 +213,9 @@ def run_recipe(r: BundleRecipe, max_minutes: float | None = None) -> Path | None
     started = time.time()
     model = final_model(r)
     exported = False
-    done = set()
-    for stage in stages(r):
-        if stage.done.exists():
-            done.add(stage.name)
-    for stage in stages(r):
+    every = stages(r)
+    done = {stage.name for stage in every if stage.done.exists()}
+    for stage in every:
         if stage.name in done or stage.feeds in done:
             continue
         if stage.name == "eval":  # the eval measures the shipped fp16 weights

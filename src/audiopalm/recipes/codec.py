@@ -24,7 +24,7 @@ from audiopalm.audio.io import AudioError, load_audio
 from audiopalm.config import help_field
 from audiopalm.errors import AudiopalmError
 from audiopalm.training.loop import LoopConfig, run_training
-from audiopalm.training.precision import use_bf16
+from audiopalm.training.precision import bf16_autocast
 
 STFT_RESOLUTIONS = ((512, 128), (1024, 256), (2048, 512))  # (n_fft, hop) of the spectral losses
 
@@ -145,7 +145,7 @@ def train_codec(data: Path, out: Path, tcfg: CodecTrainConfig, max_minutes: floa
     def step_loss(module: torch.nn.Module, batch: list[int], step: int) -> tuple[torch.Tensor, int]:
         target = crops(wavs, batch, samples, torch.Generator().manual_seed(tcfg.seed * 1_000_003 + step))
         mel = quantised_mel(codec, target)
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16(tcfg.bf16)):
+        with bf16_autocast(tcfg.bf16):
             pred = module(mel)
         return spectral_loss(pred.float(), target, cfg.n_mels), target.numel()
 

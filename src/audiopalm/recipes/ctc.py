@@ -34,7 +34,7 @@ from audiopalm.evaluation.text import error_rates
 from audiopalm.text.chars import CharCodec, build_char_vocab
 from audiopalm.text.phonemes import PhoneCodec, build_phone_vocab, phonemize
 from audiopalm.training.loop import LoopConfig, run_training
-from audiopalm.training.precision import use_bf16
+from audiopalm.training.precision import bf16_autocast
 
 
 @dataclass
@@ -227,7 +227,7 @@ def train_ctc_encoder(data: Path, out: Path, cfg: CtcTrainConfig, max_minutes: f
         if cfg.spec_augment:
             mel = spec_augment(mel, torch.Generator().manual_seed(cfg.seed * 1_000_003 + step))
         device = model.mel_mean.device
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16(cfg.bf16, device.type)):
+        with bf16_autocast(cfg.bf16, device.type):
             logits, phone_logits = module(mel.to(device), pad.to(device), with_phones=True)  # [B, T, V], [B, T, P]
         loss = _ctc(logits, [e.labels for e in examples], lengths, device)
         if phone_logits is not None:

@@ -15,7 +15,7 @@ from audiopalm.config import help_field
 from audiopalm.data.tasks import Sequence
 from audiopalm.training.batching import make_batches
 from audiopalm.training.loop import LoopConfig, run_training
-from audiopalm.training.precision import use_bf16
+from audiopalm.training.precision import bf16_autocast
 
 
 
@@ -40,7 +40,7 @@ def masked_loss(model, ids: torch.Tensor, attn: torch.Tensor, loss_mask: torch.T
                 device: torch.device = torch.device("cpu")) -> tuple[torch.Tensor, int]:
     """Mean next-token cross-entropy over positions whose *target* is in the loss mask."""
     ids, attn, loss_mask = ids.to(device), attn.to(device), loss_mask.to(device)
-    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16(bf16, device.type)):
+    with bf16_autocast(bf16, device.type):
         logits = model(input_ids=ids, attention_mask=attn).logits[:, :-1]  # [B, L-1, V]
     targets = ids[:, 1:].masked_fill(~loss_mask[:, 1:], -100)
     n = int((targets != -100).sum())

@@ -37,3 +37,8 @@ def use_bf16(wanted: bool, device_type: str = "cpu") -> bool:
         _notice(device_type)
         return False
     return wanted
+
+
+def bf16_autocast(wanted: bool = True, device_type: str = "cpu") -> torch.autocast:
+    """The autocast context a trainer computes its forward pass in: bf16 per `use_bf16`, else disabled."""
+    return torch.autocast(device_type, dtype=torch.bfloat16, enabled=use_bf16(wanted, device_type))
