@@ -34,11 +34,24 @@ def _sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def matmul_peak(dtype: torch.dtype, device: str = "cpu", n: int = 2048, repeats: int = 8) -> float:
-    """Best FLOP/s of an n x n @ n x n product in `dtype` over `repeats` tries."""
-    a = torch.randn(n, n, device=device, dtype=dtype)
-    b = torch.randn(n, n, device=device, dtype=dtype)
-    a @ b  # warm-up
+def matmul_peak(dtype: torch.dtype, device: str = "cpu", n: int = 2048, repeats: int = 8,
+                budget_s: float = 5.0) -> float:
+    """Best FLOP/s of a square product in `dtype` over `repeats` tries, at size n, or at the largest power-of-two
+    size from 256 whose tries fit in `budget_s` (a dtype the device only emulates, such as bf16 on an AVX2
+    CPU, multiplies hundreds of times slower: at 2048 its tries would take minutes)."""
+    size = min(n, 256)
+    while True:
+        a = torch.randn(size, size, device=device, dtype=dtype)
+        b = torch.randn(size, size, device=device, dtype=dtype)
+        a @ b  # warm-up
+        _sync(device)
+        t0 = time.perf_counter()
+        a @ b
+        _sync(device)
+        if size >= n or 8 * (time.perf_counter() - t0) * repeats > budget_s:  # doubling costs 8x
+            break
+        size = min(n, 2 * size)
+    n = size
     best = 0.0
     for _ in range(repeats):
         _sync(device)
