@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from audiopalm.audio.io import load_audio
-from audiopalm.audio.vad import VadConfig, speech_segments, speech_segments_batch
+from audiopalm.audio import vad
+from audiopalm.audio.vad import VadConfig, has_speech_batch, speech_segments, speech_segments_batch
 
 BACKENDS = ["silero", "energy"]
 
@@ -72,6 +73,7 @@ def test_a_batch_finds_what_one_by_one_finds(clips, backend):
             np.zeros(8000, dtype=np.float32), (0.1 * rng.standard_normal(30000)).astype(np.float32), clips[0][:100]]
     one_by_one = [speech_segments(w, cfg) for w in wavs]
     assert speech_segments_batch(wavs, cfg) == one_by_one
+    assert has_speech_batch(wavs, cfg) == [bool(s) for s in one_by_one]
     noise_is_speech = backend == "energy"  # (documented: the energy detector hears noise as speech)
     assert [bool(s) for s in one_by_one] == [True] * 5 + [False, noise_is_speech, False]
 
@@ -87,3 +89,30 @@ def test_a_long_stretch_is_cut_under_the_limit(clips, backend):
     segments = speech_segments(wav, VadConfig(backend=backend, max_seconds=10.0))
     assert len(segments) >= 3 and all(b - a <= 10.0 + 0.25 for a, b in segments)
     assert segments[0][0] < 0.3 and abs(segments[-1][1] - len(wav) / 16000) < 0.5
+
+
+def test_whether_there_is_speech_is_known_before_the_end_of_the_clips(clips, monkeypatch):
+    """The batched check stops once every clip has shown a sure stretch of speech; pauses, silence and noise are
+    decided on every window, as speech_segments decides them."""
+    loaded = vad._silero()
+    if loaded is None:
+        pytest.skip("silero-vad is not installed")
+    calls = []
+
+    def counting(x, sr):
+        calls.append(x.shape[0])
+        return loaded[0](x, sr)
+
+    counting.reset_states = loaded[0].reset_states
+    monkeypatch.setattr(vad, "_silero", lambda: (counting, loaded[1]))
+    long_clips = [np.concatenate([c, c, c]) for c in clips[:4]]
+    assert has_speech_batch(long_clips) == [True] * 4
+    windows = max(-(-len(w) // vad.SILERO_WINDOW) for w in long_clips)
+    assert 0 < len(calls) < windows / 2
+    calls.clear()
+    rng = np.random.default_rng(2)
+    late = _recording([2.0, _trimmed(clips[1]), 0.5])[0]  # speech only after 2 s of faint noise
+    noise = (0.1 * rng.standard_normal(40000)).astype(np.float32)
+    batch = [long_clips[0], late, noise]
+    assert has_speech_batch(batch) == [True, True, False]
+    assert len(calls) == max(-(-len(w) // vad.SILERO_WINDOW) for w in batch)  # the noise is heard to its end

@@ -143,38 +143,83 @@ def speech_segments_batch(wavs: list[np.ndarray], cfg: VadConfig = VadConfig()) 
     silero = _silero() if cfg.backend == "silero" else None
     if silero is None:
         return [speech_segments(w, cfg) for w in wavs]
-    model, _ = silero
-    from silero_vad.utils_vad import get_speech_timestamps_from_probs
-
     out: list[list[tuple[float, float]]] = [[] for _ in wavs]
     loud = [i for i, w in enumerate(wavs) if not _quiet(frame_levels(w, _frame(cfg)), cfg)]
     if not loud:
         return out
-    probs = _silero_probabilities([wavs[i] for i in loud], model)
+    probs = _silero_probabilities([wavs[i] for i in loud], silero[0])
     for i, p in zip(loud, probs):
-        found = get_speech_timestamps_from_probs(
-            p, sampling_rate=SAMPLE_RATE, min_speech_duration_ms=int(1000 * cfg.min_speech),
-            min_silence_duration_ms=int(1000 * cfg.min_silence), speech_pad_ms=int(1000 * cfg.pad),
-            max_speech_duration_s=cfg.max_seconds, audio_length_samples=len(wavs[i]))
-        out[i] = _seconds(found, len(wavs[i]))
+        out[i] = _segments_from_probs(p, len(wavs[i]), cfg)
+    return out
+
+
+def has_speech_batch(wavs: list[np.ndarray], cfg: VadConfig = VadConfig()) -> list[bool]:
+    """Whether `speech_segments` finds any speech in each recording (16 kHz), as one Silero batch that stops
+    as soon as every recording has shown a sure stretch of speech: a window at Silero's threshold followed by
+    `min_speech` of windows above its end threshold is a segment whatever comes after it. Clips that start
+    speaking within a second need a second of windows, not their whole length; any other is decided exactly."""
+    silero = _silero() if cfg.backend == "silero" else None
+    if silero is None:
+        return [bool(speech_segments(w, cfg)) for w in wavs]
+    out = [False] * len(wavs)
+    loud = [i for i, w in enumerate(wavs) if not _quiet(frame_levels(w, _frame(cfg)), cfg)]
+    if not loud:
+        return out
+    run = max(1, -(-int(SAMPLE_RATE * cfg.min_speech) // SILERO_WINDOW))  # windows of the shortest speech kept
+    probs = _silero_probabilities([wavs[i] for i in loud], silero[0], stop_after=run)
+    for i, p in zip(loud, probs):
+        out[i] = p is None or bool(_segments_from_probs(p, len(wavs[i]), cfg))
     return out
 
 
 SILERO_WINDOW = 512  # samples per Silero decision at 16 kHz
+SILERO_THRESHOLD, SILERO_END = 0.5, 0.35  # a segment starts at or above the first and ends below the second
 
 
-def _silero_probabilities(wavs: list[np.ndarray], model) -> list[list[float]]:
+def _sure(p: torch.Tensor, run: int) -> torch.Tensor:
+    """p [B, W] speech probabilities -> [B] True where a window at the threshold is followed by `run` windows
+    at or above the end threshold (such a segment lasts longer than `run` windows: it is kept)."""
+    if p.shape[1] <= run:
+        return torch.zeros(p.shape[0], dtype=torch.bool)
+    above = (p >= SILERO_END).float()
+    stays = above.unfold(1, run, 1)[:, 1:].min(-1).values.bool()  # windows k+1 .. k+run all above the end threshold
+    return ((p[:, : stays.shape[1]] >= SILERO_THRESHOLD) & stays).any(1)
+
+
+def _silero_probabilities(wavs: list[np.ndarray], model, stop_after: int | None = None) -> list[list[float] | None]:
     """Speech probability of each 32 ms window of each recording, the recordings side by side in one batch
-    (the model keeps a state per batch row; a shorter recording's padding comes after its own windows)."""
+    (the model keeps a state per batch row; a shorter recording's padding comes after its own windows).
+    `stop_after`: stop once every recording is sure to hold speech (`_sure` with that run); those give None."""
     windows = [-(-len(w) // SILERO_WINDOW) for w in wavs]
     x = torch.zeros(len(wavs), max(windows) * SILERO_WINDOW)
     for i, w in enumerate(wavs):
         x[i, : len(w)] = torch.from_numpy(np.ascontiguousarray(w, dtype=np.float32))
+    lengths = torch.tensor(windows)
+    chunks = []
     with _SILERO_LOCK, torch.inference_mode():
         model.reset_states()
-        p = torch.cat([model(x[:, k * SILERO_WINDOW: (k + 1) * SILERO_WINDOW], SAMPLE_RATE)
-                       for k in range(max(windows))], dim=1)  # [B, windows]
-    return [p[i, :n].tolist() for i, n in enumerate(windows)]
+        for k in range(max(windows)):
+            chunks.append(model(x[:, k * SILERO_WINDOW: (k + 1) * SILERO_WINDOW], SAMPLE_RATE))
+            if stop_after is not None and k % 4 == 3:
+                p = torch.cat(chunks, dim=1)
+                sure = _sure(p.masked_fill(torch.arange(k + 1) >= lengths[:, None], 0.0), stop_after)
+                if sure.all():
+                    return [None] * len(wavs)
+    p = torch.cat(chunks, dim=1)  # [B, windows]
+    sure = _sure(p.masked_fill(torch.arange(p.shape[1]) >= lengths[:, None], 0.0), stop_after) \
+        if stop_after is not None else torch.zeros(len(wavs), dtype=torch.bool)
+    return [None if s else p[i, :n].tolist() for i, (n, s) in enumerate(zip(windows, sure))]
+
+
+def _segments_from_probs(p: list[float], length: int, cfg: VadConfig) -> list[tuple[float, float]]:
+    """Silero's window probabilities of one recording of `length` samples -> speech segments in seconds."""
+    from silero_vad.utils_vad import get_speech_timestamps_from_probs
+
+    found = get_speech_timestamps_from_probs(
+        p, sampling_rate=SAMPLE_RATE, threshold=SILERO_THRESHOLD, neg_threshold=SILERO_END,
+        min_speech_duration_ms=int(1000 * cfg.min_speech), min_silence_duration_ms=int(1000 * cfg.min_silence),
+        speech_pad_ms=int(1000 * cfg.pad), max_speech_duration_s=cfg.max_seconds, audio_length_samples=length)
+    return _seconds(found, length)
 
 
 def _seconds(found: list[dict], length: int) -> list[tuple[float, float]]:

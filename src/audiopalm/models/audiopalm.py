@@ -41,7 +41,7 @@ import torch
 
 from audiopalm.audio.io import SAMPLE_RATE
 from audiopalm.audio.tokenizer import AudioInput, AudioTokenizer, as_wav
-from audiopalm.audio.vad import VadConfig, cut, speech_segments, speech_segments_batch, stretches
+from audiopalm.audio.vad import VadConfig, cut, has_speech_batch, speech_segments, stretches
 from audiopalm.data.languages import Languages
 from audiopalm.data.tasks import get_task, prompt_ids, task_tag
 from audiopalm.errors import AudiopalmError, first_line
@@ -92,7 +92,7 @@ class Heard:
     def silent(self) -> bool:
         """True when voice activity finds no speech (silence, noise): nothing to transcribe or say. Found once
         per recording, however many tasks ask."""
-        return not self.speech if self.speech is not None else not speech_segments(self.wav)
+        return not self.speech if self.speech is not None else not has_speech_batch([self.wav])[0]
 
 
 Source = AudioInput | Heard
@@ -238,7 +238,7 @@ class AudioPaLM:
         wavs = {i: as_wav(audios[i], str(audios[i]) if isinstance(audios[i], (str, Path)) else f"audio[{i}]")
                 for i in todo}
         tokens = dict(zip(todo, self.audio_tokenizer.encode_batch([wavs[i] for i in todo]))) if todo else {}
-        speech = dict(zip(todo, (bool(s) for s in speech_segments_batch([wavs[i] for i in todo])))) if todo else {}
+        speech = dict(zip(todo, has_speech_batch([wavs[i] for i in todo]))) if todo else {}
         return [a if isinstance(a, Heard) else Heard(wavs[i], tokens[i], speech[i]) for i, a in enumerate(audios)]
 
     def audio_input(self, audio: Source) -> torch.Tensor:
