@@ -34,8 +34,10 @@ def test_tiny_recipe_builds_a_fp16_bundle_that_loads_as_float32(tiny_world, tmp_
     assert "| tokenizer |" in card and "## ASR and language identification" in card and "## Limits" in card
     # a second run finds every stage done and only re-exports; the text LM is not needed once finetuning is done
     shutil.rmtree(tmp_path / "work" / "lm")
+    (tmp_path / "work" / "provenance.md").write_text("Seeded with an earlier bundle's stages.\n")
     assert run_recipe(recipe) == bundle
     assert json.loads((tmp_path / "work" / "stages.json").read_text()) == stages
+    assert "|\n\nSeeded with an earlier bundle's stages.\n\n## Measured" in (bundle / "MODEL_CARD.md").read_text()
     # the demo runs the bundle on new clips by held-out speakers and writes the spoken translations
     from audiopalm.cli import main
 

@@ -70,12 +70,12 @@ class BundleRecipe:
 RECIPES = {
     "babel-small": BundleRecipe(),
     # the next bundle: the shipped one's stages, the unit-to-mel acoustic model in place of SoundStorm, then
-    # finetuning further on medium's 4x training sentences (step counts sized for float32: on cores without
-    # native bf16 a stage runs about 1.6x longer than under autocast)
+    # finetuning further on medium's 4x training sentences (step counts sized for one sitting in float32: on
+    # cores without native bf16 a finetuning step takes about 5 s, a unit-to-mel step 1.5 s)
     "babel-small-next": BundleRecipe(name="babel-small-next", work="runs/babel-small-next",
                                      bundle="models/babel-small-next", acoustic_model="mel_decoder",
                                      acoustic_steps=1000, acoustic_batch_frames=9000, acoustic_lr=2e-3,
-                                     acoustic_warmup=100, next_data="data/babel-medium", next_finetune_steps=1200),
+                                     acoustic_warmup=100, next_data="data/babel-medium", next_finetune_steps=600),
     # the candidate next bundle: tokenizer v3 (CTC encoder from Whisper tiny.en), the text LM at 1 500 steps,
     # finetuning at 2x steps, the unit-to-mel acoustic model (2 825 steps of 9 000 frames: 20 minutes on the
     # 2 cores); docs/model.md, docs/speech.md
@@ -287,6 +287,8 @@ def write_model_card(r: BundleRecipe, bundle: Path) -> None:
     world = json.loads((Path(r.data) / "world.json").read_text())
     stage_rows = "\n".join(f"| {s.name} | {times[s.name] / 60:.1f} |" for s in stages(r) if s.name in times)
     families = ", ".join(world.get("families", {"espeak": {}}))
+    provenance = work / "provenance.md"  # how this run differs from running the recipe from nothing, if it does
+    provenance = f"\n\n{provenance.read_text().strip()}" if provenance.exists() else ""
     card = f"""# {r.name}
 
 The default audiopalm bundle: audio tokenizer, unified speech-text model and speech output stage, trained
@@ -304,7 +306,7 @@ test speakers and sentences). Recipe settings:
 
 | stage | wall minutes (2 CPU cores) |
 |---|---|
-{stage_rows}
+{stage_rows}{provenance}
 
 ## Measured
 
