@@ -1,4 +1,4 @@
-"""A lean incremental forward pass for Llama-family decoders, with a preallocated KV cache.
+"""A lean incremental forward pass for Llama-family decoders, with a KV cache that grows by doubling.
 
 A decoding step at batch 1 reads every weight once, and at the sizes that run on a CPU much of the
 rest is per-op overhead (cache objects, mask construction, module hooks). `FastDecoder` runs each
@@ -11,7 +11,8 @@ float16, which halves the bytes a step reads:
     -> final RMSNorm -> lm_head (last position only) -> logits [B, V]
 
 Cache columns are shared by the batch (left-padded prompts, as in `greedy_decode`); `valid` [B, S]
-marks the columns a row may attend to and `positions` [B, T] are each row's RoPE positions.
+marks the columns a row may attend to and `positions` [B, T] are each row's RoPE positions. A padded
+prompt batch runs its position-wise layers (projections, MLP) on the real tokens only.
 Supported: `LlamaForCausalLM`, `Qwen2ForCausalLM`, `MistralForCausalLM` without a sliding window,
 with default RoPE; anything else decodes through the model's own forward (`HFStepper`).
 """
@@ -130,7 +131,10 @@ class FastDecoder:
         # CPUs multiply float16 matrices (the prompt) far slower than float32 ones, though float16
         # vector products (one token) are faster: on a CPU the prompt goes through float32 weights
         self.wide = _prepare(model, torch.float32) if self.dtype == torch.float16 and self.device.type == "cpu" else None
-        shape = (len(self.w.layers), batch, self.kv_heads, max_len, self.head_dim)
+        # the cache grows as columns are written (doubling, at most max_len): a transcript of a few tokens does
+        # not zero the columns of the longest output the caller allows
+        self.max_len = max_len
+        shape = (len(self.w.layers), batch, self.kv_heads, min(max_len, 64), self.head_dim)
         self.k = torch.zeros(shape, device=self.device, dtype=self.dtype)
         self.v = torch.zeros(shape, device=self.device, dtype=self.dtype)
         inv = 1.0 / _rope_theta(cfg) ** (torch.arange(0, self.head_dim, 2, device=self.device).float() / self.head_dim)
@@ -141,6 +145,14 @@ class FastDecoder:
         weight, bias = self.w.head
         self.row_heads = [(rows.to(self.device), weight[rows].contiguous(), None if bias is None else bias[rows])
                           for rows in (output_rows or [])]
+
+    def _reserve(self, end: int) -> None:
+        """Cache columns [0, end) exist (zeros where not yet written)."""
+        have = self.k.shape[3]
+        if end <= have:
+            return
+        more = min(self.max_len, max(end, 2 * have)) - have
+        self.k, self.v = (torch.cat([c, c.new_zeros(*c.shape[:3], more, c.shape[4])], 3) for c in (self.k, self.v))
 
     def _norm(self, x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
         """RMSNorm as HF Llama computes it: normalised in float32, scaled in the compute dtype."""
@@ -178,12 +190,21 @@ class FastDecoder:
         heads, kv, hd = self.heads, self.kv_heads, self.head_dim
         # the whole prompt at once on an empty cache: float32 weights where `wide` exists
         w, dtype = (self.wide, torch.float32) if self.wide is not None and start == 0 and t > 1 else (self.w, self.dtype)
+        self._reserve(end)
         mask = self._mask(valid, t)
         angles = self.angles[positions][:, :, None]  # [B, T, 1, hd]
         cos, sin = angles.cos().to(dtype), angles.sin().to(dtype)
         x = F.embedding(ids, w.embed)
+        # left-padded prompts of a batch: the position-wise layers read only the real tokens [N, D]
+        new = valid[:, start:end]
+        real = new.reshape(-1).nonzero().squeeze(1) if t > 1 and not new.all() else None
+        if real is not None:
+            x = x.reshape(b * t, -1)[real]
         for i, layer in enumerate(w.layers):
-            qkv = F.linear(self._norm(x, layer.norm1), *layer.qkv).view(b, t, heads + 2 * kv, hd)
+            qkv = F.linear(self._norm(x, layer.norm1), *layer.qkv)
+            if real is not None:  # back to [B, T]: padding gets zero queries, keys and values (it is never read)
+                qkv = qkv.new_zeros(b * t, qkv.shape[-1]).index_copy_(0, real, qkv)
+            qkv = qkv.view(b, t, heads + 2 * kv, hd)
             qk = self._rope(qkv[:, :, : heads + kv], cos, sin)
             k, v = qk[:, :, heads:].transpose(1, 2), qkv[:, :, heads + kv:].transpose(1, 2)
             self.k[i, :b, :, start:end] = k
@@ -195,10 +216,13 @@ class FastDecoder:
                 o = _attend_one(q, k, v, mask)
             else:
                 o = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, enable_gqa=heads != kv)
-            x = x + F.linear(o.transpose(1, 2).reshape(b, t, -1), *layer.o)
+            o = o.transpose(1, 2).reshape(b, t, -1)
+            x = x + F.linear(o if real is None else o.reshape(b * t, -1)[real], *layer.o)
             gate, up = F.linear(self._norm(x, layer.norm2), *layer.gate_up).chunk(2, -1)
             x = x + F.linear(F.silu(gate) * up, *layer.down)
         self.length = end
+        if real is not None:
+            x = x.new_zeros(b * t, x.shape[-1]).index_copy_(0, real, x).view(b, t, -1)
         h = self._norm(x[:, -1], w.final_norm)
         if rows is None:
             return F.linear(h, *w.head).float()
