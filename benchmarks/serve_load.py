@@ -77,8 +77,11 @@ def main() -> None:
         server, thread, url = start_in_thread(ServeConfig(args.model, max_batch=max_batch, max_queue=64,
                                                           max_concurrent=64), log_level="error")
         load(url, clips, 1, 3.0)  # warm-up
+        sizes = server.config.app.state.service.batcher.batch_sizes
         for clients in (int(c) for c in args.clients.split(",")):
+            before = len(sizes)
             row = {"max_batch": max_batch, **load(url, clips, clients, args.seconds)}
+            row["mean_batch"] = round(float(np.mean(sizes[before:])), 2) if len(sizes) > before else None
             results.append(row)
             print(json.dumps(row))
         server.should_exit = True

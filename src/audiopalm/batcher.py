@@ -5,7 +5,9 @@
 
 One worker thread takes the first waiting item, waits up to `wait_ms` for more (at most `max_batch`)
 and calls `fn` once on all of them: on 2 cores a batch of 16 short clips costs little more than one,
-so throughput grows with concurrency. The queue is bounded: `submit` on a full queue raises Busy at
+so throughput grows with concurrency. With `coming` (how many requests are on their way: received,
+not yet submitted; a server counts them while it reads their uploads) the worker waits up to
+`max_wait_ms` while any is, so that clients answered by one batch all join the next one. The queue is bounded: `submit` on a full queue raises Busy at
 once (the server answers 503), and a caller that waited `timeout` seconds gets Busy too (its item is
 dropped if not yet started). If a batch fails, its items are retried one by one, so one bad item
 fails alone.
@@ -41,35 +43,48 @@ class _Job(Generic[T, R]):
 
 class Batcher(Generic[T, R]):
     def __init__(self, fn: Callable[[list[T]], list[R]], max_batch: int = 16, wait_ms: float = 10.0,
-                 max_queue: int = 64):
+                 max_queue: int = 64, coming: Callable[[], int] | None = None, max_wait_ms: float = 100.0):
         self.fn, self.max_batch, self.wait = fn, max_batch, wait_ms / 1000
+        self.coming, self.max_wait = coming, max(wait_ms, max_wait_ms) / 1000
         self.queue: queue.Queue[_Job[T, R]] = queue.Queue(max_queue)
         self.batch_sizes: list[int] = []  # of every batch run, for benchmarks and tests
+        self.outstanding = 0  # items submitted and not yet answered
+        self._count = threading.Lock()
         threading.Thread(target=self._work, name="batcher", daemon=True).start()
 
     def submit(self, item: T, timeout: float | None = None) -> R:
         """Decode `item` in the next batch; raises Busy (queue full, or no result within `timeout` seconds)
         or what `fn` raised for this item."""
         job: _Job[T, R] = _Job(item)
+        with self._count:
+            self.outstanding += 1
         try:
-            self.queue.put_nowait(job)
-        except queue.Full:
-            raise Busy(f"the server is busy ({self.queue.maxsize} requests waiting); try again shortly") from None
-        if not job.done.wait(timeout):
-            job.cancelled = True
-            raise Busy(f"no result within {timeout:g} s; the server is overloaded, try again shortly")
+            try:
+                self.queue.put_nowait(job)
+            except queue.Full:
+                raise Busy(f"the server is busy ({self.queue.maxsize} requests waiting); try again shortly") from None
+            if not job.done.wait(timeout):
+                job.cancelled = True
+                raise Busy(f"no result within {timeout:g} s; the server is overloaded, try again shortly")
+        finally:
+            with self._count:
+                self.outstanding -= 1
         if job.error is not None:
             raise job.error
         return job.result
 
     def _collect(self) -> list[_Job[T, R]]:
         jobs = [self.queue.get()]
-        deadline = time.monotonic() + self.wait
+        start = time.monotonic()
         while len(jobs) < self.max_batch:
-            try:
-                jobs.append(self.queue.get(timeout=max(0.0, deadline - time.monotonic())))
-            except queue.Empty:
+            more = self.coming is not None and self.coming() > 0
+            left = start + (self.max_wait if more else self.wait) - time.monotonic()
+            if left <= 0:
                 break
+            try:  # while requests are on their way, look again every 2 ms
+                jobs.append(self.queue.get(timeout=min(left, 0.002) if more else left))
+            except queue.Empty:
+                pass
         return [j for j in jobs if not j.cancelled]
 
     def _work(self) -> None:

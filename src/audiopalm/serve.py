@@ -25,7 +25,8 @@ the size limit (413), audio longer than the duration limit (413); speech endpoin
 without a speech output stage answer 501. The server keeps serving after any of them.
 
 Throughput: short transcriptions that arrive together are decoded as one batch (batcher.py: the
-worker collects for `batch_wait_ms`, at most `max_batch` clips); other requests take the model one
+worker collects for `batch_wait_ms`, or up to `batch_max_wait_ms` while more transcription requests
+are being received, at most `max_batch` clips); other requests take the model one
 at a time (a lock: torch uses every core for one decode). Limits answer 503 with a reason: more than
 `max_queue` transcriptions waiting, more than `max_concurrent` requests in flight, or no result within
 `timeout_s`.
@@ -67,6 +68,8 @@ class ServeConfig:
                                     600.0, min=1)
     max_batch: int = help_field("most short transcriptions decoded together (1: one at a time)", 16, min=1)
     batch_wait_ms: float = help_field("how long the first request of a batch waits for others", 10.0, min=0)
+    batch_max_wait_ms: float = help_field("how long it may wait while more transcription requests are being received",
+                                          100.0, min=0)
     max_queue: int = help_field("transcriptions waiting for a batch; more are answered 503", 64, min=1)
     max_concurrent: int = help_field("requests in flight on the audio endpoints; more are answered 503", 64, min=1)
     timeout_s: float = help_field("longest a request waits for the model before a 503", 120.0, min=0.1)
@@ -104,7 +107,10 @@ class Service:
         self.name = Path(cfg.model).resolve().name
         self.model = AudioPaLM.from_pretrained(cfg.model)
         self.lock = threading.Lock()
-        self.batcher = Batcher(self._transcribe_batch, cfg.max_batch, cfg.batch_wait_ms, cfg.max_queue)
+        self.arriving = 0  # transcription requests in flight (their uploads being read, or waiting for a batch)
+        self.batcher = Batcher(self._transcribe_batch, cfg.max_batch, cfg.batch_wait_ms, cfg.max_queue,
+                               coming=lambda: self.arriving - self.batcher.outstanding,
+                               max_wait_ms=cfg.batch_max_wait_ms)
 
     @contextmanager
     def locked(self) -> Iterator[None]:
@@ -233,6 +239,7 @@ def create_app(cfg: ServeConfig) -> FastAPI:
     """The FastAPI application of one model."""
     service = Service(cfg)
     app = FastAPI(title="audiopalm", description="Speech recognition and translation, OpenAI's audio API.")
+    app.state.service = service  # (benchmarks read its batcher's batch sizes)
 
     @app.exception_handler(AudiopalmError)  # RequestError and any other error a request's content caused
     async def request_error(_, e: AudiopalmError):
@@ -249,9 +256,12 @@ def create_app(cfg: ServeConfig) -> FastAPI:
         if not in_flight.acquire(blocking=False):
             message = f"the server is busy ({cfg.max_concurrent} requests in flight); try again shortly"
             return JSONResponse({"error": {"message": message, "type": "server_overloaded"}}, status_code=503)
+        transcription = request.url.path == "/v1/audio/transcriptions"  # may join a batch: the batcher waits for it
+        service.arriving += transcription  # (the event loop's thread alone changes it)
         try:
             return await call_next(request)
         finally:
+            service.arriving -= transcription
             in_flight.release()
 
     page = (Path(__file__).parent / "web" / "index.html").read_text(encoding="utf-8")

@@ -40,6 +40,27 @@ def test_requests_that_arrive_together_share_one_call():
     assert max(batcher.batch_sizes) <= 16
 
 
+@pytest.mark.parametrize("told", [False, True])
+def test_a_batch_waits_for_requests_on_their_way_when_told_of_them(told):
+    """A request still being received (counted by `coming`) joins the batch of one already waiting; without
+    the count, the batch leaves after wait_ms."""
+    on_the_way = [1]
+    batcher = Batcher(lambda xs: xs, max_batch=16, wait_ms=5, max_queue=64, max_wait_ms=2000,
+                      coming=(lambda: on_the_way[0]) if told else None)
+
+    def late():
+        time.sleep(0.3)
+        on_the_way[0] = 0
+        batcher.submit("late", 10.0)
+
+    thread = threading.Thread(target=late)
+    thread.start()
+    assert batcher.submit("first", 10.0) == "first"
+    thread.join()
+    assert batcher.batch_sizes == ([2] if told else [1, 1])
+    assert batcher.outstanding == 0
+
+
 def test_a_timeout_and_a_full_queue_are_busy_at_once():
     gate, seen = threading.Event(), []
 
