@@ -7,10 +7,11 @@ One worker thread takes the first waiting item, waits up to `wait_ms` for more (
 and calls `fn` once on all of them: on 2 cores a batch of 16 short clips costs little more than one,
 so throughput grows with concurrency. With `coming` (how many requests are on their way: received,
 not yet submitted; a server counts them while it reads their uploads) the worker waits up to
-`max_wait_ms` while any is, so that clients answered by one batch all join the next one. The queue is bounded: `submit` on a full queue raises Busy at
-once (the server answers 503), and a caller that waited `timeout` seconds gets Busy too (its item is
-dropped if not yet started). If a batch fails, its items are retried one by one, so one bad item
-fails alone.
+`max_wait_ms` while any is, so that clients answered by one batch all join the next one.
+
+The queue is bounded: `submit` on a full queue raises Busy at once (the server answers 503), and a
+caller that waited `timeout` seconds gets Busy too (its item is dropped if not yet started). If a batch
+fails, its items are retried one by one, so one bad item fails alone.
 """
 
 from __future__ import annotations

@@ -137,22 +137,6 @@ def speech_segments(wav: np.ndarray, cfg: VadConfig = VadConfig(), sr: int = SAM
     return out
 
 
-def speech_segments_batch(wavs: list[np.ndarray], cfg: VadConfig = VadConfig()) -> list[list[tuple[float, float]]]:
-    """`speech_segments` of each recording (16 kHz), Silero's windows of all of them run as one batch: the
-    same segments as one by one, for about the cost of the longest recording alone."""
-    silero = _silero() if cfg.backend == "silero" else None
-    if silero is None:
-        return [speech_segments(w, cfg) for w in wavs]
-    out: list[list[tuple[float, float]]] = [[] for _ in wavs]
-    loud = [i for i, w in enumerate(wavs) if not _quiet(frame_levels(w, _frame(cfg)), cfg)]
-    if not loud:
-        return out
-    probs = _silero_probabilities([wavs[i] for i in loud], silero[0])
-    for i, p in zip(loud, probs):
-        out[i] = _segments_from_probs(p, len(wavs[i]), cfg)
-    return out
-
-
 def has_speech_batch(wavs: list[np.ndarray], cfg: VadConfig = VadConfig()) -> list[bool]:
     """Whether `speech_segments` finds any speech in each recording (16 kHz), as one Silero batch that stops
     as soon as every recording has shown a sure stretch of speech: a window at Silero's threshold followed by
