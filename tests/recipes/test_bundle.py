@@ -56,12 +56,11 @@ def test_the_v3_recipe_carries_its_settings_into_each_stage():
     assert "init='whisper-tiny.en'" in commands["tokenizer"] and "lr=0.0005" in commands["tokenizer"]
     assert "model='mel_decoder'" in commands["acoustic"] and "batch_frames=9000" in commands["acoustic"]
     assert "steps=1500" in commands["text_lm"] and "'steps': 3400" in commands["audiopalm"]
-    default = {s.name: s.command for s in stages(RECIPES["babel-small"])}  # the shipped bundle's recipe is unchanged
-    assert "init=None" in default["tokenizer"] and "model='soundstorm'" in default["acoustic"]
+    assert "next_world" not in commands
+    default = {s.name: s.command for s in stages(RECIPES["babel-small"])}  # the shipped bundle: a curriculum
+    assert "init=None" in default["tokenizer"] and "model='mel_decoder'" in default["acoustic"]
     assert "steps=800" in default["text_lm"] and "'eval_every': 566" in default["audiopalm"]
-    assert "next_world" not in default and "model='runs/babel-small/audiopalm/model'" in default["speech"]
-    nxt = {s.name: s.command for s in stages(RECIPES["babel-small-next"])}
-    assert "model='mel_decoder'" in nxt["acoustic"] and "preset='medium'" in nxt["next_world"]
-    assert "text_lm='runs/babel-small-next/audiopalm/model'" in nxt["audiopalm_next"]
-    assert "data='data/babel-medium'" in nxt["audiopalm_next"]
-    assert "model='runs/babel-small-next/audiopalm_next/model'" in nxt["speech"]
+    assert "preset='medium'" in default["next_world"] and "data='data/babel-medium'" in default["audiopalm_next"]
+    assert "text_lm='runs/babel-small/audiopalm/model'" in default["audiopalm_next"]
+    assert "'steps': 1200" in default["audiopalm_next"]
+    assert "model='runs/babel-small/audiopalm_next/model'" in default["speech"]

@@ -6,6 +6,8 @@
     acoustic   the acoustic model: SoundStorm-style codes, or unit-to-mel frames (`acoustic_model`)
     text_lm    the text LM pretrained on the world's text (PaLM-2's role)
     audiopalm  multitask finetuning from the text LM
+    next_world a larger world (`next_data`, medium: small's audio linked, 4x its training sentences)
+    audiopalm_next  finetuning further on it, from the model above
     speech     the speech output stage attached to the model
     export     BUNDLE: the model folder with every weight in fp16
     eval       ASR, AST, MT, LID and S2ST of BUNDLE on the test split, beside the cascade (WORK/eval/),
@@ -45,11 +47,11 @@ class BundleRecipe:
     ctc_init: str | None = None  # start the CTC encoder from a Whisper encoder (tokenizer v3: whisper-tiny.en)
     ctc_lr: float = 2e-3  # CTC peak learning rate
     codec_steps: int = 3000  # vocoder steps (16 crops of 0.8 s)
-    acoustic_model: str = "soundstorm"  # or mel_decoder (models/mel_decoder.py)
-    acoustic_steps: int = 2100  # acoustic model steps
-    acoustic_batch_frames: int = 12000  # codec frames per acoustic batch, prompts included
-    acoustic_lr: float = 1e-3
-    acoustic_warmup: int = 200
+    acoustic_model: str = "mel_decoder"  # unit-to-mel (models/mel_decoder.py) or soundstorm (codec codes)
+    acoustic_steps: int = 1000  # acoustic model steps
+    acoustic_batch_frames: int = 9000  # codec frames per acoustic batch, prompts included
+    acoustic_lr: float = 2e-3
+    acoustic_warmup: int = 100
     acoustic_preset: str = "small"
     codec_preset: str = "small"
     lm_preset: str = "base"
@@ -57,9 +59,9 @@ class BundleRecipe:
     lm_lr: float = 1.5e-3
     finetune_steps: int = 1700  # multitask steps of 8 192 tokens
     finetune_eval_every: int | None = None  # dev evaluations every N steps (None: three in all)
-    next_data: str | None = None  # a larger world whose train split extends data's: the model trains on further
+    next_data: str | None = "data/babel-medium"  # a larger world whose train split extends data's (None: none):
     next_preset: str = "medium"  # that world's preset
-    next_finetune_steps: int = 1700  # further multitask steps on it
+    next_finetune_steps: int = 1200  # further multitask steps on it, from the model finetuned on data
     eval_per_language: int = 10  # test utterances per language (and per S2ST pair)
     eval_pairs: tuple[str, ...] = ("de-it",)  # besides every language into English (de-it: zero-shot)
     eval_tasks: str = "asr,ast,mt,lid,s2st"
@@ -68,27 +70,23 @@ class BundleRecipe:
 
 
 RECIPES = {
+    # the shipped bundle: a curriculum (finetuning on small, then further on medium's 4x training sentences)
+    # and the unit-to-mel acoustic model; step counts sized for cores without native bf16, where everything
+    # trains in float32 (a finetuning step about 3.5 s, a unit-to-mel step 1.5 s)
     "babel-small": BundleRecipe(),
-    # the next bundle: the shipped one's stages, the unit-to-mel acoustic model in place of SoundStorm, then
-    # finetuning further on medium's 4x training sentences (step counts sized for one sitting in float32: on
-    # cores without native bf16 a finetuning step takes about 5 s, a unit-to-mel step 1.5 s)
-    "babel-small-next": BundleRecipe(name="babel-small-next", work="runs/babel-small-next",
-                                     bundle="models/babel-small-next", acoustic_model="mel_decoder",
-                                     acoustic_steps=1000, acoustic_batch_frames=9000, acoustic_lr=2e-3,
-                                     acoustic_warmup=100, next_data="data/babel-medium", next_finetune_steps=600),
     # the candidate next bundle: tokenizer v3 (CTC encoder from Whisper tiny.en), the text LM at 1 500 steps,
     # finetuning at 2x steps, the unit-to-mel acoustic model (2 825 steps of 9 000 frames: 20 minutes on the
     # 2 cores); docs/model.md, docs/speech.md
     "babel-small-v3": BundleRecipe(name="babel-small-v3", work="runs/babel-small-v3", bundle="models/babel-small-v3",
                                    ctc_init="whisper-tiny.en", ctc_lr=5e-4, lm_steps=1500, finetune_steps=3400,
                                    finetune_eval_every=425, acoustic_model="mel_decoder", acoustic_steps=2825,
-                                   acoustic_batch_frames=9000, acoustic_lr=2e-3, acoustic_warmup=100),
+                                   acoustic_batch_frames=9000, acoustic_lr=2e-3, acoustic_warmup=100, next_data=None),
     # the same stages in seconds, on a tiny world (tests, smoke runs)
     "babel-tiny": BundleRecipe(name="babel-tiny", data="data/babel-tiny", world_preset="tiny", work="runs/babel-tiny",
                                bundle="runs/babel-tiny/bundle", ctc_steps=4, codec_steps=4, acoustic_steps=4,
                                acoustic_preset="tiny", codec_preset="tiny", lm_preset="tiny", lm_steps=4,
                                finetune_steps=4, eval_per_language=2, eval_pairs=("de-it",), eval_tasks="asr,ast,lid",
-                               eval_cascade=False, jobs=1),
+                               eval_cascade=False, next_data=None, jobs=1),
 }
 
 
@@ -244,9 +242,8 @@ def run_recipe(r: BundleRecipe, max_minutes: float | None = None) -> Path | None
 class RecipeRunConfig:
     """`audiopalm recipe run`: a bundle from nothing."""
 
-    name: str = help_field("babel-small (the default bundle), babel-small-next or babel-small-v3 (candidate next "
-                           "bundles) or babel-tiny "
-                           "(seconds; a smoke run)",
+    name: str = help_field("babel-small (the default bundle), babel-small-v3 (a candidate next bundle) or "
+                           "babel-tiny (seconds; a smoke run)",
                            choices=tuple(RECIPES))
     max_minutes: float | None = help_field("pause after this long (resume by re-running)", None, min=0)
 
