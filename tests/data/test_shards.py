@@ -6,7 +6,7 @@ import shutil
 import pytest
 import torch
 
-from audiopalm.data.shards import load_tokens, tokenize_manifests
+from audiopalm.data.shards import default_shards, load_tokens, tokenize_manifests
 from audiopalm.recipes.tokenizer import train_tokenizer
 from audiopalm.cli import main
 
@@ -16,6 +16,17 @@ def mfcc_tok(tiny_world, tmp_path_factory):
     out = tmp_path_factory.mktemp("tok") / "mfcc"
     train_tokenizer(tiny_world[0], "mfcc", out, codebook_size=16, max_frames=5000)
     return out
+
+
+def test_default_shards_are_one_folder_per_tokenizer_not_per_name(tiny_world, mfcc_tok, tmp_path):
+    copy = tmp_path / "a" / mfcc_tok.name
+    shutil.copytree(mfcc_tok, copy)
+    assert default_shards(tiny_world[0], copy) == default_shards(tiny_world[0], mfcc_tok)  # the same files
+    weights = sorted(copy.rglob("*.safetensors"))[0]
+    data = weights.read_bytes()
+    weights.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))  # a rebuilt tokenizer under the same name
+    assert default_shards(tiny_world[0], copy) != default_shards(tiny_world[0], mfcc_tok)
+    assert default_shards(tiny_world[0], copy).name.startswith("mfcc-")
 
 
 def test_tokenize_world_with_a_corrupt_file(tiny_world, mfcc_tok, tmp_path):

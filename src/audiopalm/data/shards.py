@@ -9,6 +9,9 @@ Each shard is written atomically. A re-run keeps a shard only when its key match
 would now hold (the id and audio path of each, and the recording's size and time), so a repaired
 manifest or recording re-makes what changed; shards past the end of a shortened manifest are
 removed. A run that finds everything made writes nothing (a read-only token folder works).
+
+The default folder, DATA/tokens/<tokenizer folder name>-<digest of its files>, is one per tokenizer:
+two tokenizers with the same folder name (a rebuilt one, another recipe's) never share tokens.
 """
 
 from __future__ import annotations
@@ -122,6 +125,20 @@ def load_tokens(folder: str | Path, split: str) -> dict[str, torch.Tensor]:
     return out
 
 
+def folder_digest(folder: Path) -> str:
+    """12 hex digits of sha256 over a folder's files (relative paths and bytes): its identity."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        h.update(path.relative_to(folder).as_posix().encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def default_shards(data: Path, tokenizer_dir: Path) -> Path:
+    """Where DATA's tokens by the tokenizer in TOKENIZER_DIR live: DATA/tokens/<name>-<digest>."""
+    return Path(data) / "tokens" / f"{Path(tokenizer_dir).name}-{folder_digest(Path(tokenizer_dir))}"
+
+
 def tokenize_manifests(tokenizer_dir: Path, data: Path, out: Path, splits: list[str], jobs: int = 1,
                        shard_size: int = 500, progress: bool = True) -> dict:
     """Tokenize DATA/{split}.jsonl for each split into OUT; returns (and writes) the index."""
@@ -189,7 +206,8 @@ class TokenizeConfig:
 
     tokenizer: str = help_field("tokenizer folder")
     data: str = help_field("folder with {split}.jsonl manifests")
-    out: str | None = help_field("output folder (default: DATA/tokens/<tokenizer folder name>)", None)
+    out: str | None = help_field("output folder (default: DATA/tokens/<tokenizer folder name>-<digest of its files>)",
+                                 None)
     splits: list[str] = help_field("splits to tokenize", ["train", "dev", "test"])
     jobs: int = help_field("parallel processes", os.cpu_count() or 1, min=1)
     shard_size: int = help_field("utterances per shard", 500, min=1)
@@ -198,7 +216,7 @@ class TokenizeConfig:
 
 def run(cfg: TokenizeConfig) -> dict:
     """The shard index (made or completed), with where it is."""
-    out = Path(cfg.out) if cfg.out else Path(cfg.data) / "tokens" / Path(cfg.tokenizer).name
+    out = Path(cfg.out) if cfg.out else default_shards(Path(cfg.data), Path(cfg.tokenizer))
     index = tokenize_manifests(Path(cfg.tokenizer), Path(cfg.data), out, cfg.splits, cfg.jobs, cfg.shard_size,
                                progress=not cfg.quiet)
     return {**index, "folder": str(out), "splits": cfg.splits}

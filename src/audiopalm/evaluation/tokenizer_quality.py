@@ -56,7 +56,7 @@ class TokenizerEvalConfig:
 
     tokenizer: str = help_field("tokenizer folder")
     data: str = help_field("world folder with train and test manifests")
-    tokens: str | None = help_field("token shards (default: DATA/tokens/<tokenizer name>; made if missing)", None)
+    tokens: str | None = help_field("token shards (default: DATA/tokens/<tokenizer name>-<digest>; made if missing)", None)
     probe: ProbeConfig = help_field("the ASR probe (--probe-steps: the shared budget)", ProbeConfig)
     jobs: int = help_field("tokenization processes", os.cpu_count() or 1, min=1)
     out: str | None = help_field("also write the report to this JSON file", None)
@@ -65,12 +65,12 @@ class TokenizerEvalConfig:
 def run(cfg: TokenizerEvalConfig) -> dict:
     """Tokenize train and every test condition (shards reused), then `evaluate_tokenizer`; the report."""
     from audiopalm.data.manifest import available_conditions, json_output, write_json
-    from audiopalm.data.shards import tokenize_manifests
+    from audiopalm.data.shards import default_shards, tokenize_manifests
 
     if cfg.out:
         json_output(cfg.out)
     tok_dir, data = Path(cfg.tokenizer), Path(cfg.data)
-    tokens = Path(cfg.tokens) if cfg.tokens else data / "tokens" / tok_dir.name
+    tokens = Path(cfg.tokens) if cfg.tokens else default_shards(data, tok_dir)
     tokenize_manifests(tok_dir, data, tokens, ["train", *available_conditions(data)], cfg.jobs, progress=True)
     report = evaluate_tokenizer(tok_dir, data, tokens, cfg.probe)
     if cfg.out:

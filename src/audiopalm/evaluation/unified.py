@@ -16,19 +16,11 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from audiopalm.data.shards import load_tokens, tokenize_manifests
+from audiopalm.data.shards import folder_digest, load_tokens, tokenize_manifests
 from audiopalm.data.manifest import read_jsonl
 from audiopalm.errors import AudiopalmError
 from audiopalm.evaluation.text import error_rates, translation_scores
 from audiopalm.models.audiopalm import TRANSLATION_SEGMENT, AudioPaLM
-
-
-def _folder_digest(folder: Path) -> str:
-    h = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        h.update(path.relative_to(folder).as_posix().encode())
-        h.update(path.read_bytes())
-    return h.hexdigest()[:12]
 
 
 def token_cache() -> Path:
@@ -44,7 +36,7 @@ def split_tokens(model_dir: Path, data: Path, split: str = "test", jobs: int = 2
     none}). Shards live in the token cache, one folder per (dataset path, tokenizer files): made once,
     and re-made where the manifest changed."""
     place = hashlib.sha256(str(data.resolve()).encode()).hexdigest()[:12]
-    out = token_cache() / f"{place}-{_folder_digest(model_dir / 'audio_tokenizer')}"
+    out = token_cache() / f"{place}-{folder_digest(model_dir / 'audio_tokenizer')}"
     index = tokenize_manifests(model_dir / "audio_tokenizer", data, out, [split], jobs)
     failed = dict(f.split(": ", 1) if ": " in f else (f, "unreadable") for f in index["failed"].get(split, []))
     return load_tokens(out, split), failed

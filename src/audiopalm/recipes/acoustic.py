@@ -25,7 +25,7 @@ from tqdm import tqdm
 from audiopalm.audio.codecs import Codec, load_codec
 from audiopalm.audio.codecs.mel import MelCodec
 from audiopalm.audio.io import AudioError, load_audio
-from audiopalm.data.shards import load_tokens, tokenize_manifests
+from audiopalm.data.shards import default_shards, load_tokens, tokenize_manifests
 from audiopalm.config import help_field
 from audiopalm.errors import AudiopalmError
 from audiopalm.models.mel_decoder import MEL_DECODER_PRESETS, MelDecoder, mel_loss
@@ -164,7 +164,7 @@ def _split(data: Path, split: str, tokenizer_dir: Path, codec: Codec, out: Path,
     from audiopalm.data.manifest import audio_rows, read_jsonl
 
     rows = audio_rows(read_jsonl(data / f"{split}.jsonl"))[:limit]
-    shards = data / "tokens" / tokenizer_dir.name
+    shards = default_shards(data, tokenizer_dir)
     tokenize_manifests(tokenizer_dir, data, shards, [split], 2, progress=True)
     codes = codec_codes(codec, rows, data, out / f"codes-{split}.safetensors")
     return utterances(rows, load_tokens(shards, split), codes, per_token)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import torch
 
-from audiopalm.data.shards import load_tokens, tokenize_manifests
+from audiopalm.data.shards import default_shards, load_tokens, tokenize_manifests
 from audiopalm.data.languages import Languages
 from audiopalm.data.manifest import read_jsonl
 from audiopalm.data.multitask import MixtureConfig, build_mixture, group_utterances
@@ -85,7 +85,7 @@ def sentence_subset(rows: list[dict], fraction: float) -> list[dict]:
 
 def _tokens(cfg: FinetuneConfig, split: str, d: distributed.Dist) -> dict[str, torch.Tensor]:
     tok_dir, data = Path(cfg.audio_tokenizer), Path(cfg.data)
-    out = data / "tokens" / tok_dir.name
+    out = default_shards(data, tok_dir)
     if d.main:  # the others wait, then read the shards
         tokenize_manifests(tok_dir, data, out, [split], cfg.jobs, progress=True)
     distributed.barrier(d)
