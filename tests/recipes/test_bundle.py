@@ -4,10 +4,11 @@ import json
 import shutil
 from dataclasses import replace
 
+import pytest
 import torch
 from safetensors.torch import load_file
 
-
+from audiopalm.errors import AudiopalmError
 from audiopalm.models.audiopalm import AudioPaLM
 from audiopalm.recipes.bundle import RECIPES, run_recipe
 
@@ -55,8 +56,12 @@ def test_the_v3_recipe_carries_its_settings_into_each_stage():
     commands = {s.name: s.command for s in stages(RECIPES["babel-small-v3"])}
     assert "init='whisper-tiny.en'" in commands["tokenizer"] and "lr=0.0005" in commands["tokenizer"]
     assert "model='mel_decoder'" in commands["acoustic"] and "batch_frames=9000" in commands["acoustic"]
-    assert "steps=1500" in commands["text_lm"] and "'steps': 3400" in commands["audiopalm"]
-    assert "next_world" not in commands
+    assert "steps=1500" in commands["text_lm"] and "audiopalm" not in commands  # straight to medium
+    assert "preset='medium'" in commands["next_world"] and "'steps': 3400" in commands["audiopalm_next"]
+    assert "text_lm='runs/babel-small-v3/lm'" in commands["audiopalm_next"]
+    assert "model='runs/babel-small-v3/audiopalm_next/model'" in commands["speech"]
+    with pytest.raises(AudiopalmError, match="finetune_steps 0 needs next_data"):
+        stages(replace(RECIPES["babel-small-v3"], next_data=None))
     default = {s.name: s.command for s in stages(RECIPES["babel-small"])}  # the shipped bundle: a curriculum
     assert "init=None" in default["tokenizer"] and "model='mel_decoder'" in default["acoustic"]
     assert "steps=800" in default["text_lm"] and "'eval_every': 566" in default["audiopalm"]

@@ -5,9 +5,9 @@
     codec      the built-in mel codec (residual k-means + vocoder)
     acoustic   the acoustic model: SoundStorm-style codes, or unit-to-mel frames (`acoustic_model`)
     text_lm    the text LM pretrained on the world's text (PaLM-2's role)
-    audiopalm  multitask finetuning from the text LM
+    audiopalm  multitask finetuning from the text LM (none when finetune_steps is 0)
     next_world a larger world (`next_data`, medium: small's audio linked, 4x its training sentences)
-    audiopalm_next  finetuning further on it, from the model above
+    audiopalm_next  finetuning on it, from the model above (or from the text LM)
     speech     the speech output stage attached to the model
     export     BUNDLE: the model folder with every weight in fp16
     eval       ASR, AST, MT, LID and S2ST of BUNDLE on the test split, beside the cascade (WORK/eval/),
@@ -34,6 +34,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from audiopalm.config import help_field
+from audiopalm.errors import AudiopalmError
 
 
 @dataclass
@@ -57,7 +58,7 @@ class BundleRecipe:
     lm_preset: str = "base"
     lm_steps: int = 800  # text LM steps of 8 192 tokens
     lm_lr: float = 1.5e-3
-    finetune_steps: int = 1700  # multitask steps of 8 192 tokens
+    finetune_steps: int = 1700  # multitask steps of 8 192 tokens (0 with next_data: finetune on that world only)
     finetune_eval_every: int | None = None  # dev evaluations every N steps (None: three in all)
     next_data: str | None = "data/babel-medium"  # a larger world whose train split extends data's (None: none):
     next_preset: str = "medium"  # that world's preset
@@ -74,13 +75,11 @@ RECIPES = {
     # and the unit-to-mel acoustic model; step counts sized for cores without native bf16, where everything
     # trains in float32 (a finetuning step about 3.5 s, a unit-to-mel step 1.5 s)
     "babel-small": BundleRecipe(),
-    # the candidate next bundle: tokenizer v3 (CTC encoder from Whisper tiny.en), the text LM at 1 500 steps,
-    # finetuning at 2x steps, the unit-to-mel acoustic model (2 825 steps of 9 000 frames: 20 minutes on the
-    # 2 cores); docs/model.md, docs/speech.md
+    # the candidate next bundle, the best measured run (docs/model.md): tokenizer v3 (CTC encoder from Whisper
+    # tiny.en), the text LM at 1 500 steps, then 3 400 finetuning steps on medium straight from it
     "babel-small-v3": BundleRecipe(name="babel-small-v3", work="runs/babel-small-v3", bundle="models/babel-small-v3",
-                                   ctc_init="whisper-tiny.en", ctc_lr=5e-4, lm_steps=1500, finetune_steps=3400,
-                                   finetune_eval_every=425, acoustic_model="mel_decoder", acoustic_steps=2825,
-                                   acoustic_batch_frames=9000, acoustic_lr=2e-3, acoustic_warmup=100, next_data=None),
+                                   ctc_init="whisper-tiny.en", ctc_lr=5e-4, lm_steps=1500, finetune_steps=0,
+                                   next_finetune_steps=3400, finetune_eval_every=425),
     # the same stages in seconds, on a tiny world (tests, smoke runs)
     "babel-tiny": BundleRecipe(name="babel-tiny", data="data/babel-tiny", world_preset="tiny", work="runs/babel-tiny",
                                bundle="runs/babel-tiny/bundle", ctc_steps=4, codec_steps=4, acoustic_steps=4,
@@ -129,7 +128,9 @@ def stages(r: BundleRecipe) -> list[Stage]:
         r.data, str(work / "lm"),
         pretrain_text.PretrainTextConfig(r.lm_preset, *((600, 20) if tiny else (4000, 20_000))),
         LmTrainConfig(steps=r.lm_steps, lr=r.lm_lr, batch_tokens=512 if tiny else 8192))
-    finetune_cfg = FinetuneConfig.from_dict(finetune_config(r))
+    if not (r.finetune_steps or r.next_data):
+        raise AudiopalmError(f"recipe {r.name}: finetune_steps 0 needs next_data (a world to finetune on)")
+    finetune_cfg = FinetuneConfig.from_dict(finetune_config(r)) if r.finetune_steps else None
 
     def limited(run, cfg):
         return lambda left: run(replace(cfg, max_minutes=left))
@@ -165,8 +166,9 @@ def stages(r: BundleRecipe) -> list[Stage]:
         Stage("acoustic", work / "acoustic" / "model" / "config.json", limited(acoustic.run, acoustic_cfg),
               f"train-acoustic: {acoustic_cfg}"),
         Stage("text_lm", work / "lm" / "model" / "config.json", limited(pretrain_text.run, lm_cfg), f"pretrain-text: {lm_cfg}",
-              feeds="audiopalm"),
-        Stage("audiopalm", model / "config.json", limited(run_finetune, finetune_cfg), f"train: {finetune_cfg}"),
+              feeds="audiopalm" if r.finetune_steps else "audiopalm_next"),
+        *([Stage("audiopalm", model / "config.json", limited(run_finetune, finetune_cfg), f"train: {finetune_cfg}")]
+          if r.finetune_steps else []),
         *later,
         Stage("speech", final / "speech_out" / "acoustic" / "config.json", lambda _: attach(attach_cfg),
               f"attach-speech: {attach_cfg}"),
@@ -175,10 +177,11 @@ def stages(r: BundleRecipe) -> list[Stage]:
 
 
 def finetune_config(r: BundleRecipe, next_world: bool = False) -> dict:
-    """The finetuning stage's config: from the text LM on `data`, or (next_world) from that model on `next_data`."""
+    """The finetuning stage's config: from the text LM on `data`, or (next_world) from that model on `next_data`
+    (from the text LM when there was no finetuning on `data`)."""
     work = Path(r.work)
     steps = r.next_finetune_steps if next_world else r.finetune_steps
-    start = work / "audiopalm" / "model" if next_world else work / "lm"
+    start = work / "audiopalm" / "model" if next_world and r.finetune_steps else work / "lm"
     return {"data": r.next_data if next_world else r.data, "audio_tokenizer": str(work / "tok-ctc"),
             "text_lm": str(start), "out": str(work / ("audiopalm_next" if next_world else "audiopalm")), "jobs": r.jobs,
             "train": {"steps": steps, "batch_tokens": 8192 if r.world_preset != "tiny" else 2048,
