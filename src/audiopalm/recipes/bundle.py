@@ -60,9 +60,9 @@ class BundleRecipe:
     lm_lr: float = 1.5e-3
     finetune_steps: int = 1700  # multitask steps of 8 192 tokens (0 with next_data: finetune on that world only)
     finetune_eval_every: int | None = None  # dev evaluations every N steps (None: three in all)
-    next_data: str | None = "data/babel-medium"  # a larger world whose train split extends data's (None: none):
+    next_data: str | None = "data/babel-medium"  # a larger world whose train split extends data's (None: none)
     next_preset: str = "medium"  # that world's preset
-    next_finetune_steps: int = 1200  # further multitask steps on it, from the model finetuned on data
+    next_finetune_steps: int = 1200  # further multitask steps on it, from the model finetuned on data (or the text LM)
     eval_per_language: int = 10  # test utterances per language (and per S2ST pair)
     eval_pairs: tuple[str, ...] = ("de-it",)  # besides every language into English (de-it: zero-shot)
     eval_tasks: str = "asr,ast,mt,lid,s2st"
