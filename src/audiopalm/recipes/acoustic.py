@@ -40,8 +40,8 @@ NO_PROMPT = 0.1  # mel_decoder: share of examples trained without a voice prompt
 
 @dataclass
 class AcousticTrainConfig:
-    model: str = help_field("soundstorm (codec codes, any codec) or mel_decoder (mel frames, the built-in codec)",
-                            "soundstorm")
+    model: str = help_field("mel_decoder (unit-to-mel frames, the built-in codec) or soundstorm (codec codes, any "
+                            "codec)", "mel_decoder")
     preset: str = help_field("model size: tiny or small (vocabularies come from the tokenizer and codec)", "small")
     steps: int = help_field("training steps", 3000, min=1)
     batch_frames: int = help_field("padded codec frames per batch, prompts included", 12000, min=1)
