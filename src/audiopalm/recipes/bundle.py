@@ -321,7 +321,9 @@ per language and pair), by the recipe's eval stage; reproduce with
 - A synthetic world: six languages spoken by synthetic voices, a closed vocabulary of about 400
   concepts and a grammar of simple sentences. It does not transcribe or translate real speech.
 - Small and briefly trained (minutes per stage on a CPU): transcripts and translations are fluent but
-  often wrong in content words; the speech output is intelligible only in part.
+  often wrong in content words. Its spoken output keeps the voice; how much of it can be understood is
+  what an S2ST evaluation measures, in its rows "output" (the model's own speech), "oracle" (its speech
+  stage on ground-truth tokens) and "ground truth" (the recordings).
 - Voice copying works between the world's synthetic voices; it is no measure of real voice cloning.
 """
     (bundle / "MODEL_CARD.md").write_text(card)
