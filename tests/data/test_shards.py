@@ -22,9 +22,12 @@ def test_default_shards_are_one_folder_per_tokenizer_not_per_name(tiny_world, mf
     copy = tmp_path / "a" / mfcc_tok.name
     shutil.copytree(mfcc_tok, copy)
     assert default_shards(tiny_world[0], copy) == default_shards(tiny_world[0], mfcc_tok)  # the same files
-    weights = sorted(copy.rglob("*.safetensors"))[0]
-    data = weights.read_bytes()
-    weights.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))  # a rebuilt tokenizer under the same name
+    (copy / "ctc-train").mkdir()
+    (copy / "ctc-train" / "step-1.safetensors").write_bytes(b"a training run beside it")
+    assert default_shards(tiny_world[0], copy) == default_shards(tiny_world[0], mfcc_tok)
+    codebook = copy / "codebook.safetensors"
+    data = codebook.read_bytes()
+    codebook.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))  # a rebuilt tokenizer under the same name
     assert default_shards(tiny_world[0], copy) != default_shards(tiny_world[0], mfcc_tok)
     assert default_shards(tiny_world[0], copy).name.startswith("mfcc-")
 

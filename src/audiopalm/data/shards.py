@@ -10,8 +10,8 @@ would now hold (the id and audio path of each, and the recording's size and time
 manifest or recording re-makes what changed; shards past the end of a shortened manifest are
 removed. A run that finds everything made writes nothing (a read-only token folder works).
 
-The default folder, DATA/tokens/<tokenizer folder name>-<digest of its files>, is one per tokenizer:
-two tokenizers with the same folder name (a rebuilt one, another recipe's) never share tokens.
+The default folder, DATA/tokens/<tokenizer folder name>-<digest of its config and codebook>, is one per
+tokenizer: two tokenizers with the same folder name (a rebuilt one, another recipe's) never share tokens.
 """
 
 from __future__ import annotations
@@ -125,18 +125,22 @@ def load_tokens(folder: str | Path, split: str) -> dict[str, torch.Tensor]:
     return out
 
 
-def folder_digest(folder: Path) -> str:
-    """12 hex digits of sha256 over a folder's files (relative paths and bytes): its identity."""
+def tokenizer_digest(folder: Path) -> str:
+    """12 hex digits of sha256 over the files that make a tokenizer what it is: config.json and
+    codebook.safetensors (k-means fitted to the encoder's features, so new whenever the encoder is).
+    Nothing else is read: a tokenizer folder may also hold its training run, hundreds of MB that come
+    and go."""
     h = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        h.update(path.relative_to(folder).as_posix().encode())
-        h.update(path.read_bytes())
+    for name in ("config.json", "codebook.safetensors"):
+        if (path := Path(folder) / name).is_file():  # a folder without them is refused by its reader
+            h.update(name.encode())
+            h.update(path.read_bytes())
     return h.hexdigest()[:12]
 
 
 def default_shards(data: Path, tokenizer_dir: Path) -> Path:
     """Where DATA's tokens by the tokenizer in TOKENIZER_DIR live: DATA/tokens/<name>-<digest>."""
-    return Path(data) / "tokens" / f"{Path(tokenizer_dir).name}-{folder_digest(Path(tokenizer_dir))}"
+    return Path(data) / "tokens" / f"{Path(tokenizer_dir).name}-{tokenizer_digest(Path(tokenizer_dir))}"
 
 
 def tokenize_manifests(tokenizer_dir: Path, data: Path, out: Path, splits: list[str], jobs: int = 1,
@@ -206,8 +210,8 @@ class TokenizeConfig:
 
     tokenizer: str = help_field("tokenizer folder")
     data: str = help_field("folder with {split}.jsonl manifests")
-    out: str | None = help_field("output folder (default: DATA/tokens/<tokenizer folder name>-<digest of its files>)",
-                                 None)
+    out: str | None = help_field("output folder (default: DATA/tokens/<tokenizer folder name>-<digest of its config "
+                                 "and codebook>)", None)
     splits: list[str] = help_field("splits to tokenize", ["train", "dev", "test"])
     jobs: int = help_field("parallel processes", os.cpu_count() or 1, min=1)
     shard_size: int = help_field("utterances per shard", 500, min=1)

@@ -16,7 +16,7 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from audiopalm.data.shards import folder_digest, load_tokens, tokenize_manifests
+from audiopalm.data.shards import load_tokens, tokenize_manifests, tokenizer_digest
 from audiopalm.data.manifest import read_jsonl
 from audiopalm.errors import AudiopalmError
 from audiopalm.evaluation.text import error_rates, translation_scores
@@ -33,10 +33,10 @@ def token_cache() -> Path:
 def split_tokens(model_dir: Path, data: Path, split: str = "test", jobs: int = 2
                  ) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
     """Tokens of a split by the model's own audio tokenizer -> ({utterance id: tokens [T]}, {id: why it has
-    none}). Shards live in the token cache, one folder per (dataset path, tokenizer files): made once,
+    none}). Shards live in the token cache, one folder per (dataset path, tokenizer): made once,
     and re-made where the manifest changed."""
     place = hashlib.sha256(str(data.resolve()).encode()).hexdigest()[:12]
-    out = token_cache() / f"{place}-{folder_digest(model_dir / 'audio_tokenizer')}"
+    out = token_cache() / f"{place}-{tokenizer_digest(model_dir / 'audio_tokenizer')}"
     index = tokenize_manifests(model_dir / "audio_tokenizer", data, out, [split], jobs)
     failed = dict(f.split(": ", 1) if ": " in f else (f, "unreadable") for f in index["failed"].get(split, []))
     return load_tokens(out, split), failed
