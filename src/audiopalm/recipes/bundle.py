@@ -128,12 +128,17 @@ def stages(r: BundleRecipe) -> list[Stage]:
         r.data, str(work / "lm"),
         pretrain_text.PretrainTextConfig(r.lm_preset, *((600, 20) if tiny else (4000, 20_000))),
         LmTrainConfig(steps=r.lm_steps, lr=r.lm_lr, batch_tokens=512 if tiny else 8192))
-    if not (r.finetune_steps or r.next_data):
-        raise AudiopalmError(f"recipe {r.name}: finetune_steps 0 needs next_data (a world to finetune on)")
-    finetune_cfg = FinetuneConfig.from_dict(finetune_config(r)) if r.finetune_steps else None
 
     def limited(run, cfg):
         return lambda left: run(replace(cfg, max_minutes=left))
+
+    first = []  # finetuning on `data`, from the text LM
+    if r.finetune_steps:
+        finetune_cfg = FinetuneConfig.from_dict(finetune_config(r))
+        first = [Stage("audiopalm", model / "config.json", limited(run_finetune, finetune_cfg),
+                       f"train: {finetune_cfg}")]
+    elif not r.next_data:
+        raise AudiopalmError(f"recipe {r.name}: finetune_steps 0 needs next_data (a world to finetune on)")
 
     synth_cfg = SynthConfig(r.data, r.world_preset, jobs=r.jobs, quiet=True)
     attach_cfg = AttachConfig(str(final), acoustic_cfg.codec, str(work / "acoustic" / "model"))
@@ -166,9 +171,8 @@ def stages(r: BundleRecipe) -> list[Stage]:
         Stage("acoustic", work / "acoustic" / "model" / "config.json", limited(acoustic.run, acoustic_cfg),
               f"train-acoustic: {acoustic_cfg}"),
         Stage("text_lm", work / "lm" / "model" / "config.json", limited(pretrain_text.run, lm_cfg), f"pretrain-text: {lm_cfg}",
-              feeds="audiopalm" if r.finetune_steps else "audiopalm_next"),
-        *([Stage("audiopalm", model / "config.json", limited(run_finetune, finetune_cfg), f"train: {finetune_cfg}")]
-          if r.finetune_steps else []),
+              feeds="audiopalm" if first else "audiopalm_next"),
+        *first,
         *later,
         Stage("speech", final / "speech_out" / "acoustic" / "config.json", lambda _: attach(attach_cfg),
               f"attach-speech: {attach_cfg}"),
