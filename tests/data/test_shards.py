@@ -99,3 +99,25 @@ def test_shards_follow_the_manifest_content(tiny_world, mfcc_tok, tmp_path):
     assert fresh["tokens"]["dev"] == sum(len(t) for t in tokens.values())
     for key, value in load_tokens(tmp_path / "fresh", "dev").items():
         assert torch.equal(tokens[key], value)
+
+
+def test_tokens_travel_without_their_audio(tiny_world, mfcc_tok, tmp_path):
+    """Manifests and token shards copied to a machine without the recordings train there as they are;
+    a recording that is present again is checked against its shard's key."""
+    made = tmp_path / "world"
+    shutil.copytree(tiny_world[0], made)
+    tokenize_manifests(mfcc_tok, made, made / "tokens", ["dev"], jobs=1, shard_size=10, progress=False)
+    copy = tmp_path / "trainer"
+    copy.mkdir()
+    shutil.copy(made / "dev.jsonl", copy)
+    shutil.copytree(made / "tokens", copy / "tokens")
+    stamps = {p: p.stat().st_mtime_ns for p in (copy / "tokens" / "dev").glob("shard-*.safetensors")}
+    index = tokenize_manifests(mfcc_tok, copy, copy / "tokens", ["dev"], jobs=1, shard_size=10, progress=False)
+    assert index["status"] == "complete"
+    assert {p: p.stat().st_mtime_ns for p in stamps} == stamps  # nothing made again (there is no audio to make it)
+    assert load_tokens(copy / "tokens", "dev").keys() == load_tokens(made / "tokens", "dev").keys()
+    first = json.loads(open(made / "dev.jsonl").readline())
+    (copy / first["audio"]).parent.mkdir(parents=True, exist_ok=True)
+    (copy / first["audio"]).write_bytes((made / first["audio"]).read_bytes())  # a recording with another stamp
+    tokenize_manifests(mfcc_tok, copy, copy / "tokens", ["dev"], jobs=1, shard_size=10, progress=False)
+    assert sorted(p.stat().st_mtime_ns != stamps[p] for p in stamps) == [False] * (len(stamps) - 1) + [True]

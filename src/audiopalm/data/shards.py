@@ -8,7 +8,9 @@
 Each shard is written atomically. A re-run keeps a shard only when its key matches the rows it
 would now hold (the id and audio path of each, and the recording's size and time), so a repaired
 manifest or recording re-makes what changed; shards past the end of a shortened manifest are
-removed. A run that finds everything made writes nothing (a read-only token folder works).
+removed. A run that finds everything made writes nothing (a read-only token folder works). Where
+none of a shard's recordings are present (manifests and tokens copied to a training machine without
+the audio), the shard is kept when it holds the same utterance ids.
 
 The default folder, DATA/tokens/<tokenizer folder name>-<digest of its config and codebook>, is one per
 tokenizer: two tokenizers with the same folder name (a rebuilt one, another recipe's) never share tokens.
@@ -79,13 +81,14 @@ def rows_key(data: Path, rows: list[dict]) -> str:
 
 
 def _shard_matches(path: Path, data: Path, rows: list[dict]) -> bool:
-    """Whether the shard at PATH was made from these rows (shards without a key: the same ids)."""
+    """Whether the shard at PATH was made from these rows: its key, or its ids for shards without a key and
+    for rows none of whose recordings are here (tokens made where the audio is, trained on elsewhere)."""
     try:
         with safe_open(str(path), "pt") as f:
             meta = f.metadata() or {}
     except Exception:  # a damaged shard is made again
         return False
-    if "rows" in meta:
+    if "rows" in meta and any((data / r["audio"]).exists() for r in rows):
         return meta["rows"] == rows_key(data, rows)
     made = json.loads(meta.get("ids", "[]")) + [f.split(": ", 1)[0] for f in json.loads(meta.get("failed", "[]"))]
     return sorted(made) == sorted(r["id"] for r in rows)
