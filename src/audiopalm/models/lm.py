@@ -29,6 +29,7 @@ LM_PRESETS: dict[str, LmPreset] = {
     "mini": LmPreset(hidden=128, layers=4, heads=4, kv_heads=2, intermediate=384, max_positions=1536),
     "base": LmPreset(hidden=256, layers=6, heads=4, kv_heads=2, intermediate=768, max_positions=1536),
     "small": LmPreset(hidden=384, layers=8, heads=6, kv_heads=2, intermediate=1024, max_positions=1536),
+    "medium": LmPreset(hidden=512, layers=10, heads=8, kv_heads=2, intermediate=1408, max_positions=1536),
 }
 
 

@@ -22,6 +22,7 @@ from audiopalm.data.shards import default_shards, load_tokens, tokenize_manifest
 from audiopalm.data.languages import Languages
 from audiopalm.data.manifest import read_jsonl
 from audiopalm.data.multitask import MixtureConfig, build_mixture, group_utterances
+from audiopalm.data.tasks import Sequence
 from audiopalm.config import build, help_field, load_yaml
 from audiopalm.errors import AudiopalmError
 from audiopalm.audio.tokenizer import AudioTokenizer
@@ -131,11 +132,23 @@ def build_model(cfg: FinetuneConfig) -> AudioPaLM:
     return model
 
 
-def finetune(cfg: FinetuneConfig, max_minutes: float | None = None) -> Path:
+@dataclass
+class Prepared:
+    """What finetuning trains: the model, the module whose weights train (its LM, with LoRA adapters when
+    asked), the training and dev sequences, and this process's place in the run."""
+
+    model: AudioPaLM
+    lm: torch.nn.Module
+    train: list[Sequence]
+    dev: list[Sequence]
+    dist: distributed.Dist
+
+
+def prepare(cfg: FinetuneConfig) -> Prepared:
+    """Build the model and the mixture (tokenizing the manifests where their tokens are missing)."""
     data, out = Path(cfg.data), Path(cfg.out)
     world = json.loads((data / "world.json").read_text())
-    train_cfg = cfg.train_config()
-    d = distributed.init(train_cfg.distributed)
+    d = distributed.init(cfg.train_config().distributed)
     model = build_model(cfg)
     mix = MixtureConfig(weights=cfg.mixture, zero_shot_pairs=world.get("zero_shot_pairs", []), seed=cfg.seed)
     train_rows = sentence_subset(read_jsonl(data / "train.jsonl"), cfg.train_fraction)
@@ -153,11 +166,26 @@ def finetune(cfg: FinetuneConfig, max_minutes: float | None = None) -> Path:
         out.mkdir(parents=True, exist_ok=True)
         (out / "finetune_config.json").write_text(json.dumps(asdict(cfg), indent=2))
         print(f"{len(train)} training sequences, {sum(len(s) for s, _ in train)} tokens; vocabulary {model.vocab.size}")
-    step = train_lm(lm, train, dev, model.vocab.pad_id, out, train_cfg, max_minutes)
-    if step >= train_cfg.steps and d.main:
-        lm = distributed.gathered(lm, out, lambda: build_model(cfg).lm)
-        model.lm = merge_lora(lm) if cfg.lora is not None else lm
-        model.tasks = {task: weight for task, weight in cfg.mixture.items() if weight > 0}  # what it can be asked
-        model.save_pretrained(out / "model")
-    distributed.barrier(d)
+    return Prepared(model, lm, train, dev, d)
+
+
+def save_finetuned(cfg: FinetuneConfig, p: Prepared) -> Path:
+    """OUT/model from the trained weights (gathered from every rank; LoRA adapters merged)."""
+    out = Path(cfg.out)
+    if p.dist.main:
+        lm = distributed.gathered(p.lm, out, lambda: build_model(cfg).lm)
+        p.model.lm = merge_lora(lm) if cfg.lora is not None else lm
+        p.model.tasks = {task: weight for task, weight in cfg.mixture.items() if weight > 0}  # what it can be asked
+        p.model.save_pretrained(out / "model")
+    distributed.barrier(p.dist)
     return out / "model"
+
+
+def finetune(cfg: FinetuneConfig, max_minutes: float | None = None) -> Path:
+    p = prepare(cfg)
+    train_cfg = cfg.train_config()
+    step = train_lm(p.lm, p.train, p.dev, p.model.vocab.pad_id, Path(cfg.out), train_cfg, max_minutes)
+    if step >= train_cfg.steps:
+        return save_finetuned(cfg, p)
+    distributed.barrier(p.dist)
+    return Path(cfg.out) / "model"

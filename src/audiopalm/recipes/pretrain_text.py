@@ -31,7 +31,7 @@ from audiopalm.training.lm import LmTrainConfig, train_lm
 
 @dataclass
 class PretrainTextConfig:
-    preset: str = help_field("LM size: tiny, mini, base or small (models.lm.LM_PRESETS)", "small")
+    preset: str = help_field("LM size: tiny, mini, base, small or medium (models.lm.LM_PRESETS)", "small")
     text_vocab: int = help_field("SentencePiece vocabulary size", 4000, min=16)
     extra_sentences: int = help_field("meanings beyond the world's train split", 20_000, min=0)
     mt_per_sentence: int = help_field("MT examples drawn per meaning (random directions)", 2, min=0)
@@ -102,6 +102,14 @@ def mt_sequence(tok: TextTokenizer, texts: dict[str, str], src: str, tgt: str) -
     return build_sequence(UnifiedVocab.of_text(tok), tag_ids, source, [torch.tensor(tok.encode(texts[tgt]), dtype=torch.long)])
 
 
+def train_text_tokenizer(items: list[dict[str, str]], folder: Path, vocab_size: int) -> SentencePieceTokenizer:
+    """SentencePiece on every text of the corpus and on every task tag (so that a tag is a few pieces)."""
+    texts = [t for item in items for t in item.values()]
+    texts += [tag(task, a.name, b.name) for task in ("MT", "ASR", "AST", "S2ST", "TTS", "ASR AST", "ASR AST S2ST")
+              for a in LANGUAGES.values() for b in LANGUAGES.values() if a != b]
+    return SentencePieceTokenizer.train(texts, folder, vocab_size)
+
+
 def pretrain_text(world: Path, out: Path, cfg: PretrainTextConfig, train_cfg: LmTrainConfig,
                   max_minutes: float | None = None) -> Path:
     """Train (or resume) the text LM; returns OUT/model once training is complete."""
@@ -113,10 +121,7 @@ def pretrain_text(world: Path, out: Path, cfg: PretrainTextConfig, train_cfg: Lm
     if (tok_dir / SentencePieceTokenizer.MODEL).exists():
         tok = SentencePieceTokenizer(tok_dir / SentencePieceTokenizer.MODEL)
     else:
-        texts = [t for item in train_items for t in item.values()]
-        texts += [tag(task, a.name, b.name) for task in ("MT", "ASR", "AST", "S2ST", "TTS", "ASR AST", "ASR AST S2ST")
-                  for a in LANGUAGES.values() for b in LANGUAGES.values() if a != b]
-        tok = SentencePieceTokenizer.train(texts, tok_dir, cfg.text_vocab)
+        tok = train_text_tokenizer(train_items, tok_dir, cfg.text_vocab)
     if d.main:
         distributed.barrier(d)
     torch.manual_seed(train_cfg.seed)
