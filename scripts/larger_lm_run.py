@@ -91,7 +91,7 @@ def main() -> None:
     # text LM: its share of the time left, at the calibrated rate (padding and batching cost ~25%)
     t = time.time()
     lm_seconds = a.lm_share * (deadline - t - 60)  # ~60 s: the corpus and the mixture are built in the budget
-    lm_steps = max(10, min(a.lm_max_steps, int(lm_seconds * rate * 0.75 / a.batch_tokens)))
+    lm_steps = max(1, min(a.lm_max_steps, int(lm_seconds * rate * 0.75 / a.batch_tokens)))
     lm_train = LmTrainConfig(steps=lm_steps, lr=a.lm_lr, batch_tokens=a.batch_tokens, warmup=min(200, lm_steps // 5),
                              eval_every=max(1, lm_steps // 4), checkpoint_every=lm_steps)
     print(f"text LM: {lm_steps} steps of {a.batch_tokens} tokens", flush=True)
@@ -114,7 +114,7 @@ def main() -> None:
     prepared = ft.prepare(cfg)
     setup = time.time() - t
     per_step = times["text_lm"]["seconds_per_step"] * 1.15  # longer sequences, a larger output layer
-    steps = max(10, min(a.max_steps, int((deadline - time.time()) / per_step)))
+    steps = max(1, min(a.max_steps, int((deadline - time.time()) / per_step)))
     cfg = replace(cfg, train={**cfg.train, "steps": steps, "batch_tokens": a.batch_tokens, "lr": a.lr,
                               "warmup": min(200, steps // 5), "eval_every": max(1, steps // a.evals),
                               "checkpoint_every": steps})
