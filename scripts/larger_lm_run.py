@@ -11,10 +11,11 @@
     export     WORK/model, the AudioPaLM folder with fp16 weights as a bundle stores them; with --export,
                one tar of it, both logs and timings.json, cut in 15 MB parts (cat part-* | tar x)
 
-The text LM's tokenizer is reused when WORK/lm/text_tokenizer exists (train it beforehand where CPU
-time is cheaper: `--tokenizer-only`). Each stage's steps are the smaller of what the budget allows and its cap (--lm-max-steps,
---max-steps), so a fast device does not repeat the data without end. Needs the recipe's audio
-tokenizer and the next world's manifests and token shards (`audiopalm tokenize`), not its audio.
+The text LM's tokenizer is reused when WORK/lm/text_tokenizer exists (train it beforehand, where CPU
+time is cheaper: `--tokenizer-only`). Each stage's steps are the smaller of what the budget allows and
+its cap (--lm-max-steps, --max-steps), so a fast device does not repeat the data without end. Needs
+the recipe's audio tokenizer and the next world's manifests and token shards (`audiopalm tokenize`),
+not its audio.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from audiopalm.training.lm import LmTrainConfig, train_lm
 
 def seconds_per_step(log: Path) -> float:
     """Mean wall seconds of a training step, from a run's log.csv (its `seconds` column)."""
-    rows = list(csv.DictReader(open(log)))
+    rows = list(csv.DictReader(log.read_text().splitlines()))
     return float(rows[-1]["seconds"]) / int(rows[-1]["step"])
 
 
