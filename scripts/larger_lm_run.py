@@ -72,13 +72,13 @@ def main() -> None:
     p.add_argument("--tokenizer-only", action="store_true", help="only train WORK/lm/text_tokenizer, then stop")
     a = p.parse_args()
 
+    r = RECIPES[a.recipe]
+    work, text_world = Path(a.work), Path(a.text_data or r.data)
     if a.tokenizer_only:
-        text_tokenizer(Path(a.text_data or RECIPES[a.recipe].data), Path(a.work) / "lm", a.extra_sentences)
+        text_tokenizer(text_world, work / "lm", a.extra_sentences)
         return
     start = time.time()
     deadline = start + 60 * a.minutes - a.reserve
-    r = RECIPES[a.recipe]
-    work = Path(a.work)
     work.mkdir(parents=True, exist_ok=True)
     device = "cuda" if torch.cuda.is_available() else "cpu"
     times: dict = {"device": torch.cuda.get_device_name() if device == "cuda" else "cpu", "preset": a.preset}
@@ -97,11 +97,11 @@ def main() -> None:
                              eval_every=max(1, lm_steps // 4), checkpoint_every=lm_steps)
     print(f"text LM: {lm_steps} steps of {a.batch_tokens} tokens", flush=True)
     text = PretrainTextConfig(a.preset, 4000, a.extra_sentences)
-    pretrain_text(Path(a.text_data or r.data), work / "lm", text, lm_train,
+    pretrain_text(text_world, work / "lm", text, lm_train,
                   max_minutes=max(0.5, (deadline - time.time()) / 60 * a.lm_share * 1.5))
     if not (work / "lm" / "model").exists():  # out of its time: the text LM as far as it got
         reached = int(json.loads((latest_checkpoint(work / "lm" / "checkpoints") / "trainer_state.json").read_text())["step"])
-        pretrain_text(Path(a.text_data or r.data), work / "lm", text, replace(lm_train, steps=reached))
+        pretrain_text(text_world, work / "lm", text, replace(lm_train, steps=reached))
         lm_steps = reached
     times["text_lm"] = {"steps": lm_steps, "seconds": round(time.time() - t, 1),
                         "seconds_per_step": round(seconds_per_step(work / "lm" / "log.csv"), 4)}
