@@ -13,7 +13,8 @@ from safetensors.torch import load_file, save_file
 def save_module(folder: str | Path, module: torch.nn.Module, kind: str, config) -> None:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    save_file({k: v.contiguous() for k, v in module.state_dict().items()}, str(folder / "model.safetensors"))
+    weights = {k: v.detach().cpu().contiguous() for k, v in module.state_dict().items()}
+    save_file(weights, str(folder / "model.safetensors"))
     (folder / "config.json").write_text(json.dumps({"type": kind, **asdict(config)}, indent=2))
 
 

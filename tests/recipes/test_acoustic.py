@@ -14,7 +14,8 @@ from audiopalm.cli import main
 from audiopalm.models.mel_decoder import MelDecoder
 from audiopalm.models.soundstorm import SoundStorm, generate
 from audiopalm.models.speech_out import SpeechOutput, load_acoustic
-from audiopalm.recipes.acoustic import Utterance, prompt_for
+from audiopalm.audio.codecs.mel import codec_mel
+from audiopalm.recipes.acoustic import MEL_STEP, Utterance, prompt_for, standardised_mel
 
 
 def test_prompt_comes_from_another_utterance_of_the_same_speaker():
@@ -30,6 +31,13 @@ def test_prompt_comes_from_another_utterance_of_the_same_speaker():
         assert len(sem) == 10 and codes.shape == (2, 20) and (codes == source).all()
 
 
+def test_mel_prompts_are_spans_of_the_same_speakers_frames():
+    utts = [Utterance(s, torch.full((30,), i), mel=torch.full((60, 4), i, dtype=torch.int8)) for i, s in enumerate("aab")]
+    sem, mel = prompt_for(utts, 0, {"a": [0, 1], "b": [2]}, 10, random.Random(0))
+    assert (sem == 1).all() and mel.shape == (20, 4) and mel.dtype == torch.int8 and (mel == 1).all()
+    assert torch.allclose(standardised_mel(None, mel), torch.full((20, 4), MEL_STEP))
+
+
 @pytest.fixture(scope="module")
 def parts(tiny_world, tmp_path_factory):
     """The tiny world, an MFCC tokenizer of 16 tokens and a tiny mel codec."""
@@ -41,11 +49,11 @@ def parts(tiny_world, tmp_path_factory):
     return data, root / "tok", root / "codec" / "codec"
 
 
-@pytest.mark.parametrize("kind", ["soundstorm", "mel_decoder"])
-def test_train_acoustic_end_to_end(parts, tmp_path, capsys, kind):
+@pytest.mark.parametrize("kind,targets", [("soundstorm", "codes"), ("mel_decoder", "codes"), ("mel_decoder", "mel")])
+def test_train_acoustic_end_to_end(parts, tmp_path, capsys, kind, targets):
     data, tok, codec = parts
     args = ["train-acoustic", "--data", str(data), "--tokenizer", str(tok), "--codec", str(codec), "--out",
-            str(tmp_path / "ac"), "--model", kind, "--preset", "tiny", "--steps", "6"]
+            str(tmp_path / "ac"), "--model", kind, "--preset", "tiny", "--steps", "6", "--targets", targets]
     assert main(args + ["--max-minutes", "0"]) == 0
     assert main(args) == 0
     assert "resumed from" in capsys.readouterr().out
@@ -60,8 +68,13 @@ def test_train_acoustic_end_to_end(parts, tmp_path, capsys, kind):
     assert 0 < float(rows[-1]["dev_loss"]) < 5
     stage = SpeechOutput(load_codec(codec), load_acoustic(tmp_path / "ac" / "model"))
     assert isinstance(stage.acoustic, MelDecoder) and stage.acoustic.cfg.semantic_size == 16
-    voice = stage.prompt(np.random.default_rng(0).normal(0, 0.1, 32000).astype(np.float32), torch.randint(0, 16, (50,)))
+    assert stage.acoustic.cfg.quantised == (targets == "codes")
+    assert (tmp_path / "ac" / f"{targets}-train.safetensors".replace("mel-", "mels-")).is_file()
+    noise = np.random.default_rng(0).normal(0, 0.1, 32000).astype(np.float32)
+    voice = stage.prompt(noise, torch.randint(0, 16, (50,)))
     assert voice[1].shape == (100, 80)  # all 2 s (under the 3 s cap) as 50 Hz mel frames
+    own = stage.codec.normalised(codec_mel(torch.from_numpy(noise), stage.codec.cfg))[:100]
+    assert torch.allclose(voice[1], own) == (targets == "mel")  # the recording's own mel, not the codes'
     wav = stage.synthesize(torch.randint(0, 16, (10,)), voice)
     assert wav.dtype == np.float32 and len(wav) == (20 - 1) * 320 and np.isfinite(wav).all()
 

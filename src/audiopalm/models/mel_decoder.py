@@ -37,11 +37,14 @@ class MelDecoderConfig:
     layers: int = 8  # ConvNeXt blocks over the target frames (8 x 6 frames: +-0.5 s of context)
     speaker_layers: int = 3  # ConvNeXt blocks over the prompt before pooling
     kernel: int = 7  # frames seen by each block's depthwise convolution
+    quantised: bool = True  # trained on the mel frames the codec's codes stand for (prompts too); False: on the
+    # recordings' own mel frames, so its voice prompt is the prompt recording's own mel
 
 
 MEL_DECODER_PRESETS: dict[str, MelDecoderConfig] = {
     "tiny": MelDecoderConfig(semantic_size=16, n_mels=80, dim=32, layers=2, speaker_layers=1),
     "small": MelDecoderConfig(),
+    "medium": MelDecoderConfig(dim=384, layers=12, speaker_layers=4),
 }
 
 

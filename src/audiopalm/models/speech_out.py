@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from audiopalm.audio.codecs import Codec, load_codec
-from audiopalm.audio.codecs.mel import MelCodec
+from audiopalm.audio.codecs.mel import MelCodec, codec_mel
 from audiopalm.config import help_field
 from audiopalm.errors import AudiopalmError
 from audiopalm.models.mel_decoder import MelDecoder, generate_mel
@@ -80,6 +80,10 @@ class SpeechOutput:
         """The voice prompt of a recording and its semantic tokens -> (semantic [P_s], codes [K, P] or mel [P, n_mels])."""
         tokens = min(len(semantic), round(self.prompt_seconds * TOKEN_RATE))
         per_token = self.acoustic.cfg.frames_per_token
+        if isinstance(self.acoustic, MelDecoder) and not self.acoustic.cfg.quantised:
+            mel = self.codec.normalised(codec_mel(torch.as_tensor(np.asarray(wav, np.float32)), self.codec.cfg))
+            tokens = min(tokens, len(mel) // per_token)
+            return semantic[:tokens].long(), mel[: tokens * per_token]
         codes = self.codec.encode(wav)[:, : tokens * per_token]
         tokens = min(tokens, codes.shape[1] // per_token)
         codes = codes[:, : tokens * per_token]

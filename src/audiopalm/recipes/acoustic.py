@@ -1,12 +1,16 @@
 """Recipe: train the acoustic model (`audiopalm train-acoustic`, resumable).
 
     setup   semantic tokens of the train/dev splits (the audio tokenizer's shards, made if missing);
-            codec codes of the same utterances (OUT/codes-{split}.safetensors, made once)
+            the targets of the same utterances, made once: codec codes (OUT/codes-{split}.safetensors)
+            or, for the mel decoder with `targets: mel`, the recordings' own standardised log-mel
+            frames (OUT/mels-{split}.safetensors, int8 in steps of MEL_STEP)
     train   each target utterance gets a voice prompt: ~3 s of *another* utterance by the same
             speaker (another sentence, often another language), exactly as at S2ST time, when the
             prompt is the source speech;
               soundstorm   MaskGIT loss on one codec level per example
-              mel_decoder  L1 on the standardised mel frames the codes stand for (mel codec only)
+              mel_decoder  L1 on standardised mel frames (mel codec only): those the codes stand for
+                           (`targets: codes`, the default) or the recordings' own (`targets: mel`;
+                           measured no more intelligible at 1 000 steps, docs/speech.md)
     cleanup OUT/model: the acoustic model folder
 """
 
@@ -23,7 +27,7 @@ from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
 from audiopalm.audio.codecs import Codec, load_codec
-from audiopalm.audio.codecs.mel import MelCodec
+from audiopalm.audio.codecs.mel import MelCodec, codec_mel
 from audiopalm.audio.io import AudioError, load_audio
 from audiopalm.data.shards import default_shards, load_tokens, tokenize_manifests
 from audiopalm.config import help_field
@@ -36,13 +40,17 @@ from audiopalm.training.precision import bf16_autocast
 
 PRESETS = {"soundstorm": SOUNDSTORM_PRESETS, "mel_decoder": MEL_DECODER_PRESETS}
 NO_PROMPT = 0.1  # mel_decoder: share of examples trained without a voice prompt
+MEL_STEP = 0.05  # cached mel frames are int8 multiples of this (standardised units; mean error 0.012)
 
 
 @dataclass
 class AcousticTrainConfig:
     model: str = help_field("mel_decoder (unit-to-mel frames, the built-in codec) or soundstorm (codec codes, any "
                             "codec)", "mel_decoder")
-    preset: str = help_field("model size: tiny or small (vocabularies come from the tokenizer and codec)", "small")
+    targets: str = help_field("mel_decoder: learn the mel frames the codec's codes stand for (codes) or the "
+                              "recordings' own (mel); soundstorm always learns codes", "codes", choices=("codes", "mel"))
+    preset: str = help_field("model size: tiny, small or medium (vocabularies come from the tokenizer and codec)",
+                             "small")
     steps: int = help_field("training steps", 3000, min=1)
     batch_frames: int = help_field("padded codec frames per batch, prompts included", 12000, min=1)
     prompt_seconds: float = help_field("voice prompt length", 3.0, min=0)
@@ -63,19 +71,30 @@ class AcousticTrainConfig:
 
 @dataclass(frozen=True)
 class Utterance:
+    """One training utterance: its semantic tokens and one target stream at the codec's frame rate."""
+
     speaker: str
     semantic: torch.Tensor  # [T_s] at 25 Hz
-    codes: torch.Tensor  # [K, T] at the codec rate
+    codes: torch.Tensor | None = None  # [K, T] codec codes, T = T_s * frames per token
+    mel: torch.Tensor | None = None  # [T, n_mels] int8: the recording's standardised log-mel / MEL_STEP
+
+    @property
+    def frames(self) -> int:
+        return self.codes.shape[1] if self.codes is not None else self.mel.shape[0]
+
+    def span(self, start: int, end: int) -> torch.Tensor:
+        """Frames [start, end) of the stream it holds: codes [K, n] or int8 mel [n, n_mels]."""
+        return self.codes[:, start:end] if self.codes is not None else self.mel[start:end]
 
 
-def codec_codes(codec: Codec, rows: list[dict], data: Path, path: Path) -> dict[str, torch.Tensor]:
-    """{utterance id: codes [K, T] int16} of every readable row, cached in `path` (written atomically)."""
+def _cached(rows: list[dict], data: Path, path: Path, desc: str, compute) -> dict[str, torch.Tensor]:
+    """{utterance id: compute(waveform)} of every readable row, cached in `path` (written atomically)."""
     if path.exists():
         return load_file(str(path))
     out, failed = {}, []
-    for r in tqdm(rows, desc="codec codes", unit="utt", dynamic_ncols=True, mininterval=2):
+    for r in tqdm(rows, desc=desc, unit="utt", dynamic_ncols=True, mininterval=2):
         try:
-            out[r["id"]] = codec.encode(load_audio(data / r["audio"])).to(torch.int16)
+            out[r["id"]] = compute(load_audio(data / r["audio"]))
         except AudioError as e:
             failed.append(str(e))
     for msg in failed:
@@ -86,28 +105,53 @@ def codec_codes(codec: Codec, rows: list[dict], data: Path, path: Path) -> dict[
     return out
 
 
-def utterances(rows: list[dict], semantic: dict[str, torch.Tensor], codes: dict[str, torch.Tensor],
-               per_token: int) -> list[Utterance]:
-    """Rows with both streams -> utterances whose codes are trimmed/padded to len(semantic) * per_token."""
+def codec_codes(codec: Codec, rows: list[dict], data: Path, path: Path) -> dict[str, torch.Tensor]:
+    """{utterance id: codes [K, T] int16} of every readable row, cached in `path`."""
+    return _cached(rows, data, path, "codec codes", lambda wav: codec.encode(wav).to(torch.int16))
+
+
+def mel_frames(codec: MelCodec, rows: list[dict], data: Path, path: Path) -> dict[str, torch.Tensor]:
+    """{utterance id: the recording's standardised log-mel [T, n_mels] as int8 multiples of MEL_STEP}, cached."""
+    def compute(wav) -> torch.Tensor:
+        mel = codec.normalised(codec_mel(torch.from_numpy(wav), codec.cfg))
+        return (mel / MEL_STEP).round().clamp(-127, 127).to(torch.int8)
+    return _cached(rows, data, path, "mel frames", compute)
+
+
+def _fit(x: torch.Tensor, t: int, dim: int) -> torch.Tensor:
+    """x trimmed, or padded by repeating its last frame, to length t along `dim`."""
+    n = x.shape[dim]
+    if n >= t:
+        return x.narrow(dim, 0, t)
+    return torch.cat([x, x.narrow(dim, n - 1, 1).expand(*[t - n if d == dim else -1 for d in range(x.dim())])], dim)
+
+
+def utterances(rows: list[dict], semantic: dict[str, torch.Tensor], streams: dict[str, torch.Tensor],
+               per_token: int, kind: str = "codes") -> list[Utterance]:
+    """Rows with semantic tokens and a target stream (kind "codes": [K, T]; "mel": [T, n_mels]) -> utterances
+    whose stream is trimmed/padded to len(semantic) * per_token frames."""
     out = []
     for r in rows:
-        if r["id"] in semantic and r["id"] in codes and len(semantic[r["id"]]):
-            s, c = semantic[r["id"]].long(), codes[r["id"]].long()
+        if r["id"] in semantic and r["id"] in streams and len(semantic[r["id"]]):
+            s, x = semantic[r["id"]].long(), streams[r["id"]]
             t = len(s) * per_token
-            c = c[:, :t] if c.shape[1] >= t else torch.cat([c, c[:, -1:].expand(-1, t - c.shape[1])], dim=1)
-            out.append(Utterance(r["speaker"], s, c))
+            if kind == "codes":
+                out.append(Utterance(r["speaker"], s, codes=_fit(x.long(), t, 1)))
+            else:
+                out.append(Utterance(r["speaker"], s, mel=_fit(x, t, 0)))
     return out
 
 
 def prompt_for(utts: list[Utterance], i: int, by_speaker: dict[str, list[int]], tokens: int,
                rng: random.Random) -> tuple[torch.Tensor, torch.Tensor]:
-    """A crop of `tokens` semantic tokens (and their codes) from another utterance of i's speaker."""
+    """A crop of `tokens` semantic tokens (and their frames: codes [K, n] or int8 mel [n, n_mels]) from another
+    utterance of i's speaker."""
     others = [j for j in by_speaker[utts[i].speaker] if j != i] or [i]
     u = utts[rng.choice(others)]
-    per_token = u.codes.shape[1] // max(1, len(u.semantic))
+    per_token = u.frames // max(1, len(u.semantic))
     start = rng.randrange(0, max(1, len(u.semantic) - tokens))
     sem = u.semantic[start: start + tokens]
-    return sem, u.codes[:, start * per_token: (start + len(sem)) * per_token]
+    return sem, u.span(start * per_token, (start + len(sem)) * per_token)
 
 
 def collate(utts: list[Utterance], batch: list[int], by_speaker: dict[str, list[int]], model: SoundStorm,
@@ -137,37 +181,45 @@ def collate(utts: list[Utterance], batch: list[int], by_speaker: dict[str, list[
     return sem, masked, loss_mask, torch.tensor([q for *_, q, _ in items]), codes, pad
 
 
+def standardised_mel(codec: MelCodec, frames: torch.Tensor) -> torch.Tensor:
+    """Codes [K, T] (what they stand for) or int8 mel [T, n_mels] -> standardised log-mel [T, n_mels]."""
+    return frames.float() * MEL_STEP if frames.dtype == torch.int8 else codec.frames(frames)
+
+
 def collate_mel(utts: list[Utterance], batch: list[int], by_speaker: dict[str, list[int]], codec: MelCodec,
                 model: MelDecoder, prompt_tokens: int, seed: int):
     """-> semantic [B, T], prompt mel [B, P, n_mels], prompt pad [B, P], target mel [B, T, n_mels], pad [B, T].
 
     One example in ten has no prompt (all padding: a zero speaker vector), as when speaking with no voice given."""
     cfg, rng = model.cfg, random.Random(seed)
-    prompts = [codec.frames(prompt_for(utts, i, by_speaker, prompt_tokens, rng)[1]) for i in batch]
+    prompts = [standardised_mel(codec, prompt_for(utts, i, by_speaker, prompt_tokens, rng)[1]) for i in batch]
     prompts = [m[:0] if rng.random() < NO_PROMPT else m for m in prompts]
-    b, t, p = len(batch), max(utts[i].codes.shape[1] for i in batch), max(len(m) for m in prompts)  # p may be 0
+    b, t, p = len(batch), max(utts[i].frames for i in batch), max(len(m) for m in prompts)  # p may be 0
     sem = torch.full((b, t), cfg.semantic_size, dtype=torch.long)
     target = torch.zeros((b, t, cfg.n_mels))
     pad = torch.ones((b, t), dtype=torch.bool)
     prompt = torch.zeros((b, p, cfg.n_mels))
     prompt_pad = torch.ones((b, p), dtype=torch.bool)
     for row, i in enumerate(batch):
-        u, n, m = utts[i], utts[i].codes.shape[1], len(prompts[row])
+        u, n, m = utts[i], utts[i].frames, len(prompts[row])
         sem[row, :n] = u.semantic.repeat_interleave(cfg.frames_per_token)[:n]
-        target[row, :n], pad[row, :n] = codec.frames(u.codes), False
+        target[row, :n], pad[row, :n] = standardised_mel(codec, u.codes if u.codes is not None else u.mel), False
         prompt[row, :m], prompt_pad[row, :m] = prompts[row], False
     return sem, prompt, prompt_pad, target, pad
 
 
-def _split(data: Path, split: str, tokenizer_dir: Path, codec: Codec, out: Path, per_token: int,
+def _split(data: Path, split: str, tokenizer_dir: Path, codec: Codec, out: Path, per_token: int, targets: str,
            limit: int | None = None) -> list[Utterance]:
     from audiopalm.data.manifest import audio_rows, read_jsonl
 
     rows = audio_rows(read_jsonl(data / f"{split}.jsonl"))[:limit]
     shards = default_shards(data, tokenizer_dir)
     tokenize_manifests(tokenizer_dir, data, shards, [split], 2, progress=True)
-    codes = codec_codes(codec, rows, data, out / f"codes-{split}.safetensors")
-    return utterances(rows, load_tokens(shards, split), codes, per_token)
+    if targets == "mel":
+        streams = mel_frames(codec, rows, data, out / f"mels-{split}.safetensors")
+    else:
+        streams = codec_codes(codec, rows, data, out / f"codes-{split}.safetensors")
+    return utterances(rows, load_tokens(shards, split), streams, per_token, targets)
 
 
 @dataclass
@@ -201,32 +253,37 @@ def train_acoustic(data: Path, tokenizer_dir: Path, codec_dir: Path, out: Path, 
     per_token = round(codec.frame_rate / 25)
     if abs(codec.frame_rate - 25 * per_token) > 1e-6:
         raise AudiopalmError(f"the codec's frame rate ({codec.frame_rate} Hz) is not a multiple of 25 Hz")
+    targets = tcfg.targets if tcfg.model == "mel_decoder" else "codes"
     out.mkdir(parents=True, exist_ok=True)
-    train = _split(data, "train", tokenizer_dir, codec, out, per_token)
-    dev = _split(data, "dev", tokenizer_dir, codec, out, per_token, tcfg.dev_utterances)
+    train = _split(data, "train", tokenizer_dir, codec, out, per_token, targets)
+    dev = _split(data, "dev", tokenizer_dir, codec, out, per_token, targets, tcfg.dev_utterances)
     if not train:
         raise AudiopalmError(f"no utterances with both semantic tokens and codec codes in {data}")
     torch.manual_seed(tcfg.seed)
     preset = PRESETS[tcfg.model][tcfg.preset]
     sizes_from_codec = {"semantic_size": tok_config["codebook_size"], "frames_per_token": per_token}
     if tcfg.model == "mel_decoder":
-        model = MelDecoder(type(preset)(**{**asdict(preset), **sizes_from_codec, "n_mels": codec.cfg.n_mels}))
+        model = MelDecoder(type(preset)(**{**asdict(preset), **sizes_from_codec, "n_mels": codec.cfg.n_mels,
+                                           "quantised": targets == "codes"}))
     else:
         model = SoundStorm(type(preset)(**{**asdict(preset), **sizes_from_codec, "num_codebooks": codec.num_codebooks,
                                            "codebook_size": codec.codebook_size}))
     prompt_tokens = round(tcfg.prompt_seconds * 25)
     by_speaker, dev_by_speaker = _by_speaker(train), _by_speaker(dev)
-    sizes = [u.codes.shape[1] + prompt_tokens * per_token for u in train]
+    sizes = [u.frames + prompt_tokens * per_token for u in train]
     level_probs = level_probabilities(codec.num_codebooks, tcfg.coarse_bias)
 
     def batch_loss(utts: list[Utterance], batch: list[int], speakers: dict[str, list[int]], seed: int,
                    module: torch.nn.Module, levels: torch.Tensor | None) -> tuple[torch.Tensor, int]:
+        device = next(model.parameters()).device  # the training loop has put the model on this rank's device
         if isinstance(model, MelDecoder):
-            return mel_loss(module, *collate_mel(utts, batch, speakers, codec, model, prompt_tokens, seed))
-        return masked_loss(module, *collate(utts, batch, speakers, model, prompt_tokens, seed, levels))
+            tensors = collate_mel(utts, batch, speakers, codec, model, prompt_tokens, seed)
+            return mel_loss(module, *(t.to(device) for t in tensors))
+        tensors = collate(utts, batch, speakers, model, prompt_tokens, seed, levels)
+        return masked_loss(module, *(t.to(device) for t in tensors))
 
     def step_loss(module: torch.nn.Module, batch: list[int], step: int) -> tuple[torch.Tensor, int]:
-        with bf16_autocast(tcfg.bf16):
+        with bf16_autocast(tcfg.bf16, next(model.parameters()).device.type):
             return batch_loss(train, batch, by_speaker, tcfg.seed * 1_000_003 + step, module, level_probs)
 
     @torch.inference_mode()
