@@ -1,0 +1,102 @@
+"""How intelligible an acoustic stage makes *correct* semantic tokens: the oracle row of the speech goal table,
+for several acoustic models side by side, on the same clips.
+
+Each of the first N English test recordings has its own semantic tokens rendered in the voice of the same
+speaker's recording of that sentence in another language (the S2ST case: ~3 s of the source as the prompt),
+then Whisper tiny.en (a listener none of our models was trained with) transcribes the result. The recordings
+themselves and the codec's round trip are scored alongside, so every row reads against the same ground truth.
+
+    python scripts/oracle_speech.py --data data/babel-small --tokenizer runs/babel-small-v3/tok-ctc \
+        --codec runs/babel-small-v3/codec/codec --acoustic codes=runs/babel-small-v3/acoustic/model \
+        --acoustic mel=runs/ac-mel/model --n 40
+
+Prints one line per system (the recordings, the codec's vocoder on their unquantised mels, the codec's round
+trip, each acoustic model's oracle): Whisper WER %, the share of clips Whisper gets exactly right, DNSMOS OVRL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from audiopalm.audio.codecs import load_codec
+from audiopalm.audio.codecs.mel import codec_mel
+from audiopalm.audio.io import load_audio
+from audiopalm.audio.tokenizer import AudioTokenizer
+from audiopalm.data.manifest import read_jsonl
+from audiopalm.data.shards import default_shards, load_tokens
+from audiopalm.evaluation.speech import Judges
+from audiopalm.evaluation.text import error_rates
+from audiopalm.models.speech_out import SpeechOutput, load_acoustic
+
+
+def clips(data: Path, tokenizer: Path, n: int, sources: tuple[str, ...]) -> tuple[list[dict], dict]:
+    """The first n English test recordings, each with the same speaker's recording of that sentence in one of
+    `sources` (taken in turn), and the semantic tokens of both (from the test shards where made, else made here)."""
+    rows = read_jsonl(data / "test.jsonl")
+    by_key = {(r["sentence_id"], r["lang"], r["speaker"]): r for r in rows}
+    utts = []
+    for r in (r for r in rows if r["lang"] == "en"):
+        turn = [sources[(len(utts) + k) % len(sources)] for k in range(len(sources))]
+        source = next((by_key[key] for lang in turn if (key := (r["sentence_id"], lang, r["speaker"])) in by_key), None)
+        if source is not None:
+            utts.append({"source": source, "reference": r})
+        if len(utts) == n:
+            break
+    shards = default_shards(data, tokenizer)
+    if (shards / "test").is_dir():
+        tokens = load_tokens(shards, "test")
+    else:
+        tok = AudioTokenizer.from_pretrained(tokenizer)
+        tokens = {x["id"]: tok.encode(load_audio(data / x["audio"])) for u in utts for x in u.values()}
+    return utts, tokens
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", type=Path, required=True)
+    ap.add_argument("--tokenizer", type=Path, required=True, help="the audio tokenizer the acoustic models read")
+    ap.add_argument("--codec", type=Path, required=True)
+    ap.add_argument("--acoustic", action="append", required=True, metavar="NAME=FOLDER")
+    ap.add_argument("--n", type=int, default=30)
+    ap.add_argument("--sources", default="fr,es,de,it,pt", help="languages whose recordings give the voice prompt")
+    args = ap.parse_args()
+
+    utts, tokens = clips(args.data, args.tokenizer, args.n, tuple(args.sources.split(",")))
+    codec = load_codec(args.codec)
+    judges = Judges()
+    refs = [u["reference"]["text"] for u in utts]
+    recordings = [load_audio(args.data / u["reference"]["audio"]) for u in utts]
+    systems: dict[str, list[np.ndarray]] = {
+        "recordings": recordings,
+        "vocoder, unquantised mel": [codec.vocode(codec.normalised(codec_mel(torch.from_numpy(w), codec.cfg)))
+                                     for w in recordings],
+        "codec round trip": [codec.decode(codec.encode(w)) for w in recordings],
+    }
+    seconds: dict[str, float] = {}
+    for item in args.acoustic:
+        name, folder = item.split("=", 1)
+        stage = SpeechOutput(codec, load_acoustic(folder))
+        start, wavs = time.perf_counter(), []
+        for u in utts:
+            source = load_audio(args.data / u["source"]["audio"])
+            prompt = stage.prompt(source, tokens[u["source"]["id"]])
+            wavs.append(stage.synthesize(tokens[u["reference"]["id"]], prompt))
+        systems[f"oracle {name}"], seconds[f"oracle {name}"] = wavs, time.perf_counter() - start
+    print(f"{len(utts)} English test clips ({len(set(refs))} sentences); prompts from {args.sources}")
+    for name, wavs in systems.items():
+        hyps = [judges.whisper(w) for w in wavs]
+        rates = error_rates(refs, hyps, "en")
+        exact = np.mean([error_rates([r], [h], "en")["wer"] == 0 for r, h in zip(refs, hyps)])
+        mos = np.mean([judges.mos(w)["ovrl"] for w in wavs])
+        extra = f"  render {seconds[name]:.1f} s" if name in seconds else ""
+        print(f"{name:28s} Whisper WER {100 * rates['wer']:5.1f}%  exact {100 * exact:5.1f}%  DNSMOS {mos:.2f}{extra}",
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()
