@@ -99,7 +99,7 @@ def bench_training(preset: str, device: str = "cpu", seq: int = 256, batch: int 
         step()
     _sync(device)
     tokens_per_second = steps * batch * seq / (time.perf_counter() - t0)
-    return {"preset": preset, "parameters": sum(p.numel() for p in model.parameters()),
+    return {"preset": preset, "parameters": sum(p.numel() for p in model.parameters()), "batch": batch, "seq": seq,
             "dtype": "bf16" if bf16 else "fp32", "tokens_per_second": tokens_per_second,
             "model_flops_per_second": tokens_per_second * lm_flops_per_token(model, seq)}
 
@@ -197,6 +197,8 @@ class BenchConfig:
     sections: str = help_field(f"comma-separated, of: {', '.join(SECTIONS)}", ",".join(SECTIONS))
     train_preset: str = help_field("LM preset of the training section", "base")
     train_steps: int = help_field("steps timed in the training section", 5, min=1)
+    train_batch: int = help_field("sequences of 256 tokens a training step (16 suits a CPU; a GPU needs 128 or more "
+                                  "to be bound by arithmetic, not kernel launches)", 16, min=1)
     source: str = help_field("source language of the decoding and s2st sections", "fr")
     target: str = help_field("target language of the decoding and s2st sections", "en")
     seconds: float = help_field("length of the timed utterance", 5.0, min=0.5)
@@ -235,10 +237,11 @@ def run_bench(cfg: BenchConfig) -> dict:
         out["peak"] = {"bf16": matmul_peak(torch.bfloat16, cfg.device), "fp32": matmul_peak(torch.float32, cfg.device)}
         print(f"matmul peak      bf16 {out['peak']['bf16'] / 1e9:8.1f} GFLOP/s   fp32 {out['peak']['fp32'] / 1e9:8.1f} GFLOP/s")
     if "training" in sections:
-        t = bench_training(cfg.train_preset, cfg.device, steps=cfg.train_steps)
+        t = bench_training(cfg.train_preset, cfg.device, batch=cfg.train_batch, steps=cfg.train_steps)
         t["mfu"] = t["model_flops_per_second"] / out["peak"][t["dtype"]]
         out["training"] = t
-        print(f"training         LM {t['preset']} ({t['parameters'] / 1e6:.1f} M): {t['tokens_per_second']:.0f} tokens/s, "
+        print(f"training         LM {t['preset']} ({t['parameters'] / 1e6:.1f} M, {t['batch']} x {t['seq']} tokens a "
+              f"step): {t['tokens_per_second']:.0f} tokens/s, "
               f"{t['model_flops_per_second'] / 1e9:.1f} GFLOP/s -> MFU {100 * t['mfu']:.1f}% of the {t['dtype']} peak "
               f"(goal 40%)")
     needs_model = {"decoding", "s2st", "tokenizer"} & set(sections)

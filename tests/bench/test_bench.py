@@ -24,10 +24,11 @@ def test_bench_reports_every_section_on_a_tiny_bundle(speaking_model, tmp_path, 
     _, model = speaking_model
     out = tmp_path / "bench.json"
     assert main(["bench", "--model", str(model), "--train-preset", "tiny", "--train-steps", "1",
-                 "--out", str(out)]) == 0
+                 "--train-batch", "3", "--out", str(out)]) == 0
     results = json.loads(out.read_text())
     assert set(SECTIONS) <= set(results)
     assert 0 < results["training"]["mfu"] < 1
+    assert (results["training"]["batch"], results["training"]["seq"]) == (3, 256)
     assert results["decoding"]["fast_path"]
     for dtype in ("float32", "float16"):
         assert results["decoding"][dtype]["speedup"] > 0 and results["decoding"][dtype]["new_tokens"] >= 1
