@@ -21,10 +21,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from audiopalm.audio.codecs import load_codec
-from audiopalm.audio.codecs.mel import codec_mel
 from audiopalm.audio.io import load_audio
 from audiopalm.audio.tokenizer import AudioTokenizer
 from audiopalm.data.manifest import read_jsonl
@@ -71,10 +69,10 @@ def main() -> None:
     judges = Judges()
     refs = [u["reference"]["text"] for u in utts]
     recordings = [load_audio(args.data / u["reference"]["audio"]) for u in utts]
+    sources = [load_audio(args.data / u["source"]["audio"]) for u in utts]
     systems: dict[str, list[np.ndarray]] = {
         "recordings": recordings,
-        "vocoder, unquantised mel": [codec.vocode(codec.normalised(codec_mel(torch.from_numpy(w), codec.cfg)))
-                                     for w in recordings],
+        "vocoder, unquantised mel": [codec.vocode(codec.log_mel(w)) for w in recordings],
         "codec round trip": [codec.decode(codec.encode(w)) for w in recordings],
     }
     seconds: dict[str, float] = {}
@@ -82,8 +80,7 @@ def main() -> None:
         name, folder = item.split("=", 1)
         stage = SpeechOutput(codec, load_acoustic(folder))
         start, wavs = time.perf_counter(), []
-        for u in utts:
-            source = load_audio(args.data / u["source"]["audio"])
+        for u, source in zip(utts, sources):
             prompt = stage.prompt(source, tokens[u["source"]["id"]])
             wavs.append(stage.synthesize(tokens[u["reference"]["id"]], prompt))
         systems[f"oracle {name}"], seconds[f"oracle {name}"] = wavs, time.perf_counter() - start

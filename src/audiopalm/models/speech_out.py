@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from audiopalm.audio.codecs import Codec, load_codec
-from audiopalm.audio.codecs.mel import MelCodec, codec_mel
+from audiopalm.audio.codecs.mel import MelCodec
 from audiopalm.config import help_field
 from audiopalm.errors import AudiopalmError
 from audiopalm.models.mel_decoder import MelDecoder, generate_mel
@@ -81,7 +81,7 @@ class SpeechOutput:
         tokens = min(len(semantic), round(self.prompt_seconds * TOKEN_RATE))
         per_token = self.acoustic.cfg.frames_per_token
         if isinstance(self.acoustic, MelDecoder) and not self.acoustic.cfg.quantised:
-            mel = self.codec.normalised(codec_mel(torch.as_tensor(np.asarray(wav, np.float32)), self.codec.cfg))
+            mel = self.codec.log_mel(wav)
             tokens = min(tokens, len(mel) // per_token)
             return semantic[:tokens].long(), mel[: tokens * per_token]
         codes = self.codec.encode(wav)[:, : tokens * per_token]

@@ -27,7 +27,7 @@ from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
 from audiopalm.audio.codecs import Codec, load_codec
-from audiopalm.audio.codecs.mel import MelCodec, codec_mel
+from audiopalm.audio.codecs.mel import MelCodec
 from audiopalm.audio.io import AudioError, load_audio
 from audiopalm.data.shards import default_shards, load_tokens, tokenize_manifests
 from audiopalm.config import help_field
@@ -113,8 +113,7 @@ def codec_codes(codec: Codec, rows: list[dict], data: Path, path: Path) -> dict[
 def mel_frames(codec: MelCodec, rows: list[dict], data: Path, path: Path) -> dict[str, torch.Tensor]:
     """{utterance id: the recording's standardised log-mel [T, n_mels] as int8 multiples of MEL_STEP}, cached."""
     def compute(wav) -> torch.Tensor:
-        mel = codec.normalised(codec_mel(torch.from_numpy(wav), codec.cfg))
-        return (mel / MEL_STEP).round().clamp(-127, 127).to(torch.int8)
+        return (codec.log_mel(wav) / MEL_STEP).round().clamp(-127, 127).to(torch.int8)
     return _cached(rows, data, path, "mel frames", compute)
 
 

@@ -151,6 +151,11 @@ class MelCodec(Codec, nn.Module):
     def decode(self, codes: torch.Tensor) -> np.ndarray:
         return self.vocode(self.frames(codes))
 
+    @torch.inference_mode()
+    def log_mel(self, wav: np.ndarray) -> torch.Tensor:
+        """wav [N] at 16 kHz -> its own standardised log-mel [T, n_mels] (unquantised): what `frames` approximates."""
+        return self.normalised(codec_mel(torch.as_tensor(np.asarray(wav, np.float32)), self.cfg))
+
     def frames(self, codes: torch.Tensor) -> torch.Tensor:
         """codes [K, T] -> standardised log-mel [T, n_mels]: what the vocoder reads."""
         return self.normalised(self.quantizer.decode(codes.long()))
