@@ -1,16 +1,21 @@
 """Load on `audiopalm serve`: 1, 4 and 16 concurrent clients on 127.0.0.1 sending test clips to
 /v1/audio/transcriptions for a fixed time, with the server batching (max_batch 16) and one at a time
-(max_batch 1), in one run. Prints throughput (seconds of audio per wall second), p50/p95 latency and
-the count of every status (2xx, 4xx, 503, other, lost: connection errors).
+(max_batch 1), in one run. Prints throughput (seconds of audio per wall second), p50/p95 latency,
+the count of every status (2xx, 4xx, 503, other, lost: connection errors) and the mean batch.
+The server runs in a process of its own (`audiopalm serve`), as it does for real clients: the load
+generator's threads do not share its interpreter.
 
-    python benchmarks/serve_load.py [--model models/babel-small] [--data data/babel-small-v1]
-                                    [--seconds 30] [--clients 1,4,16]
+    python benchmarks/serve_load.py [--model models/babel-small] [--data data/babel-small]
+                                    [--seconds 30] [--clients 1,4,16] [--serve-args "..."]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import socket
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -20,7 +25,6 @@ import numpy as np
 
 from audiopalm.audio.io import duration
 from audiopalm.data.manifest import read_jsonl, spread
-from audiopalm.serve import ServeConfig, start_in_thread
 
 
 def load(url: str, clips: list[tuple[bytes, float, str]], clients: int, seconds: float) -> dict:
@@ -61,12 +65,39 @@ def load(url: str, clips: list[tuple[bytes, float, str]], clients: int, seconds:
             "p95_s": round(float(np.percentile(latencies, 95)), 3) if latencies else None}
 
 
+def start_server(model: str, max_batch: int, extra: list[str]) -> tuple[subprocess.Popen, str]:
+    """`audiopalm serve` on a free port of 127.0.0.1 -> (its process, base URL), once /health answers."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "audiopalm", "serve", "--model", model, "--port", str(port),
+                             "--max-batch", str(max_batch), "--max-queue", "64", "--max-concurrent", "64",
+                             "--log-level", "warning", *extra], stdout=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if httpx.get(url + "/health", timeout=5).is_success:
+                return proc, url
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit(f"the server did not start (exit code {proc.poll()})")
+
+
+def batches(url: str) -> tuple[int, int]:
+    """(batches run, clips in them) so far."""
+    health = httpx.get(url + "/health", timeout=30).json()
+    return health["batches"], health["batched_clips"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="models/babel-small")
-    parser.add_argument("--data", default="data/babel-small-v1")
+    parser.add_argument("--data", default="data/babel-small")
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--clients", default="1,4,16")
+    parser.add_argument("--serve-args", default="", help="more `audiopalm serve` flags, e.g. '--batch-wait-ms 0'")
     args = parser.parse_args()
     rows = spread([r for r in read_jsonl(Path(args.data) / "test.jsonl") if r.get("audio")], 64)
     clips = [((Path(args.data) / r["audio"]).read_bytes(), duration(Path(args.data) / r["audio"]), r["lang"])
@@ -74,18 +105,19 @@ def main() -> None:
     print(f"{len(clips)} test clips, mean {np.mean([c[1] for c in clips]):.1f} s; {args.seconds:g} s per setting")
     results = []
     for max_batch in (16, 1):
-        server, thread, url = start_in_thread(ServeConfig(args.model, max_batch=max_batch, max_queue=64,
-                                                          max_concurrent=64), log_level="error")
-        load(url, clips, 1, 3.0)  # warm-up
-        sizes = server.config.app.state.service.batcher.batch_sizes
-        for clients in (int(c) for c in args.clients.split(",")):
-            before = len(sizes)
-            row = {"max_batch": max_batch, **load(url, clips, clients, args.seconds)}
-            row["mean_batch"] = round(float(np.mean(sizes[before:])), 2) if len(sizes) > before else None
-            results.append(row)
-            print(json.dumps(row))
-        server.should_exit = True
-        thread.join()
+        proc, url = start_server(args.model, max_batch, args.serve_args.split())
+        try:
+            load(url, clips, 1, 3.0)  # warm-up
+            for clients in (int(c) for c in args.clients.split(",")):
+                before = batches(url)
+                row = {"max_batch": max_batch, **load(url, clips, clients, args.seconds)}
+                runs, clipped = (a - b for a, b in zip(batches(url), before))
+                row["mean_batch"] = round(clipped / runs, 2) if runs else None
+                results.append(row)
+                print(json.dumps(row))
+        finally:
+            proc.terminate()
+            proc.wait()
     by = {(r["max_batch"], r["clients"]): r["x_real_time"] for r in results}
     most = max(int(c) for c in args.clients.split(","))
     print(f"batched, {most} clients vs 1: {by[(16, most)] / by[(16, 1)]:.2f}x throughput; "

@@ -3,9 +3,10 @@
     batcher = Batcher(lambda items: model_fn(items), max_batch=16, wait_ms=10, max_queue=64)
     result = batcher.submit(item, timeout=120)      # from any number of request threads
 
-One worker thread takes the first waiting item, waits up to `wait_ms` for more (at most `max_batch`)
-and calls `fn` once on all of them: on 2 cores a batch of 16 short clips costs little more than one,
-so throughput grows with concurrency. With `coming` (how many requests are on their way: received,
+One worker thread takes the first waiting item and every item already waiting behind it, waits up to
+`wait_ms` for more (at most `max_batch`) and calls `fn` once on all of them: a batch of 16 short clips
+costs far less than 16 calls of one, so throughput grows with concurrency. The wait is spent only while
+requests come in company (the last batch held more than one item): a lone client's request leaves at once. With `coming` (how many requests are on their way: received,
 not yet submitted; a server counts them while it reads their uploads) the worker waits up to
 `max_wait_ms` while any is, so that clients answered by one batch all join the next one.
 
@@ -50,6 +51,7 @@ class Batcher(Generic[T, R]):
         self.queue: queue.Queue[_Job[T, R]] = queue.Queue(max_queue)
         self.batch_sizes: list[int] = []  # of every batch run, for benchmarks and tests
         self.outstanding = 0  # items submitted and not yet answered
+        self._company = True  # whether the last batch held more than one item (then the next waits for more)
         self._count = threading.Lock()
         threading.Thread(target=self._work, name="batcher", daemon=True).start()
 
@@ -78,8 +80,13 @@ class Batcher(Generic[T, R]):
         jobs = [self.queue.get()]
         start = time.monotonic()
         while len(jobs) < self.max_batch:
+            try:  # what is already waiting joins at once, whatever the wait
+                jobs.append(self.queue.get_nowait())
+                continue
+            except queue.Empty:
+                pass
             more = self.coming is not None and self.coming() > 0
-            left = start + (self.max_wait if more else self.wait) - time.monotonic()
+            left = start + (self.max_wait if more else self.wait if self._company else 0.0) - time.monotonic()
             if left <= 0:
                 break
             try:  # while requests are on their way, look again every 2 ms
@@ -94,6 +101,7 @@ class Batcher(Generic[T, R]):
             if not jobs:
                 continue
             self.batch_sizes.append(len(jobs))
+            self._company = len(jobs) > 1
             try:
                 for job, result in zip(jobs, self.fn([j.item for j in jobs]), strict=True):
                     job.result = result

@@ -4,7 +4,7 @@
 
     GET  /                          a web page: record or upload, transcribe, translate, hear the
                                     spoken translation (plain HTML and JavaScript, web/index.html)
-    GET  /health                    {"status": "ok", "model": NAME}
+    GET  /health                    {"status": "ok", "model": NAME, "batches": N, "batched_clips": M}
     GET  /v1/models                 the one model, OpenAI's list format
     POST /v1/audio/transcriptions   multipart: file, model, language?, prompt? (ignored),
                                     response_format = json | text | srt | vtt | verbose_json
@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import torch
 from fastapi import Body, FastAPI, File, Form, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
@@ -54,6 +55,17 @@ from audiopalm.text.subtitles import srt, vtt
 RESPONSE_FORMATS = ("json", "text", "srt", "vtt", "verbose_json")
 AUDIO_FORMATS = {"wav": "audio/wav", "flac": "audio/flac"}
 VAD = VadConfig()  # recordings longer than VAD.max_seconds are split by voice activity
+
+
+@contextmanager
+def torch_threads(n: int) -> Iterator[None]:
+    """torch's intra-op threads set to `n` for the calling thread's work inside the block."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 @dataclass
@@ -73,6 +85,10 @@ class ServeConfig:
     max_queue: int = help_field("transcriptions waiting for a batch; more are answered 503", 64, min=1)
     max_concurrent: int = help_field("requests in flight on the audio endpoints; more are answered 503", 64, min=1)
     timeout_s: float = help_field("longest a request waits for the model before a 503", 120.0, min=0.1)
+    small_batch: int = help_field("a batch of fewer clips runs on one torch thread (its small products lose more to "
+                                  "the threads' synchronisation than they gain); 0: every batch on all threads", 8, min=0)
+    log_level: str = help_field("uvicorn's log level (info: a line per request)", "info",
+                                choices=("debug", "info", "warning", "error"))
 
 
 class RequestError(AudiopalmError):
@@ -107,6 +123,7 @@ class Service:
         self.name = Path(cfg.model).resolve().name
         self.model = AudioPaLM.from_pretrained(cfg.model)
         self.lock = threading.Lock()
+        self.threads = torch.get_num_threads()
         self.arriving = 0  # transcription requests in flight (their uploads being read, or waiting for a batch)
         self.batcher = Batcher(self._transcribe_batch, cfg.max_batch, cfg.batch_wait_ms, cfg.max_queue,
                                coming=lambda: self.arriving - self.batcher.outstanding,
@@ -124,7 +141,7 @@ class Service:
 
     def _transcribe_batch(self, items: list[tuple[np.ndarray, str | None]]) -> list[tuple[str, str | None]]:
         """[(wav, language code or None)] -> [(text, language code)], one encoder batch and one decode."""
-        with self.locked():
+        with self.locked(), torch_threads(1 if len(items) < self.cfg.small_batch else self.threads):
             heard = self.model.listen_batch([wav for wav, _ in items])
             return self.model.transcribe_heard(heard, [lang for _, lang in items])
 
@@ -239,7 +256,7 @@ def create_app(cfg: ServeConfig) -> FastAPI:
     """The FastAPI application of one model."""
     service = Service(cfg)
     app = FastAPI(title="audiopalm", description="Speech recognition and translation, OpenAI's audio API.")
-    app.state.service = service  # (benchmarks read its batcher's batch sizes)
+    app.state.service = service
 
     @app.exception_handler(AudiopalmError)  # RequestError and any other error a request's content caused
     async def request_error(_, e: AudiopalmError):
@@ -272,7 +289,8 @@ def create_app(cfg: ServeConfig) -> FastAPI:
 
     @app.get("/health")
     def health():
-        return {"status": "ok", "model": service.name}
+        sizes = service.batcher.batch_sizes
+        return {"status": "ok", "model": service.name, "batches": len(sizes), "batched_clips": sum(sizes)}
 
     @app.get("/v1/models")
     def models():
@@ -330,7 +348,7 @@ def run(cfg: ServeConfig) -> None:
     """Serve until interrupted."""
     import uvicorn
 
-    uvicorn.run(create_app(cfg), host=cfg.host, port=cfg.port, log_level="info")
+    uvicorn.run(create_app(cfg), host=cfg.host, port=cfg.port, log_level=cfg.log_level)
 
 
 def start_in_thread(cfg: ServeConfig, log_level: str = "warning"):

@@ -115,3 +115,22 @@ def test_whether_there_is_speech_is_known_before_the_end_of_the_clips(clips, mon
     batch = [long_clips[0], late, noise]
     assert has_speech_batch(batch) == [True, True, False]
     assert len(calls) == max(-(-len(w) // vad.SILERO_WINDOW) for w in batch)  # the noise is heard to its end
+
+
+def test_loading_silero_keeps_torchs_thread_count(monkeypatch):
+    pytest.importorskip("silero_vad")
+    import sys
+
+    import torch
+
+    for name in [m for m in sys.modules if m.startswith("silero_vad")]:  # its import is what sets one thread
+        monkeypatch.delitem(sys.modules, name)
+    vad._silero.cache_clear()
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        assert vad._silero() is not None
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+        vad._silero.cache_clear()

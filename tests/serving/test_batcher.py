@@ -96,3 +96,32 @@ def test_a_failing_item_fails_alone():
     results, errors = _submit_all(batcher, ["a", "b", "bad", "c"])
     assert results == {"a": "A", "b": "B", "c": "C"}
     assert list(errors) == ["bad"] and str(errors["bad"]) == "bad item"
+
+
+def test_items_already_waiting_join_the_batch_whatever_the_wait():
+    gate = threading.Event()
+
+    def held(xs):
+        gate.wait()
+        return xs
+
+    batcher = Batcher(held, max_batch=16, wait_ms=0, max_queue=64)
+    first = threading.Thread(target=batcher.submit, args=("first", 10.0))
+    first.start()
+    time.sleep(0.2)  # the worker holds "first"; five more queue behind it
+    rest = threading.Thread(target=_submit_all, args=(batcher, range(5)))
+    rest.start()
+    while batcher.queue.qsize() < 5:
+        time.sleep(0.01)
+    gate.set()
+    first.join()
+    rest.join()
+    assert batcher.batch_sizes == [1, 5]
+
+
+def test_a_lone_client_does_not_wait_for_company():
+    batcher = Batcher(lambda xs: xs, max_batch=16, wait_ms=500, max_queue=64)
+    batcher.submit("first", 10.0)  # nothing known yet: it waits wait_ms for company, and gets none
+    started = time.monotonic()
+    assert batcher.submit("second", 10.0) == "second"
+    assert time.monotonic() - started < 0.25 and batcher.batch_sizes == [1, 1]

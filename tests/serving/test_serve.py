@@ -12,7 +12,8 @@ def _post(url, path, wav_bytes, name="clip.wav", **fields):
 
 def test_health_and_models(server):
     url, _, model_dir = server
-    assert httpx.get(url + "/health").json() == {"status": "ok", "model": model_dir.name}
+    health = httpx.get(url + "/health").json()
+    assert (health["status"], health["model"]) == ("ok", model_dir.name)
     models = httpx.get(url + "/v1/models").json()
     assert models["object"] == "list" and models["data"][0]["id"] == model_dir.name
     assert models["data"][0]["languages"]["fr"] == "French"
@@ -21,7 +22,10 @@ def test_health_and_models(server):
 def test_transcriptions_in_every_response_format(server):
     url, wav, _ = server
     data = wav.read_bytes()
+    before = httpx.get(url + "/health").json()
     text = _post(url, "/v1/audio/transcriptions", data, language="fr").json()["text"]
+    after = httpx.get(url + "/health").json()  # one batch of one clip, counted where operators and benchmarks see it
+    assert (after["batches"] - before["batches"], after["batched_clips"] - before["batched_clips"]) == (1, 1)
     assert isinstance(text, str)
     assert _post(url, "/v1/audio/transcriptions", data, language="French", response_format="text").text == text + "\n"
     srt = _post(url, "/v1/audio/transcriptions", data, language="fr", response_format="srt").text
@@ -172,3 +176,25 @@ def test_a_long_recording_is_translated_to_speech_stretch_by_stretch(speaking_mo
     assert all(abs(s["start"] - a) < 0.5 for s, a in zip(out["segments"], starts))
     assert out["language"] == "fr" and out["target_language"] == "en"
     assert set(out["segments"][0]) == {"start", "end", "transcript", "translation"}
+
+
+def test_small_batches_run_on_one_thread_and_full_ones_on_all(speaking_model, monkeypatch):
+    import soundfile as sf
+    import torch
+
+    from audiopalm.serve import ServeConfig, Service
+
+    data, model_dir = speaking_model
+    wav, _ = sf.read(next((data / "audio" / "test" / "fr").glob("*.wav")), dtype="float32")
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        service = Service(ServeConfig(str(model_dir), small_batch=3))
+        seen, listen = [], service.model.listen_batch
+        monkeypatch.setattr(service.model, "listen_batch",
+                            lambda wavs: seen.append((len(wavs), torch.get_num_threads())) or listen(wavs))
+        assert len(service._transcribe_batch([(wav, "fr")])) == 1
+        assert len(service._transcribe_batch([(wav, "fr")] * 3)) == 3
+        assert seen == [(1, 1), (3, 2)] and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)

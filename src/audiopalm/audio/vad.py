@@ -85,10 +85,13 @@ def cut(wav: np.ndarray, spans: list[tuple[float, float]], sr: int = SAMPLE_RATE
 @lru_cache(maxsize=1)
 def _silero():
     """(Silero VAD model, its speech_timestamps function), or None when silero-vad is not installed."""
+    threads = torch.get_num_threads()
     try:
         from silero_vad import get_speech_timestamps, load_silero_vad
     except ImportError:
         return None
+    finally:  # importing silero-vad sets the whole process to one torch thread: every model after it would run on one core
+        torch.set_num_threads(threads)
     with warnings.catch_warnings():  # its loader's deprecation notices are not the user's concern
         warnings.simplefilter("ignore", DeprecationWarning)
         return load_silero_vad(), get_speech_timestamps
