@@ -91,6 +91,21 @@ def test_evaluate_tts(speaking_model, tmp_path):
     assert all(-1 <= v <= 1 for k, v in sims.items() if k != "output")
     assert math.isnan(sims["output"]) or -1 <= sims["output"] <= 1
     assert len(list((tmp_path / "tts").glob("*.wav"))) <= 2
+    assert set(r["token_bleu"]) == {"output", "oracle"} and all(0 <= v <= 100 for v in r["token_bleu"].values())
+
+
+def test_tokens_are_read_back_by_the_models_own_asr(speaking_model):
+    import torch
+
+    from audiopalm.evaluation.speech import read_back
+    from audiopalm.evaluation.unified import decode_task, split_tokens
+
+    data, model_dir = speaking_model
+    model = AudioPaLM.from_pretrained(model_dir)
+    tokens, _ = split_tokens(model_dir, data, "test", 1)
+    some = next(iter(tokens.values()))
+    assert read_back(model, [some, torch.zeros(0, dtype=torch.long)], "fr") == \
+        [decode_task(model, "ASR", [("fr", None, some)])[0], ""]
 
 
 def test_eval_s2st_writes_report_and_wavs(speaking_model, tmp_path, capsys):
@@ -109,6 +124,7 @@ def test_eval_s2st_writes_report_and_wavs(speaking_model, tmp_path, capsys):
     assert r["n"] == 2 and not r["failures"] and r["zero_shot"] is False
     assert -1 <= r["similarity"]["floor"] <= r["similarity"]["ceiling"] <= 1
     assert set(r["asr_bleu"]) == {"output", "cascade", "oracle", "reference"}
+    assert set(r["token_bleu"]) == {"output", "cascade", "oracle"}
     assert r["dnsmos"]["reference"]["ovrl"] > 1
     assert set(report["codec_resynthesis"]) == {"en"}
     rtf = report["real_time_factor"]

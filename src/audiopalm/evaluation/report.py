@@ -99,15 +99,15 @@ def speech_table(report: dict, task: str) -> str:
         name = key + (" (zero-shot)" if r.get("zero_shot") else "")
         systems = [s for s in ("output", "cascade", "oracle") if s in sim]
         for s in systems:
-            rows.append([name if s == "output" else "", s, _asr_scores(r, s),
+            rows.append([name if s == "output" else "", s, _asr_scores(r, s), _num(r.get("token_bleu", {}).get(s)),
                          _num(r.get("ast_bleu")) if s == "output" else "",
                          _num(sim[s], ".3f"), _num(sim["ceiling"], ".3f"), _num(sim["floor"], ".3f"),
                          _num(mos.get(s, {}).get("ovrl"), ".2f"), str(r["n"])])
-        rows.append(["", "ground truth", _asr_scores(r, "reference"), "", "", "", "",
+        rows.append(["", "ground truth", _asr_scores(r, "reference"), "", "", "", "", "",
                      _num(mos.get("reference", {}).get("ovrl"), ".2f"), ""])
     head = "pair" if task == "s2st" else "language"
-    return _table([head, "system", "ASR-BLEU (recogniser)", "AST BLEU", "voice similarity", "ceiling", "floor",
-                   "DNSMOS", "n"], rows)
+    return _table([head, "system", "ASR-BLEU (recogniser)", "its tokens read back (own ASR BLEU)", "AST BLEU",
+                   "voice similarity", "ceiling", "floor", "DNSMOS", "n"], rows)
 
 
 def codec_table(report: dict) -> str:

@@ -13,6 +13,9 @@ Voice similarity is the Resemblyzer cosine to the reference, between two anchors
 Quality is DNSMOS (speechmos) of output, oracle and reference. Intelligibility is ASR-BLEU against
 the target text: English through Whisper tiny.en, every language through the model's own ASR task;
 beside it the model's AST BLEU on the same utterances and the ASR-BLEU of the reference itself.
+Each system's semantic tokens are also read back by the model's own ASR task before any rendering
+(`token_bleu`): high there and low after rendering, the speech stage loses the words; low there, the
+language model wrote the wrong speech.
 The codec's resynthesis WER on the references, and real-time factors per stage, complete the report.
 """
 
@@ -88,6 +91,16 @@ def own_asr(model: AudioPaLM, wavs: list[np.ndarray], lang: str) -> list[str]:
     tokens = model.audio_tokenizer.encode_batch([wavs[i] for i in keep]) if keep else []
     hyps = decode_task(model, "ASR", [(lang, None, t) for t in tokens])
     out = [""] * len(wavs)
+    for i, h in zip(keep, hyps):
+        out[i] = h
+    return out
+
+
+def read_back(model: AudioPaLM, tokens: list[torch.Tensor], lang: str) -> list[str]:
+    """The model's ASR task on semantic tokens [T] themselves (no speech stage); no tokens -> ""."""
+    keep = [i for i, t in enumerate(tokens) if len(t)]
+    hyps = decode_task(model, "ASR", [(lang, None, tokens[i]) for i in keep]) if keep else []
+    out = [""] * len(tokens)
     for i, h in zip(keep, hyps):
         out[i] = h
     return out
@@ -222,6 +235,9 @@ def judge(model: AudioPaLM, judges: Judges, data: Path, tokens: dict[str, torch.
         for asr, hyps in recognise(model, judges, wavs, lang).items():
             asr_bleu.setdefault(name, {})[asr] = bleu(refs, hyps)[0]
             asr_wer.setdefault(name, {})[asr] = error_rates(refs, hyps, lang)["wer"]
+    ok = [i for i, u in enumerate(utts) if u.get("ok")]
+    written = {**semantic, "oracle": [tokens[u["reference"]["id"]] for u in utts]}
+    token_bleu = {name: bleu(refs, read_back(model, [written[name][i] for i in ok], lang))[0] for name in names}
     similarity = {k: _mean(v) for k, v in sims.items()}
     span = similarity["ceiling"] - similarity["floor"]
     return {
@@ -234,6 +250,7 @@ def judge(model: AudioPaLM, judges: Judges, data: Path, tokens: dict[str, torch.
         "dnsmos": {name: _mean_mos(judges, wavs) for name, wavs in systems.items()},
         "asr_bleu": asr_bleu,
         "asr_wer": asr_wer,
+        "token_bleu": token_bleu,  # each system's semantic tokens read back by the model's ASR, before rendering
         "seconds": {name: _mean([len(w) / SAMPLE_RATE for w in wavs]) for name, wavs in systems.items()},
     }
 
