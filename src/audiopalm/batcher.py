@@ -6,9 +6,10 @@
 One worker thread takes the first waiting item and every item already waiting behind it, waits up to
 `wait_ms` for more (at most `max_batch`) and calls `fn` once on all of them: a batch of 16 short clips
 costs far less than 16 calls of one, so throughput grows with concurrency. The wait is spent only while
-requests come in company (the last batch held more than one item): a lone client's request leaves at once. With `coming` (how many requests are on their way: received,
-not yet submitted; a server counts them while it reads their uploads) the worker waits up to
-`max_wait_ms` while any is, so that clients answered by one batch all join the next one.
+requests come in company (the last batch held more than one item): a lone client's request leaves at
+once. With `coming` (how many requests are on their way: received, not yet submitted; a server counts
+them while it reads their uploads) the worker waits up to `max_wait_ms` while any is, so that clients
+answered by one batch all join the next one.
 
 The queue is bounded: `submit` on a full queue raises Busy at once (the server answers 503), and a
 caller that waited `timeout` seconds gets Busy too (its item is dropped if not yet started). If a batch
@@ -20,6 +21,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
@@ -49,7 +51,8 @@ class Batcher(Generic[T, R]):
         self.fn, self.max_batch, self.wait = fn, max_batch, wait_ms / 1000
         self.coming, self.max_wait = coming, max(wait_ms, max_wait_ms) / 1000
         self.queue: queue.Queue[_Job[T, R]] = queue.Queue(max_queue)
-        self.batch_sizes: list[int] = []  # of every batch run, for benchmarks and tests
+        self.batch_sizes: deque[int] = deque(maxlen=10_000)  # of the latest batches, for tests
+        self.batches = self.batched_items = 0  # batches run and the items in them, since the start
         self.outstanding = 0  # items submitted and not yet answered
         self._company = True  # whether the last batch held more than one item (then the next waits for more)
         self._count = threading.Lock()
@@ -101,6 +104,8 @@ class Batcher(Generic[T, R]):
             if not jobs:
                 continue
             self.batch_sizes.append(len(jobs))
+            self.batches += 1
+            self.batched_items += len(jobs)
             self._company = len(jobs) > 1
             try:
                 for job, result in zip(jobs, self.fn([j.item for j in jobs]), strict=True):

@@ -289,8 +289,8 @@ def create_app(cfg: ServeConfig) -> FastAPI:
 
     @app.get("/health")
     def health():
-        sizes = service.batcher.batch_sizes
-        return {"status": "ok", "model": service.name, "batches": len(sizes), "batched_clips": sum(sizes)}
+        batcher = service.batcher
+        return {"status": "ok", "model": service.name, "batches": batcher.batches, "batched_clips": batcher.batched_items}
 
     @app.get("/v1/models")
     def models():
