@@ -86,7 +86,9 @@ def main() -> None:
         tts = "  ".join(f"{k} {v['read_back']:.1f}/{v['recordings']:.1f}" for k, v in r["tts"].items())
         s2st = "  ".join(f"{k} {v['read_back']:.1f} (AST {v['ast']:.1f})" for k, v in r["s2st"].items())
         print(f"{name}\n  TTS read back / recordings' tokens (BLEU): {tts}\n  S2ST into English read back: {s2st}")
-        mean = lambda part, key: float(np.mean([v[key] for v in r[part].values()]))  # noqa: E731
+        def mean(part: str, key: str) -> float:
+            return float(np.mean([v[key] for v in r[part].values()]))
+
         print(f"  means: TTS {mean('tts', 'read_back'):.1f} (recordings {mean('tts', 'recordings'):.1f}, "
               f"length {mean('tts', 'length'):.2f}x), S2ST {mean('s2st', 'read_back'):.1f} (AST {mean('s2st', 'ast'):.1f}, "
               f"length {mean('s2st', 'length'):.2f}x)")

@@ -16,7 +16,8 @@ def _report():
         "s2st": {"fr-en": {"n": 3, "zero_shot": False, "ast_bleu": 20.0,
                            "similarity": {"output": 0.8, "oracle": 0.85, "ceiling": 0.9, "floor": 0.6},
                            "dnsmos": {"output": {"ovrl": 3.0}, "oracle": {"ovrl": 3.1}, "reference": {"ovrl": 3.3}},
-                           "asr_bleu": {"output": {"own": 12.0}, "oracle": {"own": 14.0}, "reference": {"own": 30.0}}}},
+                           "asr_bleu": {"output": {"own": 12.0}, "oracle": {"own": 14.0}, "reference": {"own": 30.0}},
+                           "token_bleu": {"output": 11.0, "oracle": 29.0}}},
         "real_time_factor": {"tokenizer": 0.01, "language_model": 0.1, "acoustic": 0.05, "codec": 0.02,
                              "total": 0.18, "utterances": 2, "threads": 2},
     }
@@ -28,7 +29,9 @@ def test_markdown_tables():
     assert "| fr-en | 20.0 | 40.0 | 15.0 | 30.0 | 90.0 | 180.0 | 3 |" in md
     assert "| es-en | 30.0 | 60.0 | - | - | - | - | 3 |" in md  # no cascade or MT for this pair
     assert "| mean supervised | 25.0 | 50.0 |" in md and "| mean zero-shot | 6.0 | 12.0 |" in md
-    assert "| fr-en | output | 12.0 (own) | 20.0 | 0.800 | 0.900 | 0.600 | 3.00 | 3 |" in md
+    assert "| fr-en | output | 12.0 (own) | 11.0 | 20.0 | 0.800 | 0.900 | 0.600 | 3.00 | 3 |" in md
+    assert "|  | oracle | 14.0 (own) | 29.0 |  | 0.850 | 0.900 | 0.600 | 3.10 | 3 |" in md
+    assert "|  | ground truth | 30.0 (own) |  |  |  |  |  | 3.30 |  |" in md
     assert "| 0.010 | 0.100 | 0.050 | 0.020 | 0.180 | 2 | 2 |" in md
 
 

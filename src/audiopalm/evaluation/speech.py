@@ -88,12 +88,8 @@ def cosine(a: np.ndarray, b: np.ndarray) -> float:
 def own_asr(model: AudioPaLM, wavs: list[np.ndarray], lang: str) -> list[str]:
     """The model's ASR task on waveforms (tokenised by its own audio tokenizer); empty audio -> ""."""
     keep = [i for i, w in enumerate(wavs) if len(w) >= SAMPLE_RATE // 10]
-    tokens = model.audio_tokenizer.encode_batch([wavs[i] for i in keep]) if keep else []
-    hyps = decode_task(model, "ASR", [(lang, None, t) for t in tokens])
-    out = [""] * len(wavs)
-    for i, h in zip(keep, hyps):
-        out[i] = h
-    return out
+    tokens = dict(zip(keep, model.audio_tokenizer.encode_batch([wavs[i] for i in keep]))) if keep else {}
+    return read_back(model, [tokens.get(i, torch.zeros(0, dtype=torch.long)) for i in range(len(wavs))], lang)
 
 
 def read_back(model: AudioPaLM, tokens: list[torch.Tensor], lang: str) -> list[str]:
