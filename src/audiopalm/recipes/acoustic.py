@@ -202,7 +202,7 @@ def collate_mel(utts: list[Utterance], batch: list[int], by_speaker: dict[str, l
     for row, i in enumerate(batch):
         u, n, m = utts[i], utts[i].frames, len(prompts[row])
         sem[row, :n] = u.semantic.repeat_interleave(cfg.frames_per_token)[:n]
-        target[row, :n], pad[row, :n] = standardised_mel(codec, u.codes if u.codes is not None else u.mel), False
+        target[row, :n], pad[row, :n] = standardised_mel(codec, u.span(0, n)), False
         prompt[row, :m], prompt_pad[row, :m] = prompts[row], False
     return sem, prompt, prompt_pad, target, pad
 
