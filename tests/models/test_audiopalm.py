@@ -180,6 +180,28 @@ def test_a_model_finetuned_on_the_combined_task_translates_through_it(parts, tmp
         model.translate(heard, "en", "fr", task="MT")
 
 
+def test_a_model_finetuned_on_the_combined_speech_task_speaks_through_it(parts, monkeypatch):
+    data, root = parts
+    model = AudioPaLM.from_text_lm(root / "lm", root / "tok", BABEL)
+    heard = model.listen(next((data / "audio" / "test" / "fr").glob("*.wav")))
+    assert model.s2st_task == "S2ST", "no recorded mixture: the direct task"
+    model.tasks = {"ASR": 1.0, "S2ST": 0.25, "ASR AST S2ST": 0.25}
+    assert model.s2st_task == "ASR AST S2ST"
+    calls = []
+    run = model.run
+    monkeypatch.setattr(model, "run", lambda task, *a, **k: calls.append((task, a)) or run(task, *a, **k))
+    speech = model.translate_speech_tokens(heard, "en", "fr", sampling=None)
+    (task, (prompts, _, limit, _)), = calls
+    assert task == "ASR AST S2ST" and limit > 2 * 120, "room for the transcript and the translation first"
+    segments = run(task, prompts, 1, limit, None)[0]
+    assert len(segments) == 3 and torch.equal(speech, model.vocab.audio_tokens(torch.tensor(segments[2], dtype=torch.long)))
+    assert all(model.vocab.is_audio(torch.tensor(s)).logical_not().all() for s in segments[:2] if s), "text first"
+    model.translate_speech_tokens(heard, "en", "fr", sampling=None, task="S2ST")
+    assert calls[-1][0] == "S2ST", "the direct task on request"
+    with pytest.raises(AudiopalmError, match="must be 'S2ST' or 'ASR AST S2ST'"):
+        model.translate_speech_tokens(heard, "en", "fr", task="TTS")
+
+
 def test_the_package_exports_the_model():
     import audiopalm
 

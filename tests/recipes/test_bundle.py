@@ -59,6 +59,7 @@ def test_the_v3_recipe_carries_its_settings_into_each_stage():
     assert "steps=1500" in commands["text_lm"] and "audiopalm" not in commands  # straight to medium
     assert "preset='medium'" in commands["next_world"] and "'steps': 3400" in commands["audiopalm_next"]
     assert "text_lm='runs/babel-small-v3/lm'" in commands["audiopalm_next"]
+    assert "'ASR AST S2ST': 0.25" in commands["audiopalm_next"], "the recipe's mixture reaches its finetuning"
     assert "model='runs/babel-small-v3/audiopalm_next/model'" in commands["speech"]
     with pytest.raises(AudiopalmError, match="finetune_steps 0 needs next_data"):
         stages(replace(RECIPES["babel-small-v3"], next_data=None))
@@ -67,5 +68,5 @@ def test_the_v3_recipe_carries_its_settings_into_each_stage():
     assert "steps=800" in default["text_lm"] and "'eval_every': 566" in default["audiopalm"]
     assert "preset='medium'" in default["next_world"] and "data='data/babel-medium'" in default["audiopalm_next"]
     assert "text_lm='runs/babel-small/audiopalm/model'" in default["audiopalm_next"]
-    assert "'steps': 1200" in default["audiopalm_next"]
+    assert "'steps': 1200" in default["audiopalm_next"] and "ASR AST S2ST" not in default["audiopalm_next"]
     assert "model='runs/babel-small/audiopalm_next/model'" in default["speech"]

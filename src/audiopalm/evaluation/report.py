@@ -162,6 +162,9 @@ def markdown(report: dict) -> str:
                       "Voice similarity: Resemblyzer cosine to the source speaker's ground truth; ceiling: the "
                       "source speaker's other utterance; floor: another speaker saying the same words.",
                       *_speech_decoding(report), ""]
+            if task == "s2st" and report.get("s2st_task") == "ASR AST S2ST":
+                parts += ["S2ST is decoded through the combined task `[ASR AST S2ST X Y]`: the transcript, the "
+                          "translation, then its speech.", ""]
     skipped = [(name, item) for name, r in [(report.get("split", "test"), report), *report.get("conditions", {}).items()]
                for item in r.get("skipped", [])]
     if skipped:

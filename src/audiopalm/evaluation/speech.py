@@ -39,7 +39,7 @@ from audiopalm.errors import AudiopalmError
 from audiopalm.evaluation.text import bleu, error_rates
 from audiopalm.evaluation.unified import _parse_pairs, decode_task, decode_text_task, split_tokens
 from audiopalm.generation.decode import SPEECH_SAMPLING, Sampling
-from audiopalm.models.audiopalm import TRANSLATION_SEGMENT, AudioPaLM, speech_token_limit
+from audiopalm.models.audiopalm import SPEECH_SEGMENT, TRANSLATION_SEGMENT, AudioPaLM, speech_token_limit
 
 WHISPER = "whisper-tiny.en"
 OWN = "own"  # the evaluated model's ASR task
@@ -111,26 +111,30 @@ def recognise(model: AudioPaLM, judges: Judges, wavs: list[np.ndarray], lang: st
 
 
 def s2st_semantic(model: AudioPaLM, tokens: list[torch.Tensor], src: str, tgt: str, sampling: Sampling | None,
-                  batch: int = 16) -> list[torch.Tensor]:
-    """Source audio tokens -> the model's target semantic tokens, batched S2ST decoding (speech drawn with `sampling`)."""
+                  batch: int = 16, task: str | None = None) -> list[torch.Tensor]:
+    """Source audio tokens -> the model's target semantic tokens, batched S2ST decoding (speech drawn with
+    `sampling`) by `task`: "S2ST" or "ASR AST S2ST" (None: the model's `s2st_task`)."""
+    task = task or model.s2st_task
+    if task not in SPEECH_SEGMENT:
+        raise AudiopalmError(f"speech translation task must be 'S2ST' or 'ASR AST S2ST', not {task!r}")
     out = []
     for i in range(0, len(tokens), batch):
         chunk = tokens[i: i + batch]
-        prompts = [model.prompt("S2ST", src, tgt, model.vocab.audio_ids(t)) for t in chunk]
-        limit = speech_token_limit(max(len(t) for t in chunk))
-        for segments in model.run("S2ST", prompts, max_new_tokens=limit, sampling=sampling):
-            out.append(model.vocab.audio_tokens(torch.tensor(segments[0], dtype=torch.long)))
+        prompts = [model.prompt(task, src, tgt, model.vocab.audio_ids(t)) for t in chunk]
+        limit = speech_token_limit(max(len(t) for t in chunk), task)
+        for segments in model.run(task, prompts, max_new_tokens=limit, sampling=sampling):
+            out.append(model.vocab.audio_tokens(torch.tensor(segments[SPEECH_SEGMENT[task]], dtype=torch.long)))
     return out
 
 
 def stage_times(model: AudioPaLM, wav: np.ndarray, src: str, tgt: str,
-                sampling: Sampling | None = SPEECH_SAMPLING) -> dict[str, float]:
+                sampling: Sampling | None = SPEECH_SAMPLING, task: str | None = None) -> dict[str, float]:
     """Seconds spent by each S2ST stage on one utterance, one at a time (batch 1)."""
     stage = model.speech_out
     t0 = time.perf_counter()
     semantic = model.audio_tokenizer.encode(wav)
     t1 = time.perf_counter()
-    out = s2st_semantic(model, [semantic], src, tgt, sampling)[0]
+    out = s2st_semantic(model, [semantic], src, tgt, sampling, task=task)[0]
     t2 = time.perf_counter()
     speech = np.zeros(0, dtype=np.float32)
     t3 = t4 = t2
@@ -262,7 +266,7 @@ def cascade_semantic(model: AudioPaLM, tokens: list[torch.Tensor], src: str, tgt
 def evaluate_pair(model: AudioPaLM, judges: Judges, data: Path, tokens: dict[str, torch.Tensor], src: str, tgt: str,
                   n: int, wav_dir: Path | None, seed: int = 0, cascade: bool = False,
                   condition: tuple[dict[str, dict], dict[str, torch.Tensor]] | None = None,
-                  sampling: Sampling | None = SPEECH_SAMPLING) -> dict:
+                  sampling: Sampling | None = SPEECH_SAMPLING, task: str | None = None) -> dict:
     """S2ST from `src` into `tgt` on the first n test utterances, beside the model's AST on the same ones
     (and with `cascade`, beside ASR -> MT -> TTS by the same model). With `condition` (rows by id and
     tokens of a condition whose utterances share the test ids, such as test-noisy), the sources are
@@ -276,7 +280,7 @@ def evaluate_pair(model: AudioPaLM, judges: Judges, data: Path, tokens: dict[str
     if not utts:
         raise AudiopalmError(f"no test utterances in {src} with {tgt} references in {data}")
     src_tokens = [source_tokens[u["source"]["id"]] for u in utts]
-    semantic = {"output": s2st_semantic(model, src_tokens, src, tgt, sampling)}
+    semantic = {"output": s2st_semantic(model, src_tokens, src, tgt, sampling, task=task)}
     if cascade:
         semantic["cascade"] = cascade_semantic(model, src_tokens, src, tgt, sampling)
     report = judge(model, judges, data, tokens, utts, semantic, tgt, wav_dir, f"S2ST {src}-{tgt}", seed, source_tokens)
@@ -336,12 +340,12 @@ def codec_resynthesis(model: AudioPaLM, judges: Judges, data: Path, langs: list[
 
 
 def real_time_factors(model: AudioPaLM, data: Path, tokens: dict[str, torch.Tensor], src: str, tgt: str,
-                      n: int, sampling: Sampling | None = SPEECH_SAMPLING) -> dict:
+                      n: int, sampling: Sampling | None = SPEECH_SAMPLING, task: str | None = None) -> dict:
     """Processing seconds per second of source speech, per S2ST stage, at batch 1 (after a warm-up)."""
     utts = _utterances(data, tokens, src, tgt, n + 1)
     wavs = [load_audio(data / u["source"]["audio"]) for u in utts]
-    stage_times(model, wavs[0], src, tgt, sampling)  # warm-up: first calls build caches and kernels
-    times = [stage_times(model, w, src, tgt, sampling) for w in wavs[1:]]
+    stage_times(model, wavs[0], src, tgt, sampling, task)  # warm-up: first calls build caches and kernels
+    times = [stage_times(model, w, src, tgt, sampling, task) for w in wavs[1:]]
     seconds = sum(len(w) for w in wavs[1:]) / SAMPLE_RATE
     stages = ("tokenizer", "language_model", "acoustic", "codec")
     rtf = {k: sum(t[k] for t in times) / seconds for k in stages}
@@ -351,10 +355,11 @@ def real_time_factors(model: AudioPaLM, data: Path, tokens: dict[str, torch.Tens
 
 def evaluate_speech(model_dir: Path, data: Path, pairs: tuple[str, ...], per_pair: int = 30, out: Path | None = None,
                     rtf_utterances: int = 10, whisper: bool = True, jobs: int = 2, tts: tuple[str, ...] = (),
-                    cascade: bool = False, sampling: Sampling | None = SPEECH_SAMPLING, condition: str = "test") -> dict:
+                    cascade: bool = False, sampling: Sampling | None = SPEECH_SAMPLING, condition: str = "test",
+                    task: str | None = None) -> dict:
     """The S2ST report of an AudioPaLM model with a speech-output stage (and TTS in the languages of
     `tts`); waveforms under OUT/s2st/SRC-TGT/ and OUT/tts/LANG/. Speech tokens are decoded with
-    `sampling` (None: greedy). `condition` test-noisy takes the sources from that condition (S2ST
+    `sampling` (None: greedy) by `task` ("S2ST" or "ASR AST S2ST"; None: the model's `s2st_task`). `condition` test-noisy takes the sources from that condition (S2ST
     only: no TTS, codec or timing); conditions without a same-voice reference in the target language
     (test-unseen-synth: Pico has one voice per language) are refused."""
     model = AudioPaLM.from_pretrained(model_dir)
@@ -373,15 +378,16 @@ def evaluate_speech(model_dir: Path, data: Path, pairs: tuple[str, ...], per_pai
                                  f"reference in the target language; {data} has none")
         source = (rows, split_tokens(model_dir, data, condition, jobs)[0])
         tts = ()
+    task = task or model.s2st_task
     report: dict = {"s2st": {}, "recognisers": {WHISPER: "English only", OWN: "the evaluated model's ASR task"},
-                    "speech_decoding": asdict(sampling) if sampling is not None else "greedy"}
+                    "speech_decoding": asdict(sampling) if sampling is not None else "greedy", "s2st_task": task}
     if failed:
         report["skipped"] = [f"{k}: {v}" for k, v in failed.items()]
     for src, tgt in parsed:
         wav_dir = out / "s2st" / f"{src}-{tgt}" if out is not None else None
         report["s2st"][f"{src}-{tgt}"] = {**evaluate_pair(model, judges, data, tokens, src, tgt, per_pair, wav_dir,
                                                                         cascade=cascade, condition=source,
-                                                                        sampling=sampling),
+                                                                        sampling=sampling, task=task),
                                           "zero_shot": (src, tgt) in zero_shot}
     for lang in tts:
         report.setdefault("tts", {})[lang] = evaluate_tts(model, judges, data, tokens, lang, per_pair,
@@ -392,5 +398,5 @@ def evaluate_speech(model_dir: Path, data: Path, pairs: tuple[str, ...], per_pai
     targets = sorted({t for _, t in parsed} | set(tts))
     report["codec_resynthesis"] = codec_resynthesis(model, judges, data, targets, per_pair)
     if rtf_utterances and parsed:
-        report["real_time_factor"] = real_time_factors(model, data, tokens, *parsed[0], rtf_utterances, sampling)
+        report["real_time_factor"] = real_time_factors(model, data, tokens, *parsed[0], rtf_utterances, sampling, task)
     return report

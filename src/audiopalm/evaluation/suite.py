@@ -36,6 +36,10 @@ class EvalConfig:
     ast_task: str | None = help_field("how AST is decoded: AST (the translation alone) or 'ASR AST' (the transcript, "
                                       "then the translation, in one decode); default: as `translate` does (ASR AST "
                                       "when the model was finetuned on it)", None, choices=("AST", "ASR AST"))
+    s2st_task: str | None = help_field("how S2ST is decoded: S2ST (the speech alone) or 'ASR AST S2ST' (the transcript "
+                                       "and the translation, then the speech, in one decode); default: as "
+                                       "`translate --speech` does (the combined task when the model was finetuned "
+                                       "on it)", None, choices=("S2ST", "ASR AST S2ST"))
     no_lid: bool = help_field("skip language identification", False)
     conditions: list[str] | None = help_field("test conditions scored side by side (default: every one the dataset "
                                               "has, of test, test-noisy, test-unseen-synth)", None)
@@ -66,7 +70,7 @@ def _speech(cfg: EvalConfig, tasks: set[str], condition: str = "test") -> dict:
     return evaluate_speech(Path(cfg.model), Path(cfg.data), tuple(pairs) if "s2st" in tasks else (),
                            cfg.per_language, wavs, cfg.rtf_utterances,
                            jobs=cfg.jobs, tts=tuple(languages) if "tts" in tasks else (), cascade=cfg.cascade,
-                           sampling=cfg.sampling.sampling(), condition=condition)
+                           sampling=cfg.sampling.sampling(), condition=condition, task=cfg.s2st_task)
 
 
 def _conditions(cfg: EvalConfig, tasks: set[str]) -> dict:

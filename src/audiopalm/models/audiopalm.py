@@ -59,6 +59,8 @@ LONG_FORM_BATCH = 8  # stretches of a long recording (or pieces of a long text) 
 TTS_MAX_WORDS = 30  # the longest piece of text one TTS decode speaks (Babel sentences have up to 20 words)
 # The tasks `translate` decodes through, each with the output segment that holds the translation.
 TRANSLATION_SEGMENT = {"AST": 0, "ASR AST": 1}
+SPEECH_SEGMENT = {"S2ST": 0, "ASR AST S2ST": 2}  # which output segment of a speech-writing task is the speech
+TEXT_TOKEN_LIMIT = 120  # most tokens of one written text segment (a transcript or a translation)
 
 
 def text_pieces(text: str, max_words: int = TTS_MAX_WORDS) -> list[str]:
@@ -98,10 +100,11 @@ class Heard:
 Source = AudioInput | Heard
 
 
-def speech_token_limit(source_tokens: int) -> int:
-    """Most semantic tokens to write for a spoken translation of `source_tokens`: translations run about
-    as long as their source, so twice that plus a margin, at most 24 s."""
-    return min(600, 2 * source_tokens + 50)
+def speech_token_limit(source_tokens: int, task: str = "S2ST") -> int:
+    """Most tokens to write for a spoken translation of `source_tokens`: translations run about as long as
+    their source, so twice that plus a margin, at most 24 s of speech; plus the text segments the task
+    writes before it ("ASR AST S2ST": the transcript and the translation)."""
+    return min(600, 2 * source_tokens + 50) + SPEECH_SEGMENT[task] * TEXT_TOKEN_LIMIT
 
 
 def stored_dtype(folder: Path) -> torch.dtype | None:
@@ -218,6 +221,12 @@ class AudioPaLM:
         """How `translate` decodes: "ASR AST" (transcript, then translation) when the model was finetuned on
         that combined task, else the direct "AST"."""
         return "ASR AST" if (self.tasks or {}).get("ASR AST", 0) > 0 else "AST"
+
+    @property
+    def s2st_task(self) -> str:
+        """How `translate_speech` decodes: "ASR AST S2ST" (transcript, translation, then its speech) when the
+        model was finetuned on that combined task, else the direct "S2ST"."""
+        return "ASR AST S2ST" if (self.tasks or {}).get("ASR AST S2ST", 0) > 0 else "S2ST"
 
     # --- prompting and decoding ----------------------------------------------------------------
     def prompt(self, task: str, source: str | None, target: str | None, input_ids: torch.Tensor) -> torch.Tensor:
@@ -387,16 +396,20 @@ class AudioPaLM:
         return (texts[0] if at else ""), texts[at]
 
     def translate_speech_tokens(self, audio: Source, to: str, lang: str | None = None, beams: int = 1,
-                                sampling: Sampling | None = SPEECH_SAMPLING) -> torch.Tensor:
+                                sampling: Sampling | None = SPEECH_SAMPLING, task: str | None = None) -> torch.Tensor:
         """Speech in `lang` (None: identified) -> semantic audio tokens [T] of the translation in `to`;
-        silence -> no tokens [0]."""
+        silence -> no tokens [0]. `task`: "S2ST" (the speech alone) or "ASR AST S2ST" (the transcript and the
+        translation first, in the same decode); None: the model's `s2st_task`."""
+        task = task or self.s2st_task
+        if task not in SPEECH_SEGMENT:
+            raise AudiopalmError(f"speech translation task must be 'S2ST' or 'ASR AST S2ST', not {task!r}")
         heard = self.listen(audio)
         if heard.silent:
             return torch.zeros(0, dtype=torch.long)
         source, target = self._pair(heard, to, lang)
-        prompt = self.prompt("S2ST", source, target, self.vocab.audio_ids(heard.tokens))
-        segments = self.run("S2ST", [prompt], beams, speech_token_limit(len(heard.tokens)), sampling)[0]
-        return self.vocab.audio_tokens(torch.tensor(segments[0], dtype=torch.long))
+        prompt = self.prompt(task, source, target, self.vocab.audio_ids(heard.tokens))
+        segments = self.run(task, [prompt], beams, speech_token_limit(len(heard.tokens), task), sampling)[0]
+        return self.vocab.audio_tokens(torch.tensor(segments[SPEECH_SEGMENT[task]], dtype=torch.long))
 
     def _speech_stage(self) -> SpeechOutput:
         if self.speech_out is None:
@@ -410,12 +423,13 @@ class AudioPaLM:
         return self._speech_stage().prompt(heard.wav, heard.tokens)
 
     def translate_speech(self, audio: Source, to: str, lang: str | None = None, beams: int = 1,
-                         voice: Source | None = None, sampling: Sampling | None = SPEECH_SAMPLING) -> np.ndarray:
+                         voice: Source | None = None, sampling: Sampling | None = SPEECH_SAMPLING,
+                         task: str | None = None) -> np.ndarray:
         """S2ST: speech in `lang` -> float32 waveform [N] at 16 kHz in `to`, in the voice of `voice`
-        (default: the source speaker); silence -> an empty waveform [0]."""
+        (default: the source speaker); silence -> an empty waveform [0]. `task` as in `translate_speech_tokens`."""
         stage = self._speech_stage()
         heard = self.listen(audio)
-        tokens = self.translate_speech_tokens(heard, to, lang, beams, sampling)
+        tokens = self.translate_speech_tokens(heard, to, lang, beams, sampling, task)
         if len(tokens) == 0:
             return np.zeros(0, dtype=np.float32)
         return stage.synthesize(tokens, self.voice_prompt(voice if voice is not None else heard))

@@ -60,6 +60,7 @@ class BundleRecipe:
     lm_lr: float = 1.5e-3
     finetune_steps: int = 1700  # multitask steps of 8 192 tokens (0 with next_data: finetune on that world only)
     finetune_eval_every: int | None = None  # dev evaluations every N steps (None: three in all)
+    mixture: dict[str, float] | None = None  # finetuning examples per utterance of each task (None: the default)
     next_data: str | None = "data/babel-medium"  # a larger world whose train split extends data's (None: none)
     next_preset: str = "medium"  # that world's preset
     next_finetune_steps: int = 1200  # further multitask steps on it, from the model finetuned on data (or the text LM)
@@ -79,7 +80,11 @@ RECIPES = {
     # tiny.en), the text LM at 1 500 steps, then 3 400 finetuning steps on medium straight from it
     "babel-small-v3": BundleRecipe(name="babel-small-v3", work="runs/babel-small-v3", bundle="models/babel-small-v3",
                                    ctc_init="whisper-tiny.en", ctc_lr=5e-4, lm_steps=1500, finetune_steps=0,
-                                   next_finetune_steps=3400, finetune_eval_every=425),
+                                   next_finetune_steps=3400, finetune_eval_every=425,
+                                   # half of the S2ST examples through the combined task (transcript, translation,
+                                   # then speech), the rest of the default mixture as measured
+                                   mixture={"ASR": 1.0, "AST": 1.0, "S2ST": 0.25, "ASR AST S2ST": 0.25, "TTS": 0.25,
+                                            "MT": 0.25, "ASR AST": 0.5, "LID": 0.1}),
     # the same stages in seconds, on a tiny world (tests, smoke runs)
     "babel-tiny": BundleRecipe(name="babel-tiny", data="data/babel-tiny", world_preset="tiny", work="runs/babel-tiny",
                                bundle="runs/babel-tiny/bundle", ctc_steps=4, codec_steps=4, acoustic_steps=4,
@@ -186,8 +191,10 @@ def finetune_config(r: BundleRecipe, next_world: bool = False) -> dict:
     work = Path(r.work)
     steps = r.next_finetune_steps if next_world else r.finetune_steps
     start = work / "audiopalm" / "model" if next_world and r.finetune_steps else work / "lm"
+    mixture = {"mixture": dict(r.mixture)} if r.mixture is not None else {}
     return {"data": r.next_data if next_world else r.data, "audio_tokenizer": str(work / "tok-ctc"),
             "text_lm": str(start), "out": str(work / ("audiopalm_next" if next_world else "audiopalm")), "jobs": r.jobs,
+            **mixture,
             "train": {"steps": steps, "batch_tokens": 8192 if r.world_preset != "tiny" else 2048,
                       "lr": 1.0e-3, "warmup": min(100, steps // 4),
                       "eval_every": r.finetune_eval_every or max(1, steps // 3),
