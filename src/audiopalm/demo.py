@@ -2,7 +2,10 @@
 
 Each clip is a new sentence, spoken by a test-split voice (never heard in training) in its language;
 the bundle identifies the language, transcribes, translates (text), and speaks the translation in the
-clip's voice (S2ST). References come from the world's grammar, so every output has its ground truth.
+clip's voice (S2ST). References come from the world's grammar, so every output has its ground truth:
+each line says how many words are wrong, and a clip counts as right when its language is found and its
+transcript and translation have at most one wrong word each. Spoken English is also heard by a listener
+the model was not trained with (Whisper tiny.en, with the asr extra).
 """
 
 from __future__ import annotations
@@ -80,16 +83,40 @@ def run(cfg: DemoConfig) -> list[Path]:
     return []
 
 
+RIGHT_MAX_WRONG = 1  # a clip is right with at most this many wrong words in its transcript and its translation
+
+
+def _wrong(n: int) -> str:
+    return "right" if n == 0 else f"{n} word{'s' if n > 1 else ''} wrong"
+
+
+def _listener():
+    """Whisper tiny.en, or None (with the reason printed) when the asr extra is missing."""
+    from audiopalm.errors import AudiopalmError
+    from audiopalm.evaluation.whisper import load_whisper_tiny_en
+
+    try:
+        return load_whisper_tiny_en()
+    except AudiopalmError as e:
+        print(f"(spoken English not checked: {e})\n")
+        return None
+
+
 def run_demo(bundle: Path, out: Path, seed: int = 2024) -> list[Path]:
-    """Print each clip's transcript and translations beside the references; the S2ST wavs written."""
+    """Print each clip's transcript and translations beside the references, with their wrong words; the
+    S2ST wavs written, English ones heard by Whisper tiny.en."""
     from audiopalm.audio.io import load_audio
+    from audiopalm.evaluation.text import word_errors
+    from audiopalm.evaluation.whisper import transcribe_wav
     from audiopalm.models.audiopalm import AudioPaLM
 
     t0 = time.time()
     model = AudioPaLM.from_pretrained(bundle)
     clips = make_clips(out, seed)
+    listener = _listener() if model.speech_out is not None and any(c.target == "en" for c in clips) else None
     print(f"{bundle}: loaded, {len(clips)} clips by held-out speakers made in {time.time() - t0:.1f} s\n")
     written = []
+    right = spoken = spoken_right = 0  # clips right; English translations spoken, and heard right
     for clip in clips:
         wav = load_audio(clip.path)
         heard = model.listen(wav)  # tokenised once; translations identify the language themselves, as a user's call would
@@ -98,15 +125,25 @@ def run_demo(bundle: Path, out: Path, seed: int = 2024) -> list[Path]:
         speech = model.translate_speech(heard, to=clip.target) if model.speech_out is not None else None
         print(f"[{clip.source} -> {clip.target}] {clip.path}  ({clip.speaker}, {len(wav) / SAMPLE_RATE:.1f} s)")
         print(f"  language    {lang}{'' if lang == clip.source else f'  (it is {clip.source})'}")
+        wrong = word_errors(clip.text, transcript, clip.source), word_errors(clip.translation, translation, clip.target)
+        right += lang == clip.source and max(wrong) <= RIGHT_MAX_WRONG
         print(f"  said        {clip.text}")
-        print(f"  transcript  {transcript}")
+        print(f"  transcript  {transcript}  ({_wrong(wrong[0])})")
         print(f"  reference   {clip.translation}")
-        print(f"  translation {translation}")
+        print(f"  translation {translation}  ({_wrong(wrong[1])})")
         if speech is not None:
             path = out / "s2st" / f"{clip.path.stem}-to-{clip.target}.wav"
             write_wav(path, speech)
             written.append(path)
             print(f"  speech      {path}  ({len(speech) / SAMPLE_RATE:.1f} s, in the clip's voice)")
+            if listener is not None and clip.target == "en":
+                said = transcribe_wav(listener, speech)
+                n = word_errors(clip.translation, said)
+                spoken, spoken_right = spoken + 1, spoken_right + (n <= RIGHT_MAX_WRONG)
+                print(f"  heard       {said}  (Whisper tiny.en; {_wrong(n)})")
         print()
+    print(f"{right} of {len(clips)} clips right (language found; transcript and translation with at most "
+          f"{RIGHT_MAX_WRONG} wrong word each)" + (f"; {spoken_right} of {spoken} spoken English translations heard "
+                                                   f"right by Whisper tiny.en" if spoken else ""))
     print(f"done in {time.time() - t0:.1f} s; clips under {out / 'clips'}, spoken translations under {out / 's2st'}")
     return written

@@ -1,6 +1,6 @@
 import pytest
 
-from audiopalm.evaluation.text import bleu, error_rates, translation_scores
+from audiopalm.evaluation.text import bleu, error_rates, translation_scores, word_errors
 from audiopalm.text.normalize import english_number, normalize
 
 
@@ -13,6 +13,12 @@ def test_normalize_casing_punctuation_and_digits():
 
 def test_english_number():
     assert [english_number(n) for n in (0, 7, 20, 21, 99)] == ["zero", "seven", "twenty", "twenty one", "ninety nine"]
+
+
+def test_word_errors_count_edits_after_normalisation():
+    assert word_errors("You will wash 15 cherries.", "you will wash fifteen cherries") == 0
+    assert word_errors("Vous laverez quinze cerises.", "Vous laverez quatorze cerises à", "fr") == 2  # sub + ins
+    assert word_errors("the dog", "") == 2 and word_errors("", "the dog") == 2 and word_errors("", "") == 0
 
 
 def test_error_rates_hand_computed():

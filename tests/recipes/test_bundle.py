@@ -46,6 +46,7 @@ def test_tiny_recipe_builds_a_fp16_bundle_that_loads_as_float32(tiny_world, tmp_
     assert main(["demo", "--model", str(bundle), "--out", str(tmp_path / "demo")]) == 0
     out = capsys.readouterr().out
     assert out.count("  transcript  ") == 4 and out.count("  reference   ") == 4 and "(test-" in out
+    assert " of 4 clips right (language found; transcript and translation with at most 1 wrong word each)" in out
     assert len(list((tmp_path / "demo" / "s2st").glob("*.wav"))) <= 4
     assert len(list((tmp_path / "demo" / "clips").glob("*.wav"))) == 4
 

@@ -77,8 +77,9 @@ class Judges:
     def whisper(self, wav: np.ndarray) -> str:
         if self._whisper is None:
             raise AudiopalmError("Whisper was not loaded")
-        segments, _ = self._whisper.transcribe(wav, language="en", beam_size=5, vad_filter=False, temperature=0.0)
-        return " ".join(s.text.strip() for s in segments)
+        from audiopalm.evaluation.whisper import transcribe_wav
+
+        return transcribe_wav(self._whisper, wav)
 
 
 def cosine(a: np.ndarray, b: np.ndarray) -> float:

@@ -19,6 +19,15 @@ def error_rates(refs: list[str], hyps: list[str], lang: str = "en") -> dict[str,
     return {"wer": jiwer.wer(r, h), "cer": jiwer.cer(r, h)}
 
 
+def word_errors(ref: str, hyp: str, lang: str = "en") -> int:
+    """Word edits (substitutions, deletions, insertions) from `ref` to `hyp` after normalisation."""
+    r, h = normalize(ref, lang), normalize(hyp, lang)
+    if not r:
+        return len(h.split())
+    out = jiwer.process_words(r, h)
+    return out.substitutions + out.deletions + out.insertions
+
+
 def bleu(refs: list[str], hyps: list[str]) -> tuple[float, str]:
     """Corpus BLEU (sacrebleu defaults: 13a tokenisation, case-sensitive) and its signature."""
     import sacrebleu

@@ -27,6 +27,13 @@ def transcribe(model, wav_path: Path) -> str:
     wav, sr = sf.read(str(wav_path), dtype="float32")
     if sr != 16_000:
         raise AudiopalmError(f"{wav_path}: expected 16 kHz audio, got {sr} Hz")
+    return transcribe_wav(model, wav)
+
+
+def transcribe_wav(model, wav) -> str:
+    """float32 waveform [N] at 16 kHz -> what Whisper hears ("" for an empty one)."""
+    if len(wav) == 0:
+        return ""
     # temperature 0 only: faster-whisper's fallback samples at higher temperatures, which is not repeatable.
     segments, _ = model.transcribe(wav, language="en", beam_size=5, vad_filter=False, temperature=0.0)
     return " ".join(s.text.strip() for s in segments)
