@@ -9,7 +9,7 @@ def _report():
     pair = lambda bleu, zs: {"bleu": bleu, "chrf": 2 * bleu, "zero_shot": zs, "n": 3, "signature": "sig"}  # noqa: E731
     return {
         "asr": {"en": {"wer": 0.25, "cer": 0.1, "n": 3}, "fr": {"wer": 0.5, "cer": 0.2, "n": 3}},
-        "lid": {"en": {"accuracy": 1.0, "n": 3}, "fr": {"accuracy": 2 / 3, "n": 3}},
+        "lid": {"en": {"accuracy": 1.0, "n": 3}, "fr": {"accuracy": 2 / 3, "n": 3, "taken_for": {"es": 1}}},
         "ast": {"fr-en": pair(20.0, False), "es-en": pair(30.0, False), "de-it": pair(6.0, True)},
         "mt": {"fr-en": pair(90.0, False)},
         "cascade": {"ast": {"fr-en": pair(15.0, False)}},
@@ -25,7 +25,8 @@ def _report():
 
 def test_markdown_tables():
     md = markdown(_report())
-    assert "| en | 25.0 | 10.0 | 100 | 3 |" in md and "| mean | 37.5 | 15.0 |  |  |" in md
+    assert "| en | 25.0 | 10.0 | 100 |  | 3 |" in md and "| mean | 37.5 | 15.0 |  |  |  |" in md
+    assert "| fr | 50.0 | 20.0 | 67 | es 1 | 3 |" in md, "where a language's clips went instead"
     assert "| fr-en | 20.0 | 40.0 | 15.0 | 30.0 | 90.0 | 180.0 | 3 |" in md
     assert "| es-en | 30.0 | 60.0 | - | - | - | - | 3 |" in md  # no cascade or MT for this pair
     assert "| mean supervised | 25.0 | 50.0 |" in md and "| mean zero-shot | 6.0 | 12.0 |" in md

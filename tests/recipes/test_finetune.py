@@ -61,6 +61,8 @@ def test_eval_writes_a_report_folder_with_tables_and_plots(trained, tmp_path, ca
     r = json.loads((report / "results.json").read_text())
     assert set(r["asr"]) == set(r["lid"]) == {"en", "fr", "es", "de", "it", "pt"}
     assert all(0 <= x["accuracy"] <= 1 and x["n"] == 2 for x in r["lid"].values())
+    assert all(round((1 - x["accuracy"]) * x["n"]) == sum(x["taken_for"].values()) and lang not in x["taken_for"]
+               for lang, x in r["lid"].items()), "every miss says which language it was taken for"
     assert "fr-en" in r["ast"] and "en-fr" in r["ast"] and "en-en" not in r["ast"]
     assert r["ast"]["de-it"]["zero_shot"] and not r["ast"]["en-fr"]["zero_shot"] and "es-it" not in r["ast"]
     assert set(r["mt"]) == set(r["cascade"]["ast"]) == set(r["ast"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import torch
@@ -123,7 +123,9 @@ def evaluate_unified(model_dir: Path, data: Path, per_language: int = 50, target
     for lang, utts in sorted(by_lang.items()):
         if "lid" in tasks:
             guesses = [model.identify_language_of_tokens(model.vocab.audio_ids(tokens[r["id"]])) for r in utts]
-            report["lid"][lang] = {"accuracy": sum(g == lang for g in guesses) / len(utts), "n": len(utts)}
+            wrong = Counter(g for g in guesses if g != lang)
+            report["lid"][lang] = {"accuracy": sum(g == lang for g in guesses) / len(utts), "n": len(utts),
+                                   "taken_for": dict(wrong.most_common())}
         transcripts = None
         if "asr" in tasks or cascade:
             transcripts = decode_task(model, "ASR", [(lang, None, tokens[r["id"]]) for r in utts])
