@@ -93,11 +93,9 @@ def run_translate(cfg: TranslateConfig) -> str:
     if long:  # stretch by stretch
         return " ".join(s["text"] for s in model.translate_segments(wav, cfg.to, cfg.lang, cfg.beams)[1] if s["text"])
     heard = model.listen(wav)  # one tokenisation for the language, the text and the voice
-    text = model.translate(heard, cfg.to, cfg.lang, cfg.beams)
     if not cfg.speech:
-        return text
-    beams = cfg.beams if sampling is None else 1
-    speech = model.translate_speech(heard, cfg.to, cfg.lang, beams, sampling=sampling)
+        return model.translate(heard, cfg.to, cfg.lang, cfg.beams)
+    _, text, speech = model.spoken_translation(heard, cfg.to, cfg.lang, cfg.beams, sampling=sampling)
     if len(speech) == 0:
         return f"{text}\nspeech: none written (no speech heard in {cfg.file})"
     write_wav(Path(cfg.speech), speech)

@@ -205,9 +205,8 @@ class Service:
             source = language or (self.model.identify_language(pieces[0]) if pieces else target)
             if source == target and pieces:
                 raise RequestError(f"the recording is already in {self.model.languages.name(target)}")
-            segments = [{"start": a, "end": b,
-                         **dict(zip(("transcript", "translation"), self.model.transcribe_and_translate(h, target, source))),
-                         "speech": self.model.translate_speech(h, target, source, voice=pieces[0])}
+            segments = [{"start": a, "end": b, **dict(zip(("transcript", "translation", "speech"),
+                                                          self.model.spoken_translation(h, target, source, voice=pieces[0])))}
                         for (a, b), h in zip(spans, pieces)]
         from audiopalm.models.audiopalm import join_speech
 

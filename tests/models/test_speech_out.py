@@ -29,6 +29,27 @@ def test_translate_speech_and_speak_return_waveforms(speaking_model):
     assert said.dtype == np.float32 and np.isfinite(said).all()
 
 
+def test_the_spoken_translation_and_its_texts_come_from_one_decode_of_the_combined_task(speaking_model, monkeypatch):
+    from audiopalm.generation.decode import Sampling
+
+    data, model_dir = speaking_model
+    model = AudioPaLM.from_pretrained(model_dir)
+    heard = model.listen(next((data / "audio" / "test" / "fr").glob("*.wav")))
+    fixed = Sampling(1.0, 16, seed=3)
+    direct = model.spoken_translation(heard, "en", "fr", sampling=fixed)
+    assert direct[:2] == model.transcribe_and_translate(heard, "en", "fr"), "the direct task: texts decoded apart"
+    assert np.array_equal(direct[2], model.translate_speech(heard, "en", "fr", sampling=fixed))
+    model.tasks = {"ASR": 1.0, "ASR AST S2ST": 0.25}
+    tasks = []
+    run = model.run
+    monkeypatch.setattr(model, "run", lambda task, *a, **k: tasks.append(task) or run(task, *a, **k))
+    transcript, translation, speech = model.spoken_translation(heard, "en", "fr", sampling=fixed)
+    assert tasks == ["ASR AST S2ST"], "transcript, translation and speech from one decode"
+    tokens = model.translate_speech_tokens(heard, "en", "fr", sampling=fixed)
+    assert len(speech) == max(0, 2 * len(tokens) - 1) * 320 and isinstance(transcript, str) and isinstance(translation, str)
+    assert model.spoken_translation(np.zeros(16000, dtype=np.float32), "en", "fr")[0:2] == ("", ""), "silence: nothing"
+
+
 def test_cli_writes_the_spoken_translation_and_speech(speaking_model, tmp_path):
     data, model_dir = speaking_model
     wav_path = str(next((data / "audio" / "test" / "de").glob("*.wav")))

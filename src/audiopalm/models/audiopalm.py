@@ -400,16 +400,24 @@ class AudioPaLM:
         """Speech in `lang` (None: identified) -> semantic audio tokens [T] of the translation in `to`;
         silence -> no tokens [0]. `task`: "S2ST" (the speech alone) or "ASR AST S2ST" (the transcript and the
         translation first, in the same decode); None: the model's `s2st_task`."""
+        return self._s2st(audio, to, lang, beams, sampling, task)[2]
+
+    def _s2st(self, audio: Source, to: str, lang: str | None, beams: int, sampling: Sampling | None,
+              task: str | None) -> tuple[str, str, torch.Tensor]:
+        """-> (transcript, translation, speech tokens [T]): the texts the task writes before the speech, "" for
+        the direct S2ST task (it writes speech alone)."""
         task = task or self.s2st_task
         if task not in SPEECH_SEGMENT:
             raise AudiopalmError(f"speech translation task must be 'S2ST' or 'ASR AST S2ST', not {task!r}")
         heard = self.listen(audio)
         if heard.silent:
-            return torch.zeros(0, dtype=torch.long)
+            return "", "", torch.zeros(0, dtype=torch.long)
         source, target = self._pair(heard, to, lang)
         prompt = self.prompt(task, source, target, self.vocab.audio_ids(heard.tokens))
         segments = self.run(task, [prompt], beams, speech_token_limit(len(heard.tokens), task), sampling)[0]
-        return self.vocab.audio_tokens(torch.tensor(segments[SPEECH_SEGMENT[task]], dtype=torch.long))
+        at = SPEECH_SEGMENT[task]
+        transcript, translation = [self.text_of(s) for s in segments[:at]] or ["", ""]
+        return transcript, translation, self.vocab.audio_tokens(torch.tensor(segments[at], dtype=torch.long))
 
     def _speech_stage(self) -> SpeechOutput:
         if self.speech_out is None:
@@ -427,12 +435,32 @@ class AudioPaLM:
                          task: str | None = None) -> np.ndarray:
         """S2ST: speech in `lang` -> float32 waveform [N] at 16 kHz in `to`, in the voice of `voice`
         (default: the source speaker); silence -> an empty waveform [0]. `task` as in `translate_speech_tokens`."""
-        stage = self._speech_stage()
+        self._speech_stage()  # before any decoding
         heard = self.listen(audio)
         tokens = self.translate_speech_tokens(heard, to, lang, beams, sampling, task)
+        return self._render(tokens, voice if voice is not None else heard)
+
+    def spoken_translation(self, audio: Source, to: str, lang: str | None = None, beams: int = 1,
+                           voice: Source | None = None, sampling: Sampling | None = SPEECH_SAMPLING,
+                           task: str | None = None) -> tuple[str, str, np.ndarray]:
+        """S2ST with its texts: (transcript, translation, waveform [N] as in `translate_speech`). Through the
+        combined task (the default where the model was finetuned on it) all three come from one decode, so the
+        speech says the translation given; through the direct task the texts come from
+        `transcribe_and_translate`. `beams` for the texts; the speech is sampled unless `sampling` is None."""
+        self._speech_stage()  # before any decoding
+        heard = self.listen(audio)
+        task = task or self.s2st_task
+        transcript, translation, tokens = self._s2st(heard, to, lang, beams if sampling is None else 1, sampling, task)
+        if task == "S2ST" and not heard.silent:
+            transcript, translation = self.transcribe_and_translate(heard, to, lang, beams)
+        return transcript, translation, self._render(tokens, voice if voice is not None else heard)
+
+    def _render(self, tokens: torch.Tensor, voice: Source) -> np.ndarray:
+        """Semantic tokens [T] -> waveform [N] in the voice of `voice` (no tokens: an empty waveform)."""
+        stage = self._speech_stage()
         if len(tokens) == 0:
             return np.zeros(0, dtype=np.float32)
-        return stage.synthesize(tokens, self.voice_prompt(voice if voice is not None else heard))
+        return stage.synthesize(tokens, self.voice_prompt(voice))
 
     def speak(self, text: str, lang: str, voice: Source | None = None,
               sampling: Sampling | None = SPEECH_SAMPLING) -> np.ndarray:
