@@ -10,6 +10,10 @@ speech-writing tasks of finetuning runs (the full picture, rendered and heard by
 
     python scripts/speech_readback.py --data data/babel-small --model bundle=models/babel-small \
         --model speech=runs/ab-speech/model --n 40 --split dev
+    python scripts/speech_readback.py --data data/babel-small --model bundle=models/babel-small --s2st-task S2ST
+
+S2ST is decoded as `translate_speech` does (the combined task `[ASR AST S2ST X Y]` where the model was
+finetuned on it), or by the task given with --s2st-task.
 """
 
 from __future__ import annotations
@@ -44,11 +48,11 @@ def pairs_into(rows: list[dict], tokens: dict[str, torch.Tensor], src: str, tgt:
     return out
 
 
-def measure(model_dir: Path, data: Path, split: str, n: int, seed: int) -> dict:
+def measure(model_dir: Path, data: Path, split: str, n: int, seed: int, s2st_task: str | None = None) -> dict:
     model = AudioPaLM.from_pretrained(model_dir)
     tokens, _ = split_tokens(model_dir, data, split)
     rows = read_jsonl(data / f"{split}.jsonl")
-    out: dict = {"tts": {}, "s2st": {}}
+    out: dict = {"tts": {}, "s2st": {}, "s2st_task": s2st_task or model.s2st_task}
     for lang in LANGS:
         chosen = [r for r in rows if r["lang"] == lang and r["id"] in tokens][:n]
         texts = [r["text"] for r in chosen]
@@ -62,7 +66,7 @@ def measure(model_dir: Path, data: Path, split: str, n: int, seed: int) -> dict:
         refs = [ref["text"] for _, ref in chosen]
         source = [tokens[r["id"]] for r, _ in chosen]
         torch.manual_seed(seed)
-        written = s2st_semantic(model, source, src, "en", SPEECH_SAMPLING)
+        written = s2st_semantic(model, source, src, "en", SPEECH_SAMPLING, task=s2st_task)
         ast = decode_task(model, model.ast_task, [(src, "en", t) for t in source], segment=TRANSLATION_SEGMENT[model.ast_task])
         out["s2st"][f"{src}-en"] = {"read_back": bleu(refs, read_back(model, written, "en"))[0], "ast": bleu(refs, ast)[0],
                                     "length": float(np.mean([len(w) / max(1, len(tokens[ref["id"]]))
@@ -77,15 +81,17 @@ def main() -> None:
     parser.add_argument("--split", default="dev")
     parser.add_argument("--n", type=int, default=40)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--s2st-task", choices=("S2ST", "ASR AST S2ST"), help="default: as translate_speech does")
     parser.add_argument("--out", help="also write the results here (JSON)")
     args = parser.parse_args()
     results = {}
     for spec in args.model:
         name, _, folder = spec.partition("=")
-        results[name] = r = measure(Path(folder), Path(args.data), args.split, args.n, args.seed)
+        results[name] = r = measure(Path(folder), Path(args.data), args.split, args.n, args.seed, args.s2st_task)
         tts = "  ".join(f"{k} {v['read_back']:.1f}/{v['recordings']:.1f}" for k, v in r["tts"].items())
         s2st = "  ".join(f"{k} {v['read_back']:.1f} (AST {v['ast']:.1f})" for k, v in r["s2st"].items())
-        print(f"{name}\n  TTS read back / recordings' tokens (BLEU): {tts}\n  S2ST into English read back: {s2st}")
+        print(f"{name}\n  TTS read back / recordings' tokens (BLEU): {tts}\n"
+              f"  S2ST into English read back ({r['s2st_task']}): {s2st}")
         def mean(part: str, key: str) -> float:
             return float(np.mean([v[key] for v in r[part].values()]))
 
