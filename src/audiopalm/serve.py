@@ -205,9 +205,9 @@ class Service:
             source = language or (self.model.identify_language(pieces[0]) if pieces else target)
             if source == target and pieces:
                 raise RequestError(f"the recording is already in {self.model.languages.name(target)}")
-            segments = [{"start": a, "end": b, **dict(zip(("transcript", "translation", "speech"),
-                                                          self.model.spoken_translation(h, target, source, voice=pieces[0])))}
-                        for (a, b), h in zip(spans, pieces)]
+            said = [self.model.spoken_translation(h, target, source, voice=pieces[0]) for h in pieces]
+            segments = [{"start": a, "end": b, **dict(zip(("transcript", "translation", "speech"), out))}
+                        for (a, b), out in zip(spans, said)]
         from audiopalm.models.audiopalm import join_speech
 
         speech = join_speech([seg.pop("speech") for seg in segments])

@@ -39,7 +39,8 @@ from audiopalm.errors import AudiopalmError
 from audiopalm.evaluation.text import bleu, error_rates
 from audiopalm.evaluation.unified import _parse_pairs, decode_task, decode_text_task, split_tokens
 from audiopalm.generation.decode import SPEECH_SAMPLING, Sampling
-from audiopalm.models.audiopalm import SPEECH_SEGMENT, TRANSLATION_SEGMENT, AudioPaLM, speech_token_limit
+from audiopalm.models.audiopalm import (SPEECH_SEGMENT, TRANSLATION_SEGMENT, AudioPaLM, speech_task,
+                                       speech_token_limit)
 
 WHISPER = "whisper-tiny.en"
 OWN = "own"  # the evaluated model's ASR task
@@ -115,9 +116,7 @@ def s2st_semantic(model: AudioPaLM, tokens: list[torch.Tensor], src: str, tgt: s
                   batch: int = 16, task: str | None = None) -> list[torch.Tensor]:
     """Source audio tokens -> the model's target semantic tokens, batched S2ST decoding (speech drawn with
     `sampling`) by `task`: "S2ST" or "ASR AST S2ST" (None: the model's `s2st_task`)."""
-    task = task or model.s2st_task
-    if task not in SPEECH_SEGMENT:
-        raise AudiopalmError(f"speech translation task must be 'S2ST' or 'ASR AST S2ST', not {task!r}")
+    task = speech_task(task or model.s2st_task)
     out = []
     for i in range(0, len(tokens), batch):
         chunk = tokens[i: i + batch]
@@ -360,9 +359,10 @@ def evaluate_speech(model_dir: Path, data: Path, pairs: tuple[str, ...], per_pai
                     task: str | None = None) -> dict:
     """The S2ST report of an AudioPaLM model with a speech-output stage (and TTS in the languages of
     `tts`); waveforms under OUT/s2st/SRC-TGT/ and OUT/tts/LANG/. Speech tokens are decoded with
-    `sampling` (None: greedy) by `task` ("S2ST" or "ASR AST S2ST"; None: the model's `s2st_task`). `condition` test-noisy takes the sources from that condition (S2ST
-    only: no TTS, codec or timing); conditions without a same-voice reference in the target language
-    (test-unseen-synth: Pico has one voice per language) are refused."""
+    `sampling` (None: greedy) by `task` ("S2ST" or "ASR AST S2ST"; None: the model's `s2st_task`).
+    `condition` test-noisy takes the sources from that condition (S2ST only: no TTS, codec or timing);
+    conditions without a same-voice reference in the target language (test-unseen-synth: Pico has one voice
+    per language) are refused."""
     model = AudioPaLM.from_pretrained(model_dir)
     if model.speech_out is None:
         raise AudiopalmError(f"{model_dir} has no speech output stage: attach one with `audiopalm attach-speech`")

@@ -100,6 +100,13 @@ class Heard:
 Source = AudioInput | Heard
 
 
+def speech_task(task: str) -> str:
+    """`task` if it writes a spoken translation ("S2ST", "ASR AST S2ST"), else a clear error."""
+    if task not in SPEECH_SEGMENT:
+        raise AudiopalmError(f"speech translation task must be 'S2ST' or 'ASR AST S2ST', not {task!r}")
+    return task
+
+
 def speech_token_limit(source_tokens: int, task: str = "S2ST") -> int:
     """Most tokens to write for a spoken translation of `source_tokens`: translations run about as long as
     their source, so twice that plus a margin, at most 24 s of speech; plus the text segments the task
@@ -406,9 +413,7 @@ class AudioPaLM:
               task: str | None) -> tuple[str, str, torch.Tensor]:
         """-> (transcript, translation, speech tokens [T]): the texts the task writes before the speech, "" for
         the direct S2ST task (it writes speech alone)."""
-        task = task or self.s2st_task
-        if task not in SPEECH_SEGMENT:
-            raise AudiopalmError(f"speech translation task must be 'S2ST' or 'ASR AST S2ST', not {task!r}")
+        task = speech_task(task or self.s2st_task)
         heard = self.listen(audio)
         if heard.silent:
             return "", "", torch.zeros(0, dtype=torch.long)
