@@ -20,7 +20,7 @@ from audiopalm.data.multitask import MixtureConfig, build_mixture, group_utteran
 from audiopalm.data.shards import load_tokens
 from audiopalm.models.audiopalm import AudioPaLM
 
-TASKS = ("ASR", "AST", "ASR AST", "S2ST", "TTS", "MT")
+TASKS = ("ASR", "AST", "ASR AST", "S2ST", "ASR AST S2ST", "TTS", "MT", "LID")
 
 
 @torch.inference_mode()

@@ -171,7 +171,8 @@ def bench_s2st(model, wav: np.ndarray, src: str, tgt: str, repeats: int = 2) -> 
     seconds = len(wav) / SAMPLE_RATE
     stages = {k: best[k] for k in names}
     return {"source_seconds": seconds, "output_seconds": best["output_seconds"], "seconds": stages,
-            "rtf": {k: v / seconds for k, v in stages.items()}, "rtf_total": sum(stages.values()) / seconds}
+            "rtf": {k: v / seconds for k, v in stages.items()}, "rtf_total": sum(stages.values()) / seconds,
+            "task": model.s2st_task}
 
 
 def bench_tokenizer(tokenizer, wav: np.ndarray, repeats: int = 3) -> dict:
@@ -270,5 +271,5 @@ def run_bench(cfg: BenchConfig) -> dict:
         out["s2st"] = s
         stages = "  ".join(f"{k} {v:.3f}" for k, v in s["rtf"].items())
         print(f"s2st             RTF {s['rtf_total']:.3f} (goal 0.2) on {s['source_seconds']:.1f} s -> "
-              f"{s['output_seconds']:.1f} s of speech; per stage: {stages}")
+              f"{s['output_seconds']:.1f} s of speech through [{s['task']}]; per stage: {stages}")
     return out

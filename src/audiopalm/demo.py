@@ -90,7 +90,7 @@ def _wrong(n: int) -> str:
     return "right" if n == 0 else f"{n} word{'s' if n > 1 else ''} wrong"
 
 
-def _listener():
+def _listener() -> object | None:
     """Whisper tiny.en, or None (with the reason printed) when the asr extra is missing."""
     from audiopalm.errors import AudiopalmError
     from audiopalm.evaluation.whisper import load_whisper_tiny_en
@@ -126,7 +126,7 @@ def run_demo(bundle: Path, out: Path, seed: int = 2024) -> list[Path]:
         print(f"[{clip.source} -> {clip.target}] {clip.path}  ({clip.speaker}, {len(wav) / SAMPLE_RATE:.1f} s)")
         print(f"  language    {lang}{'' if lang == clip.source else f'  (it is {clip.source})'}")
         wrong = word_errors(clip.text, transcript, clip.source), word_errors(clip.translation, translation, clip.target)
-        right += lang == clip.source and max(wrong) <= RIGHT_MAX_WRONG
+        right += int(lang == clip.source and max(wrong) <= RIGHT_MAX_WRONG)
         print(f"  said        {clip.text}")
         print(f"  transcript  {transcript}  ({_wrong(wrong[0])})")
         print(f"  reference   {clip.translation}")
@@ -139,7 +139,7 @@ def run_demo(bundle: Path, out: Path, seed: int = 2024) -> list[Path]:
             if listener is not None and clip.target == "en":
                 said = transcribe_wav(listener, speech)
                 n = word_errors(clip.translation, said)
-                spoken, spoken_right = spoken + 1, spoken_right + (n <= RIGHT_MAX_WRONG)
+                spoken, spoken_right = spoken + 1, spoken_right + int(n <= RIGHT_MAX_WRONG)
                 print(f"  heard       {said}  (Whisper tiny.en; {_wrong(n)})")
         print()
     print(f"{right} of {len(clips)} clips right (language found; transcript and translation with at most "

@@ -97,7 +97,8 @@ def run_translate(cfg: TranslateConfig) -> str:
         return model.translate(heard, cfg.to, cfg.lang, cfg.beams)
     _, text, speech = model.spoken_translation(heard, cfg.to, cfg.lang, cfg.beams, sampling=sampling)
     if len(speech) == 0:
-        return f"{text}\nspeech: none written (no speech heard in {cfg.file})"
+        why = f"no speech heard in {cfg.file}" if heard.silent else "the model wrote no speech tokens"
+        return f"{text}\nspeech: none written ({why})"
     write_wav(Path(cfg.speech), speech)
     return f"{text}\nspeech: {cfg.speech}"
 

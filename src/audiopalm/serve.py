@@ -206,8 +206,8 @@ class Service:
             if source == target and pieces:
                 raise RequestError(f"the recording is already in {self.model.languages.name(target)}")
             said = [self.model.spoken_translation(h, target, source, voice=pieces[0]) for h in pieces]
-            segments = [{"start": a, "end": b, **dict(zip(("transcript", "translation", "speech"), out))}
-                        for (a, b), out in zip(spans, said)]
+            segments = [{"start": a, "end": b, "transcript": transcript, "translation": translation, "speech": speech}
+                        for (a, b), (transcript, translation, speech) in zip(spans, said)]
         from audiopalm.models.audiopalm import join_speech
 
         speech = join_speech([seg.pop("speech") for seg in segments])

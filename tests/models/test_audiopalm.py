@@ -6,7 +6,7 @@ import torch
 
 from audiopalm.data.babel.languages import LANGUAGES
 from audiopalm.errors import AudiopalmError
-from audiopalm.models.audiopalm import AudioPaLM
+from audiopalm.models.audiopalm import TEXT_TOKEN_ALLOWANCE, AudioPaLM, speech_token_limit
 
 BABEL = {code: lang.name for code, lang in LANGUAGES.items()}
 
@@ -191,15 +191,19 @@ def test_a_model_finetuned_on_the_combined_speech_task_speaks_through_it(parts, 
     run = model.run
     monkeypatch.setattr(model, "run", lambda task, *a, **k: calls.append((task, a)) or run(task, *a, **k))
     speech = model.translate_speech_tokens(heard, "en", "fr", sampling=None)
-    (task, (prompts, _, limit, _)), = calls
-    assert task == "ASR AST S2ST" and limit > 2 * 120, "room for the transcript and the translation first"
+    assert len(calls) == 1
+    task, (prompts, _, limit, _) = calls[0]
+    assert task == "ASR AST S2ST" and limit == speech_token_limit(len(heard.tokens)) + 2 * TEXT_TOKEN_ALLOWANCE, \
+        "room for the transcript and the translation first"
     segments = run(task, prompts, 1, limit, None)[0]
-    assert len(segments) == 3 and torch.equal(speech, model.vocab.audio_tokens(torch.tensor(segments[2], dtype=torch.long)))
+    written = model.vocab.audio_tokens(torch.tensor(segments[2], dtype=torch.long))
+    assert len(segments) == 3 and torch.equal(speech, written)
     assert all(model.vocab.is_audio(torch.tensor(s)).logical_not().all() for s in segments[:2] if s), "text first"
     model.translate_speech_tokens(heard, "en", "fr", sampling=None, task="S2ST")
     assert calls[-1][0] == "S2ST", "the direct task on request"
-    with pytest.raises(AudiopalmError, match="must be 'S2ST' or 'ASR AST S2ST'"):
-        model.translate_speech_tokens(heard, "en", "fr", task="TTS")
+    for bad in (lambda: model.translate_speech_tokens(heard, "en", "fr", task="TTS"), lambda: speech_token_limit(9, "MT")):
+        with pytest.raises(AudiopalmError, match="must be 'S2ST' or 'ASR AST S2ST'"):
+            bad()
 
 
 def test_the_package_exports_the_model():

@@ -366,6 +366,7 @@ def evaluate_speech(model_dir: Path, data: Path, pairs: tuple[str, ...], per_pai
     model = AudioPaLM.from_pretrained(model_dir)
     if model.speech_out is None:
         raise AudiopalmError(f"{model_dir} has no speech output stage: attach one with `audiopalm attach-speech`")
+    task = speech_task(task or model.s2st_task)  # before any work
     judges = Judges(whisper)
     tokens, failed = split_tokens(model_dir, data, "test", jobs)  # unreadable recordings: skipped, and named
     world = json.loads((data / "world.json").read_text())
@@ -379,7 +380,6 @@ def evaluate_speech(model_dir: Path, data: Path, pairs: tuple[str, ...], per_pai
                                  f"reference in the target language; {data} has none")
         source = (rows, split_tokens(model_dir, data, condition, jobs)[0])
         tts = ()
-    task = task or model.s2st_task
     report: dict = {"s2st": {}, "recognisers": {WHISPER: "English only", OWN: "the evaluated model's ASR task"},
                     "speech_decoding": asdict(sampling) if sampling is not None else "greedy", "s2st_task": task}
     if failed:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import soundfile as sf
 
 from audiopalm.config import help_field
@@ -30,7 +31,7 @@ def transcribe(model, wav_path: Path) -> str:
     return transcribe_wav(model, wav)
 
 
-def transcribe_wav(model, wav) -> str:
+def transcribe_wav(model, wav: np.ndarray) -> str:
     """float32 waveform [N] at 16 kHz -> what Whisper hears ("" for an empty one)."""
     if len(wav) == 0:
         return ""

@@ -59,8 +59,9 @@ LONG_FORM_BATCH = 8  # stretches of a long recording (or pieces of a long text) 
 TTS_MAX_WORDS = 30  # the longest piece of text one TTS decode speaks (Babel sentences have up to 20 words)
 # The tasks `translate` decodes through, each with the output segment that holds the translation.
 TRANSLATION_SEGMENT = {"AST": 0, "ASR AST": 1}
-SPEECH_SEGMENT = {"S2ST": 0, "ASR AST S2ST": 2}  # which output segment of a speech-writing task is the speech
-TEXT_TOKEN_LIMIT = 120  # most tokens of one written text segment (a transcript or a translation)
+# The tasks `translate_speech` decodes through, each with the output segment that holds the speech.
+SPEECH_SEGMENT = {"S2ST": 0, "ASR AST S2ST": 2}
+TEXT_TOKEN_ALLOWANCE = 120  # decoding budget added for each text segment written before the speech
 
 
 def text_pieces(text: str, max_words: int = TTS_MAX_WORDS) -> list[str]:
@@ -100,6 +101,16 @@ class Heard:
 Source = AudioInput | Heard
 
 
+@dataclass
+class SpeechTranslation:
+    """What one decode of a speech translation task wrote."""
+
+    transcript: str  # "" for the direct S2ST task, which writes speech alone
+    translation: str  # likewise
+    tokens: torch.Tensor  # [T] int64 semantic tokens of the spoken translation (codebook ids)
+    source: str | None = None  # the source language the decode used (None: nothing heard)
+
+
 def speech_task(task: str) -> str:
     """`task` if it writes a spoken translation ("S2ST", "ASR AST S2ST"), else a clear error."""
     if task not in SPEECH_SEGMENT:
@@ -108,10 +119,12 @@ def speech_task(task: str) -> str:
 
 
 def speech_token_limit(source_tokens: int, task: str = "S2ST") -> int:
-    """Most tokens to write for a spoken translation of `source_tokens`: translations run about as long as
-    their source, so twice that plus a margin, at most 24 s of speech; plus the text segments the task
-    writes before it ("ASR AST S2ST": the transcript and the translation)."""
-    return min(600, 2 * source_tokens + 50) + SPEECH_SEGMENT[task] * TEXT_TOKEN_LIMIT
+    """The decoding budget of a spoken translation of `source_tokens`: for the speech, twice the source plus a
+    margin (translations run about as long as their source), at most 600 tokens (24 s); for each text segment
+    the task writes first ("ASR AST S2ST": the transcript and the translation), TEXT_TOKEN_ALLOWANCE more. The
+    budget is shared: text that runs on leaves less for the speech."""
+    texts = sum(s.modality == "text" for s in get_task(speech_task(task)).outputs)
+    return min(600, 2 * source_tokens + 50) + texts * TEXT_TOKEN_ALLOWANCE
 
 
 def stored_dtype(folder: Path) -> torch.dtype | None:
@@ -407,22 +420,23 @@ class AudioPaLM:
         """Speech in `lang` (None: identified) -> semantic audio tokens [T] of the translation in `to`;
         silence -> no tokens [0]. `task`: "S2ST" (the speech alone) or "ASR AST S2ST" (the transcript and the
         translation first, in the same decode); None: the model's `s2st_task`."""
-        return self._s2st(audio, to, lang, beams, sampling, task)[2]
+        return self._s2st(audio, to, lang, beams, sampling, task).tokens
 
     def _s2st(self, audio: Source, to: str, lang: str | None, beams: int, sampling: Sampling | None,
-              task: str | None) -> tuple[str, str, torch.Tensor]:
-        """-> (transcript, translation, speech tokens [T]): the texts the task writes before the speech, "" for
-        the direct S2ST task (it writes speech alone)."""
+              task: str | None) -> SpeechTranslation:
+        """One decode of a speech translation task: its speech tokens, and the texts it writes before them."""
         task = speech_task(task or self.s2st_task)
         heard = self.listen(audio)
         if heard.silent:
-            return "", "", torch.zeros(0, dtype=torch.long)
+            return SpeechTranslation("", "", torch.zeros(0, dtype=torch.long))
         source, target = self._pair(heard, to, lang)
         prompt = self.prompt(task, source, target, self.vocab.audio_ids(heard.tokens))
         segments = self.run(task, [prompt], beams, speech_token_limit(len(heard.tokens), task), sampling)[0]
         at = SPEECH_SEGMENT[task]
-        transcript, translation = [self.text_of(s) for s in segments[:at]] or ["", ""]
-        return transcript, translation, self.vocab.audio_tokens(torch.tensor(segments[at], dtype=torch.long))
+        tokens = self.vocab.audio_tokens(torch.tensor(segments[at], dtype=torch.long))
+        if at == 0:  # the direct task writes speech alone
+            return SpeechTranslation("", "", tokens, source)
+        return SpeechTranslation(self.text_of(segments[0]), self.text_of(segments[1]), tokens, source)
 
     def _speech_stage(self) -> SpeechOutput:
         if self.speech_out is None:
@@ -440,7 +454,8 @@ class AudioPaLM:
                          task: str | None = None) -> np.ndarray:
         """S2ST: speech in `lang` -> float32 waveform [N] at 16 kHz in `to`, in the voice of `voice`
         (default: the source speaker); silence -> an empty waveform [0]. `task` as in `translate_speech_tokens`."""
-        self._speech_stage()  # before any decoding
+        self._speech_stage()  # before any work
+        task = speech_task(task or self.s2st_task)
         heard = self.listen(audio)
         tokens = self.translate_speech_tokens(heard, to, lang, beams, sampling, task)
         return self._render(tokens, voice if voice is not None else heard)
@@ -448,17 +463,21 @@ class AudioPaLM:
     def spoken_translation(self, audio: Source, to: str, lang: str | None = None, beams: int = 1,
                            voice: Source | None = None, sampling: Sampling | None = SPEECH_SAMPLING,
                            task: str | None = None) -> tuple[str, str, np.ndarray]:
-        """S2ST with its texts: (transcript, translation, waveform [N] as in `translate_speech`). Through the
-        combined task (the default where the model was finetuned on it) all three come from one decode, so the
-        speech says the translation given; through the direct task the texts come from
-        `transcribe_and_translate`. `beams` for the texts; the speech is sampled unless `sampling` is None."""
-        self._speech_stage()  # before any decoding
+        """S2ST with its texts: (transcript, translation, waveform [N] as in `translate_speech`).
+
+        Through the combined task (the default where the model was finetuned on it) all three come from one
+        decode, so the speech says the translation given; `beams` > 1 then needs greedy speech (sampling None).
+        Through the direct task the texts are `translate`'s (with `beams`; the transcript "" unless the model
+        translates through [ASR AST]) and the speech is decoded apart (greedily with `beams`, or sampled)."""
+        self._speech_stage()  # before any work
+        task = speech_task(task or self.s2st_task)
         heard = self.listen(audio)
-        task = task or self.s2st_task
-        transcript, translation, tokens = self._s2st(heard, to, lang, beams if sampling is None else 1, sampling, task)
-        if task == "S2ST" and not heard.silent:
-            transcript, translation = self.transcribe_and_translate(heard, to, lang, beams)
-        return transcript, translation, self._render(tokens, voice if voice is not None else heard)
+        if task != "S2ST":
+            said = self._s2st(heard, to, lang, beams, sampling, task)
+            return said.transcript, said.translation, self._render(said.tokens, voice if voice is not None else heard)
+        said = self._s2st(heard, to, lang, beams if sampling is None else 1, sampling, task)
+        transcript, translation = self._translate(heard, to, said.source or lang, beams, self.ast_task)
+        return transcript, translation, self._render(said.tokens, voice if voice is not None else heard)
 
     def _render(self, tokens: torch.Tensor, voice: Source) -> np.ndarray:
         """Semantic tokens [T] -> waveform [N] in the voice of `voice` (no tokens: an empty waveform)."""
