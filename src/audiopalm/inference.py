@@ -90,6 +90,9 @@ def run_translate(cfg: TranslateConfig) -> str:
                              "one spoken translation takes; translate it without --speech (stretch by stretch), or "
                              "serve it (audiopalm serve speaks long recordings)")
     model = _model(cfg.model)
+    if cfg.speech and cfg.beams > 1 and sampling is not None and model.s2st_task != "S2ST":
+        raise AudiopalmError(f"--beams {cfg.beams} with --speech: this model writes the translation and its speech in "
+                             "one decode ([ASR AST S2ST]), so beam search needs greedy speech (--speech-temperature 0)")
     if long:  # stretch by stretch
         return " ".join(s["text"] for s in model.translate_segments(wav, cfg.to, cfg.lang, cfg.beams)[1] if s["text"])
     heard = model.listen(wav)  # one tokenisation for the language, the text and the voice

@@ -62,6 +62,21 @@ def test_cli_writes_the_spoken_translation_and_speech(speaking_model, tmp_path):
         assert info.samplerate == 16000 and info.channels == 1
 
 
+def test_cli_beams_with_speech_through_the_combined_task_need_greedy_speech(speaking_model, tmp_path, capsys):
+    import json
+    import shutil
+
+    data, model_dir = speaking_model
+    shutil.copytree(model_dir, tmp_path / "m")
+    config = json.loads((tmp_path / "m" / "config.json").read_text())
+    (tmp_path / "m" / "config.json").write_text(json.dumps({**config, "tasks": {"ASR": 1.0, "ASR AST S2ST": 0.25}}))
+    wav_path = str(next((data / "audio" / "test" / "de").glob("*.wav")))
+    args = ["translate", wav_path, "--model", str(tmp_path / "m"), "--lang", "de", "--to", "en", "--speech",
+            str(tmp_path / "s2st.wav"), "--beams", "2"]
+    assert main(args) == 2 and "beam search needs greedy speech (--speech-temperature 0)" in capsys.readouterr().err
+    assert main([*args, "--speech-temperature", "0"]) == 0 and "\nspeech: " in capsys.readouterr().out
+
+
 def test_mismatched_parts_are_refused(tiny_parts, tmp_path, capsys):
     _, parts = tiny_parts
     big_codec = MelCodec(MEL_CODEC_PRESETS["tiny"].__class__(num_codebooks=3, codebook_size=16, dim=32, layers=1))
