@@ -59,3 +59,11 @@ def test_conditions_side_by_side():
     assert "## Test conditions side by side" in md
     assert "| test | 37.5 | 15.0 | 83.3 | 25.0 | 6.0 | 12.0 | en fr |" in md
     assert "| test-unseen-synth | 75.0 | 40.0 | 50.0 | 4.0 | - | - | en |" in md
+
+
+def test_the_ast_decoding_note_only_with_ast_results():
+    note = "AST is decoded through the combined task `[ASR AST X Y]`"
+    report = {**_report(), "ast_task": "ASR AST"}
+    assert note in markdown(report)
+    mt_only = {"mt": report["mt"], "ast_task": "ASR AST"}  # `eval --tasks mt` of a model that decodes AST so
+    assert "| fr-en | - | - | - | - | 90.0 | 180.0 | 3 |" in markdown(mt_only) and note not in markdown(mt_only)

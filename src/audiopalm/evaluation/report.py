@@ -158,7 +158,7 @@ def markdown(report: dict) -> str:
                   f"WER/CER: jiwer on normalised text ({NORMALISATION}).", ""]
     if report.get("ast") or report.get("mt") or report.get("cascade", {}).get("ast"):
         parts += ["## Speech translation (AST), the cascade and MT", "", translation_table(report), ""]
-        if report.get("ast_task") == "ASR AST":
+        if report.get("ast") and report.get("ast_task") == "ASR AST":
             parts += ["AST is decoded through the combined task `[ASR AST X Y]`: the transcript, then the translation.", ""]
         if sig := _signature(report):
             parts += [f"Signatures: {sig}.", ""]
