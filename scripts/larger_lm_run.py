@@ -1,6 +1,6 @@
 """A recipe's language-model stages at a larger size on one GPU, fitted to a wall-clock budget.
 
-    python scripts/larger_lm_run.py --recipe babel-small-v3 --preset medium --minutes 8 \
+    python scripts/larger_lm_run.py --recipe babel-small --preset medium --minutes 8 \
         --work runs/babel-large --export OUT
 
     calibrate  training tokens/s of PRESET on this device (bench.bench_training, bf16 where native)
@@ -52,7 +52,7 @@ def text_tokenizer(world: Path, lm_dir: Path, extra: int) -> None:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--recipe", default="babel-small-v3", choices=sorted(RECIPES))
+    p.add_argument("--recipe", default="babel-small", choices=sorted(RECIPES))
     p.add_argument("--preset", default="medium", help="LM size (models.lm.LM_PRESETS)")
     p.add_argument("--work", default="runs/babel-large")
     p.add_argument("--text-data", default=None, help="world of the text LM's corpus (default: the recipe's)")

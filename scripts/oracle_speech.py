@@ -6,8 +6,8 @@ speaker's recording of that sentence in another language (the S2ST case: ~3 s of
 then Whisper tiny.en (a listener none of our models was trained with) transcribes the result. The recordings
 themselves and the codec's round trip are scored alongside, so every row reads against the same ground truth.
 
-    python scripts/oracle_speech.py --data data/babel-small --tokenizer runs/babel-small-v3/tok-ctc \
-        --codec runs/babel-small-v3/codec/codec --acoustic codes=runs/babel-small-v3/acoustic/model \
+    python scripts/oracle_speech.py --data data/babel-small --tokenizer runs/babel-small/tok-ctc \
+        --codec runs/babel-small/codec/codec --acoustic codes=runs/babel-small/acoustic/model \
         --acoustic mel=runs/ac-mel/model --n 40
 
 Prints one line per system (the recordings, the codec's vocoder on their unquantised mels, the codec's round

@@ -32,7 +32,8 @@ def test_tiny_recipe_builds_a_fp16_bundle_that_loads_as_float32(tiny_world, tmp_
     assert AudioPaLM.from_pretrained(tmp_path / "work" / "audiopalm" / "model").decode_dtype is None
     assert model.audio_tokenizer.encode(torch.zeros(16000).numpy()).shape == (25,)
     card = (bundle / "MODEL_CARD.md").read_text()
-    assert "| tokenizer |" in card and "## ASR and language identification" in card and "## Limits" in card
+    assert "| tokenizer |" in card and "| all stages |" in card
+    assert "## ASR and language identification" in card and "## Limits" in card
     # a second run finds every stage done and only re-exports; the text LM is not needed once finetuning is done
     shutil.rmtree(tmp_path / "work" / "lm")
     (tmp_path / "work" / "provenance.md").write_text("Seeded with an earlier bundle's stages.\n")
@@ -51,23 +52,40 @@ def test_tiny_recipe_builds_a_fp16_bundle_that_loads_as_float32(tiny_world, tmp_
     assert len(list((tmp_path / "demo" / "clips").glob("*.wav"))) == 4
 
 
-def test_the_v3_recipe_carries_its_settings_into_each_stage():
+def test_the_default_recipe_carries_its_settings_into_each_stage():
     from audiopalm.recipes.bundle import stages
 
-    commands = {s.name: s.command for s in stages(RECIPES["babel-small-v3"])}
+    commands = {s.name: s.command for s in stages(RECIPES["babel-small"])}
     assert "init='whisper-tiny.en'" in commands["tokenizer"] and "lr=0.0005" in commands["tokenizer"]
     assert "model='mel_decoder'" in commands["acoustic"] and "batch_frames=9000" in commands["acoustic"]
     assert "steps=1500" in commands["text_lm"] and "audiopalm" not in commands  # straight to medium
     assert "preset='medium'" in commands["next_world"] and "'steps': 3400" in commands["audiopalm_next"]
-    assert "text_lm='runs/babel-small-v3/lm'" in commands["audiopalm_next"]
+    assert "text_lm='runs/babel-small/lm'" in commands["audiopalm_next"]
     assert "'ASR AST S2ST': 0.25" in commands["audiopalm_next"], "the recipe's mixture reaches its finetuning"
-    assert "model='runs/babel-small-v3/audiopalm_next/model'" in commands["speech"]
+    assert "model='runs/babel-small/audiopalm_next/model'" in commands["speech"]
+    assert "model='models/babel-small'" in commands["eval"]
     with pytest.raises(AudiopalmError, match="finetune_steps 0 needs next_data"):
-        stages(replace(RECIPES["babel-small-v3"], next_data=None))
-    default = {s.name: s.command for s in stages(RECIPES["babel-small"])}  # the shipped bundle: a curriculum
-    assert "init=None" in default["tokenizer"] and "model='mel_decoder'" in default["acoustic"]
-    assert "steps=800" in default["text_lm"] and "'eval_every': 566" in default["audiopalm"]
-    assert "preset='medium'" in default["next_world"] and "data='data/babel-medium'" in default["audiopalm_next"]
-    assert "text_lm='runs/babel-small/audiopalm/model'" in default["audiopalm_next"]
-    assert "'steps': 1200" in default["audiopalm_next"] and "ASR AST S2ST" not in default["audiopalm_next"]
-    assert "model='runs/babel-small/audiopalm_next/model'" in default["speech"]
+        stages(replace(RECIPES["babel-small"], next_data=None))
+    before = {s.name: s.command for s in stages(RECIPES["babel-small-curriculum"])}  # the bundle before: a curriculum
+    assert "init=None" in before["tokenizer"] and "model='mel_decoder'" in before["acoustic"]
+    assert "steps=800" in before["text_lm"] and "'eval_every': 566" in before["audiopalm"]
+    assert "preset='medium'" in before["next_world"] and "data='data/babel-medium'" in before["audiopalm_next"]
+    assert "text_lm='runs/babel-small-curriculum/audiopalm/model'" in before["audiopalm_next"]
+    assert "'steps': 1200" in before["audiopalm_next"] and "ASR AST S2ST" not in before["audiopalm_next"]
+    assert "model='runs/babel-small-curriculum/audiopalm_next/model'" in before["speech"]
+
+
+def test_a_stage_clock_writes_its_time_while_the_stage_runs_and_adds_to_earlier_parts(tmp_path):
+    import time
+
+    from audiopalm.recipes.bundle import stage_clock
+
+    (tmp_path / "stages.json").write_text(json.dumps({"text_lm": 100.0}))
+    with stage_clock(tmp_path, "text_lm", every=0.05):
+        time.sleep(0.3)
+        running = json.loads((tmp_path / "stages.json").read_text())["text_lm"]
+        assert 100.0 < running <= 100.4  # written before the stage ends: a killed run keeps it
+    with pytest.raises(RuntimeError), stage_clock(tmp_path, "codec", every=10.0):
+        raise RuntimeError("stage failed")
+    times = json.loads((tmp_path / "stages.json").read_text())
+    assert 100.2 <= times["text_lm"] < 101.0 and 0.0 <= times["codec"] < 1.0 and list(times) == ["text_lm", "codec"]

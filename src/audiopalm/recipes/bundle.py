@@ -16,8 +16,9 @@
 
 Each stage is a library call with its typed config (the equivalent command takes the same settings as
 flags), skipped when its output exists; a stage cut short by --max-minutes resumes from its last
-checkpoint when the recipe runs again. Wall time per stage (summed over resumed parts) goes to
-WORK/stages.json and into the model card.
+checkpoint when the recipe runs again. Wall time per stage (summed over resumed parts, written every
+minute while it runs, so a killed run keeps all but its last minute) goes to WORK/stages.json and into the
+model card.
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import torch
@@ -35,6 +38,13 @@ from safetensors.torch import load_file, save_file
 
 from audiopalm.config import help_field
 from audiopalm.errors import AudiopalmError
+
+
+# The finetuning mixture of the default bundle: the default one (data/multitask.py), but half of the S2ST examples
+# through the combined task (transcript, translation, then speech) and LID at 0.25 (German clips were taken for
+# other languages at 0.1; LID examples are short)
+BUNDLE_MIXTURE = {"ASR": 1.0, "AST": 1.0, "S2ST": 0.25, "ASR AST S2ST": 0.25, "TTS": 0.25, "MT": 0.25,
+                  "ASR AST": 0.5, "LID": 0.25}
 
 
 @dataclass
@@ -45,8 +55,8 @@ class BundleRecipe:
     work: str = "runs/babel-small"  # every stage's run folder
     bundle: str = "models/babel-small"  # the exported model folder
     ctc_steps: int = 2000  # CTC encoder training steps (120 s of audio each)
-    ctc_init: str | None = None  # start the CTC encoder from a Whisper encoder (tokenizer v3: whisper-tiny.en)
-    ctc_lr: float = 2e-3  # CTC peak learning rate
+    ctc_init: str | None = "whisper-tiny.en"  # start the CTC encoder from a Whisper encoder (tokenizer v3; None: v2)
+    ctc_lr: float = 5e-4  # CTC peak learning rate
     codec_steps: int = 3000  # vocoder steps (16 crops of 0.8 s)
     acoustic_model: str = "mel_decoder"  # unit-to-mel (models/mel_decoder.py) or soundstorm (codec codes)
     acoustic_steps: int = 1000  # acoustic model steps
@@ -56,14 +66,14 @@ class BundleRecipe:
     acoustic_preset: str = "small"
     codec_preset: str = "small"
     lm_preset: str = "base"
-    lm_steps: int = 800  # text LM steps of 8 192 tokens
+    lm_steps: int = 1500  # text LM steps of 8 192 tokens
     lm_lr: float = 1.5e-3
-    finetune_steps: int = 1700  # multitask steps of 8 192 tokens (0 with next_data: finetune on that world only)
-    finetune_eval_every: int | None = None  # dev evaluations every N steps (None: three in all)
-    mixture: dict[str, float] | None = None  # finetuning examples per utterance of each task (None: the default)
+    finetune_steps: int = 0  # multitask steps of 8 192 tokens on data (0 with next_data: finetune on that world only)
+    finetune_eval_every: int | None = 425  # dev evaluations every N steps (None: three in all)
+    mixture: dict[str, float] | None = field(default_factory=lambda: dict(BUNDLE_MIXTURE))  # None: the default
     next_data: str | None = "data/babel-medium"  # a larger world whose train split extends data's (None: none)
     next_preset: str = "medium"  # that world's preset
-    next_finetune_steps: int = 1200  # further multitask steps on it, from the model finetuned on data (or the text LM)
+    next_finetune_steps: int = 3400  # multitask steps on it, from the model finetuned on data (or the text LM)
     eval_per_language: int = 10  # test utterances per language (and per S2ST pair)
     eval_pairs: tuple[str, ...] = ("de-it",)  # besides every language into English (de-it: zero-shot)
     eval_tasks: str = "asr,ast,mt,lid,s2st"
@@ -72,26 +82,25 @@ class BundleRecipe:
 
 
 RECIPES = {
-    # the shipped bundle: a curriculum (finetuning on small, then further on medium's 4x training sentences)
-    # and the unit-to-mel acoustic model; step counts sized for cores without native bf16, where everything
-    # trains in float32 (a finetuning step about 3.5 s, a unit-to-mel step 1.5 s)
+    # the shipped bundle: tokenizer v3 (the CTC encoder started from Whisper tiny.en's encoder), the text LM at
+    # 1 500 steps on small's text, then 3 400 finetuning steps on medium (small's audio linked, 4x its training
+    # sentences) straight from it, and the unit-to-mel acoustic model; sized for cores without native bf16, where
+    # everything trains in float32
     "babel-small": BundleRecipe(),
-    # the candidate next bundle, the best measured run (docs/model.md): tokenizer v3 (CTC encoder from Whisper
-    # tiny.en), the text LM at 1 500 steps, then 3 400 finetuning steps on medium straight from it
-    "babel-small-v3": BundleRecipe(name="babel-small-v3", work="runs/babel-small-v3", bundle="models/babel-small-v3",
-                                   ctc_init="whisper-tiny.en", ctc_lr=5e-4, lm_steps=1500, finetune_steps=0,
-                                   next_finetune_steps=3400, finetune_eval_every=425,
-                                   # the default mixture, but half of the S2ST examples through the combined task
-                                   # (transcript, translation, then speech) and LID at 0.25 (German clips were
-                                   # taken for other languages at 0.1; LID examples are short)
-                                   mixture={"ASR": 1.0, "AST": 1.0, "S2ST": 0.25, "ASR AST S2ST": 0.25, "TTS": 0.25,
-                                            "MT": 0.25, "ASR AST": 0.5, "LID": 0.25}),
+    # the recipe of the bundle before it (whose run was seeded with an older tokenizer v1, docs/model.md): tokenizer
+    # v2 (trained from nothing), an 800-step text LM, a curriculum (1 700 finetuning steps on small, then 1 200 on
+    # medium) and the default mixture
+    "babel-small-curriculum": BundleRecipe(name="babel-small-curriculum", work="runs/babel-small-curriculum",
+                                           bundle="models/babel-small-curriculum", ctc_init=None, ctc_lr=2e-3,
+                                           lm_steps=800, finetune_steps=1700, finetune_eval_every=None, mixture=None,
+                                           next_finetune_steps=1200),
     # the same stages in seconds, on a tiny world (tests, smoke runs)
     "babel-tiny": BundleRecipe(name="babel-tiny", data="data/babel-tiny", world_preset="tiny", work="runs/babel-tiny",
-                               bundle="runs/babel-tiny/bundle", ctc_steps=4, codec_steps=4, acoustic_steps=4,
-                               acoustic_preset="tiny", codec_preset="tiny", lm_preset="tiny", lm_steps=4,
-                               finetune_steps=4, eval_per_language=2, eval_pairs=("de-it",), eval_tasks="asr,ast,lid",
-                               eval_cascade=False, next_data=None, jobs=1),
+                               bundle="runs/babel-tiny/bundle", ctc_steps=4, ctc_init=None, codec_steps=4,
+                               acoustic_steps=4, acoustic_preset="tiny", codec_preset="tiny", lm_preset="tiny",
+                               lm_steps=4, finetune_steps=4, finetune_eval_every=None, eval_per_language=2,
+                               eval_pairs=("de-it",), eval_tasks="asr,ast,lid", eval_cascade=False, next_data=None,
+                               jobs=1),
 }
 
 
@@ -214,9 +223,42 @@ def link_audio(small: Path, larger: Path) -> None:
         shutil.copytree(small / "audio", larger / "audio", copy_function=os.link)
 
 
+STAGE_CLOCK_SECONDS = 60.0  # how often a running stage's wall time is written to WORK/stages.json
+
+
 def _times(work: Path) -> dict[str, float]:
     path = work / "stages.json"
     return json.loads(path.read_text()) if path.exists() else {}
+
+
+def _write_time(work: Path, name: str, seconds: float) -> None:
+    times = _times(work)
+    times[name] = round(seconds, 1)
+    tmp = work / "stages.json.tmp"
+    tmp.write_text(json.dumps(times, indent=2))
+    os.replace(tmp, work / "stages.json")
+
+
+@contextmanager
+def stage_clock(work: Path, name: str, every: float = STAGE_CLOCK_SECONDS) -> Iterator[None]:
+    """Add the wall time of stage NAME to WORK/stages.json: every `every` seconds while it runs and once when it
+    ends, so a run killed mid-stage keeps all but its last interval."""
+    before = _times(work).get(name, 0.0)
+    t0 = time.time()
+    stop = threading.Event()
+
+    def tick() -> None:
+        while not stop.wait(every):
+            _write_time(work, name, before + time.time() - t0)
+
+    clock = threading.Thread(target=tick, daemon=True)
+    clock.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        clock.join()
+        _write_time(work, name, before + time.time() - t0)
 
 
 def run_recipe(r: BundleRecipe, max_minutes: float | None = None) -> Path | None:
@@ -238,13 +280,8 @@ def run_recipe(r: BundleRecipe, max_minutes: float | None = None) -> Path | None
         if left is not None and left <= 0:
             return None
         print(f"recipe {r.name}: {stage.name}: {stage.command}", flush=True)
-        t0 = time.time()
-        try:
+        with stage_clock(work, stage.name):
             stage.run(left)
-        finally:
-            times = _times(work)
-            times[stage.name] = round(times.get(stage.name, 0.0) + time.time() - t0, 1)
-            (work / "stages.json").write_text(json.dumps(times, indent=2))
         if not stage.done.exists():
             return None  # paused inside a resumable stage
     if not exported:  # eval done in an earlier run: the bundle may be missing or older than the model
@@ -257,7 +294,7 @@ def run_recipe(r: BundleRecipe, max_minutes: float | None = None) -> Path | None
 class RecipeRunConfig:
     """`audiopalm recipe run`: a bundle from nothing."""
 
-    name: str = help_field("babel-small (the default bundle), babel-small-v3 (a candidate next bundle) or "
+    name: str = help_field("babel-small (the default bundle), babel-small-curriculum (the bundle before it) or "
                            "babel-tiny (seconds; a smoke run)",
                            choices=tuple(RECIPES))
     max_minutes: float | None = help_field("pause after this long (resume by re-running)", None, min=0)
@@ -297,7 +334,9 @@ def write_model_card(r: BundleRecipe, bundle: Path) -> None:
     notes = "".join(f"\n\n{k.upper()}: {v}." for k, v in meta.items() if k in ("s2st",))  # how a part was re-measured
     times = _times(work)
     world = json.loads((Path(r.data) / "world.json").read_text())
-    stage_rows = "\n".join(f"| {s.name} | {times[s.name] / 60:.1f} |" for s in stages(r) if s.name in times)
+    timed = [s.name for s in stages(r) if s.name in times]
+    stage_rows = "\n".join(f"| {name} | {times[name] / 60:.1f} |" for name in timed)
+    stage_rows += f"\n| all stages | {sum(times[name] for name in timed) / 60:.1f} |"
     families = ", ".join(world.get("families", {"espeak": {}}))
     provenance = work / "provenance.md"  # how this run differs from running the recipe from nothing, if it does
     provenance = f"\n\n{provenance.read_text().strip()}" if provenance.exists() else ""
@@ -332,8 +371,8 @@ per language and pair), by the recipe's eval stage; reproduce with
 
 - A synthetic world: six languages spoken by synthetic voices, a closed vocabulary of about 400
   concepts and a grammar of simple sentences. It does not transcribe or translate real speech.
-- Small and briefly trained (minutes per stage on a CPU): transcripts and translations are fluent but
-  often wrong in content words. Its spoken output keeps the voice; how much of it can be understood is
+- Small and briefly trained (at most two hours per stage on a CPU): transcripts and translations are
+  fluent but still wrong in some content words, most on voices unlike its training speakers. Its spoken output keeps the voice; how much of it can be understood is
   what an S2ST evaluation measures, in its rows "output" (the model's own speech), "oracle" (its speech
   stage on ground-truth tokens) and "ground truth" (the recordings).
 - Voice copying works between the world's synthetic voices; it is no measure of real voice cloning.
