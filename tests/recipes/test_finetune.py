@@ -82,6 +82,27 @@ def test_eval_writes_a_report_folder_with_tables_and_plots(trained, tmp_path, ca
         assert (report / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_eval_decodes_every_text_task_with_the_beams_asked_for(trained, tmp_path, monkeypatch, capsys):
+    import json
+
+    from audiopalm.models.audiopalm import AudioPaLM
+
+    data, root = trained
+    widths = []
+    run = AudioPaLM.run
+    monkeypatch.setattr(AudioPaLM, "run", lambda self, task, prompts, beams=1, **kw: (
+        widths.append((task, beams)), run(self, task, prompts, beams=beams, **kw))[1])
+    assert main(["eval", "--model", str(root / "ap" / "model"), "--data", str(data), "--per-language", "1",
+                 "--targets", "en", "--tasks", "asr,ast,mt", "--cascade", "--conditions", "test", "--jobs", "1",
+                 "--beams", "3", "--out", str(tmp_path / "r")]) == 0
+    assert {t for t, _ in widths} >= {"ASR", "MT"} and all(b == 3 for _, b in widths)
+    r = json.loads((tmp_path / "r" / "results.json").read_text())
+    assert r["beams"] == 3 and r["meta"]["text decoding"] == "beam search, 3 beams"
+    assert "- text decoding: beam search, 3 beams" in (tmp_path / "r" / "results.md").read_text()
+    assert main(["eval", "--model", str(root / "ap" / "model"), "--data", str(data), "--beams", "0"]) == 2
+    assert "beams" in capsys.readouterr().err
+
+
 def test_eval_rejects_a_malformed_pair(trained, capsys):
     data, root = trained
     assert main(["eval", "--model", str(root / "ap" / "model"), "--data", str(data), "--pairs", "deit"]) == 2

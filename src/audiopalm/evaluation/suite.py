@@ -40,6 +40,7 @@ class EvalConfig:
                                        "and the translation, then the speech, in one decode); default: as "
                                        "`translate --speech` does (the combined task when the model was finetuned "
                                        "on it)", None, choices=("S2ST", "ASR AST S2ST"))
+    beams: int = help_field("beam search width for the text tasks (ASR, AST, MT, the cascade); 1: greedy", 1, min=1)
     no_lid: bool = help_field("skip language identification", False)
     conditions: list[str] | None = help_field("test conditions scored side by side (default: every one the dataset "
                                               "has, of test, test-noisy, test-unseen-synth)", None)
@@ -84,7 +85,7 @@ def _conditions(cfg: EvalConfig, tasks: set[str]) -> dict:
     for condition in [c for c in wanted if c != "test"]:
         report = evaluate_unified(Path(cfg.model), data, cfg.per_language, tuple(cfg.targets), cfg.jobs,
                                   tuple(cfg.pairs), frozenset(tasks & {"asr", "ast", "lid"}), ast_task=cfg.ast_task,
-                                  split=condition)
+                                  split=condition, beams=cfg.beams)
         if "s2st" in tasks and condition == "test-noisy":
             report.update(_speech(cfg, {"s2st"}, condition))
         out[condition] = report
@@ -110,12 +111,14 @@ def run(cfg: EvalConfig) -> dict:
         tasks = cfg.task_set()
         cfg.sampling.sampling()  # a bad sampling setting fails before anything is decoded
         report = evaluate_unified(Path(cfg.model), Path(cfg.data), cfg.per_language, tuple(cfg.targets), cfg.jobs,
-                                  tuple(cfg.pairs), frozenset(tasks), cfg.cascade, cfg.ast_task)
+                                  tuple(cfg.pairs), frozenset(tasks), cfg.cascade, cfg.ast_task, beams=cfg.beams)
         if tasks & {"s2st", "tts"}:
             report.update(_speech(cfg, tasks))
         report["conditions"] = _conditions(cfg, tasks)
         report["meta"] = {"model": cfg.model, "data": cfg.data, "tasks": ",".join(sorted(tasks)),
                           "cascade": cfg.cascade, "utterances per language": cfg.per_language}
+        if cfg.beams > 1:
+            report["meta"]["text decoding"] = f"beam search, {cfg.beams} beams"
     else:
         raise AudiopalmError("give --model (an AudioPaLM folder) or --text-lm (a pretrain-text folder)")
     report["meta"].update({"wall seconds": round(time.time() - started, 1), "threads": torch.get_num_threads(),

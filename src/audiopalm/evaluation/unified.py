@@ -60,40 +60,40 @@ def _parse_pairs(pairs: tuple[str, ...]) -> list[tuple[str, str]]:
 
 
 def decode_task(model: AudioPaLM, task: str, jobs: list[tuple[str, str | None, torch.Tensor]], batch: int = 16,
-                max_new_tokens: int = 120, segment: int = 0) -> list[str]:
+                max_new_tokens: int = 120, segment: int = 0, beams: int = 1) -> list[str]:
     """(source lang, target lang, audio tokens [T]) -> the decoded text of output segment `segment`
-    (1 for the translation of "ASR AST")."""
+    (1 for the translation of "ASR AST"); greedy, or beam search with `beams` > 1."""
     return _decode(model, task, [(s, t, model.vocab.audio_ids(tok)) for s, t, tok in jobs], batch, max_new_tokens,
-                   segment)
+                   segment, beams)
 
 
 def decode_text_task(model: AudioPaLM, task: str, jobs: list[tuple[str, str | None, str]], batch: int = 16,
-                     max_new_tokens: int = 120) -> list[str]:
+                     max_new_tokens: int = 120, beams: int = 1) -> list[str]:
     """(source lang, target lang, text) -> the decoded text of the first output segment (MT)."""
     ids = [torch.tensor(model.text_tokenizer.encode(text), dtype=torch.long) for _, _, text in jobs]
-    return _decode(model, task, [(s, t, i) for (s, t, _), i in zip(jobs, ids)], batch, max_new_tokens)
+    return _decode(model, task, [(s, t, i) for (s, t, _), i in zip(jobs, ids)], batch, max_new_tokens, beams=beams)
 
 
 def _decode(model: AudioPaLM, task: str, jobs: list[tuple[str, str | None, torch.Tensor]], batch: int,
-            max_new_tokens: int, segment: int = 0) -> list[str]:
+            max_new_tokens: int, segment: int = 0, beams: int = 1) -> list[str]:
     out = []
     for i in tqdm(range(0, len(jobs), batch), desc=task, dynamic_ncols=True, mininterval=5):
         prompts = [model.prompt(task, s, t, ids) for s, t, ids in jobs[i: i + batch]]
-        for segments in model.run(task, prompts, max_new_tokens=max_new_tokens):
+        for segments in model.run(task, prompts, beams=beams, max_new_tokens=max_new_tokens):
             out.append(model.text_of(segments[segment]).strip() if len(segments) > segment else "")
     return out
 
 
 def evaluate_unified(model_dir: Path, data: Path, per_language: int = 50, targets: tuple[str, ...] = ("en",),
                      jobs: int = 2, pairs: tuple[str, ...] = (), tasks: frozenset[str] = frozenset({"asr", "ast", "lid"}),
-                     cascade: bool = False, ast_task: str | None = None, split: str = "test") -> dict:
+                     cascade: bool = False, ast_task: str | None = None, split: str = "test", beams: int = 1) -> dict:
     """On `per_language` utterances of each language of `split` (a test condition: test, test-noisy or
     test-unseen-synth; translation references come from it and from test): ASR ("asr" in `tasks`), language
     identification ("lid"), and for each pair (each language into each of `targets`, and each "src-tgt"
     in `pairs`): AST ("ast"), the model's MT task on the gold transcripts ("mt"), and with `cascade`
     the cascade it replaces: the model's own ASR, then its MT on that transcript. `ast_task` "AST" (the
     translation alone) or "ASR AST" (the combined task, transcript first); None: the model's own choice,
-    as `translate` makes it."""
+    as `translate` makes it. Text is decoded greedily, or with beam search of `beams` > 1."""
     if ast_task is not None and ast_task not in TRANSLATION_SEGMENT:
         raise AudiopalmError(f"ast_task must be 'AST' or 'ASR AST', not {ast_task!r}")
     model = AudioPaLM.from_pretrained(model_dir)
@@ -118,7 +118,7 @@ def evaluate_unified(model_dir: Path, data: Path, per_language: int = 50, target
         raise AudiopalmError(f"{data / f'{split}.jsonl'}: no recording to evaluate"
                              + (f" ({len(skipped)} unreadable, first: {skipped[0]})" if skipped else ""))
     report: dict = {"asr": {}, "ast": {}, "mt": {}, "lid": {}, "cascade": {"ast": {}}, "ast_task": ast_task,
-                    "zero_shot_pairs": sorted(zero_shot), "split": split, "skipped": skipped}
+                    "beams": beams, "zero_shot_pairs": sorted(zero_shot), "split": split, "skipped": skipped}
     wanted = translation_pairs(sorted(by_lang), targets, pairs)
     for lang, utts in sorted(by_lang.items()):
         if "lid" in tasks:
@@ -128,7 +128,7 @@ def evaluate_unified(model_dir: Path, data: Path, per_language: int = 50, target
                                    "taken_for": dict(wrong.most_common())}
         transcripts = None
         if "asr" in tasks or cascade:
-            transcripts = decode_task(model, "ASR", [(lang, None, tokens[r["id"]]) for r in utts])
+            transcripts = decode_task(model, "ASR", [(lang, None, tokens[r["id"]]) for r in utts], beams=beams)
         if "asr" in tasks:
             report["asr"][lang] = {**error_rates([r["text"] for r in utts], transcripts, lang), "n": len(utts),
                                    "examples": [{"ref": r["text"], "hyp": h} for r, h in list(zip(utts, transcripts))[:3]]}
@@ -141,13 +141,13 @@ def evaluate_unified(model_dir: Path, data: Path, per_language: int = 50, target
             entry = {"zero_shot": (lang, tgt) in zero_shot, "n": len(pair_utts)}
             if "ast" in tasks:
                 hyps = decode_task(model, ast_task, [(lang, tgt, tokens[r["id"]]) for r in pair_utts],
-                                   segment=TRANSLATION_SEGMENT[ast_task])
+                                   segment=TRANSLATION_SEGMENT[ast_task], beams=beams)
                 report["ast"][f"{lang}-{tgt}"] = {**translation_scores(refs, hyps), **entry, "examples": _examples(refs, hyps)}
             if "mt" in tasks:
-                hyps = decode_text_task(model, "MT", [(lang, tgt, r["text"]) for r in pair_utts])
+                hyps = decode_text_task(model, "MT", [(lang, tgt, r["text"]) for r in pair_utts], beams=beams)
                 report["mt"][f"{lang}-{tgt}"] = {**translation_scores(refs, hyps), **entry, "examples": _examples(refs, hyps)}
             if cascade:
-                hyps = decode_text_task(model, "MT", [(lang, tgt, transcripts[i]) for i in keep])
+                hyps = decode_text_task(model, "MT", [(lang, tgt, transcripts[i]) for i in keep], beams=beams)
                 report["cascade"]["ast"][f"{lang}-{tgt}"] = {**translation_scores(refs, hyps), **entry,
                                                               "examples": _examples(refs, hyps)}
     return report
