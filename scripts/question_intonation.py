@@ -1,0 +1,48 @@
+"""Questions that only intonation marks: does the model hear them?
+
+In Spanish, Italian and Portuguese a Babel yes/no question has the word order of a statement ("¿Un vecino
+bebió en el mercado?"); only the rising pitch tells them apart, and the English translation differs ("Did a
+neighbour drink at the market?"). For the first N test utterances of each language: how many questions the
+transcript ends with "?" (and how many statements it wrongly does), and AST BLEU into English for
+questions and for statements, through `transcribe_and_translate` (as `translate` decodes).
+
+    python scripts/question_intonation.py --model models/babel-small --data data/babel-small --langs es it pt
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import sacrebleu
+
+from audiopalm.models.audiopalm import AudioPaLM
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", required=True, help="AudioPaLM folder")
+    ap.add_argument("--data", required=True, help="Babel world folder")
+    ap.add_argument("--langs", nargs="+", default=["es", "it", "pt"])
+    ap.add_argument("--n", type=int, default=100, help="test utterances per language")
+    args = ap.parse_args()
+    model = AudioPaLM.from_pretrained(Path(args.model))
+    data = Path(args.data)
+    rows = [json.loads(line) for line in open(data / "test.jsonl")]
+    english = {r["sentence_id"]: r["text"] for r in rows if r["lang"] == "en"}
+    for lang in args.langs:
+        utts = [r for r in rows if r["lang"] == lang and r.get("audio")][: args.n]
+        for question in (True, False):
+            group = [r for r in utts if r["text"].rstrip().endswith("?") == question]
+            if not group:
+                continue
+            outputs = [model.transcribe_and_translate(data / r["audio"], to="en", lang=lang) for r in group]
+            marked = sum(t.rstrip().endswith("?") for t, _ in outputs)
+            bleu = sacrebleu.corpus_bleu([a for _, a in outputs], [[english[r["sentence_id"]] for r in group]]).score
+            print(f"{lang} {'questions ' if question else 'statements'} n={len(group):3d}  transcript ends with "
+                  f"'?': {marked:3d}  AST BLEU into English {bleu:.1f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
