@@ -472,11 +472,10 @@ class AudioPaLM:
         self._speech_stage()  # before any work
         task = speech_task(task or self.s2st_task)
         heard = self.listen(audio)
-        if task != "S2ST":
-            said = self._s2st(heard, to, lang, beams, sampling, task)
-            return said.transcript, said.translation, self._render(said.tokens, voice if voice is not None else heard)
-        said = self._s2st(heard, to, lang, beams if sampling is None else 1, sampling, task)
-        transcript, translation = self._translate(heard, to, said.source or lang, beams, self.ast_task)
+        direct = task == "S2ST"
+        said = self._s2st(heard, to, lang, 1 if direct and sampling is not None else beams, sampling, task)
+        transcript, translation = (self._translate(heard, to, said.source or lang, beams, self.ast_task) if direct
+                                   else (said.transcript, said.translation))
         return transcript, translation, self._render(said.tokens, voice if voice is not None else heard)
 
     def _render(self, tokens: torch.Tensor, voice: Source) -> np.ndarray:

@@ -232,11 +232,9 @@ def _times(work: Path) -> dict[str, float]:
 
 
 def _write_time(work: Path, name: str, seconds: float) -> None:
-    times = _times(work)
-    times[name] = round(seconds, 1)
-    tmp = work / "stages.json.tmp"
-    tmp.write_text(json.dumps(times, indent=2))
-    os.replace(tmp, work / "stages.json")
+    from audiopalm.data.manifest import write_text_atomic
+
+    write_text_atomic(work / "stages.json", json.dumps({**_times(work), name: round(seconds, 1)}, indent=2))
 
 
 @contextmanager
