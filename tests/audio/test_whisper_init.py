@@ -110,3 +110,27 @@ def test_ctc_training_from_whisper_becomes_a_tokenizer(tiny_world, tiny_whisper,
     loaded = AudioTokenizer.from_pretrained(tmp_path / "tok")
     assert torch.equal(loaded.encode(wav_path), tokens)
     assert tokens.max() < 8 and len(tokens) > 0
+
+
+def test_frozen_pretrained_layers_keep_their_weights_while_the_rest_trains(tiny_world, tiny_whisper, tmp_path):
+    from audiopalm.recipes.ctc import CtcTrainConfig, train_ctc_encoder
+
+    data, _ = tiny_world
+    cfg = CtcTrainConfig(init=str(tiny_whisper[0]), freeze_layers=1, steps=2, batch_seconds=20.0, warmup=1,
+                         eval_every=2, checkpoint_every=2, dev_utterances=8, max_utterances=40)
+    model = train_ctc_encoder(data, tmp_path / "ctc", cfg)
+    start = load_whisper_encoder(str(tiny_whisper[0])).state
+    trained = model.state_dict()
+    frozen = [k for k in start if k.startswith(("subsample.", "layers.0."))]
+    free = [k for k in start if k.startswith("layers.1.")]
+    assert frozen and free
+    assert all(torch.equal(trained[k], start[k]) for k in frozen)
+    assert not all(torch.equal(trained[k], start[k]) for k in free)
+
+
+def test_freezing_needs_a_pretrained_encoder(tiny_world, tmp_path):
+    from audiopalm.recipes.ctc import CtcTrainConfig, train_ctc_encoder
+
+    with pytest.raises(AudiopalmError, match="freeze_layers needs a pretrained encoder"):
+        train_ctc_encoder(tiny_world[0], tmp_path / "ctc", CtcTrainConfig(preset="tiny", freeze_layers=1, steps=1,
+                                                                          max_utterances=8))

