@@ -73,6 +73,9 @@ def test_the_default_recipe_carries_its_settings_into_each_stage():
     assert "text_lm='runs/babel-small-curriculum/audiopalm/model'" in before["audiopalm_next"]
     assert "'steps': 1200" in before["audiopalm_next"] and "ASR AST S2ST" not in before["audiopalm_next"]
     assert "model='runs/babel-small-curriculum/audiopalm_next/model'" in before["speech"]
+    nxt = {s.name: s.command for s in stages(RECIPES["babel-small-v31"])}  # tokenizer v3.1, the rest as the default
+    assert "freeze_layers=2" in nxt["tokenizer"] and "freeze_layers=0" in commands["tokenizer"]
+    assert "runs/babel-small-v31/tok-ctc" in nxt["tokenizer"] and "'steps': 3400" in nxt["audiopalm_next"]
 
 
 def test_a_stage_clock_writes_its_time_while_the_stage_runs_and_adds_to_earlier_parts(tmp_path):
