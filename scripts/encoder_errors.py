@@ -19,6 +19,7 @@ import torch
 from audiopalm.audio.encoders.ctc import CtcEncoderModel, load_ctc_model
 from audiopalm.audio.tokenizer import AudioTokenizer
 from audiopalm.data.manifest import available_conditions, read_jsonl, speaker_families, spread
+from audiopalm.errors import AudiopalmError
 from audiopalm.evaluation.tokenizer_quality import encoder_ctc_rates
 
 
@@ -26,7 +27,10 @@ def load_encoder(folder: Path) -> CtcEncoderModel:
     """A CTC model folder, or the CTC encoder inside a tokenizer folder."""
     if (folder / "model.safetensors").exists():
         return load_ctc_model(folder)
-    return AudioTokenizer.from_pretrained(folder).encoder.model
+    encoder = AudioTokenizer.from_pretrained(folder).encoder
+    if encoder.name != "ctc":
+        raise AudiopalmError(f"{folder}: a {encoder.name} tokenizer, not a CTC encoder")
+    return encoder.model
 
 
 def breakdown(model: CtcEncoderModel, data: Path, per_lang: int) -> dict:

@@ -12,11 +12,11 @@ questions and for statements, through `transcribe_and_translate` (as `translate`
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 import sacrebleu
 
+from audiopalm.data.manifest import read_jsonl
 from audiopalm.models.audiopalm import AudioPaLM
 
 
@@ -29,7 +29,7 @@ def main() -> None:
     args = ap.parse_args()
     model = AudioPaLM.from_pretrained(Path(args.model))
     data = Path(args.data)
-    rows = [json.loads(line) for line in open(data / "test.jsonl")]
+    rows = read_jsonl(data / "test.jsonl")
     english = {r["sentence_id"]: r["text"] for r in rows if r["lang"] == "en"}
     for lang in args.langs:
         utts = [r for r in rows if r["lang"] == lang and r.get("audio")][: args.n]
