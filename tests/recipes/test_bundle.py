@@ -92,3 +92,21 @@ def test_a_stage_clock_writes_its_time_while_the_stage_runs_and_adds_to_earlier_
         raise RuntimeError("stage failed")
     times = json.loads((tmp_path / "stages.json").read_text())
     assert 100.2 <= times["text_lm"] < 101.0 and 0.0 <= times["codec"] < 1.0 and list(times) == ["text_lm", "codec"]
+
+
+def test_a_world_whose_rendering_was_cut_short_is_not_taken_as_done(tmp_path):
+    from audiopalm.recipes.bundle import stages, world_complete
+
+    world = tmp_path / "world.json"
+    assert not world_complete(world)
+    world.write_text(json.dumps({"status": "rendering", "config": {"preset": "small"}}))  # what synthesis writes first
+    assert not world_complete(world)
+    world.write_text("{not json")
+    assert not world_complete(world)
+    world.write_text(json.dumps({"status": "complete", "languages": ["en"]}))
+    assert world_complete(world)
+    recipe = replace(RECIPES["babel-small"], data=str(tmp_path), next_data=str(tmp_path / "next"))
+    (tmp_path / "next").mkdir()
+    (tmp_path / "next" / "world.json").write_text(json.dumps({"status": "rendering"}))
+    finished = {s.name: s.finished() for s in stages(recipe)}
+    assert finished["world"] and not finished["next_world"] and not finished["tokenizer"]

@@ -116,6 +116,19 @@ class Stage:
     run: Callable[[float | None], object]  # minutes left (None: no limit) -> runs or resumes the stage
     command: str  # what it runs, with its config (printed)
     feeds: str | None = None  # the one stage that reads its output: not needed once that stage is done
+    complete: Callable[[Path], bool] = Path.exists  # whether `done` marks a whole output
+
+    def finished(self) -> bool:
+        return self.complete(self.done)
+
+
+def world_complete(path: Path) -> bool:
+    """Whether PATH (a world.json) marks a finished world: synthesis writes it first as "rendering", so a
+    world whose rendering was cut short is made again (resuming: rendered files are kept)."""
+    try:
+        return json.loads(path.read_text()).get("status") != "rendering"
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def stages(r: BundleRecipe) -> list[Stage]:
@@ -183,10 +196,12 @@ def stages(r: BundleRecipe) -> list[Stage]:
             link_audio(Path(r.data), Path(r.next_data))
             run_synth(next_synth)
 
-        later = [Stage("next_world", Path(r.next_data) / "world.json", next_world, f"data synth: {next_synth}"),
+        later = [Stage("next_world", Path(r.next_data) / "world.json", next_world, f"data synth: {next_synth}",
+                       complete=world_complete),
                  Stage("audiopalm_next", final / "config.json", limited(run_finetune, next_cfg), f"train: {next_cfg}")]
     return [
-        Stage("world", Path(r.data) / "world.json", lambda _: run_synth(synth_cfg), f"data synth: {synth_cfg}"),
+        Stage("world", Path(r.data) / "world.json", lambda _: run_synth(synth_cfg), f"data synth: {synth_cfg}",
+              complete=world_complete),
         Stage("tokenizer", work / "tok-ctc" / "config.json", limited(tokenizer.run, tok), f"tokenizer train: {tok}"),
         Stage("codec", work / "codec" / "codec" / "config.json", limited(codec.run, codec_cfg), f"codec train: {codec_cfg}"),
         Stage("acoustic", work / "acoustic" / "model" / "config.json", limited(acoustic.run, acoustic_cfg),
@@ -273,7 +288,7 @@ def run_recipe(r: BundleRecipe, max_minutes: float | None = None) -> Path | None
     model = final_model(r)
     exported = False
     every = stages(r)
-    done = {stage.name for stage in every if stage.done.exists()}
+    done = {stage.name for stage in every if stage.finished()}
     for stage in every:
         if stage.name in done or stage.feeds in done:
             continue
@@ -286,7 +301,7 @@ def run_recipe(r: BundleRecipe, max_minutes: float | None = None) -> Path | None
         print(f"recipe {r.name}: {stage.name}: {stage.command}", flush=True)
         with stage_clock(work, stage.name):
             stage.run(left)
-        if not stage.done.exists():
+        if not stage.finished():
             return None  # paused inside a resumable stage
     if not exported:  # eval done in an earlier run: the bundle may be missing or older than the model
         export_bundle(model, Path(r.bundle))
