@@ -10,8 +10,13 @@ themselves and the codec's round trip are scored alongside, so every row reads a
         --codec runs/babel-small/codec/codec --acoustic codes=runs/babel-small/acoustic/model \
         --acoustic mel=runs/ac-mel/model --n 40
 
+With `--units NAME=FOLDER` (a text-to-unit model, `audiopalm train-units`), the reference *text* is also spoken:
+its phonemes -> semantic tokens in the prompt's voice -> the first acoustic model. This is TTS with the voice of
+the S2ST case, and what the speech stage says when it speaks the translation the model wrote.
+
 Prints one line per system (the recordings, the codec's vocoder on their unquantised mels, the codec's round
-trip, each acoustic model's oracle): Whisper WER %, the share of clips Whisper gets exactly right, DNSMOS OVRL.
+trip, each acoustic model's oracle, each text-to-unit model): Whisper WER %, the share of clips Whisper gets
+exactly right, DNSMOS OVRL.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from audiopalm.data.shards import default_shards, load_tokens
 from audiopalm.evaluation.speech import Judges
 from audiopalm.evaluation.text import error_rates
 from audiopalm.models.speech_out import SpeechOutput, load_acoustic
+from audiopalm.models.units import TextToUnit
 
 
 def clips(data: Path, tokenizer: Path, n: int, sources: tuple[str, ...]) -> tuple[list[dict], dict]:
@@ -60,6 +66,8 @@ def main() -> None:
     ap.add_argument("--tokenizer", type=Path, required=True, help="the audio tokenizer the acoustic models read")
     ap.add_argument("--codec", type=Path, required=True)
     ap.add_argument("--acoustic", action="append", required=True, metavar="NAME=FOLDER")
+    ap.add_argument("--units", action="append", default=[], metavar="NAME=FOLDER",
+                    help="text-to-unit models: the reference text spoken through the first acoustic model")
     ap.add_argument("--n", type=int, default=30)
     ap.add_argument("--sources", default="fr,es,de,it,pt", help="languages whose recordings give the voice prompt")
     args = ap.parse_args()
@@ -84,6 +92,15 @@ def main() -> None:
             prompt = stage.prompt(source, tokens[u["source"]["id"]])
             wavs.append(stage.synthesize(tokens[u["reference"]["id"]], prompt))
         systems[f"oracle {name}"], seconds[f"oracle {name}"] = wavs, time.perf_counter() - start
+    first = load_acoustic(args.acoustic[0].split("=", 1)[1])
+    for item in args.units:
+        name, folder = item.split("=", 1)
+        stage = SpeechOutput(codec, first, units=TextToUnit.from_pretrained(folder))
+        start, wavs = time.perf_counter(), []
+        for u, source in zip(utts, sources):
+            prompt = stage.prompt(source, tokens[u["source"]["id"]])
+            wavs.append(stage.say(u["reference"]["text"], "en", prompt))
+        systems[f"units {name}"], seconds[f"units {name}"] = wavs, time.perf_counter() - start
     print(f"{len(utts)} English test clips ({len(set(refs))} sentences); prompts from {args.sources}")
     for name, wavs in systems.items():
         hyps = [judges.whisper(w) for w in wavs]

@@ -68,6 +68,14 @@ def cmd_train_acoustic(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train_units(args: argparse.Namespace) -> int:
+    from audiopalm.recipes.units import UnitsStage, run
+
+    model_dir = run(from_args(UnitsStage, args))
+    print(f"text-to-unit model saved to {model_dir}" if model_dir.exists() else "paused; run the same command again to resume")
+    return 0
+
+
 def cmd_tokenize(args: argparse.Namespace) -> int:
     from audiopalm.data.shards import TokenizeConfig, run, tokenize_text
 
@@ -219,6 +227,8 @@ COMMANDS: dict[str, Command | dict[str, Command]] = {
               "finetune AudioPaLM on the multitask mixture (--config file.yaml, KEY=VALUE overrides)"),
     "train-acoustic": (cmd_train_acoustic, _config("audiopalm.recipes.acoustic:AcousticStage"),
                        "train the acoustic model (semantic tokens + voice prompt -> codec codes or mel frames)"),
+    "train-units": (cmd_train_units, _config("audiopalm.recipes.units:UnitsStage"),
+                    "train the text-to-unit model (a text's phonemes + voice prompt -> semantic tokens)"),
     "transcribe": (cmd_transcribe, _config("audiopalm.inference:TranscribeConfig", ("file",)), "speech -> text (ASR)"),
     "translate": (cmd_translate, _config("audiopalm.inference:TranslateConfig", ("file",)),
                   "speech -> text in another language (AST), optionally spoken (S2ST)"),
@@ -271,7 +281,7 @@ def build_parser(argv: list[str]) -> argparse.ArgumentParser:
 
 
 # commands that keep their progress (checkpoints, finished shards or recordings) when interrupted
-RESUMABLE = {cmd_data_synth, cmd_tokenizer_train, cmd_codec_train, cmd_train_acoustic, cmd_tokenize,
+RESUMABLE = {cmd_data_synth, cmd_tokenizer_train, cmd_codec_train, cmd_train_acoustic, cmd_train_units, cmd_tokenize,
              cmd_pretrain_text, cmd_train, cmd_experiment_run, cmd_recipe_run}
 
 

@@ -33,6 +33,9 @@ class TranslateConfig:
     to: str = help_field("target language (code or English name)")
     lang: str | None = help_field("spoken language (code such as fr, or English name); default: identified", None)
     speech: str | None = help_field("also write the spoken translation (S2ST) here", None, metavar="OUT.wav")
+    speech_from: str | None = help_field("text: the speech stage's text-to-unit model speaks the translation; lm: the "
+                                         "language model writes the speech tokens; default: text where the speech "
+                                         "stage has a text-to-unit model", None, choices=("text", "lm"))
     beams: int = help_field("beam search width", 1, min=1)
     sampling: SpeechSampling = help_field("speech sampling", SpeechSampling, flat=True)
 
@@ -44,6 +47,9 @@ class SpeakConfig:
     lang: str = help_field("language of the text (code such as fr, or English name)")
     out: str = help_field("wav file to write", short="-o")
     voice: str | None = help_field("a recording whose first seconds give the voice", None)
+    speech_from: str | None = help_field("text: the speech stage's text-to-unit model speaks; lm: the language "
+                                         "model's TTS task writes the speech tokens; default: text where the speech "
+                                         "stage has a text-to-unit model", None, choices=("text", "lm"))
     sampling: SpeechSampling = help_field("speech sampling", SpeechSampling, flat=True)
 
 
@@ -90,7 +96,8 @@ def run_translate(cfg: TranslateConfig) -> str:
                              "one spoken translation takes; translate it without --speech (stretch by stretch), or "
                              "serve it (audiopalm serve speaks long recordings)")
     model = _model(cfg.model)
-    if cfg.speech and cfg.beams > 1 and sampling is not None and model.s2st_task != "S2ST":
+    speech_from = model.speech_source(cfg.speech_from) if cfg.speech else None
+    if cfg.speech and cfg.beams > 1 and sampling is not None and model.s2st_task != "S2ST" and speech_from == "lm":
         raise AudiopalmError(f"--beams {cfg.beams} with --speech: this model writes the translation and its speech in "
                              "one decode ([ASR AST S2ST]), so beam search needs greedy speech (--speech-temperature 0)")
     if long:  # stretch by stretch
@@ -98,7 +105,8 @@ def run_translate(cfg: TranslateConfig) -> str:
     heard = model.listen(wav)  # one tokenisation for the language, the text and the voice
     if not cfg.speech:
         return model.translate(heard, cfg.to, cfg.lang, cfg.beams)
-    _, text, speech = model.spoken_translation(heard, cfg.to, cfg.lang, cfg.beams, sampling=sampling)
+    _, text, speech = model.spoken_translation(heard, cfg.to, cfg.lang, cfg.beams, sampling=sampling,
+                                               speech_from=speech_from)
     if len(speech) == 0:
         why = f"no speech heard in {cfg.file}" if heard.silent else "the model wrote no speech tokens"
         return f"{text}\nspeech: none written ({why})"
@@ -111,5 +119,5 @@ def run_speak(cfg: SpeakConfig) -> str:
 
     sampling = cfg.sampling.sampling()
     check_output(cfg.out, (cfg.voice,))
-    write_wav(Path(cfg.out), _model(cfg.model).speak(cfg.text, cfg.lang, cfg.voice, sampling))
+    write_wav(Path(cfg.out), _model(cfg.model).speak(cfg.text, cfg.lang, cfg.voice, sampling, cfg.speech_from))
     return cfg.out

@@ -103,7 +103,7 @@ def speech_table(report: dict, task: str) -> str:
     for key, r in report.get(task, {}).items():
         sim, mos = r["similarity"], r["dnsmos"]
         name = key + (" (zero-shot)" if r.get("zero_shot") else "")
-        systems = [s for s in ("output", "cascade", "oracle") if s in sim]
+        systems = [s for s in ("output", "lm", "cascade", "oracle") if s in sim]
         for s in systems:
             rows.append([name if s == "output" else "", s, _asr_scores(r, s), _num(r.get("token_bleu", {}).get(s)),
                          _num(r.get("ast_bleu")) if s == "output" else "",

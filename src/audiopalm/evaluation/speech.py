@@ -2,7 +2,10 @@
 
 For each pair SRC-TGT, on the first N test utterances in SRC (held-out speakers and sentences):
     output     AudioPaLM S2ST -> target semantic tokens -> acoustic model in the source voice (the
-               first 3 s of the source utterance as prompt) -> codec -> 16 kHz waveform
+               first 3 s of the source utterance as prompt) -> codec -> 16 kHz waveform; the semantic
+               tokens come from where the model's spoken output comes from (`speech_from`): the text-to-unit
+               model speaking its translation ("text"), or its own S2ST task ("lm")
+    lm         with "text": the language model's own speech tokens beside it, rendered the same way
     oracle     the same speech-output stage on the *ground-truth* semantic tokens of the translation:
                the stage's own quality, without the language model's errors
     reference  the source speaker's ground-truth rendering of the translation (every Babel test
@@ -39,6 +42,7 @@ from audiopalm.errors import AudiopalmError
 from audiopalm.evaluation.text import bleu, error_rates
 from audiopalm.evaluation.unified import _parse_pairs, decode_task, decode_text_task, split_tokens
 from audiopalm.generation.decode import SPEECH_SAMPLING, Sampling
+from audiopalm.models.speech_out import TOKEN_RATE
 from audiopalm.models.audiopalm import (SPEECH_SEGMENT, TRANSLATION_SEGMENT, AudioPaLM, speech_task,
                                        speech_token_limit)
 
@@ -127,15 +131,32 @@ def s2st_semantic(model: AudioPaLM, tokens: list[torch.Tensor], src: str, tgt: s
     return out
 
 
+def units_semantic(model: AudioPaLM, texts: list[str], lang: str, voices: list[torch.Tensor]) -> list[torch.Tensor]:
+    """Texts -> semantic tokens by the speech stage's text-to-unit model, each in the voice of the first
+    seconds of the matching tokens in `voices` (as `AudioPaLM.speak` does with a voice prompt)."""
+    stage = model.speech_out
+    n = round(stage.prompt_seconds * TOKEN_RATE)
+    return [stage.text_tokens(t, lang, v[:n]) if t.strip() else torch.zeros(0, dtype=torch.long)
+            for t, v in zip(texts, voices)]
+
+
 def stage_times(model: AudioPaLM, wav: np.ndarray, src: str, tgt: str,
-                sampling: Sampling | None = SPEECH_SAMPLING, task: str | None = None) -> dict[str, float]:
-    """Seconds spent by each S2ST stage on one utterance, one at a time (batch 1)."""
+                sampling: Sampling | None = SPEECH_SAMPLING, task: str | None = None,
+                speech_from: str = "lm") -> dict[str, float]:
+    """Seconds spent by each S2ST stage on one utterance, one at a time (batch 1). With `speech_from` "text"
+    the language model's time is its translation's and the text-to-unit model's counts as acoustic."""
     stage = model.speech_out
     t0 = time.perf_counter()
     semantic = model.audio_tokenizer.encode(wav)
     t1 = time.perf_counter()
-    out = s2st_semantic(model, [semantic], src, tgt, sampling, task=task)[0]
+    if speech_from == "text":
+        task = model.ast_task
+        text = decode_task(model, task, [(src, tgt, semantic)], segment=TRANSLATION_SEGMENT[task])[0]
+    else:
+        out = s2st_semantic(model, [semantic], src, tgt, sampling, task=task)[0]
     t2 = time.perf_counter()
+    if speech_from == "text":
+        out = units_semantic(model, [text], tgt, [semantic])[0]
     speech = np.zeros(0, dtype=np.float32)
     t3 = t4 = t2
     if len(out):  # nothing to render when the model wrote no speech
@@ -256,17 +277,20 @@ def judge(model: AudioPaLM, judges: Judges, data: Path, tokens: dict[str, torch.
 
 
 def cascade_semantic(model: AudioPaLM, tokens: list[torch.Tensor], src: str, tgt: str,
-                     sampling: Sampling | None) -> list[torch.Tensor]:
-    """The cascade S2ST replaces, from the model's own tasks: ASR, then MT of the transcript, then TTS."""
+                     sampling: Sampling | None, speech_from: str = "lm") -> list[torch.Tensor]:
+    """The cascade S2ST replaces, from the model's own tasks: ASR, then MT of the transcript, then TTS (by the
+    text-to-unit model in the source voice with `speech_from` "text")."""
     transcripts = decode_task(model, "ASR", [(src, None, t) for t in tokens])
     translations = decode_text_task(model, "MT", [(src, tgt, t) for t in transcripts])
+    if speech_from == "text":
+        return units_semantic(model, translations, tgt, tokens)
     return tts_semantic(model, translations, tgt, sampling)
 
 
 def evaluate_pair(model: AudioPaLM, judges: Judges, data: Path, tokens: dict[str, torch.Tensor], src: str, tgt: str,
                   n: int, wav_dir: Path | None, seed: int = 0, cascade: bool = False,
                   condition: tuple[dict[str, dict], dict[str, torch.Tensor]] | None = None,
-                  sampling: Sampling | None = SPEECH_SAMPLING, task: str | None = None) -> dict:
+                  sampling: Sampling | None = SPEECH_SAMPLING, task: str | None = None, speech_from: str = "lm") -> dict:
     """S2ST from `src` into `tgt` on the first n test utterances, beside the model's AST on the same ones
     (and with `cascade`, beside ASR -> MT -> TTS by the same model). With `condition` (rows by id and
     tokens of a condition whose utterances share the test ids, such as test-noisy), the sources are
@@ -280,11 +304,14 @@ def evaluate_pair(model: AudioPaLM, judges: Judges, data: Path, tokens: dict[str
     if not utts:
         raise AudiopalmError(f"no test utterances in {src} with {tgt} references in {data}")
     src_tokens = [source_tokens[u["source"]["id"]] for u in utts]
-    semantic = {"output": s2st_semantic(model, src_tokens, src, tgt, sampling, task=task)}
-    if cascade:
-        semantic["cascade"] = cascade_semantic(model, src_tokens, src, tgt, sampling)
-    report = judge(model, judges, data, tokens, utts, semantic, tgt, wav_dir, f"S2ST {src}-{tgt}", seed, source_tokens)
     ast = decode_task(model, model.ast_task, [(src, tgt, t) for t in src_tokens], segment=TRANSLATION_SEGMENT[model.ast_task])
+    lm = s2st_semantic(model, src_tokens, src, tgt, sampling, task=task)
+    semantic = {"output": units_semantic(model, ast, tgt, src_tokens)} if speech_from == "text" else {"output": lm}
+    if speech_from == "text":
+        semantic["lm"] = lm
+    if cascade:
+        semantic["cascade"] = cascade_semantic(model, src_tokens, src, tgt, sampling, speech_from)
+    report = judge(model, judges, data, tokens, utts, semantic, tgt, wav_dir, f"S2ST {src}-{tgt}", seed, source_tokens)
     ok = [u.get("ok", False) for u in utts]
     report["ast_bleu"] = bleu([u["reference"]["text"] for u, k in zip(utts, ok) if k], [h for h, k in zip(ast, ok) if k])[0]
     report["examples"] = [{"id": u["source"]["id"], "ref": u["reference"]["text"], "ast": h}
@@ -305,13 +332,19 @@ def tts_semantic(model: AudioPaLM, texts: list[str], lang: str, sampling: Sampli
 
 
 def evaluate_tts(model: AudioPaLM, judges: Judges, data: Path, tokens: dict[str, torch.Tensor], lang: str, n: int,
-                 wav_dir: Path | None, seed: int = 0, sampling: Sampling | None = SPEECH_SAMPLING) -> dict:
-    """TTS in `lang` on the first n test sentences, in the voice of another recording of each speaker."""
+                 wav_dir: Path | None, seed: int = 0, sampling: Sampling | None = SPEECH_SAMPLING,
+                 speech_from: str = "lm") -> dict:
+    """TTS in `lang` on the first n test sentences, in the voice of another recording of each speaker (with
+    `speech_from` "text", by the text-to-unit model, the language model's TTS task beside it as "lm")."""
     utts = _tts_utterances(data, tokens, lang, n)
     if not utts:
         raise AudiopalmError(f"no test utterances in {lang} with a second recording of their speaker in {data}")
-    semantic = tts_semantic(model, [u["reference"]["text"] for u in utts], lang, sampling)
-    return judge(model, judges, data, tokens, utts, {"output": semantic}, lang, wav_dir, f"TTS {lang}", seed)
+    texts = [u["reference"]["text"] for u in utts]
+    lm = tts_semantic(model, texts, lang, sampling)
+    semantic = {"output": lm}
+    if speech_from == "text":
+        semantic = {"output": units_semantic(model, texts, lang, [tokens[u["source"]["id"]] for u in utts]), "lm": lm}
+    return judge(model, judges, data, tokens, utts, semantic, lang, wav_dir, f"TTS {lang}", seed)
 
 
 def _mean_mos(judges: Judges, wavs: list[np.ndarray]) -> dict[str, float]:
@@ -340,12 +373,13 @@ def codec_resynthesis(model: AudioPaLM, judges: Judges, data: Path, langs: list[
 
 
 def real_time_factors(model: AudioPaLM, data: Path, tokens: dict[str, torch.Tensor], src: str, tgt: str,
-                      n: int, sampling: Sampling | None = SPEECH_SAMPLING, task: str | None = None) -> dict:
+                      n: int, sampling: Sampling | None = SPEECH_SAMPLING, task: str | None = None,
+                      speech_from: str = "lm") -> dict:
     """Processing seconds per second of source speech, per S2ST stage, at batch 1 (after a warm-up)."""
     utts = _utterances(data, tokens, src, tgt, n + 1)
     wavs = [load_audio(data / u["source"]["audio"]) for u in utts]
-    stage_times(model, wavs[0], src, tgt, sampling, task)  # warm-up: first calls build caches and kernels
-    times = [stage_times(model, w, src, tgt, sampling, task) for w in wavs[1:]]
+    stage_times(model, wavs[0], src, tgt, sampling, task, speech_from)  # warm-up: first calls build caches and kernels
+    times = [stage_times(model, w, src, tgt, sampling, task, speech_from) for w in wavs[1:]]
     seconds = sum(len(w) for w in wavs[1:]) / SAMPLE_RATE
     stages = ("tokenizer", "language_model", "acoustic", "codec")
     rtf = {k: sum(t[k] for t in times) / seconds for k in stages}
@@ -356,17 +390,18 @@ def real_time_factors(model: AudioPaLM, data: Path, tokens: dict[str, torch.Tens
 def evaluate_speech(model_dir: Path, data: Path, pairs: tuple[str, ...], per_pair: int = 30, out: Path | None = None,
                     rtf_utterances: int = 10, whisper: bool = True, jobs: int = 2, tts: tuple[str, ...] = (),
                     cascade: bool = False, sampling: Sampling | None = SPEECH_SAMPLING, condition: str = "test",
-                    task: str | None = None) -> dict:
+                    task: str | None = None, speech_from: str | None = None) -> dict:
     """The S2ST report of an AudioPaLM model with a speech-output stage (and TTS in the languages of
     `tts`); waveforms under OUT/s2st/SRC-TGT/ and OUT/tts/LANG/. Speech tokens are decoded with
     `sampling` (None: greedy) by `task` ("S2ST" or "ASR AST S2ST"; None: the model's `s2st_task`).
     `condition` test-noisy takes the sources from that condition (S2ST only: no TTS, codec or timing);
     conditions without a same-voice reference in the target language (test-unseen-synth: Pico has one voice
-    per language) are refused."""
+    per language) are refused. `speech_from` "text" or "lm" (None: the model's default, `AudioPaLM.speech_from`)."""
     model = AudioPaLM.from_pretrained(model_dir)
     if model.speech_out is None:
         raise AudiopalmError(f"{model_dir} has no speech output stage: attach one with `audiopalm attach-speech`")
     task = speech_task(task or model.s2st_task)  # before any work
+    speech_from = model.speech_source(speech_from)
     judges = Judges(whisper)
     tokens, failed = split_tokens(model_dir, data, "test", jobs)  # unreadable recordings: skipped, and named
     world = json.loads((data / "world.json").read_text())
@@ -381,23 +416,26 @@ def evaluate_speech(model_dir: Path, data: Path, pairs: tuple[str, ...], per_pai
         source = (rows, split_tokens(model_dir, data, condition, jobs)[0])
         tts = ()
     report: dict = {"s2st": {}, "recognisers": {WHISPER: "English only", OWN: "the evaluated model's ASR task"},
-                    "speech_decoding": asdict(sampling) if sampling is not None else "greedy", "s2st_task": task}
+                    "speech_decoding": asdict(sampling) if sampling is not None else "greedy", "s2st_task": task,
+                    "speech_from": speech_from}
     if failed:
         report["skipped"] = [f"{k}: {v}" for k, v in failed.items()]
     for src, tgt in parsed:
         wav_dir = out / "s2st" / f"{src}-{tgt}" if out is not None else None
         report["s2st"][f"{src}-{tgt}"] = {**evaluate_pair(model, judges, data, tokens, src, tgt, per_pair, wav_dir,
                                                                         cascade=cascade, condition=source,
-                                                                        sampling=sampling, task=task),
+                                                                        sampling=sampling, task=task,
+                                                                        speech_from=speech_from),
                                           "zero_shot": (src, tgt) in zero_shot}
     for lang in tts:
         report.setdefault("tts", {})[lang] = evaluate_tts(model, judges, data, tokens, lang, per_pair,
                                                           out / "tts" / lang if out is not None else None,
-                                                          sampling=sampling)
+                                                          sampling=sampling, speech_from=speech_from)
     if source is not None:
         return report
     targets = sorted({t for _, t in parsed} | set(tts))
     report["codec_resynthesis"] = codec_resynthesis(model, judges, data, targets, per_pair)
     if rtf_utterances and parsed:
-        report["real_time_factor"] = real_time_factors(model, data, tokens, *parsed[0], rtf_utterances, sampling, task)
+        report["real_time_factor"] = real_time_factors(model, data, tokens, *parsed[0], rtf_utterances, sampling, task,
+                                                       speech_from)
     return report

@@ -40,6 +40,10 @@ class EvalConfig:
                                        "and the translation, then the speech, in one decode); default: as "
                                        "`translate --speech` does (the combined task when the model was finetuned "
                                        "on it)", None, choices=("S2ST", "ASR AST S2ST"))
+    speech_from: str | None = help_field("s2st, tts: speech from the text-to-unit model speaking the model's text "
+                                         "(text) or the language model's own speech tokens (lm); default: as "
+                                         "`translate --speech` does (text when the speech stage has a text-to-unit "
+                                         "model)", None, choices=("text", "lm"))
     beams: int = help_field("beam search width for the text tasks (ASR, AST, MT, the cascade); 1: greedy", 1, min=1)
     no_lid: bool = help_field("skip language identification", False)
     conditions: list[str] | None = help_field("test conditions scored side by side (default: every one the dataset "
@@ -71,7 +75,8 @@ def _speech(cfg: EvalConfig, tasks: set[str], condition: str = "test") -> dict:
     return evaluate_speech(Path(cfg.model), Path(cfg.data), tuple(pairs) if "s2st" in tasks else (),
                            cfg.per_language, wavs, cfg.rtf_utterances,
                            jobs=cfg.jobs, tts=tuple(languages) if "tts" in tasks else (), cascade=cfg.cascade,
-                           sampling=cfg.sampling.sampling(), condition=condition, task=cfg.s2st_task)
+                           sampling=cfg.sampling.sampling(), condition=condition, task=cfg.s2st_task,
+                           speech_from=cfg.speech_from)
 
 
 def _conditions(cfg: EvalConfig, tasks: set[str]) -> dict:

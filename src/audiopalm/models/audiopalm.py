@@ -62,6 +62,7 @@ TRANSLATION_SEGMENT = {"AST": 0, "ASR AST": 1}
 # The tasks `translate_speech` decodes through, each with the output segment that holds the speech.
 SPEECH_SEGMENT = {"S2ST": 0, "ASR AST S2ST": 2}
 TEXT_TOKEN_ALLOWANCE = 120  # decoding budget added for each text segment written before the speech
+SPEECH_SOURCES = ("text", "lm")  # spoken output: the text-to-unit model speaks the text, or the LM's speech tokens
 
 
 def text_pieces(text: str, max_words: int = TTS_MAX_WORDS) -> list[str]:
@@ -247,6 +248,24 @@ class AudioPaLM:
         """How `translate_speech` decodes: "ASR AST S2ST" (transcript, translation, then its speech) when the
         model was finetuned on that combined task, else the direct "S2ST"."""
         return "ASR AST S2ST" if (self.tasks or {}).get("ASR AST S2ST", 0) > 0 else "S2ST"
+
+    @property
+    def speech_from(self) -> str:
+        """Where spoken output comes from by default: "text" (the speech stage's text-to-unit model speaks the
+        text the model writes: the translation, or the text given to `speak`) where the stage has one, else "lm"
+        (the language model's own speech tokens, through the S2ST and TTS tasks)."""
+        return "text" if self.speech_out is not None and self.speech_out.units is not None else "lm"
+
+    def speech_source(self, speech_from: str | None) -> str:
+        """`speech_from` checked ("text" or "lm"; None: the model's default), with one clear error where the
+        speech stage cannot give it."""
+        source = speech_from or self.speech_from
+        if source not in SPEECH_SOURCES:
+            raise AudiopalmError(f"speech_from must be one of {', '.join(SPEECH_SOURCES)}, not {source!r}")
+        if source == "text" and self._speech_stage().units is None:
+            raise AudiopalmError("speech from text needs a text-to-unit model in the speech stage: attach one with "
+                                 "`audiopalm attach-speech --units FOLDER`")
+        return source
 
     # --- prompting and decoding ----------------------------------------------------------------
     def prompt(self, task: str, source: str | None, target: str | None, input_ids: torch.Tensor) -> torch.Tensor:
@@ -451,10 +470,13 @@ class AudioPaLM:
 
     def translate_speech(self, audio: Source, to: str, lang: str | None = None, beams: int = 1,
                          voice: Source | None = None, sampling: Sampling | None = SPEECH_SAMPLING,
-                         task: str | None = None) -> np.ndarray:
+                         task: str | None = None, speech_from: str | None = None) -> np.ndarray:
         """S2ST: speech in `lang` -> float32 waveform [N] at 16 kHz in `to`, in the voice of `voice`
-        (default: the source speaker); silence -> an empty waveform [0]. `task` as in `translate_speech_tokens`."""
+        (default: the source speaker); silence -> an empty waveform [0]. `task` as in `translate_speech_tokens`;
+        `speech_from` as in `spoken_translation`."""
         self._speech_stage()  # before any work
+        if self.speech_source(speech_from) == "text":
+            return self.spoken_translation(audio, to, lang, beams, voice, sampling, task, "text")[2]
         task = speech_task(task or self.s2st_task)
         heard = self.listen(audio)
         tokens = self.translate_speech_tokens(heard, to, lang, beams, sampling, task)
@@ -462,21 +484,31 @@ class AudioPaLM:
 
     def spoken_translation(self, audio: Source, to: str, lang: str | None = None, beams: int = 1,
                            voice: Source | None = None, sampling: Sampling | None = SPEECH_SAMPLING,
-                           task: str | None = None) -> tuple[str, str, np.ndarray]:
-        """S2ST with its texts: (transcript, translation, waveform [N] as in `translate_speech`).
+                           task: str | None = None, speech_from: str | None = None) -> tuple[str, str, np.ndarray]:
+        """S2ST with its texts: (transcript, translation, waveform [N] at 16 kHz in the voice of `voice`, default
+        the source speaker; silence -> an empty waveform).
 
-        Through the combined task (the default where the model was finetuned on it) all three come from one
-        decode, so the speech says the translation given; `beams` > 1 then needs greedy speech (sampling None).
-        Through the direct task the texts are `translate`'s (with `beams`; the transcript "" unless the model
-        translates through [ASR AST]) and the speech is decoded apart (greedily with `beams`, or sampled)."""
+        `speech_from` "text" (the default where the speech stage has a text-to-unit model): the translation is
+        `translate`'s (with `beams`) and the text-to-unit model speaks it. "lm": the language model writes the
+        speech tokens itself. Through the combined task (`task`; the default where the model was finetuned on
+        it) all three come from one decode, so the speech says the translation given; `beams` > 1 then needs
+        greedy speech (sampling None). Through the direct task the texts are `translate`'s (with `beams`; the
+        transcript "" unless the model translates through [ASR AST]) and the speech is decoded apart (greedily
+        with `beams`, or sampled)."""
         self._speech_stage()  # before any work
+        source = self.speech_source(speech_from)
         task = speech_task(task or self.s2st_task)
         heard = self.listen(audio)
+        voice = voice if voice is not None else heard
+        if source == "text":
+            transcript, translation = self._translate(heard, to, lang, beams, self.ast_task)
+            wav = self.speak(translation, to, voice, speech_from="text") if translation.strip() else np.zeros(0, np.float32)
+            return transcript, translation, wav
         direct = task == "S2ST"
         said = self._s2st(heard, to, lang, 1 if direct and sampling is not None else beams, sampling, task)
         transcript, translation = (self._translate(heard, to, said.source or lang, beams, self.ast_task) if direct
                                    else (said.transcript, said.translation))
-        return transcript, translation, self._render(said.tokens, voice if voice is not None else heard)
+        return transcript, translation, self._render(said.tokens, voice)
 
     def _render(self, tokens: torch.Tensor, voice: Source) -> np.ndarray:
         """Semantic tokens [T] -> waveform [N] in the voice of `voice` (no tokens: an empty waveform)."""
@@ -486,17 +518,22 @@ class AudioPaLM:
         return stage.synthesize(tokens, self.voice_prompt(voice))
 
     def speak(self, text: str, lang: str, voice: Source | None = None,
-              sampling: Sampling | None = SPEECH_SAMPLING) -> np.ndarray:
+              sampling: Sampling | None = SPEECH_SAMPLING, speech_from: str | None = None) -> np.ndarray:
         """TTS: text in `lang` -> float32 waveform [N] at 16 kHz (in the voice of `voice`, if given). A long
         text is spoken piece by piece (`text_pieces`: sentences of at most TTS_MAX_WORDS words), joined
-        with short pauses."""
+        with short pauses. `speech_from` "text": the speech stage's text-to-unit model speaks it (the default
+        where the stage has one); "lm": the language model's TTS task writes the speech tokens (with `sampling`)."""
         stage = self._speech_stage()
+        source = self.speech_source(speech_from)
         pieces = text_pieces(text)
         if not pieces:
             raise AudiopalmError("nothing to say: the text is empty")
+        voice_prompt = self.voice_prompt(voice) if voice is not None else None
+        if source == "text":
+            code = self.languages.code(lang)
+            return join_speech([stage.say(piece, code, voice_prompt) for piece in pieces])
         prompts = [self.prompt("TTS", lang, None, torch.tensor(self.text_tokenizer.encode(p), dtype=torch.long))
                    for p in pieces]
-        voice_prompt = self.voice_prompt(voice) if voice is not None else None
         waves = []
         for i in range(0, len(prompts), LONG_FORM_BATCH):
             for segments in self.run("TTS", prompts[i: i + LONG_FORM_BATCH], sampling=sampling):

@@ -9,6 +9,9 @@ Two acoustic models (ACOUSTIC_MODELS, by the "type" in acoustic/config.json):
 
 The voice prompt is the first `prompt_seconds` of a recording: its semantic tokens and its acoustic
 frames (codes for soundstorm, mel frames for mel_decoder) condition the acoustic model.
+
+With a text-to-unit model (units/, models/units.py) the stage also speaks text itself: a text's phonemes
+-> semantic tokens (in the prompt's voice) -> the acoustic model as above (`text_tokens`, `say`).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from audiopalm.config import help_field
 from audiopalm.errors import AudiopalmError
 from audiopalm.models.mel_decoder import MelDecoder, generate_mel
 from audiopalm.models.soundstorm import SoundStorm, generate
+from audiopalm.models.units import TextToUnit, generate_units, symbol_ids
 
 TOKEN_RATE = 25
 ACOUSTIC_MODELS = {"soundstorm": SoundStorm, "mel_decoder": MelDecoder}
@@ -46,8 +50,11 @@ def load_acoustic(folder: str | Path) -> Acoustic:
 
 class SpeechOutput:
     def __init__(self, codec: Codec, acoustic: Acoustic, prompt_seconds: float = 3.0,
-                 iterations: tuple[int, ...] = (1,), temperature: float = 0.0):
+                 iterations: tuple[int, ...] = (1,), temperature: float = 0.0, units: TextToUnit | None = None):
         cfg = acoustic.cfg
+        if units is not None and units.cfg.semantic_size != cfg.semantic_size:
+            raise AudiopalmError(f"the text-to-unit model writes {units.cfg.semantic_size} semantic tokens, the acoustic "
+                                 f"model reads {cfg.semantic_size}")
         if isinstance(acoustic, MelDecoder):
             if not isinstance(codec, MelCodec) or codec.cfg.n_mels != cfg.n_mels:
                 raise AudiopalmError(f"the mel decoder writes {cfg.n_mels}-bin mel frames: it needs the built-in mel "
@@ -62,6 +69,7 @@ class SpeechOutput:
         # One greedy pass per level by default: on the Babel test set it matched 8-16 sampled rounds in
         # voice similarity and intelligibility at a third of the time (docs/speech.md).
         self.prompt_seconds, self.iterations, self.temperature = prompt_seconds, iterations, temperature
+        self.units = units.eval() if units is not None else None
 
     @classmethod
     def from_pretrained(cls, folder: str | Path) -> SpeechOutput:
@@ -69,12 +77,35 @@ class SpeechOutput:
         if not (folder / "codec" / "config.json").is_file():  # never looked up as a Hub id
             raise AudiopalmError(f"{folder / 'codec'}: missing (no config.json): attach the speech stage again with "
                                  "`audiopalm attach-speech`")
-        return cls(load_codec(folder / "codec"), load_acoustic(folder / "acoustic"))
+        units = TextToUnit.from_pretrained(folder / "units") if (folder / "units" / "config.json").is_file() else None
+        return cls(load_codec(folder / "codec"), load_acoustic(folder / "acoustic"), units=units)
 
     def save_pretrained(self, folder: str | Path) -> None:
         folder = Path(folder)
         self.codec.save_pretrained(folder / "codec")
         self.acoustic.save_pretrained(folder / "acoustic")
+        if self.units is not None:
+            self.units.save_pretrained(folder / "units")
+
+    def text_tokens(self, text: str, lang: str, voice_tokens: torch.Tensor | None = None) -> torch.Tensor:
+        """A text in `lang` (a language code the text-to-unit model knows) -> semantic tokens [T] at 25 Hz, in
+        the voice whose semantic tokens [P] are given (a prompt's first seconds); no phonemes -> [0]."""
+        from audiopalm.text.phonemes import PhoneCodec, phonemize_one
+
+        if self.units is None:
+            raise AudiopalmError("this speech stage has no text-to-unit model (units/): attach one with "
+                                 "`audiopalm attach-speech --units FOLDER`")
+        cfg = self.units.cfg
+        if lang not in cfg.languages:
+            raise AudiopalmError(f"the text-to-unit model speaks {', '.join(cfg.languages)}, not {lang!r}")
+        ids = PhoneCodec(["<blank>", *cfg.symbols]).encode(phonemize_one(text, lang))
+        if not ids:
+            return torch.zeros(0, dtype=torch.long)
+        return generate_units(self.units, torch.tensor(symbol_ids(ids)), cfg.languages.index(lang), voice_tokens)
+
+    def say(self, text: str, lang: str, voice: Voice | None = None) -> np.ndarray:
+        """A text -> float32 waveform [N] at 16 kHz through the text-to-unit model, in the prompt's voice."""
+        return self.synthesize(self.text_tokens(text, lang, voice[0] if voice is not None else None), voice)
 
     def prompt(self, wav: np.ndarray, semantic: torch.Tensor) -> Voice:
         """The voice prompt of a recording and its semantic tokens -> (semantic [P_s], codes [K, P] or mel [P, n_mels])."""
@@ -115,6 +146,8 @@ class AttachConfig:
     model: str = help_field("AudioPaLM folder to extend")
     codec: str = help_field("codec folder (audiopalm codec train) or a Hugging Face codec")
     acoustic: str = help_field("acoustic model folder (audiopalm train-acoustic)")
+    units: str | None = help_field("text-to-unit model folder (audiopalm train-units): the stage then speaks the "
+                                   "text the model writes", None)
 
 
 def attach(cfg: AttachConfig) -> Path:
@@ -125,7 +158,11 @@ def attach(cfg: AttachConfig) -> Path:
     if not config.is_file():
         raise AudiopalmError(f"{cfg.model} is not an AudioPaLM model folder (no config.json)")
     vocab = json.loads(config.read_text())["vocab"]
-    stage = SpeechOutput(load_codec(cfg.codec), load_acoustic(cfg.acoustic))
+    if cfg.units and not (Path(cfg.units) / "config.json").is_file():
+        raise AudiopalmError(f"{cfg.units} is not a text-to-unit model folder (no config.json): train one with "
+                             "`audiopalm train-units`")
+    units = TextToUnit.from_pretrained(cfg.units) if cfg.units else None
+    stage = SpeechOutput(load_codec(cfg.codec), load_acoustic(cfg.acoustic), units=units)
     if stage.acoustic.cfg.semantic_size != vocab["audio_size"]:
         raise AudiopalmError(f"the acoustic model reads {stage.acoustic.cfg.semantic_size} semantic tokens, the model "
                              f"writes {vocab['audio_size']}")

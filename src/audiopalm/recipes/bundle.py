@@ -4,6 +4,7 @@
     tokenizer  CTC encoder + k-means audio tokenizer
     codec      the built-in mel codec (residual k-means + vocoder)
     acoustic   the acoustic model: SoundStorm-style codes, or unit-to-mel frames (`acoustic_model`)
+    units      the text-to-unit model, aligned by the tokenizer's phoneme head (none when units_steps is 0)
     text_lm    the text LM pretrained on the world's text (PaLM-2's role)
     audiopalm  multitask finetuning from the text LM (none when finetune_steps is 0)
     next_world a larger world (`next_data`, medium: small's audio linked, 4x its training sentences)
@@ -65,6 +66,8 @@ class BundleRecipe:
     acoustic_lr: float = 2e-3
     acoustic_warmup: int = 100
     acoustic_preset: str = "small"
+    units_steps: int = 0  # text-to-unit model steps (0: none; spoken output then comes from the LM's speech tokens)
+    units_preset: str = "small"
     codec_preset: str = "small"
     lm_preset: str = "base"
     lm_steps: int = 1500  # text LM steps of 8 192 tokens
@@ -102,7 +105,8 @@ RECIPES = {
     # the same stages in seconds, on a tiny world (tests, smoke runs)
     "babel-tiny": BundleRecipe(name="babel-tiny", data="data/babel-tiny", world_preset="tiny", work="runs/babel-tiny",
                                bundle="runs/babel-tiny/bundle", ctc_steps=4, ctc_init=None, codec_steps=4,
-                               acoustic_steps=4, acoustic_preset="tiny", codec_preset="tiny", lm_preset="tiny",
+                               acoustic_steps=4, acoustic_preset="tiny", codec_preset="tiny", units_steps=4,
+                               units_preset="tiny", lm_preset="tiny",
                                lm_steps=4, finetune_steps=4, finetune_eval_every=None, eval_per_language=2,
                                eval_pairs=("de-it",), eval_tasks="asr,ast,lid", eval_cascade=False, next_data=None,
                                jobs=1),
@@ -142,6 +146,8 @@ def stages(r: BundleRecipe) -> list[Stage]:
     from audiopalm.recipes.ctc import CtcTrainConfig
     from audiopalm.recipes.finetune import FinetuneConfig
     from audiopalm.recipes.finetune import run as run_finetune
+    from audiopalm.recipes.units import UnitsStage, UnitsTrainConfig
+    from audiopalm.recipes.units import run as run_units
     from audiopalm.training.lm import LmTrainConfig
 
     work = Path(r.work)
@@ -158,6 +164,7 @@ def stages(r: BundleRecipe) -> list[Stage]:
                                               model=r.acoustic_model, preset=r.acoustic_preset, steps=r.acoustic_steps,
                                               batch_frames=r.acoustic_batch_frames, lr=r.acoustic_lr,
                                               warmup=r.acoustic_warmup))
+    units_cfg = UnitsStage(r.data, tok.out, str(work / "units"), UnitsTrainConfig(preset=r.units_preset, steps=r.units_steps))
     lm_cfg = pretrain_text.PretrainTextStage(
         r.data, str(work / "lm"),
         pretrain_text.PretrainTextConfig(r.lm_preset, *((600, 20) if tiny else (4000, 20_000))),
@@ -175,7 +182,8 @@ def stages(r: BundleRecipe) -> list[Stage]:
         raise AudiopalmError(f"recipe {r.name}: finetune_steps 0 needs next_data (a world to finetune on)")
 
     synth_cfg = SynthConfig(r.data, r.world_preset, jobs=r.jobs, quiet=True)
-    attach_cfg = AttachConfig(str(final), acoustic_cfg.codec, str(work / "acoustic" / "model"))
+    attach_cfg = AttachConfig(str(final), acoustic_cfg.codec, str(work / "acoustic" / "model"),
+                              str(work / "units" / "model") if r.units_steps else None)
     eval_cfg = EvalConfig(r.data, r.bundle, per_language=r.eval_per_language, targets=["en"], pairs=list(r.eval_pairs),
                           tasks=r.eval_tasks, cascade=r.eval_cascade, jobs=r.jobs, out=str(work / "eval"),
                           wavs=str(work / "eval" / "wavs"))
@@ -206,11 +214,14 @@ def stages(r: BundleRecipe) -> list[Stage]:
         Stage("codec", work / "codec" / "codec" / "config.json", limited(codec.run, codec_cfg), f"codec train: {codec_cfg}"),
         Stage("acoustic", work / "acoustic" / "model" / "config.json", limited(acoustic.run, acoustic_cfg),
               f"train-acoustic: {acoustic_cfg}"),
+        *([Stage("units", work / "units" / "model" / "config.json", limited(run_units, units_cfg),
+                 f"train-units: {units_cfg}")] if r.units_steps else []),
         Stage("text_lm", work / "lm" / "model" / "config.json", limited(pretrain_text.run, lm_cfg), f"pretrain-text: {lm_cfg}",
               feeds="audiopalm" if first else "audiopalm_next"),
         *first,
         *later,
-        Stage("speech", final / "speech_out" / "acoustic" / "config.json", lambda _: attach(attach_cfg),
+        Stage("speech", final / "speech_out" / ("units" if r.units_steps else "acoustic") / "config.json",
+              lambda _: attach(attach_cfg),
               f"attach-speech: {attach_cfg}"),
         Stage("eval", work / "eval" / "results.json", evaluate, f"eval: {eval_cfg}"),
     ]
