@@ -77,6 +77,9 @@ def test_the_default_recipe_carries_its_settings_into_each_stage():
     nxt = {s.name: s.command for s in stages(RECIPES["babel-small-v31"])}  # tokenizer v3.1, the rest as the default
     assert "freeze_layers=2" in nxt["tokenizer"] and "freeze_layers=0" in commands["tokenizer"]
     assert "runs/babel-small-v31/tok-ctc" in nxt["tokenizer"] and "'steps': 3400" in nxt["audiopalm_next"]
+    assert "steps=2000" in nxt["units"] and "tokenizer='runs/babel-small-v31/tok-ctc'" in nxt["units"]
+    assert "units='runs/babel-small-v31/units/model'" in nxt["speech"]
+    assert "tokenizer='runs/babel-small/tok-ctc'" in commands["units"] and "units=None" in before["speech"]
 
 
 def test_a_stage_clock_writes_its_time_while_the_stage_runs_and_adds_to_earlier_parts(tmp_path):

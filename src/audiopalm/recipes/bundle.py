@@ -66,7 +66,7 @@ class BundleRecipe:
     acoustic_lr: float = 2e-3
     acoustic_warmup: int = 100
     acoustic_preset: str = "small"
-    units_steps: int = 0  # text-to-unit model steps (0: none; spoken output then comes from the LM's speech tokens)
+    units_steps: int = 2000  # text-to-unit model steps (0: none; spoken output then comes from the LM's speech tokens)
     units_preset: str = "small"
     codec_preset: str = "small"
     lm_preset: str = "base"
@@ -88,8 +88,8 @@ class BundleRecipe:
 RECIPES = {
     # the shipped bundle: tokenizer v3 (the CTC encoder started from Whisper tiny.en's encoder), the text LM at
     # 1 500 steps on small's text, then 3 400 finetuning steps on medium (small's audio linked, 4x its training
-    # sentences) straight from it, and the unit-to-mel acoustic model; sized for cores without native bf16, where
-    # everything trains in float32
+    # sentences) straight from it, the unit-to-mel acoustic model, and a text-to-unit model that speaks the text the
+    # model writes; sized for cores without native bf16, where everything trains in float32
     "babel-small": BundleRecipe(),
     # the recipe of the bundle before it (whose run was seeded with an older tokenizer v1, docs/model.md): tokenizer
     # v2 (trained from nothing), an 800-step text LM, a curriculum (1 700 finetuning steps on small, then 1 200 on
@@ -97,9 +97,10 @@ RECIPES = {
     "babel-small-curriculum": BundleRecipe(name="babel-small-curriculum", work="runs/babel-small-curriculum",
                                            bundle="models/babel-small-curriculum", ctc_init=None, ctc_lr=2e-3,
                                            lm_steps=800, finetune_steps=1700, finetune_eval_every=None, mixture=None,
-                                           next_finetune_steps=1200),
+                                           next_finetune_steps=1200, units_steps=0),
     # the next bundle's recipe: the default with tokenizer v3.1 (Whisper's front end and first two layers kept fixed
-    # while the CTC encoder trains: unseen-synthesizer encoder CER 37.9 -> 28.6%, docs/tokenizers.md); not yet built
+    # while the CTC encoder trains: unseen-synthesizer encoder CER 37.9 -> 28.6%, docs/tokenizers.md) and a
+    # text-to-unit model that speaks the text the model writes (docs/speech.md)
     "babel-small-v31": BundleRecipe(name="babel-small-v31", work="runs/babel-small-v31", bundle="models/babel-small-v31",
                                     ctc_freeze_layers=2),
     # the same stages in seconds, on a tiny world (tests, smoke runs)
@@ -325,7 +326,7 @@ class RecipeRunConfig:
     """`audiopalm recipe run`: a bundle from nothing."""
 
     name: str = help_field("babel-small (the default bundle), babel-small-curriculum (the bundle before it), "
-                           "babel-small-v31 (the default with tokenizer v3.1; not yet built) or babel-tiny "
+                           "babel-small-v31 (the default with tokenizer v3.1 and a text-to-unit model) or babel-tiny "
                            "(seconds; a smoke run)",
                            choices=tuple(RECIPES))
     max_minutes: float | None = help_field("pause after this long (resume by re-running)", None, min=0)
