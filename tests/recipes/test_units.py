@@ -87,6 +87,8 @@ def test_train_units_resumes_then_speaks_through_the_model(parts, tmp_path, caps
         model.speech_out.text_tokens("hello", "xx")
     with pytest.raises(AudiopalmError, match="speech_from must be one of"):
         model.speak("Le chat dort.", lang="fr", speech_from="units")
+    assert main(attach) == 0  # attached again without one: the model speaks through its LM again
+    assert AudioPaLM.from_pretrained(tmp_path / "ap").speech_from == "lm"
 
 
 def test_a_tokenizer_without_a_phoneme_head_or_a_mismatched_model_is_refused(parts, tiny_parts, tmp_path, capsys):

@@ -17,6 +17,7 @@ With a text-to-unit model (units/, models/units.py) the stage also speaks text i
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,6 +87,8 @@ class SpeechOutput:
         self.acoustic.save_pretrained(folder / "acoustic")
         if self.units is not None:
             self.units.save_pretrained(folder / "units")
+        elif (folder / "units").is_dir():  # a stage attached again without one: no stale model left to load
+            shutil.rmtree(folder / "units")
 
     def text_tokens(self, text: str, lang: str, voice_tokens: torch.Tensor | None = None) -> torch.Tensor:
         """A text in `lang` (a language code the text-to-unit model knows) -> semantic tokens [T] at 25 Hz, in
