@@ -405,8 +405,9 @@ per language and pair), by the recipe's eval stage; reproduce with
   concepts and a grammar of simple sentences. It does not transcribe or translate real speech.
 - Small and briefly trained (at most two hours per stage on a CPU): transcripts and translations are
   fluent but still wrong in some content words, most on voices unlike its training speakers. Its spoken output keeps the voice; how much of it can be understood is
-  what an S2ST evaluation measures, in its rows "output" (the model's own speech), "oracle" (its speech
-  stage on ground-truth tokens) and "ground truth" (the recordings).
+  what an S2ST evaluation measures, in its rows "output" (the model's speech: its text-to-unit model saying
+  the translation, where the speech stage has one), "lm" (then, the language model's own speech tokens),
+  "oracle" (its speech stage on ground-truth tokens) and "ground truth" (the recordings).
 - Voice copying works between the world's synthetic voices; it is no measure of real voice cloning.
 """
     (bundle / "MODEL_CARD.md").write_text(card)
