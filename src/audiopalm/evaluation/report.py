@@ -168,9 +168,12 @@ def markdown(report: dict) -> str:
                       "Voice similarity: Resemblyzer cosine to the source speaker's ground truth; ceiling: the "
                       "source speaker's other utterance; floor: another speaker saying the same words.",
                       *_speech_decoding(report), ""]
+            if report.get("speech_from") == "text":
+                parts += ["The output speech is the speech stage's text-to-unit model saying the text (for S2ST, the "
+                          "translation the model wrote); the row lm is the language model's own speech tokens.", ""]
             if task == "s2st" and report.get("s2st_task") == "ASR AST S2ST":
-                parts += ["S2ST is decoded through the combined task `[ASR AST S2ST X Y]`: the transcript, the "
-                          "translation, then its speech.", ""]
+                parts += [f"S2ST{' (lm)' if report.get('speech_from') == 'text' else ''} is decoded through the "
+                          "combined task `[ASR AST S2ST X Y]`: the transcript, the translation, then its speech.", ""]
     skipped = [(name, item) for name, r in [(report.get("split", "test"), report), *report.get("conditions", {}).items()]
                for item in r.get("skipped", [])]
     if skipped:
