@@ -33,6 +33,10 @@ from audiopalm.models.soundstorm import SoundStorm, generate
 from audiopalm.models.units import TextToUnit, generate_units, symbol_ids
 
 TOKEN_RATE = 25
+# The text-to-unit model's durations regress log(1 + frames): their geometric mean, shorter than the arithmetic
+# one, so its speech is slowed by this pace. Chosen on 40 English dev sentences (docs/speech.md): Whisper tiny.en
+# WER 59.3 / 43.5 / 54.0 / 50.9% at pace 1.0 / 0.9 / 0.8 / 0.7.
+UNITS_PACE = 0.9
 ACOUSTIC_MODELS = {"soundstorm": SoundStorm, "mel_decoder": MelDecoder}
 Acoustic = SoundStorm | MelDecoder
 Voice = tuple[torch.Tensor, torch.Tensor]  # (semantic [P_s], codes [K, P] or mel [P, n_mels])
@@ -51,7 +55,8 @@ def load_acoustic(folder: str | Path) -> Acoustic:
 
 class SpeechOutput:
     def __init__(self, codec: Codec, acoustic: Acoustic, prompt_seconds: float = 3.0,
-                 iterations: tuple[int, ...] = (1,), temperature: float = 0.0, units: TextToUnit | None = None):
+                 iterations: tuple[int, ...] = (1,), temperature: float = 0.0, units: TextToUnit | None = None,
+                 pace: float = UNITS_PACE):
         cfg = acoustic.cfg
         if units is not None and units.cfg.semantic_size != cfg.semantic_size:
             raise AudiopalmError(f"the text-to-unit model writes {units.cfg.semantic_size} semantic tokens, the acoustic "
@@ -71,6 +76,7 @@ class SpeechOutput:
         # voice similarity and intelligibility at a third of the time (docs/speech.md).
         self.prompt_seconds, self.iterations, self.temperature = prompt_seconds, iterations, temperature
         self.units = units.eval() if units is not None else None
+        self.pace = pace  # the text-to-unit model's speaking rate (< 1: slower)
 
     @classmethod
     def from_pretrained(cls, folder: str | Path) -> SpeechOutput:
@@ -104,7 +110,8 @@ class SpeechOutput:
         ids = PhoneCodec(["<blank>", *cfg.symbols]).encode(phonemize_one(text, lang))
         if not ids:
             return torch.zeros(0, dtype=torch.long)
-        return generate_units(self.units, torch.tensor(symbol_ids(ids)), cfg.languages.index(lang), voice_tokens)
+        return generate_units(self.units, torch.tensor(symbol_ids(ids)), cfg.languages.index(lang), voice_tokens,
+                              self.pace)
 
     def say(self, text: str, lang: str, voice: Voice | None = None) -> np.ndarray:
         """A text -> float32 waveform [N] at 16 kHz through the text-to-unit model, in the prompt's voice."""
