@@ -149,14 +149,13 @@ def stage_times(model: AudioPaLM, wav: np.ndarray, src: str, tgt: str,
     t0 = time.perf_counter()
     semantic = model.audio_tokenizer.encode(wav)
     t1 = time.perf_counter()
-    if speech_from == "text":
-        task = model.ast_task
-        text = decode_task(model, task, [(src, tgt, semantic)], segment=TRANSLATION_SEGMENT[task])[0]
+    if speech_from == "text":  # the text-to-unit model's time falls after t2: it counts as acoustic
+        text = decode_task(model, model.ast_task, [(src, tgt, semantic)], segment=TRANSLATION_SEGMENT[model.ast_task])[0]
+        t2 = time.perf_counter()
+        out = units_semantic(model, [text], tgt, [semantic])[0]
     else:
         out = s2st_semantic(model, [semantic], src, tgt, sampling, task=task)[0]
-    t2 = time.perf_counter()
-    if speech_from == "text":
-        out = units_semantic(model, [text], tgt, [semantic])[0]
+        t2 = time.perf_counter()
     speech = np.zeros(0, dtype=np.float32)
     t3 = t4 = t2
     if len(out):  # nothing to render when the model wrote no speech
@@ -306,9 +305,7 @@ def evaluate_pair(model: AudioPaLM, judges: Judges, data: Path, tokens: dict[str
     src_tokens = [source_tokens[u["source"]["id"]] for u in utts]
     ast = decode_task(model, model.ast_task, [(src, tgt, t) for t in src_tokens], segment=TRANSLATION_SEGMENT[model.ast_task])
     lm = s2st_semantic(model, src_tokens, src, tgt, sampling, task=task)
-    semantic = {"output": units_semantic(model, ast, tgt, src_tokens)} if speech_from == "text" else {"output": lm}
-    if speech_from == "text":
-        semantic["lm"] = lm
+    semantic = {"output": lm} if speech_from == "lm" else {"output": units_semantic(model, ast, tgt, src_tokens), "lm": lm}
     if cascade:
         semantic["cascade"] = cascade_semantic(model, src_tokens, src, tgt, sampling, speech_from)
     report = judge(model, judges, data, tokens, utts, semantic, tgt, wav_dir, f"S2ST {src}-{tgt}", seed, source_tokens)
@@ -341,9 +338,8 @@ def evaluate_tts(model: AudioPaLM, judges: Judges, data: Path, tokens: dict[str,
         raise AudiopalmError(f"no test utterances in {lang} with a second recording of their speaker in {data}")
     texts = [u["reference"]["text"] for u in utts]
     lm = tts_semantic(model, texts, lang, sampling)
-    semantic = {"output": lm}
-    if speech_from == "text":
-        semantic = {"output": units_semantic(model, texts, lang, [tokens[u["source"]["id"]] for u in utts]), "lm": lm}
+    semantic = {"output": lm} if speech_from == "lm" else \
+        {"output": units_semantic(model, texts, lang, [tokens[u["source"]["id"]] for u in utts]), "lm": lm}
     return judge(model, judges, data, tokens, utts, semantic, lang, wav_dir, f"TTS {lang}", seed)
 
 

@@ -156,7 +156,7 @@ MAX_SYMBOL_FRAMES = 50  # 2 s: no symbol is held longer, whatever an untrained o
 def frames_of(log_durations: torch.Tensor, symbols: torch.Tensor, pace: float = 1.0) -> torch.Tensor:
     """Predicted log(1 + frames) [L] -> whole frames [L]: at least one for each phoneme symbol, any number
     (zero included) for the boundaries, at most MAX_SYMBOL_FRAMES; `pace` > 1 speaks faster."""
-    frames = (torch.expm1(log_durations.float().clamp(max=8.0)).clamp(0, MAX_SYMBOL_FRAMES) / pace).round().long()
+    frames = (torch.expm1(log_durations.float()).clamp(0, MAX_SYMBOL_FRAMES) / pace).round().long()
     inner = (symbols != BOS) & (symbols != EOS)
     return torch.where(inner, frames.clamp_min(1), frames)
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import random
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -268,7 +269,7 @@ def train_acoustic(data: Path, tokenizer_dir: Path, codec_dir: Path, out: Path, 
         model = SoundStorm(type(preset)(**{**asdict(preset), **sizes_from_codec, "num_codebooks": codec.num_codebooks,
                                            "codebook_size": codec.codebook_size}))
     prompt_tokens = round(tcfg.prompt_seconds * 25)
-    by_speaker, dev_by_speaker = _by_speaker(train), _by_speaker(dev)
+    by_speaker, dev_by_speaker = speaker_groups(train), speaker_groups(dev)
     sizes = [u.frames + prompt_tokens * per_token for u in train]
     level_probs = level_probabilities(codec.num_codebooks, tcfg.coarse_bias)
 
@@ -301,8 +302,9 @@ def train_acoustic(data: Path, tokenizer_dir: Path, codec_dir: Path, out: Path, 
     return out / "model"
 
 
-def _by_speaker(utts: list[Utterance]) -> dict[str, list[int]]:
+def speaker_groups(items: Sequence) -> dict[str, list[int]]:
+    """Items with a `speaker` -> {speaker: the indices of their items}: where a voice prompt is drawn from."""
     out: dict[str, list[int]] = defaultdict(list)
-    for i, u in enumerate(utts):
-        out[u.speaker].append(i)
+    for i, item in enumerate(items):
+        out[item.speaker].append(i)
     return out

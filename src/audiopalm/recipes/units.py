@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import random
 import shutil
-from collections import defaultdict
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -35,6 +34,7 @@ from audiopalm.config import help_field
 from audiopalm.data.shards import default_shards, load_tokens, tokenize_manifests
 from audiopalm.errors import AudiopalmError
 from audiopalm.models.units import PAD, UNITS_PRESETS, TextToUnit, symbol_ids, units_loss
+from audiopalm.recipes.acoustic import speaker_groups
 from audiopalm.text.phonemes import PhoneCodec, phonemize
 from audiopalm.training.loop import LoopConfig, run_training
 from audiopalm.training.precision import bf16_autocast
@@ -260,7 +260,7 @@ def train_units(data: Path, tokenizer_dir: Path, out: Path, tcfg: UnitsTrainConf
     model = TextToUnit(type(preset)(**{**asdict(preset), "symbols": phones[1:], "languages": languages,
                                        "semantic_size": tokenizer.codebook_size}))
     prompt_tokens = round(tcfg.prompt_seconds * 25)
-    by_speaker, dev_by_speaker = _by_speaker(train), _by_speaker(dev)
+    by_speaker, dev_by_speaker = speaker_groups(train), speaker_groups(dev)
     sizes = [len(e.tokens) + prompt_tokens for e in train]
     size = model.cfg.semantic_size
 
@@ -291,10 +291,3 @@ def train_units(data: Path, tokenizer_dir: Path, out: Path, tcfg: UnitsTrainConf
         (out / "model" / "alignment.json").write_text(json.dumps(
             {"tokenizer": str(tokenizer_dir), "train_examples": len(train), "dev_examples": len(dev)}, indent=2))
     return out / "model"
-
-
-def _by_speaker(examples: list[Example]) -> dict[str, list[int]]:
-    out: dict[str, list[int]] = defaultdict(list)
-    for i, e in enumerate(examples):
-        out[e.speaker].append(i)
-    return out
