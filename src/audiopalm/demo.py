@@ -121,8 +121,10 @@ def run_demo(bundle: Path, out: Path, seed: int = 2024) -> list[Path]:
         wav = load_audio(clip.path)
         heard = model.listen(wav)  # tokenised once; translations identify the language themselves, as a user's call would
         lang = model.identify_language(heard)
-        transcript, translation = model.transcribe_and_translate(heard, to=clip.target)
-        speech = model.translate_speech(heard, to=clip.target) if model.speech_out is not None else None
+        if model.speech_out is not None:  # the texts and the speech that says the translation, decoded once
+            transcript, translation, speech = model.spoken_translation(heard, to=clip.target)
+        else:
+            (transcript, translation), speech = model.transcribe_and_translate(heard, to=clip.target), None
         print(f"[{clip.source} -> {clip.target}] {clip.path}  ({clip.speaker}, {len(wav) / SAMPLE_RATE:.1f} s)")
         print(f"  language    {lang}{'' if lang == clip.source else f'  (it is {clip.source})'}")
         wrong = word_errors(clip.text, transcript, clip.source), word_errors(clip.translation, translation, clip.target)

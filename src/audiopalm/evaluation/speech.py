@@ -42,7 +42,6 @@ from audiopalm.errors import AudiopalmError
 from audiopalm.evaluation.text import bleu, error_rates
 from audiopalm.evaluation.unified import _parse_pairs, decode_task, decode_text_task, split_tokens
 from audiopalm.generation.decode import SPEECH_SAMPLING, Sampling
-from audiopalm.models.speech_out import TOKEN_RATE
 from audiopalm.models.audiopalm import (SPEECH_SEGMENT, TRANSLATION_SEGMENT, AudioPaLM, speech_task,
                                        speech_token_limit)
 
@@ -135,8 +134,7 @@ def units_semantic(model: AudioPaLM, texts: list[str], lang: str, voices: list[t
     """Texts -> semantic tokens by the speech stage's text-to-unit model, each in the voice of the first
     seconds of the matching tokens in `voices` (as `AudioPaLM.speak` does with a voice prompt)."""
     stage = model.speech_out
-    n = round(stage.prompt_seconds * TOKEN_RATE)
-    return [stage.text_tokens(t, lang, v[:n]) if t.strip() else torch.zeros(0, dtype=torch.long)
+    return [stage.text_tokens(t, lang, stage.prompt_tokens(v)) if t.strip() else torch.zeros(0, dtype=torch.long)
             for t, v in zip(texts, voices)]
 
 

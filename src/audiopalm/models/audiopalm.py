@@ -492,21 +492,20 @@ class AudioPaLM:
         `translate`'s (with `beams`) and the text-to-unit model speaks it. "lm": the language model writes the
         speech tokens itself. Through the combined task (`task`; the default where the model was finetuned on
         it) all three come from one decode, so the speech says the translation given; `beams` > 1 then needs
-        greedy speech (sampling None). Through the direct task the texts are `translate`'s (with `beams`; the
-        transcript "" unless the model translates through [ASR AST]) and the speech is decoded apart (greedily
-        with `beams`, or sampled)."""
+        greedy speech (sampling None). Otherwise the texts are `transcribe_and_translate`'s (with `beams`) and the
+        speech is decoded apart (greedily with `beams`, or sampled)."""
         self._speech_stage()  # before any work
         source = self.speech_source(speech_from)
         task = speech_task(task or self.s2st_task)
         heard = self.listen(audio)
         voice = voice if voice is not None else heard
         if source == "text":
-            transcript, translation = self._translate(heard, to, lang, beams, self.ast_task)
+            transcript, translation = self.transcribe_and_translate(heard, to, lang, beams)
             wav = self.speak(translation, to, voice, speech_from="text") if translation.strip() else np.zeros(0, np.float32)
             return transcript, translation, wav
         direct = task == "S2ST"
         said = self._s2st(heard, to, lang, 1 if direct and sampling is not None else beams, sampling, task)
-        transcript, translation = (self._translate(heard, to, said.source or lang, beams, self.ast_task) if direct
+        transcript, translation = (self.transcribe_and_translate(heard, to, said.source or lang, beams) if direct
                                    else (said.transcript, said.translation))
         return transcript, translation, self._render(said.tokens, voice)
 

@@ -117,9 +117,13 @@ class SpeechOutput:
         """A text -> float32 waveform [N] at 16 kHz through the text-to-unit model, in the prompt's voice."""
         return self.synthesize(self.text_tokens(text, lang, voice[0] if voice is not None else None), voice)
 
+    def prompt_tokens(self, semantic: torch.Tensor) -> torch.Tensor:
+        """A recording's semantic tokens [T] -> those of its first `prompt_seconds` [P], the voice prompt's."""
+        return semantic[: round(self.prompt_seconds * TOKEN_RATE)].long()
+
     def prompt(self, wav: np.ndarray, semantic: torch.Tensor) -> Voice:
         """The voice prompt of a recording and its semantic tokens -> (semantic [P_s], codes [K, P] or mel [P, n_mels])."""
-        tokens = min(len(semantic), round(self.prompt_seconds * TOKEN_RATE))
+        tokens = len(self.prompt_tokens(semantic))
         per_token = self.acoustic.cfg.frames_per_token
         if isinstance(self.acoustic, MelDecoder) and not self.acoustic.cfg.quantised:
             mel = self.codec.log_mel(wav)
