@@ -38,6 +38,7 @@ def test_the_spoken_translation_and_its_texts_come_from_one_decode_of_the_combin
     fixed = Sampling(1.0, 16, seed=3)
     direct = model.spoken_translation(heard, "en", "fr", sampling=fixed)
     assert direct[1] == model.translate(heard, "en", "fr"), "the direct task: the texts decoded apart"
+    assert direct[0:2] == model.transcribe_and_translate(heard, "en", "fr"), "with the transcript"
     assert np.array_equal(direct[2], model.translate_speech(heard, "en", "fr", sampling=fixed))
     model.tasks = {"ASR": 1.0, "ASR AST S2ST": 0.25}
     tasks = []

@@ -488,8 +488,8 @@ class AudioPaLM:
         """S2ST with its texts: (transcript, translation, waveform [N] at 16 kHz in the voice of `voice`, default
         the source speaker; silence -> an empty waveform).
 
-        `speech_from` "text" (the default where the speech stage has a text-to-unit model): the translation is
-        `translate`'s (with `beams`) and the text-to-unit model speaks it. "lm": the language model writes the
+        `speech_from` "text" (the default where the speech stage has a text-to-unit model): the texts are
+        `transcribe_and_translate`'s (with `beams`) and the text-to-unit model speaks the translation. "lm": the language model writes the
         speech tokens itself. Through the combined task (`task`; the default where the model was finetuned on
         it) all three come from one decode, so the speech says the translation given; `beams` > 1 then needs
         greedy speech (sampling None). Otherwise the texts are `transcribe_and_translate`'s (with `beams`) and the
