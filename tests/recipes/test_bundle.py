@@ -109,7 +109,8 @@ def test_a_world_whose_rendering_was_cut_short_is_not_taken_as_done(tmp_path):
     assert not world_complete(world)
     world.write_text(json.dumps({"status": "complete", "languages": ["en"]}))
     assert world_complete(world)
-    recipe = replace(RECIPES["babel-small"], data=str(tmp_path), next_data=str(tmp_path / "next"), work=str(tmp_path / "w"))
+    recipe = replace(RECIPES["babel-small"], data=str(tmp_path), next_data=str(tmp_path / "next"),
+                     work=str(tmp_path / "w"))
     (tmp_path / "next").mkdir()
     (tmp_path / "next" / "world.json").write_text(json.dumps({"status": "rendering"}))
     finished = {s.name: s.finished() for s in stages(recipe)}

@@ -130,6 +130,12 @@ def s2st_semantic(model: AudioPaLM, tokens: list[torch.Tensor], src: str, tgt: s
     return out
 
 
+def ast_translations(model: AudioPaLM, tokens: list[torch.Tensor], src: str, tgt: str) -> list[str]:
+    """Speech tokens [T] in `src` -> the model's translations into `tgt`, decoded as `translate` does (its AST task)."""
+    return decode_task(model, model.ast_task, [(src, tgt, t) for t in tokens],
+                       segment=TRANSLATION_SEGMENT[model.ast_task])
+
+
 def units_semantic(model: AudioPaLM, texts: list[str], lang: str, voices: list[torch.Tensor]) -> list[torch.Tensor]:
     """Texts -> semantic tokens by the speech stage's text-to-unit model, each in the voice of the first
     seconds of the matching tokens in `voices` (as `AudioPaLM.speak` does with a voice prompt)."""
@@ -148,7 +154,7 @@ def stage_times(model: AudioPaLM, wav: np.ndarray, src: str, tgt: str,
     semantic = model.audio_tokenizer.encode(wav)
     t1 = time.perf_counter()
     if speech_from == "text":  # the text-to-unit model's time falls after t2: it counts as acoustic
-        text = decode_task(model, model.ast_task, [(src, tgt, semantic)], segment=TRANSLATION_SEGMENT[model.ast_task])[0]
+        text = ast_translations(model, [semantic], src, tgt)[0]
         t2 = time.perf_counter()
         out = units_semantic(model, [text], tgt, [semantic])[0]
     else:
@@ -301,9 +307,10 @@ def evaluate_pair(model: AudioPaLM, judges: Judges, data: Path, tokens: dict[str
     if not utts:
         raise AudiopalmError(f"no test utterances in {src} with {tgt} references in {data}")
     src_tokens = [source_tokens[u["source"]["id"]] for u in utts]
-    ast = decode_task(model, model.ast_task, [(src, tgt, t) for t in src_tokens], segment=TRANSLATION_SEGMENT[model.ast_task])
+    ast = ast_translations(model, src_tokens, src, tgt)
     lm = s2st_semantic(model, src_tokens, src, tgt, sampling, task=task)
-    semantic = {"output": lm} if speech_from == "lm" else {"output": units_semantic(model, ast, tgt, src_tokens), "lm": lm}
+    semantic = ({"output": lm} if speech_from == "lm"
+                else {"output": units_semantic(model, ast, tgt, src_tokens), "lm": lm})
     if cascade:
         semantic["cascade"] = cascade_semantic(model, src_tokens, src, tgt, sampling, speech_from)
     report = judge(model, judges, data, tokens, utts, semantic, tgt, wav_dir, f"S2ST {src}-{tgt}", seed, source_tokens)
@@ -336,8 +343,9 @@ def evaluate_tts(model: AudioPaLM, judges: Judges, data: Path, tokens: dict[str,
         raise AudiopalmError(f"no test utterances in {lang} with a second recording of their speaker in {data}")
     texts = [u["reference"]["text"] for u in utts]
     lm = tts_semantic(model, texts, lang, sampling)
-    semantic = {"output": lm} if speech_from == "lm" else \
-        {"output": units_semantic(model, texts, lang, [tokens[u["source"]["id"]] for u in utts]), "lm": lm}
+    voices = [tokens[u["source"]["id"]] for u in utts]
+    semantic = ({"output": lm} if speech_from == "lm"
+                else {"output": units_semantic(model, texts, lang, voices), "lm": lm})
     return judge(model, judges, data, tokens, utts, semantic, lang, wav_dir, f"TTS {lang}", seed)
 
 

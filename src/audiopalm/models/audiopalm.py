@@ -489,11 +489,11 @@ class AudioPaLM:
         the source speaker; silence -> an empty waveform).
 
         `speech_from` "text" (the default where the speech stage has a text-to-unit model): the texts are
-        `transcribe_and_translate`'s (with `beams`) and the text-to-unit model speaks the translation. "lm": the language model writes the
-        speech tokens itself. Through the combined task (`task`; the default where the model was finetuned on
-        it) all three come from one decode, so the speech says the translation given; `beams` > 1 then needs
-        greedy speech (sampling None). Otherwise the texts are `transcribe_and_translate`'s (with `beams`) and the
-        speech is decoded apart (greedily with `beams`, or sampled)."""
+        `transcribe_and_translate`'s (with `beams`) and the text-to-unit model speaks the translation. "lm": the
+        language model writes the speech tokens itself. Through the combined task (`task`; the default where the
+        model was finetuned on it) all three come from one decode, so the speech says the translation given;
+        `beams` > 1 then needs greedy speech (sampling None). Otherwise the texts are `transcribe_and_translate`'s (with
+        `beams`) and the speech is decoded apart (greedily with `beams`, or sampled)."""
         self._speech_stage()  # before any work
         source = self.speech_source(speech_from)
         task = speech_task(task or self.s2st_task)
