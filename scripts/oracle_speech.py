@@ -11,7 +11,7 @@ themselves and the codec's round trip are scored alongside, so every row reads a
         --acoustic mel=runs/ac-mel/model --n 40
 
 With `--units NAME=FOLDER` (a text-to-unit model, `audiopalm train-units`), the reference *text* is also spoken:
-its phonemes -> semantic tokens in the prompt's voice -> the first acoustic model. This is TTS with the voice of
+its phonemes -> semantic tokens in the prompt's voice -> each acoustic model. This is TTS with the voice of
 the S2ST case, and what the speech stage says when it speaks the translation the model wrote.
 
 Prints one line per system (the recordings, the codec's vocoder on their unquantised mels, the codec's round
@@ -22,6 +22,7 @@ exactly right, DNSMOS OVRL.
 from __future__ import annotations
 
 import argparse
+import itertools
 import time
 from pathlib import Path
 
@@ -38,10 +39,11 @@ from audiopalm.models.speech_out import SpeechOutput, load_acoustic
 from audiopalm.models.units import TextToUnit
 
 
-def clips(data: Path, tokenizer: Path, n: int, sources: tuple[str, ...]) -> tuple[list[dict], dict]:
-    """The first n English test recordings, each with the same speaker's recording of that sentence in one of
+def clips(data: Path, tokenizer: Path, n: int, sources: tuple[str, ...],
+          split: str = "test") -> tuple[list[dict], dict]:
+    """The first n English recordings of `split`, each with the same speaker's recording of that sentence in one of
     `sources` (taken in turn), and the semantic tokens of both (from the test shards where made, else made here)."""
-    rows = read_jsonl(data / "test.jsonl")
+    rows = read_jsonl(data / f"{split}.jsonl")
     by_key = {(r["sentence_id"], r["lang"], r["speaker"]): r for r in rows}
     utts = []
     for r in (r for r in rows if r["lang"] == "en"):
@@ -52,8 +54,8 @@ def clips(data: Path, tokenizer: Path, n: int, sources: tuple[str, ...]) -> tupl
         if len(utts) == n:
             break
     shards = default_shards(data, tokenizer)
-    if (shards / "test").is_dir():
-        tokens = load_tokens(shards, "test")
+    if (shards / split).is_dir():
+        tokens = load_tokens(shards, split)
     else:
         tok = AudioTokenizer.from_pretrained(tokenizer)
         tokens = {x["id"]: tok.encode(load_audio(data / x["audio"])) for u in utts for x in u.values()}
@@ -67,12 +69,13 @@ def main() -> None:
     ap.add_argument("--codec", type=Path, required=True)
     ap.add_argument("--acoustic", action="append", required=True, metavar="NAME=FOLDER")
     ap.add_argument("--units", action="append", default=[], metavar="NAME=FOLDER",
-                    help="text-to-unit models: the reference text spoken through the first acoustic model")
+                    help="text-to-unit models: the reference text spoken through each acoustic model")
     ap.add_argument("--n", type=int, default=30)
+    ap.add_argument("--split", default="test", help="the world's split the clips come from (dev to choose settings)")
     ap.add_argument("--sources", default="fr,es,de,it,pt", help="languages whose recordings give the voice prompt")
     args = ap.parse_args()
 
-    utts, tokens = clips(args.data, args.tokenizer, args.n, tuple(args.sources.split(",")))
+    utts, tokens = clips(args.data, args.tokenizer, args.n, tuple(args.sources.split(",")), args.split)
     codec = load_codec(args.codec)
     judges = Judges()
     refs = [u["reference"]["text"] for u in utts]
@@ -92,16 +95,16 @@ def main() -> None:
             prompt = stage.prompt(source, tokens[u["source"]["id"]])
             wavs.append(stage.synthesize(tokens[u["reference"]["id"]], prompt))
         systems[f"oracle {name}"], seconds[f"oracle {name}"] = wavs, time.perf_counter() - start
-    first = load_acoustic(args.acoustic[0].split("=", 1)[1])
-    for item in args.units:
-        name, folder = item.split("=", 1)
-        stage = SpeechOutput(codec, first, units=TextToUnit.from_pretrained(folder))
+    for item, acoustic in itertools.product(args.units, args.acoustic):
+        (name, folder), (acoustic_name, acoustic_folder) = item.split("=", 1), acoustic.split("=", 1)
+        stage = SpeechOutput(codec, load_acoustic(acoustic_folder), units=TextToUnit.from_pretrained(folder))
         start, wavs = time.perf_counter(), []
         for u, source in zip(utts, sources):
             prompt = stage.prompt(source, tokens[u["source"]["id"]])
             wavs.append(stage.say(u["reference"]["text"], "en", prompt))
-        systems[f"units {name}"], seconds[f"units {name}"] = wavs, time.perf_counter() - start
-    print(f"{len(utts)} English test clips ({len(set(refs))} sentences); prompts from {args.sources}")
+        key = f"units {name} -> {acoustic_name}"
+        systems[key], seconds[key] = wavs, time.perf_counter() - start
+    print(f"{len(utts)} English {args.split} clips ({len(set(refs))} sentences); prompts from {args.sources}")
     for name, wavs in systems.items():
         hyps = [judges.whisper(w) for w in wavs]
         rates = error_rates(refs, hyps, "en")

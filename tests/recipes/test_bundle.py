@@ -20,8 +20,8 @@ def test_tiny_recipe_builds_a_fp16_bundle_that_loads_as_float32(tiny_world, tmp_
     bundle = run_recipe(recipe)
     assert bundle == tmp_path / "b"
     stages = json.loads((tmp_path / "work" / "stages.json").read_text())
-    assert list(stages) == ["tokenizer", "codec", "acoustic", "units", "text_lm", "audiopalm", "next_world",
-                            "audiopalm_next", "speech", "eval"]  # world existed
+    assert list(stages) == ["tokenizer", "codec", "acoustic", "units", "acoustic_units", "text_lm", "audiopalm",
+                            "next_world", "audiopalm_next", "speech", "eval"]  # world existed
     assert (tmp_path / "next" / "audio").is_dir() and (tmp_path / "work" / "audiopalm_next" / "model").is_dir()
     weights = [load_file(str(p)) for p in bundle.rglob("*.safetensors")]
     floats = [t for w in weights for t in w.values() if t.is_floating_point()]
@@ -80,6 +80,13 @@ def test_the_default_recipe_carries_its_settings_into_each_stage():
     assert "steps=2000" in nxt["units"] and "tokenizer='runs/babel-small-v31/tok-ctc'" in nxt["units"]
     assert "units='runs/babel-small-v31/units/model'" in nxt["speech"]
     assert "tokenizer='runs/babel-small/tok-ctc'" in commands["units"] and "units=None" in before["speech"]
+    # the acoustic model the bundle speaks with has also learnt the text-to-unit model's tokens, from the first one's
+    both = commands["acoustic_units"]
+    assert "inputs='both'" in both and "units='runs/babel-small/units'" in both and "steps=3200" in both
+    assert "init='runs/babel-small/acoustic/model'" in both and "out='runs/babel-small/acoustic-units'" in both
+    assert "acoustic='runs/babel-small/acoustic-units/model'" in commands["speech"]
+    assert "acoustic_units" not in before
+    assert "acoustic='runs/babel-small-curriculum/acoustic/model'" in before["speech"]
 
 
 def test_a_stage_clock_writes_its_time_while_the_stage_runs_and_adds_to_earlier_parts(tmp_path):

@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+import torch
 from safetensors.torch import load_file
 
 from audiopalm.audio.codecs.mel import MEL_CODEC_PRESETS, MelCodec
@@ -107,3 +108,35 @@ def test_a_tokenizer_without_a_phoneme_head_or_a_mismatched_model_is_refused(par
     assert main(["attach-speech", "--model", str(tmp_path / "ap"), "--codec", str(p / "codec"), "--acoustic",
                  str(p / "acoustic"), "--units", str(tmp_path / "none")]) == 2
     assert "not a text-to-unit model folder" in capsys.readouterr().err
+
+
+def test_acoustic_model_learns_to_render_the_text_to_unit_models_tokens(parts, tmp_path, capsys, monkeypatch):
+    data, _, p = parts
+    assert main(["train-units", "--data", str(data), "--tokenizer", str(p / "tok"), "--out", str(tmp_path / "units"),
+                 "--preset", "tiny", "--steps", "2", "--batch-frames", "1500", "--dev-utterances", "8"]) == 0
+    args = ["train-acoustic", "--data", str(data), "--tokenizer", str(p / "tok"), "--codec", str(p / "codec"),
+            "--out", str(tmp_path / "ac"), "--preset", "tiny", "--steps", "2", "--batch-frames", "1500",
+            "--dev-utterances", "8", "--init", str(p / "acoustic")]
+    assert main(args + ["--inputs", "units"]) == 2
+    assert "--inputs units needs --units" in capsys.readouterr().err
+    monkeypatch.setattr("audiopalm.recipes.units.NO_PROMPT", 1.0)  # no voice prompt: each utterance's tokens exact
+    assert main(args + ["--inputs", "both", "--units", str(tmp_path / "units")]) == 0
+    from audiopalm.data.shards import default_shards, load_tokens
+
+    spoken = load_file(str(tmp_path / "ac" / "spoken-train.safetensors"))
+    tokens = load_tokens(default_shards(data, p / "tok"), "train")
+    aligned = load_file(str(tmp_path / "units" / "align-train.safetensors"))
+    assert set(spoken) == set(aligned) & set(tokens) and len(spoken) >= 0.9 * len(tokens)
+    for uid, s in spoken.items():  # frame for frame with the recording's own tokens, in the codebook
+        assert len(s) == len(tokens[uid]) and 0 <= int(s.min()) and int(s.max()) < 8
+    units = TextToUnit.from_pretrained(tmp_path / "units" / "model")
+    uid = next(iter(spoken))
+    a = aligned[uid].long()
+    lang = units.cfg.languages.index(next(json.loads(x) for x in open(data / "train.jsonl")
+                                          if json.loads(x)["id"] == uid)["lang"])
+    with torch.inference_mode():  # teacher-forced on the recording's alignment, alone in its batch
+        logits, _, _ = units(a[0][None], torch.tensor([lang]), torch.full((1, 1), 8), a[1][None])
+    assert (logits[0].argmax(-1) == spoken[uid].long()).float().mean() > 0.9  # padding in a batch: near-ties only
+    rows = list(csv.DictReader(open(tmp_path / "ac" / "log.csv")))
+    assert [int(r["step"]) for r in rows] == [1, 2] and rows[-1]["dev_loss"]
+    assert MelDecoder.from_pretrained(tmp_path / "ac" / "model").cfg.semantic_size == 8

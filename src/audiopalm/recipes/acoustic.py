@@ -11,6 +11,10 @@
               mel_decoder  L1 on standardised mel frames (mel codec only): those the codes stand for
                            (`targets: codes`, the default) or the recordings' own (`targets: mel`;
                            measured no more intelligible at 1 000 steps, docs/speech.md)
+            the semantic tokens read are the tokenizer's (`inputs: tokens`), or also (`both`) or only (`units`)
+            those a text-to-unit model writes for each utterance's text on its forced-aligned durations
+            (OUT/spoken-{split}.safetensors): what the model renders when it speaks text; `init` starts it
+            from a trained acoustic model
     cleanup OUT/model: the acoustic model folder
 """
 
@@ -52,6 +56,13 @@ class AcousticTrainConfig:
                               "recordings' own (mel); soundstorm always learns codes", "codes", choices=("codes", "mel"))
     preset: str = help_field("model size: tiny, small or medium (vocabularies come from the tokenizer and codec)",
                              "small")
+    inputs: str = help_field("the semantic tokens it learns to render: the tokenizer's (tokens), those a text-to-unit "
+                             "model writes for the same text on the recording's durations (units: what it renders "
+                             "when the model speaks text; needs --units), or both, each utterance twice", "tokens",
+                             choices=("tokens", "units", "both"))
+    units: str | None = help_field("a `train-units` run folder (its model/ and alignments), for --inputs units/both",
+                                   None)
+    init: str | None = help_field("an acoustic model folder to start from (same model and preset)", None)
     steps: int = help_field("training steps", 3000, min=1)
     batch_frames: int = help_field("padded codec frames per batch, prompts included", 12000, min=1)
     prompt_seconds: float = help_field("voice prompt length", 3.0, min=0)
@@ -209,7 +220,9 @@ def collate_mel(utts: list[Utterance], batch: list[int], by_speaker: dict[str, l
 
 
 def _split(data: Path, split: str, tokenizer_dir: Path, codec: Codec, out: Path, per_token: int, targets: str,
-           limit: int | None = None) -> list[Utterance]:
+           limit: int | None = None, inputs: str = "tokens", units: Path | None = None) -> list[Utterance]:
+    """The split's utterances: each with the tokenizer's tokens, the text-to-unit model's (`inputs`: units; `units`
+    is its `train-units` run folder), or twice, once with each (both)."""
     from audiopalm.data.manifest import audio_rows, read_jsonl
 
     rows = audio_rows(read_jsonl(data / f"{split}.jsonl"))[:limit]
@@ -219,7 +232,14 @@ def _split(data: Path, split: str, tokenizer_dir: Path, codec: Codec, out: Path,
         streams = mel_frames(codec, rows, data, out / f"mels-{split}.safetensors")
     else:
         streams = codec_codes(codec, rows, data, out / f"codes-{split}.safetensors")
-    return utterances(rows, load_tokens(shards, split), streams, per_token, targets)
+    tokens = load_tokens(shards, split)
+    out_utts = utterances(rows, tokens, streams, per_token, targets) if inputs != "units" else []
+    if inputs != "tokens":
+        from audiopalm.recipes.units import spoken_tokens
+
+        spoken = spoken_tokens(units, data, split, tokens, out / f"spoken-{split}.safetensors")
+        out_utts += utterances(rows, spoken, streams, per_token, targets)
+    return out_utts
 
 
 @dataclass
@@ -253,10 +273,13 @@ def train_acoustic(data: Path, tokenizer_dir: Path, codec_dir: Path, out: Path, 
     per_token = round(codec.frame_rate / 25)
     if abs(codec.frame_rate - 25 * per_token) > 1e-6:
         raise AudiopalmError(f"the codec's frame rate ({codec.frame_rate} Hz) is not a multiple of 25 Hz")
+    if tcfg.inputs != "tokens" and not tcfg.units:
+        raise AudiopalmError(f"--inputs {tcfg.inputs} needs --units: a `train-units` run folder")
     targets = tcfg.targets if tcfg.model == "mel_decoder" else "codes"
     out.mkdir(parents=True, exist_ok=True)
-    train = _split(data, "train", tokenizer_dir, codec, out, per_token, targets)
-    dev = _split(data, "dev", tokenizer_dir, codec, out, per_token, targets, tcfg.dev_utterances)
+    units = Path(tcfg.units) if tcfg.units else None
+    train = _split(data, "train", tokenizer_dir, codec, out, per_token, targets, None, tcfg.inputs, units)
+    dev = _split(data, "dev", tokenizer_dir, codec, out, per_token, targets, tcfg.dev_utterances, tcfg.inputs, units)
     if not train:
         raise AudiopalmError(f"no utterances with both semantic tokens and codec codes in {data}")
     torch.manual_seed(tcfg.seed)
@@ -268,6 +291,8 @@ def train_acoustic(data: Path, tokenizer_dir: Path, codec_dir: Path, out: Path, 
     else:
         model = SoundStorm(type(preset)(**{**asdict(preset), **sizes_from_codec, "num_codebooks": codec.num_codebooks,
                                            "codebook_size": codec.codebook_size}))
+    if tcfg.init:
+        model.load_state_dict(type(model).from_pretrained(tcfg.init).state_dict())
     prompt_tokens = round(tcfg.prompt_seconds * 25)
     by_speaker, dev_by_speaker = speaker_groups(train), speaker_groups(dev)
     sizes = [u.frames + prompt_tokens * per_token for u in train]

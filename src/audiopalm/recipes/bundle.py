@@ -5,6 +5,8 @@
     codec      the built-in mel codec (residual k-means + vocoder)
     acoustic   the acoustic model: SoundStorm-style codes, or unit-to-mel frames (`acoustic_model`)
     units      the text-to-unit model, aligned by the tokenizer's phoneme head (none when units_steps is 0)
+    acoustic_units  the acoustic model trained on, as well, the tokens the text-to-unit model writes for each
+               training text (what it renders when the model speaks text); none when units_acoustic_steps is 0
     text_lm    the text LM pretrained on the world's text (PaLM-2's role)
     audiopalm  multitask finetuning from the text LM (none when finetune_steps is 0)
     next_world a larger world (`next_data`, medium: small's audio linked, 4x its training sentences)
@@ -68,6 +70,8 @@ class BundleRecipe:
     acoustic_preset: str = "small"
     units_steps: int = 2000  # text-to-unit model steps (0: none; spoken output then comes from the LM's speech tokens)
     units_preset: str = "small"
+    units_acoustic_steps: int = 3200  # acoustic steps more, on the text-to-unit model's tokens too (0: none)
+    units_acoustic_lr: float = 1e-3
     codec_preset: str = "small"
     lm_preset: str = "base"
     lm_steps: int = 1500  # text LM steps of 8 192 tokens
@@ -107,6 +111,7 @@ RECIPES = {
     "babel-tiny": BundleRecipe(name="babel-tiny", data="data/babel-tiny", world_preset="tiny", work="runs/babel-tiny",
                                bundle="runs/babel-tiny/bundle", ctc_steps=4, ctc_init=None, codec_steps=4,
                                acoustic_steps=4, acoustic_preset="tiny", codec_preset="tiny", units_steps=4,
+                               units_acoustic_steps=2,
                                units_preset="tiny", lm_preset="tiny",
                                lm_steps=4, finetune_steps=4, finetune_eval_every=None, eval_per_language=2,
                                eval_pairs=("de-it",), eval_tasks="asr,ast,lid", eval_cascade=False, next_data=None,
@@ -166,6 +171,10 @@ def stages(r: BundleRecipe) -> list[Stage]:
                                               batch_frames=r.acoustic_batch_frames, lr=r.acoustic_lr,
                                               warmup=r.acoustic_warmup))
     units_cfg = UnitsStage(r.data, tok.out, str(work / "units"), UnitsTrainConfig(preset=r.units_preset, steps=r.units_steps))
+    speaks_units = bool(r.units_steps and r.units_acoustic_steps)  # an acoustic model that has rendered them
+    units_acoustic_cfg = replace(acoustic_cfg, out=str(work / "acoustic-units"), train=replace(
+        acoustic_cfg.train, steps=r.units_acoustic_steps, lr=r.units_acoustic_lr, warmup=50, inputs="both",
+        units=units_cfg.out, init=str(work / "acoustic" / "model")))
     lm_cfg = pretrain_text.PretrainTextStage(
         r.data, str(work / "lm"),
         pretrain_text.PretrainTextConfig(r.lm_preset, *((600, 20) if tiny else (4000, 20_000))),
@@ -183,7 +192,8 @@ def stages(r: BundleRecipe) -> list[Stage]:
         raise AudiopalmError(f"recipe {r.name}: finetune_steps 0 needs next_data (a world to finetune on)")
 
     synth_cfg = SynthConfig(r.data, r.world_preset, jobs=r.jobs, quiet=True)
-    attach_cfg = AttachConfig(str(final), acoustic_cfg.codec, str(work / "acoustic" / "model"),
+    attach_cfg = AttachConfig(str(final), acoustic_cfg.codec,
+                              str(Path(units_acoustic_cfg.out if speaks_units else acoustic_cfg.out) / "model"),
                               str(work / "units" / "model") if r.units_steps else None)
     eval_cfg = EvalConfig(r.data, r.bundle, per_language=r.eval_per_language, targets=["en"], pairs=list(r.eval_pairs),
                           tasks=r.eval_tasks, cascade=r.eval_cascade, jobs=r.jobs, out=str(work / "eval"),
@@ -217,6 +227,9 @@ def stages(r: BundleRecipe) -> list[Stage]:
               f"train-acoustic: {acoustic_cfg}"),
         *([Stage("units", work / "units" / "model" / "config.json", limited(run_units, units_cfg),
                  f"train-units: {units_cfg}")] if r.units_steps else []),
+        *([Stage("acoustic_units", work / "acoustic-units" / "model" / "config.json",
+                 limited(acoustic.run, units_acoustic_cfg), f"train-acoustic: {units_acoustic_cfg}")]
+          if speaks_units else []),
         Stage("text_lm", work / "lm" / "model" / "config.json", limited(pretrain_text.run, lm_cfg), f"pretrain-text: {lm_cfg}",
               feeds="audiopalm" if first else "audiopalm_next"),
         *first,

@@ -163,6 +163,7 @@ class UnitsStage:
 
 @dataclass(frozen=True)
 class Example:
+    id: str
     speaker: str
     language: int
     symbols: torch.Tensor  # [L] with the boundaries
@@ -177,7 +178,7 @@ def _examples(rows: list[dict], aligned: dict[str, torch.Tensor], tokens: dict[s
         a, tok = aligned.get(r["id"]), tokens.get(r["id"])
         if a is None or tok is None or int(a[1].sum()) != len(tok) or r["lang"] not in languages:
             continue
-        out.append(Example(r["speaker"], languages.index(r["lang"]), a[0].long(), a[1].long(), tok.long()))
+        out.append(Example(r["id"], r["speaker"], languages.index(r["lang"]), a[0].long(), a[1].long(), tok.long()))
     return out
 
 
@@ -228,6 +229,46 @@ def collate(examples: list[Example], batch: list[int], by_speaker: dict[str, lis
         prompt[row, : len(prompts[row])] = prompts[row]
     language = torch.tensor([examples[i].language for i in batch])
     return symbols, language, prompt, frames, tokens
+
+
+@torch.inference_mode()
+def spoken_tokens(units_run: Path, data: Path, split: str, tokens: dict[str, torch.Tensor], path: Path,
+                  prompt_seconds: float = 3.0, batch_size: int = 32) -> dict[str, torch.Tensor]:
+    """{utterance id: the tokens [T] a trained text-to-unit model writes for its text on the recording's own
+    durations}, cached in `path` (written atomically).
+
+    What the acoustic stage renders when the model speaks text, lined up frame for frame with the recording
+    (T = len(its tokenizer tokens)), so an acoustic model can learn to render them into that recording's frames.
+    `units_run` is a `train-units` run folder: its model/ and the forced alignments of `split`
+    (align-{split}*.safetensors); the voice prompt is ~3 s of another utterance of the same speaker."""
+    from audiopalm.data.manifest import audio_rows, read_jsonl
+
+    if path.exists():
+        return load_file(str(path))
+    model = TextToUnit.from_pretrained(units_run / "model")
+    aligned: dict[str, torch.Tensor] = {}
+    for f in sorted(units_run.glob(f"align-{split}*.safetensors")):
+        aligned.update(load_file(str(f)))
+    if not aligned:
+        raise AudiopalmError(f"{units_run}: no alignments of {split} (align-{split}*.safetensors): "
+                             "run `audiopalm train-units` there first")
+    rows = audio_rows(read_jsonl(data / f"{split}.jsonl"))
+    examples = _examples(rows, aligned, tokens, model.cfg.languages)
+    by_speaker = speaker_groups(examples)
+    order = sorted(range(len(examples)), key=lambda i: len(examples[i].tokens))
+    out = {}
+    for start in tqdm(range(0, len(order), batch_size), desc=f"spoken tokens ({split})", unit="batch",
+                      dynamic_ncols=True, mininterval=2):
+        batch = order[start: start + batch_size]
+        symbols, language, prompt, frames, _ = collate(examples, batch, by_speaker, round(prompt_seconds * 25),
+                                                       model.cfg.semantic_size, start)
+        logits, _, _ = model(symbols, language, prompt, frames)
+        for row, i in enumerate(batch):
+            out[examples[i].id] = logits[row, : len(examples[i].tokens)].argmax(-1).to(torch.int16)
+    tmp = path.with_suffix(".tmp")
+    save_file(out, str(tmp))
+    tmp.replace(path)
+    return out
 
 
 def run(cfg: UnitsStage) -> Path:
