@@ -277,11 +277,6 @@ def train_acoustic(data: Path, tokenizer_dir: Path, codec_dir: Path, out: Path, 
         raise AudiopalmError(f"--inputs {tcfg.inputs} needs --units: a `train-units` run folder")
     targets = tcfg.targets if tcfg.model == "mel_decoder" else "codes"
     out.mkdir(parents=True, exist_ok=True)
-    units = Path(tcfg.units) if tcfg.units else None
-    train = _split(data, "train", tokenizer_dir, codec, out, per_token, targets, None, tcfg.inputs, units)
-    dev = _split(data, "dev", tokenizer_dir, codec, out, per_token, targets, tcfg.dev_utterances, tcfg.inputs, units)
-    if not train:
-        raise AudiopalmError(f"no utterances with both semantic tokens and codec codes in {data}")
     torch.manual_seed(tcfg.seed)
     preset = PRESETS[tcfg.model][tcfg.preset]
     sizes_from_codec = {"semantic_size": tok_config["codebook_size"], "frames_per_token": per_token}
@@ -292,7 +287,18 @@ def train_acoustic(data: Path, tokenizer_dir: Path, codec_dir: Path, out: Path, 
         model = SoundStorm(type(preset)(**{**asdict(preset), **sizes_from_codec, "num_codebooks": codec.num_codebooks,
                                            "codebook_size": codec.codebook_size}))
     if tcfg.init:
-        model.load_state_dict(type(model).from_pretrained(tcfg.init).state_dict())
+        from audiopalm.models.speech_out import load_acoustic
+
+        start = load_acoustic(tcfg.init)
+        if type(start) is not type(model) or start.cfg != model.cfg:
+            raise AudiopalmError(f"--init {tcfg.init}: a {type(start).__name__} of another size or vocabulary; this "
+                                 f"run trains a {type(model).__name__} with {model.cfg}")
+        model.load_state_dict(start.state_dict())
+    units = Path(tcfg.units) if tcfg.units else None
+    train = _split(data, "train", tokenizer_dir, codec, out, per_token, targets, None, tcfg.inputs, units)
+    dev = _split(data, "dev", tokenizer_dir, codec, out, per_token, targets, tcfg.dev_utterances, tcfg.inputs, units)
+    if not train:
+        raise AudiopalmError(f"no utterances with both semantic tokens and codec codes in {data}")
     prompt_tokens = round(tcfg.prompt_seconds * 25)
     by_speaker, dev_by_speaker = speaker_groups(train), speaker_groups(dev)
     sizes = [u.frames + prompt_tokens * per_token for u in train]

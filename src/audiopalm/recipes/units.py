@@ -240,7 +240,8 @@ def spoken_tokens(units_run: Path, data: Path, split: str, tokens: dict[str, tor
     What the acoustic stage renders when the model speaks text, lined up frame for frame with the recording
     (T = len(its tokenizer tokens)), so an acoustic model can learn to render them into that recording's frames.
     `units_run` is a `train-units` run folder: its model/ and the forced alignments of `split`
-    (align-{split}*.safetensors); the voice prompt is ~3 s of another utterance of the same speaker."""
+    (align-{split}*.safetensors); the voice prompt is ~3 s of another utterance of the same speaker (none for one
+    utterance in ten, as in its training)."""
     from audiopalm.data.manifest import audio_rows, read_jsonl
 
     if path.exists():
