@@ -26,13 +26,13 @@ import torch
 
 from audiopalm.audio.codecs import Codec, load_codec
 from audiopalm.audio.codecs.mel import MelCodec
+from audiopalm.audio.encoders import TOKEN_RATE
 from audiopalm.config import help_field
 from audiopalm.errors import AudiopalmError
 from audiopalm.models.mel_decoder import MelDecoder, generate_mel
 from audiopalm.models.soundstorm import SoundStorm, generate
 from audiopalm.models.units import TextToUnit, generate_units, symbol_ids
 
-TOKEN_RATE = 25
 # The text-to-unit model's durations regress log(1 + frames): their geometric mean, shorter than the arithmetic
 # one, so its speech is slowed by this pace. Chosen on 40 English dev sentences (docs/speech.md): Whisper tiny.en
 # WER 59.3 / 43.5 / 54.0 / 50.9% at pace 1.0 / 0.9 / 0.8 / 0.7.

@@ -33,6 +33,7 @@ from tqdm import tqdm
 
 from audiopalm.audio.codecs import Codec, load_codec
 from audiopalm.audio.codecs.mel import MelCodec
+from audiopalm.audio.encoders import TOKEN_RATE
 from audiopalm.audio.io import AudioError, load_audio
 from audiopalm.data.shards import default_shards, load_tokens, tokenize_manifests
 from audiopalm.config import help_field
@@ -237,7 +238,7 @@ def _split(data: Path, split: str, tokenizer_dir: Path, codec: Codec, out: Path,
     if inputs != "tokens":
         from audiopalm.recipes.units import spoken_tokens
 
-        spoken = spoken_tokens(units, data, split, tokens, out / f"spoken-{split}.safetensors")
+        spoken = spoken_tokens(units, rows, split, tokens, out / f"spoken-{split}.safetensors")
         out_utts += utterances(rows, spoken, streams, per_token, targets)
     return out_utts
 
@@ -270,9 +271,9 @@ def train_acoustic(data: Path, tokenizer_dir: Path, codec_dir: Path, out: Path, 
     if tcfg.model == "mel_decoder" and not isinstance(codec, MelCodec):
         raise AudiopalmError(f"the mel decoder needs the built-in mel codec (audiopalm codec train), not {codec_dir}")
     tok_config = json.loads((tokenizer_dir / "config.json").read_text())
-    per_token = round(codec.frame_rate / 25)
-    if abs(codec.frame_rate - 25 * per_token) > 1e-6:
-        raise AudiopalmError(f"the codec's frame rate ({codec.frame_rate} Hz) is not a multiple of 25 Hz")
+    per_token = round(codec.frame_rate / TOKEN_RATE)
+    if abs(codec.frame_rate - TOKEN_RATE * per_token) > 1e-6:
+        raise AudiopalmError(f"the codec's frame rate ({codec.frame_rate} Hz) is not a multiple of {TOKEN_RATE} Hz")
     if tcfg.inputs != "tokens" and not tcfg.units:
         raise AudiopalmError(f"--inputs {tcfg.inputs} needs --units: a `train-units` run folder")
     targets = tcfg.targets if tcfg.model == "mel_decoder" else "codes"
@@ -299,7 +300,7 @@ def train_acoustic(data: Path, tokenizer_dir: Path, codec_dir: Path, out: Path, 
     dev = _split(data, "dev", tokenizer_dir, codec, out, per_token, targets, tcfg.dev_utterances, tcfg.inputs, units)
     if not train:
         raise AudiopalmError(f"no utterances with both semantic tokens and codec codes in {data}")
-    prompt_tokens = round(tcfg.prompt_seconds * 25)
+    prompt_tokens = round(tcfg.prompt_seconds * TOKEN_RATE)
     by_speaker, dev_by_speaker = speaker_groups(train), speaker_groups(dev)
     sizes = [u.frames + prompt_tokens * per_token for u in train]
     level_probs = level_probabilities(codec.num_codebooks, tcfg.coarse_bias)

@@ -27,6 +27,7 @@ import torch
 from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
+from audiopalm.audio.encoders import TOKEN_RATE
 from audiopalm.audio.encoders.ctc import CtcEncoder, mel_for_tokens, pad_mels
 from audiopalm.audio.io import AudioError, load_audio
 from audiopalm.audio.tokenizer import AudioTokenizer
@@ -232,18 +233,16 @@ def collate(examples: list[Example], batch: list[int], by_speaker: dict[str, lis
 
 
 @torch.inference_mode()
-def spoken_tokens(units_run: Path, data: Path, split: str, tokens: dict[str, torch.Tensor], path: Path,
+def spoken_tokens(units_run: Path, rows: list[dict], split: str, tokens: dict[str, torch.Tensor], path: Path,
                   prompt_seconds: float = 3.0, batch_size: int = 32) -> dict[str, torch.Tensor]:
     """{utterance id: the tokens [T] a trained text-to-unit model writes for its text on the recording's own
-    durations}, cached in `path` (written atomically).
+    durations}, for the manifest rows of `split` given, cached in `path` (written atomically).
 
     What the acoustic stage renders when the model speaks text, lined up frame for frame with the recording
     (T = len(its tokenizer tokens)), so an acoustic model can learn to render them into that recording's frames.
     `units_run` is a `train-units` run folder: its model/ and the forced alignments of `split`
     (align-{split}*.safetensors); the voice prompt is ~3 s of another utterance of the same speaker (none for one
     utterance in ten, as in its training)."""
-    from audiopalm.data.manifest import audio_rows, read_jsonl
-
     if path.exists():
         return load_file(str(path))
     model = TextToUnit.from_pretrained(units_run / "model")
@@ -253,15 +252,14 @@ def spoken_tokens(units_run: Path, data: Path, split: str, tokens: dict[str, tor
     if not aligned:
         raise AudiopalmError(f"{units_run}: no alignments of {split} (align-{split}*.safetensors): "
                              "run `audiopalm train-units` there first")
-    rows = audio_rows(read_jsonl(data / f"{split}.jsonl"))
     examples = _examples(rows, aligned, tokens, model.cfg.languages)
     by_speaker = speaker_groups(examples)
     order = sorted(range(len(examples)), key=lambda i: len(examples[i].tokens))
-    out = {}
+    prompt_tokens, out = round(prompt_seconds * TOKEN_RATE), {}
     for start in tqdm(range(0, len(order), batch_size), desc=f"spoken tokens ({split})", unit="batch",
                       dynamic_ncols=True, mininterval=2):
         batch = order[start: start + batch_size]
-        symbols, language, prompt, frames, _ = collate(examples, batch, by_speaker, round(prompt_seconds * 25),
+        symbols, language, prompt, frames, _ = collate(examples, batch, by_speaker, prompt_tokens,
                                                        model.cfg.semantic_size, start)
         logits, _, _ = model(symbols, language, prompt, frames)
         for row, i in enumerate(batch):
@@ -301,7 +299,7 @@ def train_units(data: Path, tokenizer_dir: Path, out: Path, tcfg: UnitsTrainConf
     preset = UNITS_PRESETS[tcfg.preset]
     model = TextToUnit(type(preset)(**{**asdict(preset), "symbols": phones[1:], "languages": languages,
                                        "semantic_size": tokenizer.codebook_size}))
-    prompt_tokens = round(tcfg.prompt_seconds * 25)
+    prompt_tokens = round(tcfg.prompt_seconds * TOKEN_RATE)
     by_speaker, dev_by_speaker = speaker_groups(train), speaker_groups(dev)
     sizes = [len(e.tokens) + prompt_tokens for e in train]
     size = model.cfg.semantic_size
