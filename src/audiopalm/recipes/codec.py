@@ -1,9 +1,12 @@
 """Recipe: train the built-in mel codec on a world's train split (resumable).
 
     setup   load train audio (unreadable files reported and skipped); fit the residual quantiser
-            with k-means on a sample of mel frames (OUT/quantizer.safetensors, made once)
+            with k-means on a sample of mel frames (OUT/quantizer.safetensors, made once), or start
+            from a trained codec (`init`: its quantiser and vocoder)
     train   the vocoder on random crops: crop -> mel -> quantise -> decode -> vocoder -> wav,
-            multi-resolution STFT + mel losses, in the shared loop (checkpoints, dev mel loss)
+            multi-resolution STFT + mel losses, in the shared loop (checkpoints, dev mel loss);
+            with `adversarial`, also discriminators (multi-period, multi-resolution; hinge and
+            feature-matching losses) trained in the same step
     cleanup OUT/codec: the codec folder (config.json + safetensors)
 """
 
@@ -17,6 +20,7 @@ import torch
 from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
+from audiopalm.audio.codecs.discriminators import Discriminators, discriminator_loss, generator_losses
 from audiopalm.audio.codecs.mel import (MEL_CODEC_PRESETS, MelCodec, MelCodecConfig, ResidualQuantizer, codec_mel,
                                         fit_residual_quantizer)
 from audiopalm.audio.features import log_mel
@@ -44,6 +48,10 @@ class CodecTrainConfig:
     dev_utterances: int = help_field("dev utterances for the dev loss", 50, min=1)
     bf16: bool = help_field("bf16 autocast", True)
     seed: int = help_field("random seed", 0)
+    init: str | None = help_field("start from this mel codec folder: its quantiser and vocoder (preset ignored)", None)
+    adversarial: bool = help_field("train discriminators beside the vocoder (hinge + feature-matching losses)", False)
+    adversarial_weight: float = help_field("weight of the adversarial loss (feature matching: twice it) against the "
+                                           "spectral loss", 0.05, min=0)
 
     def loop(self) -> LoopConfig:
         return LoopConfig(steps=self.steps, lr=self.lr, min_lr_ratio=0.05, warmup=self.warmup, weight_decay=0.01,
@@ -92,6 +100,49 @@ def crops(wavs: list[torch.Tensor], batch: list[int], samples: int, gen: torch.G
     return out
 
 
+class AdversarialVocoder(torch.nn.Module):
+    """The vocoder and its discriminators: one forward gives both sides' losses, so one backward (and one
+    optimizer) trains both. The discriminators judge the generated audio twice: detached, for their own
+    loss, and with their parameters frozen, for the vocoder's."""
+
+    def __init__(self, vocoder: torch.nn.Module, n_mels: int, weight: float, bf16: bool):
+        super().__init__()
+        self.vocoder, self.discriminators = vocoder, Discriminators()
+        self.n_mels, self.weight, self.bf16 = n_mels, weight, bf16
+
+    def forward(self, mel: torch.Tensor, target: torch.Tensor) -> dict[str, torch.Tensor]:
+        """mel [B, T, n_mels], target wav [B, (T-1) * hop] -> losses: loss (to minimise), spectral, d_loss."""
+        with bf16_autocast(self.bf16):
+            pred = self.vocoder(mel).float()
+            real = self.discriminators(target)
+            d_loss = discriminator_loss(real, self.discriminators(pred.detach()))
+            self.discriminators.requires_grad_(False)
+            try:
+                adversarial, matching = generator_losses(real, self.discriminators(pred))
+            finally:
+                self.discriminators.requires_grad_(True)
+        spectral = spectral_loss(pred, target, self.n_mels)
+        loss = spectral + self.weight * (adversarial.float() + 2 * matching.float()) + d_loss.float()
+        return {"loss": loss, "spectral": spectral, "d_loss": d_loss}
+
+
+def _init_codec(folder: str) -> MelCodec:
+    """The mel codec in `folder`, in float32, to train on from; one error line when it is not one."""
+    if not (Path(folder) / "config.json").exists():
+        raise AudiopalmError(f"--init {folder}: not a codec folder (no config.json)")
+    try:
+        return MelCodec.from_pretrained(folder).float()
+    except (KeyError, TypeError, RuntimeError) as e:
+        raise AudiopalmError(f"--init {folder}: not a mel codec this code can load ({e})") from None
+
+
+def _new_codec(wavs: list[torch.Tensor], cfg: MelCodecConfig, tcfg: CodecTrainConfig, out: Path) -> MelCodec:
+    """A fitted quantiser (made once, OUT/quantizer.safetensors) and a seeded new vocoder."""
+    quantizer = _fit_quantizer(wavs, cfg, tcfg, out / "quantizer.safetensors")
+    torch.manual_seed(tcfg.seed)  # the vocoder's first weights, whether the quantizer was just fitted or loaded
+    return MelCodec(cfg, quantizer)
+
+
 def _fit_quantizer(wavs: list[torch.Tensor], cfg: MelCodecConfig, tcfg: CodecTrainConfig, path: Path) -> ResidualQuantizer:
     q = ResidualQuantizer(cfg)
     if path.exists():
@@ -127,24 +178,28 @@ def train_codec(data: Path, out: Path, tcfg: CodecTrainConfig, max_minutes: floa
     """Train (or resume) the mel codec on DATA/train.jsonl; returns OUT/codec once complete."""
     from audiopalm.data.manifest import audio_rows, read_jsonl
 
-    if tcfg.preset not in MEL_CODEC_PRESETS:
+    init = _init_codec(tcfg.init) if tcfg.init else None  # checked before any audio is read
+    if init is None and tcfg.preset not in MEL_CODEC_PRESETS:
         raise AudiopalmError(f"unknown codec preset {tcfg.preset!r}; choose from {', '.join(MEL_CODEC_PRESETS)}")
-    cfg = MEL_CODEC_PRESETS[tcfg.preset]
     rows = audio_rows(read_jsonl(data / "train.jsonl"))
     rows = [rows[i] for i in torch.randperm(len(rows), generator=torch.Generator().manual_seed(tcfg.seed))]
     wavs = load_wavs(rows[: tcfg.max_utterances], data, "train audio")
     dev = load_wavs(read_jsonl(data / "dev.jsonl")[: tcfg.dev_utterances], data, "dev audio")
     if not wavs:
         raise AudiopalmError(f"no usable training audio in {data / 'train.jsonl'}")
-    quantizer = _fit_quantizer(wavs, cfg, tcfg, out / "quantizer.safetensors")
-    torch.manual_seed(tcfg.seed)  # the vocoder's first weights, whether the quantizer was just fitted or loaded
-    codec = MelCodec(cfg, quantizer)
+    codec = init or _new_codec(wavs, MEL_CODEC_PRESETS[tcfg.preset], tcfg, out)
+    cfg, vocoder = codec.cfg, codec.vocoder
     samples = (tcfg.crop_frames - 1) * cfg.hop
-    vocoder = codec.vocoder
+    trained = vocoder
+    if tcfg.adversarial:
+        torch.manual_seed(tcfg.seed)  # the discriminators' first weights
+        trained = AdversarialVocoder(vocoder, cfg.n_mels, tcfg.adversarial_weight, tcfg.bf16)
 
     def step_loss(module: torch.nn.Module, batch: list[int], step: int) -> tuple[torch.Tensor, int]:
         target = crops(wavs, batch, samples, torch.Generator().manual_seed(tcfg.seed * 1_000_003 + step))
         mel = quantised_mel(codec, target)
+        if tcfg.adversarial:
+            return module(mel, target)["loss"], target.numel()
         with bf16_autocast(tcfg.bf16):
             pred = module(mel)
         return spectral_loss(pred.float(), target, cfg.n_mels), target.numel()
@@ -157,7 +212,7 @@ def train_codec(data: Path, out: Path, tcfg: CodecTrainConfig, max_minutes: floa
             losses.append(float(spectral_loss(vocoder(quantised_mel(codec, target)), target, cfg.n_mels)))
         return {"dev_loss": round(float(np.mean(losses)), 4)}
 
-    step = run_training(vocoder, [1] * len(wavs), tcfg.batch, step_loss, out, tcfg.loop(), evaluate if dev else None,
+    step = run_training(trained, [1] * len(wavs), tcfg.batch, step_loss, out, tcfg.loop(), evaluate if dev else None,
                         ("dev_loss",), max_minutes, desc="vocoder")
     if step >= tcfg.steps:
         codec.save_pretrained(out / "codec")
