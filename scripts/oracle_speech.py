@@ -10,6 +10,9 @@ themselves and the codec's round trip are scored alongside, so every row reads a
         --codec runs/babel-small/codec/codec --acoustic codes=runs/babel-small/acoustic/model \
         --acoustic mel=runs/ac-mel/model --n 40
 
+Several `--codec NAME=FOLDER` render every row with each codec's vocoder (the acoustic models' mel frames do not
+depend on it), so vocoders are compared on the same clips and the same recordings row.
+
 With `--units NAME=FOLDER` (a text-to-unit model, `audiopalm train-units`), the reference *text* is also spoken:
 its phonemes -> semantic tokens in the prompt's voice -> each acoustic model. This is TTS with the voice of
 the S2ST case, and what the speech stage says when it speaks the translation the model wrote.
@@ -66,7 +69,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, required=True)
     ap.add_argument("--tokenizer", type=Path, required=True, help="the audio tokenizer the acoustic models read")
-    ap.add_argument("--codec", type=Path, required=True)
+    ap.add_argument("--codec", action="append", required=True, metavar="[NAME=]FOLDER",
+                    help="codecs whose vocoder renders every row, side by side when more than one")
     ap.add_argument("--acoustic", action="append", required=True, metavar="NAME=FOLDER")
     ap.add_argument("--units", action="append", default=[], metavar="NAME=FOLDER",
                     help="text-to-unit models: the reference text spoken through each acoustic model")
@@ -76,34 +80,36 @@ def main() -> None:
     args = ap.parse_args()
 
     utts, tokens = clips(args.data, args.tokenizer, args.n, tuple(args.sources.split(",")), args.split)
-    codec = load_codec(args.codec)
     judges = Judges()
     refs = [u["reference"]["text"] for u in utts]
     recordings = [load_audio(args.data / u["reference"]["audio"]) for u in utts]
     sources = [load_audio(args.data / u["source"]["audio"]) for u in utts]
-    systems: dict[str, list[np.ndarray]] = {
-        "recordings": recordings,
-        "vocoder, unquantised mel": [codec.vocode(codec.log_mel(w)) for w in recordings],
-        "codec round trip": [codec.decode(codec.encode(w)) for w in recordings],
-    }
+    systems: dict[str, list[np.ndarray]] = {"recordings": recordings}
     seconds: dict[str, float] = {}
-    for item in args.acoustic:
-        name, folder = item.split("=", 1)
-        stage = SpeechOutput(codec, load_acoustic(folder))
-        start, wavs = time.perf_counter(), []
-        for u, source in zip(utts, sources):
-            prompt = stage.prompt(source, tokens[u["source"]["id"]])
-            wavs.append(stage.synthesize(tokens[u["reference"]["id"]], prompt))
-        systems[f"oracle {name}"], seconds[f"oracle {name}"] = wavs, time.perf_counter() - start
-    for item, acoustic in itertools.product(args.units, args.acoustic):
-        (name, folder), (acoustic_name, acoustic_folder) = item.split("=", 1), acoustic.split("=", 1)
-        stage = SpeechOutput(codec, load_acoustic(acoustic_folder), units=TextToUnit.from_pretrained(folder))
-        start, wavs = time.perf_counter(), []
-        for u, source in zip(utts, sources):
-            prompt = stage.prompt(source, tokens[u["source"]["id"]])
-            wavs.append(stage.say(u["reference"]["text"], "en", prompt))
-        key = f"units {name} -> {acoustic_name}"
-        systems[key], seconds[key] = wavs, time.perf_counter() - start
+    for codec_item in args.codec:
+        codec_name, codec_folder = codec_item.split("=", 1) if "=" in codec_item else ("codec", codec_item)
+        suffix = f" [{codec_name}]" if len(args.codec) > 1 else ""
+        codec = load_codec(codec_folder)
+        systems["vocoder, unquantised mel" + suffix] = [codec.vocode(codec.log_mel(w)) for w in recordings]
+        systems["codec round trip" + suffix] = [codec.decode(codec.encode(w)) for w in recordings]
+        for item in args.acoustic:
+            name, folder = item.split("=", 1)
+            stage = SpeechOutput(codec, load_acoustic(folder))
+            start, wavs = time.perf_counter(), []
+            for u, source in zip(utts, sources):
+                prompt = stage.prompt(source, tokens[u["source"]["id"]])
+                wavs.append(stage.synthesize(tokens[u["reference"]["id"]], prompt))
+            key = f"oracle {name}{suffix}"
+            systems[key], seconds[key] = wavs, time.perf_counter() - start
+        for item, acoustic in itertools.product(args.units, args.acoustic):
+            (name, folder), (acoustic_name, acoustic_folder) = item.split("=", 1), acoustic.split("=", 1)
+            stage = SpeechOutput(codec, load_acoustic(acoustic_folder), units=TextToUnit.from_pretrained(folder))
+            start, wavs = time.perf_counter(), []
+            for u, source in zip(utts, sources):
+                prompt = stage.prompt(source, tokens[u["source"]["id"]])
+                wavs.append(stage.say(u["reference"]["text"], "en", prompt))
+            key = f"units {name} -> {acoustic_name}{suffix}"
+            systems[key], seconds[key] = wavs, time.perf_counter() - start
     print(f"{len(utts)} English {args.split} clips ({len(set(refs))} sentences); prompts from {args.sources}")
     for name, wavs in systems.items():
         hyps = [judges.whisper(w) for w in wavs]
@@ -111,7 +117,7 @@ def main() -> None:
         exact = np.mean([error_rates([r], [h], "en")["wer"] == 0 for r, h in zip(refs, hyps)])
         mos = np.mean([judges.mos(w)["ovrl"] for w in wavs])
         extra = f"  render {seconds[name]:.1f} s" if name in seconds else ""
-        print(f"{name:28s} Whisper WER {100 * rates['wer']:5.1f}%  exact {100 * exact:5.1f}%  DNSMOS {mos:.2f}{extra}",
+        print(f"{name:36s} Whisper WER {100 * rates['wer']:5.1f}%  exact {100 * exact:5.1f}%  DNSMOS {mos:.2f}{extra}",
               flush=True)
 
 
