@@ -6,11 +6,11 @@ from dataclasses import replace
 
 import pytest
 import torch
-from safetensors.torch import load_file
+from safetensors.torch import load_file, save_file
 
 from audiopalm.errors import AudiopalmError
 from audiopalm.models.audiopalm import AudioPaLM
-from audiopalm.recipes.bundle import RECIPES, run_recipe
+from audiopalm.recipes.bundle import RECIPES, run_recipe, same_weights
 
 
 def test_tiny_recipe_builds_a_fp16_bundle_that_loads_as_float32(tiny_world, tmp_path, capsys):
@@ -20,8 +20,8 @@ def test_tiny_recipe_builds_a_fp16_bundle_that_loads_as_float32(tiny_world, tmp_
     bundle = run_recipe(recipe)
     assert bundle == tmp_path / "b"
     stages = json.loads((tmp_path / "work" / "stages.json").read_text())
-    assert list(stages) == ["tokenizer", "codec", "acoustic", "units", "acoustic_units", "text_lm", "audiopalm",
-                            "next_world", "audiopalm_next", "speech", "eval"]  # world existed
+    assert list(stages) == ["tokenizer", "codec", "acoustic", "units", "acoustic_units", "text_lm",
+                            "audiopalm", "next_world", "audiopalm_next", "speech", "eval"]  # world existed
     assert (tmp_path / "next" / "audio").is_dir() and (tmp_path / "work" / "audiopalm_next" / "model").is_dir()
     weights = [load_file(str(p)) for p in bundle.rglob("*.safetensors")]
     floats = [t for w in weights for t in w.values() if t.is_floating_point()]
@@ -41,6 +41,17 @@ def test_tiny_recipe_builds_a_fp16_bundle_that_loads_as_float32(tiny_world, tmp_
     assert run_recipe(recipe) == bundle
     assert json.loads((tmp_path / "work" / "stages.json").read_text()) == stages
     assert "|\n\nSeeded with an earlier bundle's stages.\n\n## Measured" in (bundle / "MODEL_CARD.md").read_text()
+    # a part trained again (here the acoustic model) is attached again and the eval measures the bundle again
+    acoustic = tmp_path / "work" / "acoustic-units" / "model" / "model.safetensors"
+    weights = load_file(str(acoustic))
+    save_file({k: v + 0.01 if v.is_floating_point() else v for k, v in weights.items()}, str(acoustic))
+    capsys.readouterr()
+    assert run_recipe(recipe) == bundle
+    lines = capsys.readouterr().out.splitlines()
+    ran = [line.split(": ")[1] for line in lines if line.startswith("recipe babel-tiny: ")]
+    assert ran == ["speech", "eval"]
+    attached = tmp_path / "work" / "audiopalm_next" / "model" / "speech_out" / "acoustic" / "model.safetensors"
+    assert same_weights(attached, acoustic)
     # the demo runs the bundle on new clips by held-out speakers and writes the spoken translations
     from audiopalm.cli import main
 

@@ -18,7 +18,8 @@
     card       BUNDLE/MODEL_CARD.md
 
 Each stage is a library call with its typed config (the equivalent command takes the same settings as
-flags), skipped when its output exists; a stage cut short by --max-minutes resumes from its last
+flags), skipped when its output exists (the speech stage: when it holds the parts the recipe names; the eval:
+when it is newer than the model it measured); a stage cut short by --max-minutes resumes from its last
 checkpoint when the recipe runs again. Wall time per stage (summed over resumed parts, written every
 minute while it runs, so a killed run keeps all but its last minute) goes to WORK/stages.json and into the
 model card.
@@ -35,12 +36,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 from safetensors.torch import load_file, save_file
 
 from audiopalm.config import help_field
 from audiopalm.errors import AudiopalmError
+
+if TYPE_CHECKING:
+    from audiopalm.models.speech_out import AttachConfig
 
 
 # The finetuning mixture of the default bundle: the default one (data/multitask.py), but half of the S2ST examples
@@ -141,6 +146,31 @@ def world_complete(path: Path) -> bool:
         return False
 
 
+def same_weights(a: Path, b: Path) -> bool:
+    """Whether two safetensors files hold the same tensors (compared in float32: an fp16 copy of float32 weights
+    that were fp16 before is the same)."""
+    x, y = load_file(str(a)), load_file(str(b))
+    return x.keys() == y.keys() and all(torch.equal(x[k].float(), y[k].float()) for k in x)
+
+
+def speech_attached(cfg: AttachConfig) -> bool:
+    """Whether MODEL/speech_out holds the parts an AttachConfig names: a part trained again since (a new
+    acoustic model, a new vocoder) makes the speech stage attach again. Parts named by a hub id are not compared."""
+    out = Path(cfg.model) / "speech_out"
+    parts = {"codec": cfg.codec, "acoustic": cfg.acoustic, **({"units": cfg.units} if cfg.units else {})}
+    for name, source in parts.items():
+        mine, theirs = out / name / "model.safetensors", Path(source) / "model.safetensors"
+        if not mine.exists() or (theirs.exists() and not same_weights(mine, theirs)):
+            return False
+    return True
+
+
+def newer_than(path: Path, folder: Path) -> bool:
+    """Whether PATH exists and was written after every file under FOLDER (an evaluation of what FOLDER holds)."""
+    files = [f.stat().st_mtime for f in folder.rglob("*") if f.is_file()]
+    return path.exists() and path.stat().st_mtime >= max(files, default=0.0)
+
+
 def stages(r: BundleRecipe) -> list[Stage]:
     """Every stage in order, each a library call with its typed config."""
     from audiopalm.data.babel.synth import SynthConfig
@@ -235,9 +265,10 @@ def stages(r: BundleRecipe) -> list[Stage]:
         *first,
         *later,
         Stage("speech", final / "speech_out" / ("units" if r.units_steps else "acoustic") / "config.json",
-              lambda _: attach(attach_cfg),
-              f"attach-speech: {attach_cfg}"),
-        Stage("eval", work / "eval" / "results.json", evaluate, f"eval: {eval_cfg}"),
+              lambda _: attach(attach_cfg), f"attach-speech: {attach_cfg}",
+              complete=lambda done: done.exists() and speech_attached(attach_cfg)),
+        Stage("eval", work / "eval" / "results.json", evaluate, f"eval: {eval_cfg}",
+              complete=lambda done: newer_than(done, final)),
     ]
 
 
@@ -315,7 +346,8 @@ def run_recipe(r: BundleRecipe, max_minutes: float | None = None) -> Path | None
     every = stages(r)
     done = {stage.name for stage in every if stage.finished()}
     for stage in every:
-        if stage.name in done or stage.feeds in done:
+        # asked again, not from `done`: a stage run just now (a new acoustic model) can leave a later one stale
+        if stage.feeds in done or stage.finished():
             continue
         if stage.name == "eval":  # the eval measures the shipped fp16 weights
             export_bundle(model, Path(r.bundle))
