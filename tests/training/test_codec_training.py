@@ -7,6 +7,7 @@ import torch
 from safetensors.torch import load_file
 
 from audiopalm.audio.codecs import load_codec
+from audiopalm.audio.codecs.discriminators import Discriminators, discriminator_loss, generator_losses
 from audiopalm.audio.codecs.mel import MEL_CODEC_PRESETS, MelCodec
 from audiopalm.cli import main
 
@@ -53,3 +54,14 @@ def test_init_must_be_a_codec(tiny_world, tmp_path, capsys):
     data, _ = tiny_world
     assert main(["codec", "train", "--data", str(data), "--out", str(tmp_path / "x"), "--init", str(data)]) != 0
     assert "not a codec folder" in capsys.readouterr().err
+
+
+def test_discriminators_and_their_hinge_losses():
+    judged = Discriminators()(torch.randn(2, 4000))
+    assert len(judged) == 8  # five periods, three resolutions
+    assert all(logits.shape[0] == 2 and len(feats) >= 5 for logits, feats in judged)
+    real = [(torch.full((2, 4), 2.0), [torch.ones(2, 3)])]
+    fake = [(torch.full((2, 4), -2.0), [torch.zeros(2, 3)])]
+    assert float(discriminator_loss(real, fake)) == 0.0  # both beyond their margins
+    adversarial, matching = generator_losses(real, fake)
+    assert float(adversarial) == 3.0 and float(matching) == 1.0

@@ -20,6 +20,16 @@ PERIODS = (2, 3, 5, 7, 11)
 RESOLUTIONS = ((512, 128), (1024, 256), (2048, 512))  # (n_fft, hop)
 
 
+def convolve(convs: nn.ModuleList, post: nn.Module, x: torch.Tensor) -> Logits:
+    """An image [B, 1, H, W] through each conv (leaky ReLU after each), then the last -> logits [B, -1], activations."""
+    feats = []
+    for conv in convs:
+        x = nn.functional.leaky_relu(conv(x), 0.1)
+        feats.append(x)
+    x = post(x)
+    return x.flatten(1), [*feats, x]
+
+
 class PeriodDiscriminator(nn.Module):
     """Samples p apart, as a 2-D image [N/p, p]: convolutions along time see each phase of period p."""
 
@@ -36,14 +46,7 @@ class PeriodDiscriminator(nn.Module):
         """wav [B, N] -> logits [B, T' * p], activations."""
         pad = (-wav.shape[-1]) % self.period
         x = nn.functional.pad(wav[:, None], (0, pad), mode="reflect") if pad else wav[:, None]
-        x = x.view(x.shape[0], 1, -1, self.period)
-        feats = []
-        for conv in self.convs:
-            x = nn.functional.leaky_relu(conv(x), 0.1)
-            feats.append(x)
-        x = self.post(x)
-        feats.append(x)
-        return x.flatten(1), feats
+        return convolve(self.convs, self.post, x.view(x.shape[0], 1, -1, self.period))
 
 
 class SpectrogramDiscriminator(nn.Module):
@@ -61,16 +64,9 @@ class SpectrogramDiscriminator(nn.Module):
         self.post = weight_norm(nn.Conv2d(channels, 1, (3, 3), padding=(1, 1)))
 
     def forward(self, wav: torch.Tensor) -> Logits:
-        """wav [B, N] -> logits [B, T * F'], activations."""
+        """wav [B, N] -> log-magnitude [B, 1, T, F] -> logits [B, T * F'], activations."""
         spec = torch.stft(wav.float(), self.n_fft, self.hop, window=self.window, return_complex=True)
-        x = spec.abs().clamp_min(1e-5).log().transpose(1, 2)[:, None]  # [B, 1, T, F]
-        feats = []
-        for conv in self.convs:
-            x = nn.functional.leaky_relu(conv(x), 0.1)
-            feats.append(x)
-        x = self.post(x)
-        feats.append(x)
-        return x.flatten(1), feats
+        return convolve(self.convs, self.post, spec.abs().clamp_min(1e-5).log().transpose(1, 2)[:, None])
 
 
 class Discriminators(nn.Module):
