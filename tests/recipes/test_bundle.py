@@ -93,7 +93,7 @@ def test_the_default_recipe_carries_its_settings_into_each_stage():
     assert "tokenizer='runs/babel-small/tok-ctc'" in commands["units"] and "units=None" in before["speech"]
     # the acoustic model the bundle speaks with has also learnt the text-to-unit model's tokens, from the first one's
     both = commands["acoustic_units"]
-    assert "inputs='both'" in both and "units='runs/babel-small/units'" in both and "steps=3200" in both
+    assert "inputs='both'" in both and "units='runs/babel-small/units'" in both and "steps=6400" in both
     assert "init='runs/babel-small/acoustic/model'" in both and "out='runs/babel-small/acoustic-units'" in both
     assert "acoustic='runs/babel-small/acoustic-units/model'" in commands["speech"]
     assert "acoustic_units" not in before

@@ -75,7 +75,7 @@ class BundleRecipe:
     acoustic_preset: str = "small"
     units_steps: int = 2000  # text-to-unit model steps (0: none; spoken output then comes from the LM's speech tokens)
     units_preset: str = "small"
-    units_acoustic_steps: int = 3200  # acoustic steps more, on the text-to-unit model's tokens too (0: none)
+    units_acoustic_steps: int = 6400  # acoustic steps more, on the text-to-unit model's tokens too (0: none)
     units_acoustic_lr: float = 1e-3
     codec_preset: str = "small"
     lm_preset: str = "base"
@@ -147,8 +147,8 @@ def world_complete(path: Path) -> bool:
 
 
 def same_weights(a: Path, b: Path) -> bool:
-    """Whether two safetensors files hold the same tensors (compared in float32: an fp16 copy of float32 weights
-    that were fp16 before is the same)."""
+    """Whether two safetensors files hold the same tensors, compared as float32 (fp16 weights saved again from a
+    float32 model still match their source)."""
     x, y = load_file(str(a)), load_file(str(b))
     return x.keys() == y.keys() and all(torch.equal(x[k].float(), y[k].float()) for k in x)
 
