@@ -114,6 +114,9 @@ def test_a_stage_clock_writes_its_time_while_the_stage_runs_and_adds_to_earlier_
         raise RuntimeError("stage failed")
     times = json.loads((tmp_path / "stages.json").read_text())
     assert 100.2 <= times["text_lm"] < 101.0 and 0.0 <= times["codec"] < 1.0 and list(times) == ["text_lm", "codec"]
+    with stage_clock(tmp_path, "text_lm", add=False):  # a stage that starts over: its last run only
+        pass
+    assert json.loads((tmp_path / "stages.json").read_text())["text_lm"] < 1.0
 
 
 def test_a_world_whose_rendering_was_cut_short_is_not_taken_as_done(tmp_path):

@@ -20,9 +20,9 @@
 Each stage is a library call with its typed config (the equivalent command takes the same settings as
 flags), skipped when its output exists (the speech stage: when it holds the parts the recipe names; the eval:
 when it is newer than the model it measured); a stage cut short by --max-minutes resumes from its last
-checkpoint when the recipe runs again. Wall time per stage (summed over resumed parts, written every
-minute while it runs, so a killed run keeps all but its last minute) goes to WORK/stages.json and into the
-model card.
+checkpoint when the recipe runs again. Wall time per stage (summed over resumed parts; the speech and eval
+stages, which start over when run again, their last run; written every minute while it runs, so a killed run
+keeps all but its last minute) goes to WORK/stages.json and into the model card.
 """
 
 from __future__ import annotations
@@ -132,6 +132,7 @@ class Stage:
     command: str  # what it runs, with its config (printed)
     feeds: str | None = None  # the one stage that reads its output: not needed once that stage is done
     complete: Callable[[Path], bool] = Path.exists  # whether `done` marks a whole output
+    resumes: bool = True  # run again, it goes on from its checkpoints (its clock adds up); else it starts over
 
     def finished(self) -> bool:
         return self.complete(self.done)
@@ -266,9 +267,9 @@ def stages(r: BundleRecipe) -> list[Stage]:
         *later,
         Stage("speech", final / "speech_out" / ("units" if r.units_steps else "acoustic") / "config.json",
               lambda _: attach(attach_cfg), f"attach-speech: {attach_cfg}",
-              complete=lambda done: done.exists() and speech_attached(attach_cfg)),
+              complete=lambda done: done.exists() and speech_attached(attach_cfg), resumes=False),
         Stage("eval", work / "eval" / "results.json", evaluate, f"eval: {eval_cfg}",
-              complete=lambda done: newer_than(done, final)),
+              complete=lambda done: newer_than(done, final), resumes=False),
     ]
 
 
@@ -315,10 +316,11 @@ def _write_time(work: Path, name: str, seconds: float) -> None:
 
 
 @contextmanager
-def stage_clock(work: Path, name: str, every: float = STAGE_CLOCK_SECONDS) -> Iterator[None]:
-    """Add the wall time of stage NAME to WORK/stages.json: every `every` seconds while it runs and once when it
-    ends, so a run killed mid-stage keeps all but its last interval."""
-    before = _times(work).get(name, 0.0)
+def stage_clock(work: Path, name: str, every: float = STAGE_CLOCK_SECONDS, add: bool = True) -> Iterator[None]:
+    """Add the wall time of stage NAME to WORK/stages.json (`add`: to what its earlier parts took; else in place of
+    it, for a stage that starts over): every `every` seconds while it runs and once when it ends, so a run killed
+    mid-stage keeps all but its last interval."""
+    before = _times(work).get(name, 0.0) if add else 0.0
     t0 = time.time()
     stop = threading.Event()
 
@@ -356,7 +358,7 @@ def run_recipe(r: BundleRecipe, max_minutes: float | None = None) -> Path | None
         if left is not None and left <= 0:
             return None
         print(f"recipe {r.name}: {stage.name}: {stage.command}", flush=True)
-        with stage_clock(work, stage.name):
+        with stage_clock(work, stage.name, add=stage.resumes):
             stage.run(left)
         if not stage.finished():
             return None  # paused inside a resumable stage
