@@ -36,6 +36,8 @@ class TranslateConfig:
     speech_from: str | None = help_field("text: the speech stage's text-to-unit model speaks the translation; lm: the "
                                          "language model writes the speech tokens; default: text where the speech "
                                          "stage has a text-to-unit model", None, choices=("text", "lm"))
+    voice_strength: float | None = help_field("the unit-to-mel model's share of the source's voice (0-1; less is "
+                                              "clearer, docs/speech.md; default: the speech stage's)", None, min=0.0)
     beams: int = help_field("beam search width", 1, min=1)
     sampling: SpeechSampling = help_field("speech sampling", SpeechSampling, flat=True)
 
@@ -50,13 +52,19 @@ class SpeakConfig:
     speech_from: str | None = help_field("text: the speech stage's text-to-unit model speaks; lm: the language "
                                          "model's TTS task writes the speech tokens; default: text where the speech "
                                          "stage has a text-to-unit model", None, choices=("text", "lm"))
+    voice_strength: float | None = help_field("the unit-to-mel model's share of the --voice recording's voice "
+                                              "(0-1; less is clearer, docs/speech.md; default: the speech stage's)",
+                                              None, min=0.0)
     sampling: SpeechSampling = help_field("speech sampling", SpeechSampling, flat=True)
 
 
-def _model(folder: str):
+def _model(folder: str, voice_strength: float | None = None):
     from audiopalm.models.audiopalm import AudioPaLM
 
-    return AudioPaLM.from_pretrained(folder)
+    model = AudioPaLM.from_pretrained(folder)
+    if voice_strength is not None and model.speech_out is not None:
+        model.speech_out.voice_strength = voice_strength
+    return model
 
 
 def run_transcribe(cfg: TranscribeConfig) -> str:
@@ -95,7 +103,7 @@ def run_translate(cfg: TranslateConfig) -> str:
         raise AudiopalmError(f"{cfg.file}: {len(wav) / SAMPLE_RATE:.1f} s is longer than the {VadConfig().max_seconds:g} s "
                              "one spoken translation takes; translate it without --speech (stretch by stretch), or "
                              "serve it (audiopalm serve speaks long recordings)")
-    model = _model(cfg.model)
+    model = _model(cfg.model, cfg.voice_strength)
     speech_from = model.speech_source(cfg.speech_from) if cfg.speech else None
     if cfg.speech and cfg.beams > 1 and sampling is not None and model.s2st_task != "S2ST" and speech_from == "lm":
         raise AudiopalmError(f"--beams {cfg.beams} with --speech: this model writes the translation and its speech in "
@@ -119,5 +127,6 @@ def run_speak(cfg: SpeakConfig) -> str:
 
     sampling = cfg.sampling.sampling()
     check_output(cfg.out, (cfg.voice,))
-    write_wav(Path(cfg.out), _model(cfg.model).speak(cfg.text, cfg.lang, cfg.voice, sampling, cfg.speech_from))
+    model = _model(cfg.model, cfg.voice_strength)
+    write_wav(Path(cfg.out), model.speak(cfg.text, cfg.lang, cfg.voice, sampling, cfg.speech_from))
     return cfg.out

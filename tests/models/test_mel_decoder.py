@@ -36,9 +36,13 @@ def test_learns_the_tokens_and_the_voice_of_the_prompt():
     with torch.no_grad():
         pred = model(semantic, prompt, prompt_pad)
         without_voice = model(semantic, prompt[:, :0], prompt_pad[:, :0])
+        half, none = (model(semantic, prompt, prompt_pad, voice_strength=v) for v in (0.5, 0.0))
     error, voiceless = (pred - target).abs().mean(), (without_voice - target).abs().mean()
     assert error < 0.3  # the voice offset alone is ~0.8 in mean absolute value
     assert error < 0.5 * voiceless  # the voice comes from the prompt
+    # voice strength: 0 is the voice of no prompt, in between lies in between
+    assert torch.allclose(none, without_voice, atol=1e-6)
+    assert error < (half - target).abs().mean() < voiceless
 
 
 def test_shapes_padding_and_persistence(tmp_path):
@@ -54,6 +58,19 @@ def test_shapes_padding_and_persistence(tmp_path):
     again = load_acoustic(tmp_path / "m")
     assert isinstance(again, MelDecoder) and again.cfg == model.cfg
     assert torch.equal(generate_mel(again, torch.arange(5)), generate_mel(model, torch.arange(5)))
+
+
+def test_the_speech_stage_passes_its_voice_strength():
+    torch.manual_seed(0)
+    model = MelDecoder(MEL_DECODER_PRESETS["tiny"])
+    for block in model.blocks:  # FiLM starts at zero: give the voice an effect
+        torch.nn.init.normal_(block.film.weight)
+    stage = SpeechOutput(MelCodec(MEL_CODEC_PRESETS["tiny"]), model, voice_strength=0.0)
+    semantic, voice = torch.randint(0, 16, (6,)), (torch.randint(0, 16, (10,)), torch.randn(20, 80))
+    assert torch.equal(stage.acoustic_frames(semantic, voice), generate_mel(model, semantic))  # no voice at all
+    stage.voice_strength = 0.5
+    assert torch.equal(stage.acoustic_frames(semantic, voice), generate_mel(model, semantic, voice[1], 0.5))
+    assert not torch.equal(stage.acoustic_frames(semantic, voice), generate_mel(model, semantic, voice[1]))
 
 
 def test_needs_a_mel_codec_with_its_bins(tmp_path):

@@ -57,7 +57,11 @@ def test_cli_writes_the_spoken_translation_and_speech(speaking_model, tmp_path):
     wav_path = str(next((data / "audio" / "test" / "de").glob("*.wav")))
     assert main(["translate", wav_path, "--model", str(model_dir), "--lang", "de", "--to", "en",
                  "--speech", str(tmp_path / "s2st.wav")]) == 0
-    assert main(["speak", "Hallo.", "--model", str(model_dir), "--lang", "de", "-o", str(tmp_path / "tts.wav")]) == 0
+    assert main(["speak", "Hallo.", "--model", str(model_dir), "--lang", "de", "-o", str(tmp_path / "tts.wav"),
+                 "--voice-strength", "0.5"]) == 0
+    assert main(["speak", "Hallo.", "--model", str(model_dir), "--lang", "de", "-o", str(tmp_path / "x.wav"),
+                 "--voice-strength", "-1"]) != 0  # a share of the voice is not negative
+    assert not (tmp_path / "x.wav").exists()
     for name in ("s2st.wav", "tts.wav"):
         info = sf.info(str(tmp_path / name))
         assert info.samplerate == 16000 and info.channels == 1

@@ -171,6 +171,9 @@ def markdown(report: dict) -> str:
             if report.get("speech_from") == "text":
                 parts += ["The output speech is the speech stage's text-to-unit model saying the text (for S2ST, the "
                           "translation the model wrote); the row lm is the language model's own speech tokens.", ""]
+            if (strength := report.get("voice_strength")) is not None and strength != 1:
+                parts += [f"The acoustic model rendered every row with {strength:g} of the voice prompt's speaker "
+                          "vector (`voice_strength`; 1: all of it).", ""]
             if task == "s2st" and report.get("s2st_task") == "ASR AST S2ST":
                 parts += [f"S2ST{' (lm)' if report.get('speech_from') == 'text' else ''} is decoded through the "
                           "combined task `[ASR AST S2ST X Y]`: the transcript, the translation, then its speech.", ""]

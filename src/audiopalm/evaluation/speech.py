@@ -392,16 +392,20 @@ def real_time_factors(model: AudioPaLM, data: Path, tokens: dict[str, torch.Tens
 def evaluate_speech(model_dir: Path, data: Path, pairs: tuple[str, ...], per_pair: int = 30, out: Path | None = None,
                     rtf_utterances: int = 10, whisper: bool = True, jobs: int = 2, tts: tuple[str, ...] = (),
                     cascade: bool = False, sampling: Sampling | None = SPEECH_SAMPLING, condition: str = "test",
-                    task: str | None = None, speech_from: str | None = None) -> dict:
+                    task: str | None = None, speech_from: str | None = None,
+                    voice_strength: float | None = None) -> dict:
     """The S2ST report of an AudioPaLM model with a speech-output stage (and TTS in the languages of
     `tts`); waveforms under OUT/s2st/SRC-TGT/ and OUT/tts/LANG/. Speech tokens are decoded with
     `sampling` (None: greedy) by `task` ("S2ST" or "ASR AST S2ST"; None: the model's `s2st_task`).
     `condition` test-noisy takes the sources from that condition (S2ST only: no TTS, codec or timing);
     conditions without a same-voice reference in the target language (test-unseen-synth: Pico has one voice
-    per language) are refused. `speech_from` "text" or "lm" (None: the model's default, `AudioPaLM.speech_from`)."""
+    per language) are refused. `speech_from` "text" or "lm" (None: the model's default, `AudioPaLM.speech_from`);
+    `voice_strength` replaces the speech stage's (`SpeechOutput.voice_strength`) where given."""
     model = AudioPaLM.from_pretrained(model_dir)
     if model.speech_out is None:
         raise AudiopalmError(f"{model_dir} has no speech output stage: attach one with `audiopalm attach-speech`")
+    if voice_strength is not None:
+        model.speech_out.voice_strength = voice_strength
     task = speech_task(task or model.s2st_task)  # before any work
     speech_from = model.speech_source(speech_from)
     judges = Judges(whisper)
@@ -419,7 +423,7 @@ def evaluate_speech(model_dir: Path, data: Path, pairs: tuple[str, ...], per_pai
         tts = ()
     report: dict = {"s2st": {}, "recognisers": {WHISPER: "English only", OWN: "the evaluated model's ASR task"},
                     "speech_decoding": asdict(sampling) if sampling is not None else "greedy", "s2st_task": task,
-                    "speech_from": speech_from}
+                    "speech_from": speech_from, "voice_strength": model.speech_out.voice_strength}
     if failed:
         report["skipped"] = [f"{k}: {v}" for k, v in failed.items()]
     for src, tgt in parsed:

@@ -44,6 +44,8 @@ class EvalConfig:
                                          "(text) or the language model's own speech tokens (lm); default: as "
                                          "`translate --speech` does (text when the speech stage has a text-to-unit "
                                          "model)", None, choices=("text", "lm"))
+    voice_strength: float | None = help_field("s2st, tts: the unit-to-mel model's share of the prompt's voice (0-1; "
+                                              "default: the speech stage's)", None, min=0.0)
     beams: int = help_field("beam search width for the text tasks (ASR, AST, MT, the cascade); 1: greedy", 1, min=1)
     no_lid: bool = help_field("skip language identification", False)
     conditions: list[str] | None = help_field("test conditions scored side by side (default: every one the dataset "
@@ -76,7 +78,7 @@ def _speech(cfg: EvalConfig, tasks: set[str], condition: str = "test") -> dict:
                            cfg.per_language, wavs, cfg.rtf_utterances,
                            jobs=cfg.jobs, tts=tuple(languages) if "tts" in tasks else (), cascade=cfg.cascade,
                            sampling=cfg.sampling.sampling(), condition=condition, task=cfg.s2st_task,
-                           speech_from=cfg.speech_from)
+                           speech_from=cfg.speech_from, voice_strength=cfg.voice_strength)
 
 
 def _conditions(cfg: EvalConfig, tasks: set[str]) -> dict:

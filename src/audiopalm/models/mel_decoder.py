@@ -92,10 +92,12 @@ class MelDecoder(nn.Module):
         keep = torch.ones_like(x[..., 0]) if prompt_pad is None else (~prompt_pad).to(x.dtype)  # [B, P]
         return (x * keep[..., None]).sum(1) / keep.sum(1, keepdim=True).clamp_min(1)
 
-    def forward(self, semantic: torch.Tensor, prompt: torch.Tensor, prompt_pad: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(self, semantic: torch.Tensor, prompt: torch.Tensor, prompt_pad: torch.Tensor | None = None,
+                voice_strength: float = 1.0) -> torch.Tensor:
         """semantic [B, T] at the frame rate (semantic_size at padding), prompt [B, P, n_mels] ->
-        standardised log-mel [B, T, n_mels]."""
-        speaker = self.speaker(prompt, prompt_pad)
+        standardised log-mel [B, T, n_mels]. `voice_strength` scales the speaker vector: 1 the prompt's voice,
+        0 the voice of no prompt (trained on one example in ten), between them the FiLM in between."""
+        speaker = self.speaker(prompt, prompt_pad) * voice_strength
         x = self.semantic(semantic)
         for block in self.blocks:
             x = block(x, speaker)
@@ -121,10 +123,11 @@ def mel_loss(model: MelDecoder, semantic: torch.Tensor, prompt: torch.Tensor, pr
 
 
 @torch.inference_mode()
-def generate_mel(model: MelDecoder, semantic: torch.Tensor, prompt: torch.Tensor | None = None) -> torch.Tensor:
+def generate_mel(model: MelDecoder, semantic: torch.Tensor, prompt: torch.Tensor | None = None,
+                 voice_strength: float = 1.0) -> torch.Tensor:
     """Semantic tokens [T_s] (+ prompt mel [P, n_mels]) -> standardised log-mel [T_s * frames_per_token, n_mels]."""
     device = next(model.parameters()).device
     frames = semantic.long().repeat_interleave(model.cfg.frames_per_token).to(device)
     if prompt is None:
         prompt = torch.zeros(0, model.cfg.n_mels)
-    return model(frames[None], prompt.float()[None].to(device))[0].float().cpu()
+    return model(frames[None], prompt.float()[None].to(device), voice_strength=voice_strength)[0].float().cpu()

@@ -37,6 +37,11 @@ from audiopalm.models.units import TextToUnit, generate_units, symbol_ids
 # one, so its speech is slowed by this pace. Chosen on 40 English dev sentences (docs/speech.md): Whisper tiny.en
 # WER 59.3 / 43.5 / 54.0 / 50.9% at pace 1.0 / 0.9 / 0.8 / 0.7.
 UNITS_PACE = 0.9
+# How much of the prompt's voice the unit-to-mel model puts in (its speaker vector scaled; 0: the voice it learnt
+# for no prompt). Chosen on 60 English dev sentences spoken by the text-to-unit model in S2ST voices (docs/speech.md,
+# "Voice strength"): Whisper tiny.en WER 36.7 / 33.5 / 29.6 / 30.5 / 28.6% at 1 / 0.6 / 0.4 / 0.2 / 0, the voice
+# 119 / 117 / 112 / 89 / 33% of the way from another speaker to the same one.
+VOICE_STRENGTH = 0.4
 ACOUSTIC_MODELS = {"soundstorm": SoundStorm, "mel_decoder": MelDecoder}
 Acoustic = SoundStorm | MelDecoder
 Voice = tuple[torch.Tensor, torch.Tensor]  # (semantic [P_s], codes [K, P] or mel [P, n_mels])
@@ -56,7 +61,7 @@ def load_acoustic(folder: str | Path) -> Acoustic:
 class SpeechOutput:
     def __init__(self, codec: Codec, acoustic: Acoustic, prompt_seconds: float = 3.0,
                  iterations: tuple[int, ...] = (1,), temperature: float = 0.0, units: TextToUnit | None = None,
-                 pace: float = UNITS_PACE):
+                 pace: float = UNITS_PACE, voice_strength: float = VOICE_STRENGTH):
         cfg = acoustic.cfg
         if units is not None and units.cfg.semantic_size != cfg.semantic_size:
             raise AudiopalmError(f"the text-to-unit model writes {units.cfg.semantic_size} semantic tokens, the acoustic "
@@ -77,6 +82,7 @@ class SpeechOutput:
         self.prompt_seconds, self.iterations, self.temperature = prompt_seconds, iterations, temperature
         self.units = units.eval() if units is not None else None
         self.pace = pace  # the text-to-unit model's speaking rate (< 1: slower)
+        self.voice_strength = voice_strength  # the unit-to-mel model's share of the prompt's voice
 
     @classmethod
     def from_pretrained(cls, folder: str | Path) -> SpeechOutput:
@@ -144,7 +150,7 @@ class SpeechOutput:
         """Semantic tokens [T_s] (+ a prompt) -> codec codes [K, T] or standardised mel [T, n_mels],
         T = T_s * frames_per_token."""
         if isinstance(self.acoustic, MelDecoder):
-            return generate_mel(self.acoustic, semantic, voice[1] if voice is not None else None)
+            return generate_mel(self.acoustic, semantic, voice[1] if voice is not None else None, self.voice_strength)
         p_sem, p_codes = voice if voice is not None else (None, None)
         return generate(self.acoustic, semantic.long(), p_sem, p_codes, self.iterations, self.temperature, seed)
 
