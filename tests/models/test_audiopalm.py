@@ -46,8 +46,11 @@ def test_language_identification_scores_each_candidate_by_teacher_forcing(parts)
     data, root = parts
     model = AudioPaLM.from_text_lm(root / "lm", root / "tok", BABEL)
     wav = next((data / "audio" / "test" / "es").glob("*.wav"))
-    scores = model.language_scores(wav)
+    scores = model.language_scores_of_tokens(model.audio_input(wav))
     assert set(scores) == {"en", "fr", "es", "de", "it", "pt"} and all(s < 0 for s in scores.values())
+    normalised = model.language_scores(wav)  # no language identifier: the [LID] task's, normalised
+    assert normalised == pytest.approx({c: s - torch.tensor(list(scores.values())).logsumexp(0).item()
+                                        for c, s in scores.items()}, abs=1e-5)
     # the batched, padded scoring equals one candidate scored alone
     head = model.prompt("LID", None, None, model.audio_input(wav))
     name = [*model.text_tokenizer.encode("Portuguese"), model.vocab.eos_id]
@@ -210,3 +213,34 @@ def test_the_package_exports_the_model():
     import audiopalm
 
     assert audiopalm.AudioPaLM is AudioPaLM and audiopalm.AudioTokenizer.__name__ == "AudioTokenizer"
+
+
+def test_identification_reads_the_tokenizers_spelling_with_the_language_identifier(parts, tmp_path, monkeypatch):
+    from audiopalm.audio.encoders.ctc import CTC_PRESETS, CtcEncoder, CtcEncoderConfig, CtcEncoderModel
+    from audiopalm.audio.io import load_audio
+    from audiopalm.data.manifest import read_jsonl
+    from audiopalm.models.audiopalm import LANGID_WEIGHT
+    from audiopalm.text.langid import CharNgramLid
+
+    data, root = parts
+    model = AudioPaLM.from_text_lm(root / "lm", root / "tok", BABEL)
+    model.langid = CharNgramLid.fit(((r["text"], r["lang"]) for r in read_jsonl(data / "train.jsonl")), min_count=1)
+    wav = next((data / "audio" / "test" / "fr").glob("*.wav"))
+    alone = model.language_scores(wav)  # this tokenizer (MFCC) spells nothing: the [LID] task alone
+    assert alone == pytest.approx(AudioPaLM.language_scores(model, wav))
+    spelling = "el perro de la vecina come en la casa"  # what a CTC encoder would write for Spanish speech
+    assert model.spelling(load_audio(wav)) is None
+    ctc = CtcEncoderModel(CtcEncoderConfig(**CTC_PRESETS["tiny"], vocab=["<blank>", " ", "a", "b"]))
+    with monkeypatch.context() as m:  # a CTC encoder spells with its character head
+        m.setattr(model.audio_tokenizer, "encoder", CtcEncoder(ctc))
+        assert isinstance(model.spelling(load_audio(wav)), str) and set(model.spelling(load_audio(wav))) <= set(" ab")
+    monkeypatch.setattr(model, "spelling", lambda w: spelling)
+    fused = model.language_scores(wav)
+    ll = model.langid.log_likelihoods(spelling)
+    expected = {c: alone[c] + LANGID_WEIGHT * ll[c] for c in alone}
+    top = torch.tensor(list(expected.values())).logsumexp(0).item()
+    assert fused == pytest.approx({c: v - top for c, v in expected.items()}, abs=1e-4)
+    assert model.identify_language(wav) == "es", "an untrained LM is outweighed by a clear spelling"
+    assert model.identify_language(wav, ["fr", "de"]) in {"fr", "de"}, "still only among the candidates"
+    model.save_pretrained(tmp_path / "ap")  # the identifier travels with the model
+    assert AudioPaLM.from_pretrained(tmp_path / "ap").langid.counts == model.langid.counts

@@ -29,6 +29,7 @@ def test_train_writes_a_model_and_a_log(trained):
     _, root = trained
     model = AudioPaLM.from_pretrained(root / "ap" / "model")
     assert model.vocab.audio_size == 16
+    assert model.langid.languages == ["de", "en", "es", "fr", "it", "pt"], "its train texts' spelling, saved with it"
     log = list(csv.DictReader(open(root / "ap" / "log.csv")))
     assert len(log) == 3 and log[-1]["dev_loss"] != ""  # three steps, dev loss at the last
 

@@ -16,11 +16,12 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
+from audiopalm.audio.io import load_audio
 from audiopalm.data.shards import load_tokens, tokenize_manifests, tokenizer_digest
 from audiopalm.data.manifest import read_jsonl
 from audiopalm.errors import AudiopalmError
 from audiopalm.evaluation.text import error_rates, translation_scores
-from audiopalm.models.audiopalm import TRANSLATION_SEGMENT, AudioPaLM
+from audiopalm.models.audiopalm import TRANSLATION_SEGMENT, AudioPaLM, Heard
 
 
 def token_cache() -> Path:
@@ -84,6 +85,15 @@ def _decode(model: AudioPaLM, task: str, jobs: list[tuple[str, str | None, torch
     return out
 
 
+def identified(model: AudioPaLM, data: Path, row: dict, tokens: torch.Tensor) -> str:
+    """The language `model.identify_language` finds in a manifest row (with its tokens from the shards); from the
+    tokens alone where the model has no language identifier to read the recording with, or the recording is
+    absent (shards travel without their audio)."""
+    if model.langid is None or not (data / row["audio"]).is_file():
+        return model.identify_language_of_tokens(model.vocab.audio_ids(tokens))
+    return model.identify_language(Heard(load_audio(data / row["audio"]), tokens))
+
+
 def evaluate_unified(model_dir: Path, data: Path, per_language: int = 50, targets: tuple[str, ...] = ("en",),
                      jobs: int = 2, pairs: tuple[str, ...] = (), tasks: frozenset[str] = frozenset({"asr", "ast", "lid"}),
                      cascade: bool = False, ast_task: str | None = None, split: str = "test", beams: int = 1) -> dict:
@@ -122,7 +132,7 @@ def evaluate_unified(model_dir: Path, data: Path, per_language: int = 50, target
     wanted = translation_pairs(sorted(by_lang), targets, pairs)
     for lang, utts in sorted(by_lang.items()):
         if "lid" in tasks:
-            guesses = [model.identify_language_of_tokens(model.vocab.audio_ids(tokens[r["id"]])) for r in utts]
+            guesses = [identified(model, data, r, tokens[r["id"]]) for r in utts]
             wrong = Counter(g for g in guesses if g != lang)
             report["lid"][lang] = {"accuracy": sum(g == lang for g in guesses) / len(utts), "n": len(utts),
                                    "taken_for": dict(wrong.most_common())}

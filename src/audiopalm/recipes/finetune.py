@@ -28,6 +28,7 @@ from audiopalm.errors import AudiopalmError
 from audiopalm.audio.tokenizer import AudioTokenizer
 from audiopalm.models.audiopalm import FORMAT, AudioPaLM
 from audiopalm.models.lora import LoraSettings, add_lora, merge_lora
+from audiopalm.text.langid import CharNgramLid
 from audiopalm.training import distributed
 from audiopalm.training.lm import LmTrainConfig, train_lm
 
@@ -152,6 +153,8 @@ def prepare(cfg: FinetuneConfig) -> Prepared:
     model = build_model(cfg)
     mix = MixtureConfig(weights=cfg.mixture, zero_shot_pairs=world.get("zero_shot_pairs", []), seed=cfg.seed)
     train_rows = sentence_subset(read_jsonl(data / "train.jsonl"), cfg.train_fraction)
+    # spelling -> language, saved with the model: identification reads the tokenizer's transcript with it
+    model.langid = CharNgramLid.fit((r["text"], r["lang"]) for r in train_rows if r.get("text"))
     train = build_mixture(group_utterances(train_rows, _tokens(cfg, "train", d)),
                           model.vocab, model.text_tokenizer, model.languages, mix)
     dev_mix = MixtureConfig(weights={"ASR": 0.5, "AST": 0.5}, zero_shot_pairs=mix.zero_shot_pairs, seed=cfg.seed)
