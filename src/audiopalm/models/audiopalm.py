@@ -337,9 +337,8 @@ class AudioPaLM:
         the encoder's own transcript under each language's character n-grams."""
         heard = self.listen(audio)
         lid = log_softmax(self.language_scores_of_tokens(self.vocab.audio_ids(heard.tokens), candidates))
-        if self.langid is None or not set(lid) <= set(self.langid.languages):
-            return lid
-        if (spelling := self.spelling(heard.wav)) is None:
+        known = self.langid is not None and set(lid) <= set(self.langid.languages)
+        if not known or (spelling := self.spelling(heard.wav)) is None:
             return lid
         looks = self.langid.log_likelihoods(spelling)
         return log_softmax({c: lid[c] + LANGID_WEIGHT * looks[c] for c in lid})
