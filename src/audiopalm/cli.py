@@ -136,6 +136,13 @@ def cmd_attach_speech(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tune_ctc(args: argparse.Namespace) -> int:
+    from audiopalm.evaluation.decoding import TuneCtcConfig, run
+
+    print(run(from_args(TuneCtcConfig, args)))
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from audiopalm.evaluation.report import markdown, write_report
     from audiopalm.evaluation.suite import EvalConfig, run
@@ -237,6 +244,8 @@ COMMANDS: dict[str, Command | dict[str, Command]] = {
     "attach-speech": (cmd_attach_speech, _config("audiopalm.models.speech_out:AttachConfig"),
                       "add a codec + acoustic model to an AudioPaLM folder"),
     "eval": (cmd_eval, _config("audiopalm.evaluation.suite:EvalConfig"), "ASR WER, AST BLEU, LID, S2ST (ASR-BLEU, voice, DNSMOS, RTF) on a test split"),
+    "tune-ctc": (cmd_tune_ctc, _config("audiopalm.evaluation.decoding:TuneCtcConfig"),
+                 "choose the CTC head's weight in each language's transcripts on dev speakers"),
     "recipe": {
         "run": (cmd_recipe_run, _config("audiopalm.recipes.bundle:RecipeRunConfig", ("name",)), "build a model bundle from nothing: world, tokenizer, LM, speech, eval"),
     },

@@ -21,7 +21,11 @@ class TranscribeConfig:
     file: str = help_field("audio file (wav, flac, ogg, mp3), of any length")
     model: str = help_field("AudioPaLM folder")
     lang: str | None = help_field("spoken language (code such as fr, or English name); default: identified", None)
-    beams: int = help_field("beam search width", 1, min=1)
+    beams: int | None = help_field("beam search width (default: 4; 1 where speech is written in the same decode)",
+                                   None, min=1)
+    ctc_weight: float | None = help_field("the audio tokenizer's CTC head's share in ranking transcripts (joint "
+                                          "decoding; 0: the language model alone; default: the model's for the "
+                                          "language, chosen on dev)", None, min=0.0, max=1.0)
     format: str = help_field("text: the transcript; srt, vtt, json: timed segments. Recordings longer than 20 s "
                              "are split by voice activity either way", "text", choices=("text", "srt", "vtt", "json"))
 
@@ -38,7 +42,11 @@ class TranslateConfig:
                                          "stage has a text-to-unit model", None, choices=("text", "lm"))
     voice_strength: float | None = help_field("the unit-to-mel model's share of the source's voice (0-1; less is "
                                               "clearer, docs/speech.md; default: the speech stage's)", None, min=0.0)
-    beams: int = help_field("beam search width", 1, min=1)
+    beams: int | None = help_field("beam search width (default: 4; 1 where speech is written in the same decode)",
+                                   None, min=1)
+    ctc_weight: float | None = help_field("the audio tokenizer's CTC head's share in ranking transcripts (joint "
+                                          "decoding; 0: the language model alone; default: the model's for the "
+                                          "language, chosen on dev)", None, min=0.0, max=1.0)
     sampling: SpeechSampling = help_field("speech sampling", SpeechSampling, flat=True)
 
 
@@ -78,8 +86,8 @@ def run_transcribe(cfg: TranscribeConfig) -> str:
     model = _model(cfg.model)
     wav = load_audio(cfg.file)
     if cfg.format == "text" and one_stretch(wav):
-        return model.transcribe(wav, cfg.lang, cfg.beams)
-    segments = model.transcribe_segments(wav, cfg.lang, cfg.beams)
+        return model.transcribe(wav, cfg.lang, cfg.beams, cfg.ctc_weight)
+    segments = model.transcribe_segments(wav, cfg.lang, cfg.beams, ctc_weight=cfg.ctc_weight)
     if cfg.format == "srt":
         return srt(segments)
     if cfg.format == "vtt":
@@ -105,16 +113,18 @@ def run_translate(cfg: TranslateConfig) -> str:
                              "serve it (audiopalm serve speaks long recordings)")
     model = _model(cfg.model, cfg.voice_strength)
     speech_from = model.speech_source(cfg.speech_from) if cfg.speech else None
-    if cfg.speech and cfg.beams > 1 and sampling is not None and model.s2st_task != "S2ST" and speech_from == "lm":
+    one_decode = model.s2st_task != "S2ST" and speech_from == "lm"
+    if cfg.speech and (cfg.beams or 1) > 1 and sampling is not None and one_decode:
         raise AudiopalmError(f"--beams {cfg.beams} with --speech: this model writes the translation and its speech in "
                              "one decode ([ASR AST S2ST]), so beam search needs greedy speech (--speech-temperature 0)")
     if long:  # stretch by stretch
-        return " ".join(s["text"] for s in model.translate_segments(wav, cfg.to, cfg.lang, cfg.beams)[1] if s["text"])
+        segments = model.translate_segments(wav, cfg.to, cfg.lang, cfg.beams, ctc_weight=cfg.ctc_weight)[1]
+        return " ".join(s["text"] for s in segments if s["text"])
     heard = model.listen(wav)  # one tokenisation for the language, the text and the voice
     if not cfg.speech:
-        return model.translate(heard, cfg.to, cfg.lang, cfg.beams)
+        return model.translate(heard, cfg.to, cfg.lang, cfg.beams, ctc_weight=cfg.ctc_weight)
     _, text, speech = model.spoken_translation(heard, cfg.to, cfg.lang, cfg.beams, sampling=sampling,
-                                               speech_from=speech_from)
+                                               speech_from=speech_from, ctc_weight=cfg.ctc_weight)
     if len(speech) == 0:
         why = f"no speech heard in {cfg.file}" if heard.silent else "the model wrote no speech tokens"
         return f"{text}\nspeech: none written ({why})"

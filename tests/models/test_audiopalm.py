@@ -244,3 +244,38 @@ def test_identification_reads_the_tokenizers_spelling_with_the_language_identifi
     assert model.identify_language(wav, ["fr", "de"]) in {"fr", "de"}, "still only among the candidates"
     model.save_pretrained(tmp_path / "ap")  # the identifier travels with the model
     assert AudioPaLM.from_pretrained(tmp_path / "ap").langid.counts == model.langid.counts
+
+
+def test_transcripts_are_read_with_the_tokenizers_ctc_head_at_the_models_weight_per_language(parts, monkeypatch):
+    from audiopalm.generation.decode import CTC_WEIGHT
+    from audiopalm.text.chars import CharCodec
+
+    data, root = parts
+    model = AudioPaLM.from_text_lm(root / "lm", root / "tok", BABEL)
+    heard = model.listen(next((data / "audio" / "test" / "fr").glob("*.wav")))
+    assert model.char_codec is None and model.ctc_guide(heard, "fr") is None, "an MFCC tokenizer spells nothing"
+    codec = CharCodec(["<blank>", " ", *"abcdefghijklmnopqrstuvwxyz"])
+    spoken = "le chat"  # a head sure of what it heard: one character every other frame, blanks between
+    log_probs = torch.full((40, len(codec.vocab)), -30.0)
+    frames = [c for ch in spoken for c in (ch, "<blank>")] + ["<blank>"] * (40 - 2 * len(spoken))
+    for t, ch in enumerate(frames):
+        log_probs[t, codec.vocab.index(ch)] = 0.0
+    monkeypatch.setattr(AudioPaLM, "char_codec", property(lambda self: codec))
+    monkeypatch.setattr(model, "char_log_probs", lambda audio: log_probs.log_softmax(-1))
+    model.ctc_weights = {"fr": 0.0, "de": 0.95}
+    assert model.ctc_guide(heard, "fr") is None, "a language whose weight was chosen 0: the language model alone"
+    assert model.ctc_guide(heard, "de").weight == 0.95 and model.ctc_guide(heard, "it").weight == CTC_WEIGHT
+    unguided = model.transcribe(heard, "de", ctc_weight=0.0)
+    guided = model.transcribe(heard, "de")
+    scorer = model.ctc_guide(heard, "de").scorer
+    ids = lambda text: model.text_tokenizer.encode(text)  # noqa: E731
+    assert guided != unguided and scorer.full(ids(guided)) > scorer.full(ids(unguided)), \
+        "the head pulls the transcript towards what it heard"
+    calls = []
+    run = model.run
+    monkeypatch.setattr(model, "run", lambda task, *a, **k: calls.append((task, k.get("guides"))) or run(task, *a, **k))
+    model.tasks = {"ASR": 1.0, "AST": 1.0, "ASR AST": 0.5}  # finetuned on the combined task: translates through it
+    model.transcribe_and_translate(heard, "en", "de")
+    model.translate(heard, "en", "de", task="AST")
+    assert calls[0][0] == "ASR AST" and calls[0][1][0].weight == 0.95, "the combined task's transcript is guided"
+    assert calls[1][0] == "AST" and calls[1][1] == [None], "the direct task writes no transcript to guide"

@@ -21,7 +21,7 @@ def test_tiny_recipe_builds_a_fp16_bundle_that_loads_as_float32(tiny_world, tmp_
     assert bundle == tmp_path / "b"
     stages = json.loads((tmp_path / "work" / "stages.json").read_text())
     assert list(stages) == ["tokenizer", "codec", "acoustic", "units", "acoustic_units", "text_lm",
-                            "audiopalm", "next_world", "audiopalm_next", "speech", "eval"]  # world existed
+                            "audiopalm", "next_world", "audiopalm_next", "speech", "decoding", "eval"]  # world existed
     assert (tmp_path / "next" / "audio").is_dir() and (tmp_path / "work" / "audiopalm_next" / "model").is_dir()
     weights = [load_file(str(p)) for p in bundle.rglob("*.safetensors")]
     floats = [t for w in weights for t in w.values() if t.is_floating_point()]
@@ -30,6 +30,7 @@ def test_tiny_recipe_builds_a_fp16_bundle_that_loads_as_float32(tiny_world, tmp_
     assert model.lm.get_input_embeddings().weight.dtype == torch.float32 and model.speech_out is not None
     assert model.speech_from == "text" and model.speech_out.units.cfg.semantic_size == 16  # the text-to-unit stage
     assert model.decode_dtype == torch.float16  # decodes in the dtype it was shipped in
+    assert set(model.ctc_weights) == set(model.languages.codes), "the CTC head's weight chosen for every language"
     assert AudioPaLM.from_pretrained(tmp_path / "work" / "audiopalm" / "model").decode_dtype is None
     assert model.audio_tokenizer.encode(torch.zeros(16000).numpy()).shape == (25,)
     card = (bundle / "MODEL_CARD.md").read_text()

@@ -130,10 +130,12 @@ def s2st_semantic(model: AudioPaLM, tokens: list[torch.Tensor], src: str, tgt: s
     return out
 
 
-def ast_translations(model: AudioPaLM, tokens: list[torch.Tensor], src: str, tgt: str) -> list[str]:
-    """Speech tokens [T] in `src` -> the model's translations into `tgt`, decoded as `translate` does (its AST task)."""
+def ast_translations(model: AudioPaLM, tokens: list[torch.Tensor], src: str, tgt: str,
+                     recordings: list[Path | np.ndarray] | None = None, ctc_weight: float | None = None) -> list[str]:
+    """Speech tokens [T] in `src` -> the model's translations into `tgt`, decoded as `translate` does (its AST task;
+    with the `recordings` the tokens came from, its transcript read with the CTC head too)."""
     return decode_task(model, model.ast_task, [(src, tgt, t) for t in tokens],
-                       segment=TRANSLATION_SEGMENT[model.ast_task])
+                       segment=TRANSLATION_SEGMENT[model.ast_task], recordings=recordings, ctc_weight=ctc_weight)
 
 
 def units_semantic(model: AudioPaLM, texts: list[str], lang: str, voices: list[torch.Tensor]) -> list[torch.Tensor]:
@@ -154,7 +156,7 @@ def stage_times(model: AudioPaLM, wav: np.ndarray, src: str, tgt: str,
     semantic = model.audio_tokenizer.encode(wav)
     t1 = time.perf_counter()
     if speech_from == "text":  # the text-to-unit model's time falls after t2: it counts as acoustic
-        text = ast_translations(model, [semantic], src, tgt)[0]
+        text = ast_translations(model, [semantic], src, tgt, [wav])[0]
         t2 = time.perf_counter()
         out = units_semantic(model, [text], tgt, [semantic])[0]
     else:
@@ -293,7 +295,8 @@ def cascade_semantic(model: AudioPaLM, tokens: list[torch.Tensor], src: str, tgt
 def evaluate_pair(model: AudioPaLM, judges: Judges, data: Path, tokens: dict[str, torch.Tensor], src: str, tgt: str,
                   n: int, wav_dir: Path | None, seed: int = 0, cascade: bool = False,
                   condition: tuple[dict[str, dict], dict[str, torch.Tensor]] | None = None,
-                  sampling: Sampling | None = SPEECH_SAMPLING, task: str | None = None, speech_from: str = "lm") -> dict:
+                  sampling: Sampling | None = SPEECH_SAMPLING, task: str | None = None, speech_from: str = "lm",
+                  ctc_weight: float | None = None) -> dict:
     """S2ST from `src` into `tgt` on the first n test utterances, beside the model's AST on the same ones
     (and with `cascade`, beside ASR -> MT -> TTS by the same model). With `condition` (rows by id and
     tokens of a condition whose utterances share the test ids, such as test-noisy), the sources are
@@ -307,7 +310,9 @@ def evaluate_pair(model: AudioPaLM, judges: Judges, data: Path, tokens: dict[str
     if not utts:
         raise AudiopalmError(f"no test utterances in {src} with {tgt} references in {data}")
     src_tokens = [source_tokens[u["source"]["id"]] for u in utts]
-    ast = ast_translations(model, src_tokens, src, tgt)
+    recordings = [data / u["source"]["audio"] for u in utts]
+    ast = ast_translations(model, src_tokens, src, tgt, recordings if all(r.is_file() for r in recordings) else None,
+                           ctc_weight)
     lm = s2st_semantic(model, src_tokens, src, tgt, sampling, task=task)
     semantic = ({"output": lm} if speech_from == "lm"
                 else {"output": units_semantic(model, ast, tgt, src_tokens), "lm": lm})
@@ -393,14 +398,16 @@ def evaluate_speech(model_dir: Path, data: Path, pairs: tuple[str, ...], per_pai
                     rtf_utterances: int = 10, whisper: bool = True, jobs: int = 2, tts: tuple[str, ...] = (),
                     cascade: bool = False, sampling: Sampling | None = SPEECH_SAMPLING, condition: str = "test",
                     task: str | None = None, speech_from: str | None = None,
-                    voice_strength: float | None = None) -> dict:
+                    voice_strength: float | None = None, ctc_weight: float | None = None) -> dict:
     """The S2ST report of an AudioPaLM model with a speech-output stage (and TTS in the languages of
     `tts`); waveforms under OUT/s2st/SRC-TGT/ and OUT/tts/LANG/. Speech tokens are decoded with
     `sampling` (None: greedy) by `task` ("S2ST" or "ASR AST S2ST"; None: the model's `s2st_task`).
     `condition` test-noisy takes the sources from that condition (S2ST only: no TTS, codec or timing);
     conditions without a same-voice reference in the target language (test-unseen-synth: Pico has one voice
     per language) are refused. `speech_from` "text" or "lm" (None: the model's default, `AudioPaLM.speech_from`);
-    `voice_strength` replaces the speech stage's (`SpeechOutput.voice_strength`) where given."""
+    `voice_strength` replaces the speech stage's (`SpeechOutput.voice_strength`) where given; `ctc_weight` is the
+    CTC head's share in the transcript the translation is written after (`AudioPaLM.ctc_guide`; None: the
+    model's)."""
     model = AudioPaLM.from_pretrained(model_dir)
     if model.speech_out is None:
         raise AudiopalmError(f"{model_dir} has no speech output stage: attach one with `audiopalm attach-speech`")
@@ -431,7 +438,8 @@ def evaluate_speech(model_dir: Path, data: Path, pairs: tuple[str, ...], per_pai
         report["s2st"][f"{src}-{tgt}"] = {**evaluate_pair(model, judges, data, tokens, src, tgt, per_pair, wav_dir,
                                                                         cascade=cascade, condition=source,
                                                                         sampling=sampling, task=task,
-                                                                        speech_from=speech_from),
+                                                                        speech_from=speech_from,
+                                                                        ctc_weight=ctc_weight),
                                           "zero_shot": (src, tgt) in zero_shot}
     for lang in tts:
         report.setdefault("tts", {})[lang] = evaluate_tts(model, judges, data, tokens, lang, per_pair,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from audiopalm.config import help_field
 from audiopalm.errors import AudiopalmError
-from audiopalm.generation.decode import SpeechSampling
+from audiopalm.generation.decode import TEXT_BEAMS, SpeechSampling
 
 TASKS = ("asr", "ast", "mt", "lid", "s2st", "tts")
 
@@ -46,7 +46,12 @@ class EvalConfig:
                                          "model)", None, choices=("text", "lm"))
     voice_strength: float | None = help_field("s2st, tts: the unit-to-mel model's share of the prompt's voice (0-1; "
                                               "default: the speech stage's)", None, min=0.0)
-    beams: int = help_field("beam search width for the text tasks (ASR, AST, MT, the cascade); 1: greedy", 1, min=1)
+    beams: int | None = help_field("beam search width for the text tasks (ASR, AST, MT, the cascade); 1: greedy; "
+                                   "default: the model's (4)", None, min=1)
+    ctc_weight: float | None = help_field("the audio tokenizer's CTC head's share in ranking transcripts (ASR, and "
+                                          "the one the combined task writes before its translation; 0: the language "
+                                          "model alone; default: the model's for each language)", None, min=0.0,
+                                          max=1.0)
     no_lid: bool = help_field("skip language identification", False)
     conditions: list[str] | None = help_field("test conditions scored side by side (default: every one the dataset "
                                               "has, of test, test-noisy, test-unseen-synth)", None)
@@ -78,7 +83,7 @@ def _speech(cfg: EvalConfig, tasks: set[str], condition: str = "test") -> dict:
                            cfg.per_language, wavs, cfg.rtf_utterances,
                            jobs=cfg.jobs, tts=tuple(languages) if "tts" in tasks else (), cascade=cfg.cascade,
                            sampling=cfg.sampling.sampling(), condition=condition, task=cfg.s2st_task,
-                           speech_from=cfg.speech_from, voice_strength=cfg.voice_strength)
+                           speech_from=cfg.speech_from, voice_strength=cfg.voice_strength, ctc_weight=cfg.ctc_weight)
 
 
 def _conditions(cfg: EvalConfig, tasks: set[str]) -> dict:
@@ -92,11 +97,20 @@ def _conditions(cfg: EvalConfig, tasks: set[str]) -> dict:
     for condition in [c for c in wanted if c != "test"]:
         report = evaluate_unified(Path(cfg.model), data, cfg.per_language, tuple(cfg.targets), cfg.jobs,
                                   tuple(cfg.pairs), frozenset(tasks & {"asr", "ast", "lid"}), ast_task=cfg.ast_task,
-                                  split=condition, beams=cfg.beams)
+                                  split=condition, beams=cfg.beams, ctc_weight=cfg.ctc_weight)
         if "s2st" in tasks and condition == "test-noisy":
             report.update(_speech(cfg, {"s2st"}, condition))
         out[condition] = report
     return out
+
+
+def text_decoding(beams: int, ctc_weights: dict[str, float]) -> str:
+    """How the report's text was decoded, in words (`ctc_weights`: language -> the CTC head's weight)."""
+    how = "greedy" if beams == 1 else f"beam search, {beams} beams"
+    if not any(ctc_weights.values()):
+        return how
+    weights = ", ".join(f"{k} {v:g}" for k, v in sorted(ctc_weights.items()))
+    return f"{how}, transcripts with the CTC head ({weights})"
 
 
 def run(cfg: EvalConfig) -> dict:
@@ -118,14 +132,14 @@ def run(cfg: EvalConfig) -> dict:
         tasks = cfg.task_set()
         cfg.sampling.sampling()  # a bad sampling setting fails before anything is decoded
         report = evaluate_unified(Path(cfg.model), Path(cfg.data), cfg.per_language, tuple(cfg.targets), cfg.jobs,
-                                  tuple(cfg.pairs), frozenset(tasks), cfg.cascade, cfg.ast_task, beams=cfg.beams)
+                                  tuple(cfg.pairs), frozenset(tasks), cfg.cascade, cfg.ast_task, beams=cfg.beams,
+                                  ctc_weight=cfg.ctc_weight)
         if tasks & {"s2st", "tts"}:
             report.update(_speech(cfg, tasks))
         report["conditions"] = _conditions(cfg, tasks)
         report["meta"] = {"model": cfg.model, "data": cfg.data, "tasks": ",".join(sorted(tasks)),
                           "cascade": cfg.cascade, "utterances per language": cfg.per_language}
-        if cfg.beams > 1:
-            report["meta"]["text decoding"] = f"beam search, {cfg.beams} beams"
+        report["meta"]["text decoding"] = text_decoding(cfg.beams or TEXT_BEAMS, report.get("ctc_weight", {}))
     else:
         raise AudiopalmError("give --model (an AudioPaLM folder) or --text-lm (a pretrain-text folder)")
     report["meta"].update({"wall seconds": round(time.time() - started, 1), "threads": torch.get_num_threads(),

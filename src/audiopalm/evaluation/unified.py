@@ -13,6 +13,7 @@ import os
 from collections import Counter, defaultdict
 from pathlib import Path
 
+import numpy as np
 import torch
 from tqdm import tqdm
 
@@ -21,6 +22,7 @@ from audiopalm.data.shards import load_tokens, tokenize_manifests, tokenizer_dig
 from audiopalm.data.manifest import read_jsonl
 from audiopalm.errors import AudiopalmError
 from audiopalm.evaluation.text import error_rates, translation_scores
+from audiopalm.generation.decode import TEXT_BEAMS
 from audiopalm.models.audiopalm import TRANSLATION_SEGMENT, AudioPaLM, Heard
 
 
@@ -61,26 +63,39 @@ def _parse_pairs(pairs: tuple[str, ...]) -> list[tuple[str, str]]:
 
 
 def decode_task(model: AudioPaLM, task: str, jobs: list[tuple[str, str | None, torch.Tensor]], batch: int = 16,
-                max_new_tokens: int = 120, segment: int = 0, beams: int = 1) -> list[str]:
+                max_new_tokens: int = 120, segment: int = 0, beams: int | None = None,
+                recordings: list[Path | np.ndarray] | None = None, ctc_weight: float | None = None) -> list[str]:
     """(source lang, target lang, audio tokens [T]) -> the decoded text of output segment `segment`
-    (1 for the translation of "ASR AST"); greedy, or beam search with `beams` > 1."""
-    return _decode(model, task, [(s, t, model.vocab.audio_ids(tok)) for s, t, tok in jobs], batch, max_new_tokens,
-                   segment, beams)
+    (1 for the translation of "ASR AST"); greedy with `beams` 1, else beam search (None: the model's default).
+    With `recordings` (paths or waveforms, one per job), a task that writes a transcript first (ASR, ASR AST)
+    decodes it jointly with the tokenizer's CTC head at `ctc_weight` (None: the model's; `AudioPaLM.ctc_guide`)."""
+    ids = [(s, t, model.vocab.audio_ids(tok)) for s, t, tok in jobs]
+    if recordings is None or ctc_weight == 0 or task not in ("ASR", "ASR AST"):
+        return _decode(model, task, ids, batch, max_new_tokens, segment, beams)
+    out = []
+    for i in tqdm(range(0, len(jobs), batch), desc=task, dynamic_ncols=True, mininterval=5):
+        # a batch's guides at a time: each keeps the states of every prefix it scored
+        guides = [model.ctc_guide(Heard(load_audio(r) if isinstance(r, Path) else r, tok), s, ctc_weight)
+                  for r, (s, _, tok) in zip(recordings[i: i + batch], jobs[i: i + batch])]
+        out += _decode(model, task, ids[i: i + batch], batch, max_new_tokens, segment, beams, guides, progress=False)
+    return out
 
 
 def decode_text_task(model: AudioPaLM, task: str, jobs: list[tuple[str, str | None, str]], batch: int = 16,
-                     max_new_tokens: int = 120, beams: int = 1) -> list[str]:
+                     max_new_tokens: int = 120, beams: int | None = None) -> list[str]:
     """(source lang, target lang, text) -> the decoded text of the first output segment (MT)."""
     ids = [torch.tensor(model.text_tokenizer.encode(text), dtype=torch.long) for _, _, text in jobs]
     return _decode(model, task, [(s, t, i) for (s, t, _), i in zip(jobs, ids)], batch, max_new_tokens, beams=beams)
 
 
 def _decode(model: AudioPaLM, task: str, jobs: list[tuple[str, str | None, torch.Tensor]], batch: int,
-            max_new_tokens: int, segment: int = 0, beams: int = 1) -> list[str]:
+            max_new_tokens: int, segment: int = 0, beams: int | None = None, guides: list | None = None,
+            progress: bool = True) -> list[str]:
     out = []
-    for i in tqdm(range(0, len(jobs), batch), desc=task, dynamic_ncols=True, mininterval=5):
+    for i in tqdm(range(0, len(jobs), batch), desc=task, dynamic_ncols=True, mininterval=5, disable=not progress):
         prompts = [model.prompt(task, s, t, ids) for s, t, ids in jobs[i: i + batch]]
-        for segments in model.run(task, prompts, beams=beams, max_new_tokens=max_new_tokens):
+        for segments in model.run(task, prompts, beams=beams, max_new_tokens=max_new_tokens,
+                                  guides=guides[i: i + batch] if guides else None):
             out.append(model.text_of(segments[segment]).strip() if len(segments) > segment else "")
     return out
 
@@ -96,14 +111,17 @@ def identified(model: AudioPaLM, data: Path, row: dict, tokens: torch.Tensor) ->
 
 def evaluate_unified(model_dir: Path, data: Path, per_language: int = 50, targets: tuple[str, ...] = ("en",),
                      jobs: int = 2, pairs: tuple[str, ...] = (), tasks: frozenset[str] = frozenset({"asr", "ast", "lid"}),
-                     cascade: bool = False, ast_task: str | None = None, split: str = "test", beams: int = 1) -> dict:
+                     cascade: bool = False, ast_task: str | None = None, split: str = "test", beams: int | None = None,
+                     ctc_weight: float | None = None) -> dict:
     """On `per_language` utterances of each language of `split` (a test condition: test, test-noisy or
     test-unseen-synth; translation references come from it and from test): ASR ("asr" in `tasks`), language
     identification ("lid"), and for each pair (each language into each of `targets`, and each "src-tgt"
     in `pairs`): AST ("ast"), the model's MT task on the gold transcripts ("mt"), and with `cascade`
     the cascade it replaces: the model's own ASR, then its MT on that transcript. `ast_task` "AST" (the
     translation alone) or "ASR AST" (the combined task, transcript first); None: the model's own choice,
-    as `translate` makes it. Text is decoded greedily, or with beam search of `beams` > 1."""
+    as `translate` makes it. Text is decoded with beam search of `beams` (None: the model's default; 1: greedy),
+    transcripts (ASR, and the combined task's) jointly with the tokenizer's CTC head at `ctc_weight` (None: the
+    model's, per language) where the recordings are there."""
     if ast_task is not None and ast_task not in TRANSLATION_SEGMENT:
         raise AudiopalmError(f"ast_task must be 'AST' or 'ASR AST', not {ast_task!r}")
     model = AudioPaLM.from_pretrained(model_dir)
@@ -128,7 +146,11 @@ def evaluate_unified(model_dir: Path, data: Path, per_language: int = 50, target
         raise AudiopalmError(f"{data / f'{split}.jsonl'}: no recording to evaluate"
                              + (f" ({len(skipped)} unreadable, first: {skipped[0]})" if skipped else ""))
     report: dict = {"asr": {}, "ast": {}, "mt": {}, "lid": {}, "cascade": {"ast": {}}, "ast_task": ast_task,
-                    "beams": beams, "zero_shot_pairs": sorted(zero_shot), "split": split, "skipped": skipped}
+                    "beams": beams or TEXT_BEAMS, "zero_shot_pairs": sorted(zero_shot), "split": split,
+                    "skipped": skipped}
+    if model.char_codec is None or not all((data / r["audio"]).is_file() for u in by_lang.values() for r in u):
+        ctc_weight = 0.0  # no CTC head, or shards without their recordings: the language model alone
+    report["ctc_weight"] = {lang: model.ctc_weight(lang) if ctc_weight is None else ctc_weight for lang in by_lang}
     wanted = translation_pairs(sorted(by_lang), targets, pairs)
     for lang, utts in sorted(by_lang.items()):
         if "lid" in tasks:
@@ -138,7 +160,8 @@ def evaluate_unified(model_dir: Path, data: Path, per_language: int = 50, target
                                    "taken_for": dict(wrong.most_common())}
         transcripts = None
         if "asr" in tasks or cascade:
-            transcripts = decode_task(model, "ASR", [(lang, None, tokens[r["id"]]) for r in utts], beams=beams)
+            transcripts = decode_task(model, "ASR", [(lang, None, tokens[r["id"]]) for r in utts], beams=beams,
+                                      recordings=[data / r["audio"] for r in utts], ctc_weight=ctc_weight)
         if "asr" in tasks:
             report["asr"][lang] = {**error_rates([r["text"] for r in utts], transcripts, lang), "n": len(utts),
                                    "examples": [{"ref": r["text"], "hyp": h} for r, h in list(zip(utts, transcripts))[:3]]}
@@ -151,7 +174,8 @@ def evaluate_unified(model_dir: Path, data: Path, per_language: int = 50, target
             entry = {"zero_shot": (lang, tgt) in zero_shot, "n": len(pair_utts)}
             if "ast" in tasks:
                 hyps = decode_task(model, ast_task, [(lang, tgt, tokens[r["id"]]) for r in pair_utts],
-                                   segment=TRANSLATION_SEGMENT[ast_task], beams=beams)
+                                   segment=TRANSLATION_SEGMENT[ast_task], beams=beams,
+                                   recordings=[data / r["audio"] for r in pair_utts], ctc_weight=ctc_weight)
                 report["ast"][f"{lang}-{tgt}"] = {**translation_scores(refs, hyps), **entry, "examples": _examples(refs, hyps)}
             if "mt" in tasks:
                 hyps = decode_text_task(model, "MT", [(lang, tgt, r["text"]) for r in pair_utts], beams=beams)

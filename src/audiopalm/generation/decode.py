@@ -8,6 +8,8 @@ only audio tokens and its terminator. <sep> ends a segment, EOS the last one.
     greedy_decode(model, vocab, prompts, ["audio"], audio_sampling=Sampling())
                                                           audio segments sampled (top-k), text greedy
     beam_decode(model, vocab, prompt, ["text"], beams=4)  one prompt, its beams batched
+    beam_decode(..., ctc=CtcGuide(scorer, 0.3))           the transcript ranked with a CTC head's prefix
+                                                          scores too (joint decoding, generation/ctc.py)
 
 Speech tokens are sampled by default in AudioPaLM (models/audiopalm.py): decoded greedily, 25 Hz
 semantic tokens fall into loops that never reach EOS (on the default bundle's fr-en S2ST test
@@ -23,8 +25,19 @@ import torch
 
 from audiopalm.config import help_field
 from audiopalm.errors import AudiopalmError
+from audiopalm.generation.ctc import CtcPrefixScorer
 from audiopalm.generation.fast import stepper
 from audiopalm.text.vocab import UnifiedVocab
+
+
+# Text is decoded by beam search of this width unless a call asks otherwise; a decode that writes speech is greedy
+# in its text too (models/audiopalm.py).
+TEXT_BEAMS = 4
+# Transcripts (ASR, and the one the combined task writes before its translation) are decoded with the audio
+# tokenizer's CTC character head beside the language model where the tokenizer has one (`CtcGuide`):
+# hypotheses ranked by (1 - CTC_WEIGHT) x the model's log-probability + CTC_WEIGHT x the head's.
+CTC_WEIGHT = 0.3
+CTC_FLOOR = -1e9  # a transcript the audio is too short to spell scores this, not -inf, and ranks by the LM
 
 
 @dataclass
@@ -32,6 +45,7 @@ class Hypothesis:
     segments: list[list[int]]  # vocabulary ids of each finished or open segment, terminators removed
     score: float = 0.0  # sum of log-probabilities
     done: bool = False
+    ctc: float = 0.0  # with a CTC guide: its score of the first segment (a prefix while open, whole once closed)
 
 
 @dataclass(frozen=True)
@@ -144,11 +158,42 @@ def greedy_decode(model, vocab: UnifiedVocab, prompts: list[torch.Tensor], modal
     return results
 
 
-@torch.inference_mode()
 def beam_decode(model, vocab: UnifiedVocab, prompt: torch.Tensor, modalities: list[str], beams: int = 4,
                 max_new_tokens: int = 400, length_penalty: float = 1.0, fast: bool = True,
-                dtype: torch.dtype | None = None) -> list[list[int]]:
+                dtype: torch.dtype | None = None, ctc: CtcGuide | None = None) -> list[list[int]]:
     """Beam search for one prompt ids [L]; the best hypothesis's segments (score / length^penalty)."""
+    return beam_search(model, vocab, prompt, modalities, beams, max_new_tokens, length_penalty, fast, dtype,
+                       ctc)[0].segments
+
+
+@dataclass(frozen=True)
+class CtcGuide:
+    """A CTC character head's second opinion on the first output segment (the transcript): hypotheses are ranked
+    by (1 - weight) x their log-probability + weight x `scorer`'s CTC score of that segment (generation/ctc.py);
+    each open hypothesis offers its `pre_beam` likeliest next tokens for the two to rank."""
+
+    scorer: CtcPrefixScorer
+    weight: float = CTC_WEIGHT
+    pre_beam: int = 8
+
+    def score(self, h: Hypothesis, segment: int, token: int, ends_segment: bool) -> float:
+        """The CTC part of a child of `h` that writes `token` in `segment` (at least CTC_FLOOR)."""
+        if segment > 0:
+            return h.ctc
+        ids = h.segments[0]
+        value = self.scorer.full(ids) if ends_segment else self.scorer.prefix([*ids, token])
+        return max(value, CTC_FLOOR)
+
+    def joint(self, lm: float, ctc: float) -> float:
+        return (1 - self.weight) * lm + self.weight * ctc
+
+
+@torch.inference_mode()
+def beam_search(model, vocab: UnifiedVocab, prompt: torch.Tensor, modalities: list[str], beams: int = 4,
+                max_new_tokens: int = 400, length_penalty: float = 1.0, fast: bool = True,
+                dtype: torch.dtype | None = None, ctc: CtcGuide | None = None) -> list[Hypothesis]:
+    """Beam search for one prompt ids [L] -> its finished hypotheses (the open beams if none finished), best
+    first by score / length^penalty; with `ctc`, by the language model and the CTC head together."""
     masks = _masks(vocab, modalities)
     run = stepper(model, 2 * beams, len(prompt) + max_new_tokens, fast, dtype)
     device = run.device
@@ -159,16 +204,15 @@ def beam_decode(model, vocab: UnifiedVocab, prompt: torch.Tensor, modalities: li
     segment_of = [0]
     finished: list[Hypothesis] = []
     position = len(prompt)
+    ends = (vocab.sep_id, vocab.eos_id)
     for _ in range(max_new_tokens):
         allowed = masks[torch.tensor(segment_of)]  # [H, V]
         scores = logp.masked_fill(~allowed, float("-inf")) + torch.tensor([h.score for h in hyps])[:, None]
-        top = scores.flatten().topk(min(2 * beams, int(torch.isfinite(scores).sum())))
         new_hyps, new_segments, parents, tokens = [], [], [], []
-        for score, flat in zip(top.values.tolist(), top.indices.tolist()):
-            parent, t = divmod(flat, scores.shape[1])
+        for parent, t, score, ctc_score in _candidates(scores, hyps, segment_of, beams, ctc, ends):
             h, seg = hyps[parent], segment_of[parent]
-            child = Hypothesis([list(s) for s in h.segments], score)
-            if t in (vocab.sep_id, vocab.eos_id):
+            child = Hypothesis([list(s) for s in h.segments], score, ctc=ctc_score)
+            if t in ends:
                 seg += 1
             else:
                 child.segments[seg].append(t)
@@ -191,10 +235,26 @@ def beam_decode(model, vocab: UnifiedVocab, prompt: torch.Tensor, modalities: li
         logp = logits.float().log_softmax(-1)
         hyps, segment_of = new_hyps, new_segments
         position += 1
-    pool = finished or hyps
-    return max(pool, key=lambda h: _normalised(h, length_penalty)).segments
+    return sorted(finished or hyps, key=lambda h: -_normalised(h, length_penalty, ctc))
 
 
-def _normalised(h: Hypothesis, length_penalty: float) -> float:
+def _candidates(scores: torch.Tensor, hyps: list[Hypothesis], segment_of: list[int], beams: int,
+                ctc: CtcGuide | None, ends: tuple[int, int]) -> list[tuple[int, int, float, float]]:
+    """scores [H, V] (each hypothesis's log-probability plus each next token's) -> the 2 x beams likeliest
+    children as (parent, token, log-probability, CTC score), best first."""
+    if ctc is None:
+        top = scores.flatten().topk(min(2 * beams, int(torch.isfinite(scores).sum())))
+        return [(*divmod(flat, scores.shape[1]), score, 0.0) for score, flat in zip(top.values.tolist(),
+                                                                                    top.indices.tolist())]
+    out = []
+    for parent, row in enumerate(scores):
+        top = row.topk(min(ctc.pre_beam, int(torch.isfinite(row).sum())))
+        for score, t in zip(top.values.tolist(), top.indices.tolist()):
+            out.append((parent, t, score, ctc.score(hyps[parent], segment_of[parent], t, t in ends)))
+    return sorted(out, key=lambda c: -ctc.joint(c[2], c[3]))[: 2 * beams]
+
+
+def _normalised(h: Hypothesis, length_penalty: float, ctc: CtcGuide | None = None) -> float:
     length = sum(len(s) for s in h.segments) + len(h.segments)
-    return h.score / max(1, length) ** length_penalty
+    score = ctc.joint(h.score, h.ctc) if ctc else h.score
+    return score / max(1, length) ** length_penalty

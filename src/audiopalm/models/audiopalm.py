@@ -17,7 +17,8 @@
     heard = model.listen("speech.wav")      # tokenise once; every method takes `heard` in place of audio
     lang = model.identify_language(heard); model.translate(heard, to="en", lang=lang)
 
-Decoding settings (beams, speech sampling) are arguments of each call; the model holds none. The
+Decoding settings (beams, the CTC head's share, speech sampling) are arguments of each call, with defaults
+measured on dev (TEXT_BEAMS, CTC_WEIGHT, SPEECH_SAMPLING); the model holds none. The
 model knows its languages (config.json: code -> name, as the task tags write them); a language is
 asked for by code or name in any case, and one it does not know is an error. It also knows the tasks it
 was finetuned on (config.json "tasks": the mixture): a model trained on the combined task `[ASR AST X Y]`
@@ -33,7 +34,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -46,9 +47,12 @@ from audiopalm.audio.vad import VadConfig, cut, has_speech_batch, speech_segment
 from audiopalm.data.languages import Languages
 from audiopalm.data.tasks import get_task, prompt_ids, task_tag
 from audiopalm.errors import AudiopalmError, first_line
-from audiopalm.generation.decode import SPEECH_SAMPLING, Sampling, beam_decode, greedy_decode
+from audiopalm.generation.ctc import CtcPrefixScorer
+from audiopalm.generation.decode import (CTC_WEIGHT, SPEECH_SAMPLING, TEXT_BEAMS, CtcGuide, Sampling, beam_decode,
+                                         greedy_decode)
 from audiopalm.models.lm import extend_vocabulary
 from audiopalm.models.speech_out import SpeechOutput
+from audiopalm.text.chars import CharCodec
 from audiopalm.text.langid import CharNgramLid
 from audiopalm.text.tokenizer import TextTokenizer, load_text_tokenizer
 from audiopalm.text.vocab import UnifiedVocab
@@ -97,6 +101,7 @@ class Heard:
     wav: np.ndarray  # [N] float32 at 16 kHz
     tokens: torch.Tensor  # [T] int64 semantic tokens at 25 Hz (codebook ids)
     speech: bool | None = None  # voice activity found speech; None: not yet asked
+    memo: dict = field(default_factory=dict, compare=False, repr=False)  # what the model read from it once
 
     @cached_property
     def silent(self) -> bool:
@@ -166,6 +171,7 @@ class AudioPaLM:
         self.tasks = tasks  # the finetuning mixture (task -> examples per utterance); None: not recorded
         self.decode_dtype: torch.dtype | None = None  # the fast decoder's compute dtype (None: the LM's)
         self.langid: CharNgramLid | None = None  # spelling -> language, for identification beside [LID]
+        self.ctc_weights: dict[str, float] = {}  # language code -> its CTC weight chosen on dev (`ctc_weight`)
 
     # --- construction and persistence ------------------------------------------------------------
     @classmethod
@@ -203,6 +209,8 @@ class AudioPaLM:
         config = {"format": FORMAT, "version": 1, "vocab": self.vocab.to_dict(), "languages": self.languages.names}
         if self.tasks is not None:
             config["tasks"] = self.tasks
+        if self.ctc_weights:
+            config["ctc_weights"] = self.ctc_weights
         if self.langid is not None:
             self.langid.save(folder / "langid.json")
         (folder / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False))
@@ -242,6 +250,7 @@ class AudioPaLM:
                     config.get("tasks"))
         if (folder / "langid.json").is_file():
             model.langid = CharNgramLid.load(folder / "langid.json")
+        model.ctc_weights = {str(k): float(v) for k, v in config.get("ctc_weights", {}).items()}
         if stored_dtype(folder / "lm") == torch.float16:  # decode in the dtype the weights were shipped in
             model.decode_dtype = torch.float16
         if lm.get_input_embeddings().weight.shape[0] < vocab.size:
@@ -311,19 +320,26 @@ class AudioPaLM:
         """A recording -> its tokens in vocabulary ids [T]."""
         return self.vocab.audio_ids(self.listen(audio).tokens)
 
-    def run(self, task: str, prompts: list[torch.Tensor], beams: int = 1, max_new_tokens: int = 400,
-            sampling: Sampling | None = SPEECH_SAMPLING) -> list[list[list[int]]]:
+    def run(self, task: str, prompts: list[torch.Tensor], beams: int | None = None, max_new_tokens: int = 400,
+            sampling: Sampling | None = SPEECH_SAMPLING,
+            guides: list[CtcGuide | None] | None = None) -> list[list[list[int]]]:
         """Decode each prompt into the task's output segments (vocabulary ids). Speech segments are drawn
-        with `sampling` (None: greedy); beam search is for text and decodes speech greedily."""
+        with `sampling` (None: greedy); beam search is for text and decodes speech greedily (`beams` None:
+        TEXT_BEAMS for a task that writes text alone, 1 for one that writes speech). `guides`: per
+        prompt, a CTC guide for its first segment (`ctc_guide`), which makes the decode a beam search (of
+        `beams`, 1 included) ranked by the language model and the CTC head together."""
         modalities = [s.modality for s in get_task(task).outputs]
+        if beams is None:
+            beams = 1 if "audio" in modalities else TEXT_BEAMS
         if beams < 1:
             raise AudiopalmError(f"beams must be at least 1, not {beams}")
-        if beams > 1:
+        guides = guides if guides and any(guides) else None
+        if beams > 1 or guides:
             if "audio" in modalities and sampling is not None:
                 raise AudiopalmError(f"task {task} writes speech: beam search needs greedy speech (sampling=None), "
                                      "or use beams=1 with sampling")
-            return [beam_decode(self.lm, self.vocab, p, modalities, beams, max_new_tokens, dtype=self.decode_dtype)
-                    for p in prompts]
+            return [beam_decode(self.lm, self.vocab, p, modalities, beams, max_new_tokens, dtype=self.decode_dtype,
+                                ctc=g) for p, g in zip(prompts, guides or [None] * len(prompts))]
         return greedy_decode(self.lm, self.vocab, prompts, modalities, max_new_tokens, dtype=self.decode_dtype,
                              audio_sampling=sampling)
 
@@ -338,24 +354,55 @@ class AudioPaLM:
         heard = self.listen(audio)
         lid = log_softmax(self.language_scores_of_tokens(self.vocab.audio_ids(heard.tokens), candidates))
         known = self.langid is not None and set(lid) <= set(self.langid.languages)
-        if not known or (spelling := self.spelling(heard.wav)) is None:
+        if not known or (spelling := self.spelling(heard)) is None:
             return lid
         looks = self.langid.log_likelihoods(spelling)
         return log_softmax({c: lid[c] + LANGID_WEIGHT * looks[c] for c in lid})
 
-    @torch.inference_mode()
-    def spelling(self, wav: np.ndarray) -> str | None:
-        """The audio tokenizer's CTC encoder's own greedy transcript of `wav` (lowercase, no punctuation); None
-        for an encoder without a character head (MFCC, `hf:`)."""
-        from audiopalm.audio.encoders.ctc import CtcEncoder, mel_for_tokens
-        from audiopalm.text.chars import CharCodec
+    @property
+    def char_codec(self) -> CharCodec | None:
+        """The characters of the audio tokenizer's CTC head; None for an encoder without one (MFCC, `hf:`)."""
+        from audiopalm.audio.encoders.ctc import CtcEncoder
 
         encoder = self.audio_tokenizer.encoder
-        if not isinstance(encoder, CtcEncoder):
+        return CharCodec(encoder.model.cfg.vocab) if isinstance(encoder, CtcEncoder) else None
+
+    @torch.inference_mode()
+    def char_log_probs(self, audio: Source) -> torch.Tensor | None:
+        """The audio tokenizer's CTC head on a recording: log-probabilities [T, V] at 25 Hz (blank first), read
+        once per `Heard`; None for an encoder without a character head."""
+        from audiopalm.audio.encoders.ctc import mel_for_tokens
+
+        if self.char_codec is None:
             return None
-        cfg = encoder.model.cfg
-        logits = encoder.model(mel_for_tokens(wav, cfg.n_mels, cfg.features)[None])  # [1, T, V]
-        return CharCodec(cfg.vocab).decode_ctc(logits[0].argmax(-1).tolist())
+        heard = audio if isinstance(audio, Heard) else Heard(as_wav(audio), torch.zeros(0, dtype=torch.long))
+        if "chars" not in heard.memo:
+            model = self.audio_tokenizer.encoder.model
+            mel = mel_for_tokens(heard.wav, model.cfg.n_mels, model.cfg.features)[None]
+            heard.memo["chars"] = model(mel)[0].float().log_softmax(-1)
+        return heard.memo["chars"]
+
+    def spelling(self, audio: Source) -> str | None:
+        """The audio tokenizer's CTC encoder's own greedy transcript (lowercase, no punctuation); None for an
+        encoder without a character head (MFCC, `hf:`)."""
+        log_probs = self.char_log_probs(audio)
+        return None if log_probs is None else self.char_codec.decode_ctc(log_probs.argmax(-1).tolist())
+
+    def ctc_weight(self, lang: str) -> float:
+        """The CTC head's share in ranking transcripts in `lang`: the model's own, chosen on dev speakers
+        (config.json "ctc_weights"; 0 where the head spells the language worse than the model writes it), else
+        CTC_WEIGHT."""
+        return self.ctc_weights.get(self.languages.code(lang), CTC_WEIGHT)
+
+    def ctc_guide(self, audio: Source, lang: str, weight: float | None = None) -> CtcGuide | None:
+        """What joint decoding of a transcript in `lang` needs from a recording: its CTC head's reading, ranked
+        with `weight` (None: `ctc_weight(lang)`) beside the language model; None where the weight is 0 or the
+        tokenizer has no CTC head."""
+        code = self.languages.code(lang)
+        weight = self.ctc_weight(code) if weight is None else weight
+        if weight <= 0 or (log_probs := self.char_log_probs(audio)) is None:
+            return None
+        return CtcGuide(CtcPrefixScorer(log_probs, self.char_codec, code, self.text_of), weight)
 
     @torch.inference_mode()
     def language_scores_of_tokens(self, audio_ids: torch.Tensor, candidates: list[str] | None = None) -> dict[str, float]:
@@ -400,37 +447,44 @@ class AudioPaLM:
         return source, target
 
     # --- the API --------------------------------------------------------------------------------
-    def transcribe(self, audio: Source | list[Source], lang: str | None = None, beams: int = 1) -> str | list[str]:
+    def transcribe(self, audio: Source | list[Source], lang: str | None = None, beams: int | None = None,
+                   ctc_weight: float | None = None) -> str | list[str]:
         """Speech -> text in the spoken language (`lang`: a code such as 'fr' or an English name; None:
         identified first with the LID task). A list of recordings -> list of texts, heard and decoded
-        LONG_FORM_BATCH at a time (a batch each; memory stays bounded however many)."""
+        LONG_FORM_BATCH at a time (a batch each; memory stays bounded however many). `ctc_weight`: the
+        tokenizer's CTC head's share in ranking the hypotheses (`ctc_guide`; None: the model's for the
+        language, 0: the language model alone)."""
         if isinstance(audio, list):
             chunks = [audio[i: i + LONG_FORM_BATCH] for i in range(0, len(audio), LONG_FORM_BATCH)]
-            return [text for chunk in chunks
-                    for text, _ in self.transcribe_heard(self.listen_batch(chunk), [lang] * len(chunk), beams)]
-        return self.transcribe_heard([self.listen(audio)], [lang], beams)[0][0]
+            return [text for chunk in chunks for text, _ in
+                    self.transcribe_heard(self.listen_batch(chunk), [lang] * len(chunk), beams, ctc_weight)]
+        return self.transcribe_heard([self.listen(audio)], [lang], beams, ctc_weight)[0][0]
 
-    def transcribe_heard(self, heard: list[Heard], langs: list[str | None], beams: int = 1) -> list[tuple[str, str | None]]:
+    def transcribe_heard(self, heard: list[Heard], langs: list[str | None], beams: int | None = None,
+                         ctc_weight: float | None = None) -> list[tuple[str, str | None]]:
         """Recordings already heard, each with its language (None: identified) -> [(text, language code)] decoded
         as one batch; a silent recording gives ("", None)."""
         spoken = [i for i, h in enumerate(heard) if not h.silent]
         codes = {i: self._source_language(heard[i], langs[i]) for i in spoken}
         prompts = [self.prompt("ASR", codes[i], None, self.vocab.audio_ids(heard[i].tokens)) for i in spoken]
-        texts = dict(zip(spoken, (self.text_of(s[0]) for s in self.run("ASR", prompts, beams)))) if prompts else {}
+        guides = [self.ctc_guide(heard[i], codes[i], ctc_weight) for i in spoken]
+        decoded = self.run("ASR", prompts, beams, guides=guides) if prompts else []
+        texts = dict(zip(spoken, (self.text_of(s[0]) for s in decoded)))
         return [(texts[i], codes[i]) if i in texts else ("", None) for i in range(len(heard))]
 
-    def transcribe_segments(self, audio: AudioInput, lang: str | None = None, beams: int = 1,
-                            vad: VadConfig = VadConfig()) -> list[dict]:
+    def transcribe_segments(self, audio: AudioInput, lang: str | None = None, beams: int | None = None,
+                            vad: VadConfig = VadConfig(), ctc_weight: float | None = None) -> list[dict]:
         """A recording of any length -> [{"start", "end", "text"}] (seconds): voice activity splits it into
         stretches that fit the model's context, transcribed LONG_FORM_BATCH at a time (memory stays bounded
         whatever the length). Silence gives no segment."""
         wav = as_wav(audio)
         spans = speech_segments(wav, vad)
-        texts = self.transcribe(cut(wav, spans), lang, beams)
+        texts = self.transcribe(cut(wav, spans), lang, beams, ctc_weight)
         return [{"start": a, "end": b, "text": t} for (a, b), t in zip(spans, texts)]
 
-    def translate_segments(self, audio: AudioInput, to: str, lang: str | None = None, beams: int = 1,
-                           vad: VadConfig = VadConfig()) -> tuple[str | None, list[dict]]:
+    def translate_segments(self, audio: AudioInput, to: str, lang: str | None = None, beams: int | None = None,
+                           vad: VadConfig = VadConfig(),
+                           ctc_weight: float | None = None) -> tuple[str | None, list[dict]]:
         """A recording of any length -> (its language, [{"start", "end", "text"}] in `to`): one stretch when it
         fits the model's context, else its stretches of speech, each translated; the language (None:
         identified on the first stretch) holds for all. Speech identified as `to` gives its transcript; a
@@ -443,28 +497,33 @@ class AudioPaLM:
             return self.languages.code(lang) if lang else None, []
         source, target = self._pair(spoken[0], to, lang)
         if source == target:
-            texts = self.transcribe(pieces, source, beams)
+            texts = self.transcribe(pieces, source, beams, ctc_weight)
         else:
-            texts = [self.translate(h, target, source, beams) for h in pieces]
+            texts = [self.translate(h, target, source, beams, ctc_weight=ctc_weight) for h in pieces]
         return source, [{"start": a, "end": b, "text": t} for (a, b), t in zip(spans, texts)]
 
-    def translate(self, audio: Source, to: str, lang: str | None = None, beams: int = 1, task: str | None = None) -> str:
+    def translate(self, audio: Source, to: str, lang: str | None = None, beams: int | None = None,
+                  task: str | None = None, ctc_weight: float | None = None) -> str:
         """Speech in `lang` (None: identified) -> text in `to`; silence -> "". `task`: "AST" (the translation
-        alone) or "ASR AST" (the transcript first, in the same decode); None: the model's `ast_task`."""
-        return self._translate(audio, to, lang, beams, task or self.ast_task)[1]
+        alone) or "ASR AST" (the transcript first, in the same decode, with `ctc_weight` as in `transcribe`);
+        None: the model's `ast_task`."""
+        return self._translate(audio, to, lang, beams, task or self.ast_task, ctc_weight)[1]
 
-    def transcribe_and_translate(self, audio: Source, to: str, lang: str | None = None, beams: int = 1) -> tuple[str, str]:
+    def transcribe_and_translate(self, audio: Source, to: str, lang: str | None = None, beams: int | None = None,
+                                 ctc_weight: float | None = None) -> tuple[str, str]:
         """Speech -> (transcript, translation into `to`): one decode of the combined task when the model was
         trained on it, else ASR and AST one after the other; silence -> ("", "")."""
         if self.ast_task == "ASR AST":
-            return self._translate(audio, to, lang, beams, "ASR AST")
+            return self._translate(audio, to, lang, beams, "ASR AST", ctc_weight)
         heard = self.listen(audio)
         if heard.silent:
             return "", ""
         source, target = self._pair(heard, to, lang)
-        return self.transcribe(heard, source, beams), self._translate(heard, target, source, beams, "AST")[1]
+        return (self.transcribe(heard, source, beams, ctc_weight),
+                self._translate(heard, target, source, beams, "AST", ctc_weight)[1])
 
-    def _translate(self, audio: Source, to: str, lang: str | None, beams: int, task: str) -> tuple[str, str]:
+    def _translate(self, audio: Source, to: str, lang: str | None, beams: int, task: str,
+                   ctc_weight: float | None = None) -> tuple[str, str]:
         """-> (transcript or "" for the direct task, translation)."""
         if task not in TRANSLATION_SEGMENT:
             raise AudiopalmError(f"translation task must be 'AST' or 'ASR AST', not {task!r}")
@@ -472,12 +531,14 @@ class AudioPaLM:
         if heard.silent:
             return "", ""
         source, target = self._pair(heard, to, lang)
-        segments = self.run(task, [self.prompt(task, source, target, self.vocab.audio_ids(heard.tokens))], beams)[0]
+        guide = self.ctc_guide(heard, source, ctc_weight) if TRANSLATION_SEGMENT[task] else None  # guides a transcript
+        segments = self.run(task, [self.prompt(task, source, target, self.vocab.audio_ids(heard.tokens))], beams,
+                            guides=[guide])[0]
         texts = [self.text_of(s) for s in segments]
         at = TRANSLATION_SEGMENT[task]
         return (texts[0] if at else ""), texts[at]
 
-    def translate_speech_tokens(self, audio: Source, to: str, lang: str | None = None, beams: int = 1,
+    def translate_speech_tokens(self, audio: Source, to: str, lang: str | None = None, beams: int | None = None,
                                 sampling: Sampling | None = SPEECH_SAMPLING, task: str | None = None) -> torch.Tensor:
         """Speech in `lang` (None: identified) -> semantic audio tokens [T] of the translation in `to`;
         silence -> no tokens [0]. `task`: "S2ST" (the speech alone) or "ASR AST S2ST" (the transcript and the
@@ -511,23 +572,25 @@ class AudioPaLM:
         heard = self.listen(audio)
         return self._speech_stage().prompt(heard.wav, heard.tokens)
 
-    def translate_speech(self, audio: Source, to: str, lang: str | None = None, beams: int = 1,
+    def translate_speech(self, audio: Source, to: str, lang: str | None = None, beams: int | None = None,
                          voice: Source | None = None, sampling: Sampling | None = SPEECH_SAMPLING,
-                         task: str | None = None, speech_from: str | None = None) -> np.ndarray:
+                         task: str | None = None, speech_from: str | None = None,
+                         ctc_weight: float | None = None) -> np.ndarray:
         """S2ST: speech in `lang` -> float32 waveform [N] at 16 kHz in `to`, in the voice of `voice`
         (default: the source speaker); silence -> an empty waveform [0]. `task` as in `translate_speech_tokens`;
-        `speech_from` as in `spoken_translation`."""
+        `speech_from` and `ctc_weight` as in `spoken_translation`."""
         self._speech_stage()  # before any work
         if self.speech_source(speech_from) == "text":
-            return self.spoken_translation(audio, to, lang, beams, voice, sampling, task, "text")[2]
+            return self.spoken_translation(audio, to, lang, beams, voice, sampling, task, "text", ctc_weight)[2]
         task = speech_task(task or self.s2st_task)
         heard = self.listen(audio)
         tokens = self.translate_speech_tokens(heard, to, lang, beams, sampling, task)
         return self._render(tokens, voice if voice is not None else heard)
 
-    def spoken_translation(self, audio: Source, to: str, lang: str | None = None, beams: int = 1,
+    def spoken_translation(self, audio: Source, to: str, lang: str | None = None, beams: int | None = None,
                            voice: Source | None = None, sampling: Sampling | None = SPEECH_SAMPLING,
-                           task: str | None = None, speech_from: str | None = None) -> tuple[str, str, np.ndarray]:
+                           task: str | None = None, speech_from: str | None = None,
+                           ctc_weight: float | None = None) -> tuple[str, str, np.ndarray]:
         """S2ST with its texts: (transcript, translation, waveform [N] at 16 kHz in the voice of `voice`, default
         the source speaker; silence -> an empty waveform).
 
@@ -536,20 +599,21 @@ class AudioPaLM:
         language model writes the speech tokens itself. Through the combined task (`task`; the default where the
         model was finetuned on it) all three come from one decode, so the speech says the translation given;
         `beams` > 1 then needs greedy speech (sampling None). Otherwise the texts are `transcribe_and_translate`'s (with
-        `beams`) and the speech is decoded apart (greedily with `beams`, or sampled)."""
+        `beams`) and the speech is decoded apart (greedily with `beams`, or sampled). `ctc_weight` as in `transcribe`,
+        for the texts `transcribe_and_translate` writes."""
         self._speech_stage()  # before any work
         source = self.speech_source(speech_from)
         task = speech_task(task or self.s2st_task)
         heard = self.listen(audio)
         voice = voice if voice is not None else heard
         if source == "text":
-            transcript, translation = self.transcribe_and_translate(heard, to, lang, beams)
+            transcript, translation = self.transcribe_and_translate(heard, to, lang, beams, ctc_weight)
             wav = self.speak(translation, to, voice, speech_from="text") if translation.strip() else np.zeros(0, np.float32)
             return transcript, translation, wav
         direct = task == "S2ST"
         said = self._s2st(heard, to, lang, 1 if direct and sampling is not None else beams, sampling, task)
-        transcript, translation = (self.transcribe_and_translate(heard, to, said.source or lang, beams) if direct
-                                   else (said.transcript, said.translation))
+        transcript, translation = (said.transcript, said.translation) if not direct else \
+            self.transcribe_and_translate(heard, to, said.source or lang, beams, ctc_weight)
         return transcript, translation, self._render(said.tokens, voice)
 
     def _render(self, tokens: torch.Tensor, voice: Source) -> np.ndarray:

@@ -87,6 +87,7 @@ class BundleRecipe:
     next_data: str | None = "data/babel-medium"  # a larger world whose train split extends data's (None: none)
     next_preset: str = "medium"  # that world's preset
     next_finetune_steps: int = 3400  # multitask steps on it, from the model finetuned on data (or the text LM)
+    tune_per_language: int = 100  # dev utterances per language the CTC head's weights are chosen on
     eval_per_language: int = 10  # test utterances per language (and per S2ST pair)
     eval_pairs: tuple[str, ...] = ("de-it",)  # besides every language into English (de-it: zero-shot)
     eval_tasks: str = "asr,ast,mt,lid,s2st"
@@ -118,7 +119,8 @@ RECIPES = {
                                acoustic_steps=4, acoustic_preset="tiny", codec_preset="tiny", units_steps=4,
                                units_acoustic_steps=2,
                                units_preset="tiny", lm_preset="tiny",
-                               lm_steps=4, finetune_steps=4, finetune_eval_every=None, eval_per_language=2,
+                               lm_steps=4, finetune_steps=4, finetune_eval_every=None, tune_per_language=2,
+                               eval_per_language=2,
                                eval_pairs=("de-it",), eval_tasks="asr,ast,lid", eval_cascade=False, next_data=None,
                                jobs=1),
 }
@@ -176,6 +178,8 @@ def stages(r: BundleRecipe) -> list[Stage]:
     """Every stage in order, each a library call with its typed config."""
     from audiopalm.data.babel.synth import SynthConfig
     from audiopalm.data.babel.synth import run as run_synth
+    from audiopalm.evaluation.decoding import TuneCtcConfig
+    from audiopalm.evaluation.decoding import run as run_tune_ctc
     from audiopalm.evaluation.suite import EvalConfig
     from audiopalm.evaluation.suite import run as run_eval
     from audiopalm.models.speech_out import AttachConfig, attach
@@ -230,6 +234,8 @@ def stages(r: BundleRecipe) -> list[Stage]:
                           tasks=r.eval_tasks, cascade=r.eval_cascade, jobs=r.jobs, out=str(work / "eval"),
                           wavs=str(work / "eval" / "wavs"))
 
+    tune_cfg = TuneCtcConfig(str(final), r.data, per_language=r.tune_per_language, jobs=r.jobs)
+
     def evaluate(_: float | None) -> None:
         from audiopalm.evaluation.report import markdown, write_report
 
@@ -268,6 +274,8 @@ def stages(r: BundleRecipe) -> list[Stage]:
         Stage("speech", final / "speech_out" / ("units" if r.units_steps else "acoustic") / "config.json",
               lambda _: attach(attach_cfg), f"attach-speech: {attach_cfg}",
               complete=lambda done: done.exists() and speech_attached(attach_cfg), resumes=False),
+        Stage("decoding", final / "config.json", lambda _: print(run_tune_ctc(tune_cfg)), f"tune-ctc: {tune_cfg}",
+              complete=lambda done: done.exists() and "ctc_weights" in json.loads(done.read_text()), resumes=False),
         Stage("eval", work / "eval" / "results.json", evaluate, f"eval: {eval_cfg}",
               complete=lambda done: newer_than(done, final), resumes=False),
     ]
@@ -411,6 +419,8 @@ def write_model_card(r: BundleRecipe, bundle: Path) -> None:
     report = json.loads((work / "eval" / "results.json").read_text())
     meta = report.pop("meta", {})
     notes = "".join(f"\n\n{k.upper()}: {v}." for k, v in meta.items() if k in ("s2st",))  # how a part was re-measured
+    if "text decoding" in meta:  # the model's default decode, with the CTC weights it chose on dev
+        notes += f"\n\nText decoding: {meta['text decoding']}."
     times = _times(work)
     world = json.loads((Path(r.data) / "world.json").read_text())
     timed = [s.name for s in stages(r) if s.name in times]

@@ -1,0 +1,89 @@
+"""CTC prefix scores and beam search guided by them (joint CTC / language-model decoding)."""
+
+import itertools
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from audiopalm.generation.ctc import CtcPrefixScorer
+from audiopalm.generation.decode import CtcGuide, beam_decode
+from audiopalm.text.chars import CharCodec
+from tests.generation.conftest import VOCAB
+
+CODEC = CharCodec(["<blank>", " ", "a", "b", "c"])
+
+
+def text_of(ids: list[int]) -> str:
+    """A toy tokenizer: every text id from 4 spells one character ("a", "b", "c" or a space)."""
+    return "".join("abc "[(i - 4) % 4] for i in ids if 4 <= i < VOCAB.text_size)
+
+
+def _log_probs(frames: int, seed: int = 0) -> torch.Tensor:
+    """[frames, V] float64, so each frame's probabilities sum to 1 to the precision the tests compare at."""
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(frames, len(CODEC.vocab), generator=g, dtype=torch.float64).log_softmax(-1)
+
+
+def _collapse(path: tuple[int, ...]) -> tuple[int, ...]:
+    out, prev = [], None
+    for p in path:
+        if p != prev and p != 0:
+            out.append(p)
+        prev = p
+    return tuple(out)
+
+
+@pytest.mark.parametrize("text", ["a", "aa", "abc", "a b", "ccbb", "b a c a"])
+def test_the_full_score_is_the_ctc_likelihood(text):
+    log_probs = _log_probs(12)
+    ids = [4 + "abc ".index(ch) for ch in text]
+    target = torch.tensor(CODEC.encode(text, "en"))
+    loss = F.ctc_loss(log_probs[:, None], target[None], torch.tensor([12]), torch.tensor([len(target)]),
+                      reduction="sum")
+    assert CtcPrefixScorer(log_probs, CODEC, "en", text_of).full(ids) == pytest.approx(-float(loss), abs=1e-9)
+
+
+def test_the_prefix_score_sums_every_path_that_begins_with_the_prefix():
+    log_probs = _log_probs(6, seed=1)
+    scorer = CtcPrefixScorer(log_probs, CODEC, "en", text_of)
+    for prefix in ["a", "aa", "ab", "b a"]:
+        chars = tuple(CODEC.encode(prefix, "en"))
+        paths = [p for p in itertools.product(range(len(CODEC.vocab)), repeat=6) if _collapse(p)[: len(chars)] == chars]
+        brute = torch.stack([log_probs[range(6), list(p)].sum() for p in paths]).logsumexp(0)
+        assert scorer.prefix([4 + "abc ".index(ch) for ch in prefix]) == pytest.approx(float(brute), abs=1e-9)
+    assert scorer.prefix([]) == 0.0, "every transcript begins with nothing"
+
+
+def test_an_impossible_transcript_scores_minus_infinity():
+    scorer = CtcPrefixScorer(_log_probs(3), CODEC, "en", text_of)
+    assert scorer.full([4, 4, 4]) == float("-inf"), "'aaa' needs 5 frames (blanks between repeats), not 3"
+
+
+def _prompt() -> torch.Tensor:
+    return torch.tensor([2, 70, 71, 72, 73, VOCAB.sep_id])
+
+
+def test_a_guide_of_weight_zero_leaves_beam_search_as_it_was(model):
+    guide = CtcGuide(CtcPrefixScorer(_log_probs(20), CODEC, "en", text_of), weight=0.0, pre_beam=8)
+    assert beam_decode(model, VOCAB, _prompt(), ["text"], 3, 15, ctc=guide) == \
+        beam_decode(model, VOCAB, _prompt(), ["text"], 3, 15)
+
+
+def letters(ids: list[int]) -> str:
+    """A toy tokenizer whose every text id writes a letter (prefix scores never rise: a token that writes
+    nothing the head can hear would cost a hypothesis nothing, and only the language model ends a transcript)."""
+    return "".join("abc"[i % 3] for i in ids)
+
+
+def test_a_confident_ctc_head_writes_what_it_heard(model):
+    spoken = "cab"  # frames: c, blank, a, blank, b, then blanks
+    log_probs = torch.full((10, len(CODEC.vocab)), -20.0)
+    for t, ch in enumerate(["c", "<blank>", "a", "<blank>", "b"] + ["<blank>"] * 5):
+        log_probs[t, CODEC.vocab.index(ch)] = 0.0
+    guide = CtcGuide(CtcPrefixScorer(log_probs.log_softmax(-1), CODEC, "en", letters), weight=0.9, pre_beam=60)
+    unguided = letters(beam_decode(model, VOCAB, _prompt(), ["text"], 4, 15)[0])
+    assert unguided != spoken, "the untrained model alone writes something else"
+    assert letters(beam_decode(model, VOCAB, _prompt(), ["text"], 4, 15, ctc=guide)[0]) == spoken
+    two = beam_decode(model, VOCAB, _prompt(), ["text", "text"], 4, 15, ctc=guide)
+    assert letters(two[0]) == spoken, "the guide reads the first segment (the transcript) of a combined task"
