@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import torch
 
 from audiopalm.text.chars import CharCodec
@@ -25,22 +26,20 @@ from audiopalm.text.chars import CharCodec
 NEG_INF = float("-inf")
 
 
-def _shifted_cumsum(x: torch.Tensor) -> torch.Tensor:
-    """x [T] -> [T]: out[t] = x[0] + ... + x[t-1] (out[0] = 0)."""
-    return torch.cat([x.new_zeros(1), x.cumsum(0)[:-1]])
-
-
 class CtcPrefixScorer:
-    """CTC prefix and full-sequence log-probabilities of token-id prefixes, for one recording."""
+    """CTC prefix and full-sequence log-probabilities of token-id prefixes, for one recording. The frame
+    recursions are numpy running log-sums (`np.logaddexp.accumulate`): over a hundred frames they cost less than
+    the tensor calls they replace."""
 
     def __init__(self, log_probs: torch.Tensor, codec: CharCodec, lang: str, text_of: Callable[[list[int]], str]):
         """log_probs [T, V]: the character head's log-softmax for one recording (blank at index 0); `text_of`
         turns vocabulary ids into text, which `codec` normalises for `lang` and spells."""
-        self.x = log_probs.double()
+        self.x = np.ascontiguousarray(log_probs.double().numpy().T)  # [V, T]: each symbol's row over the frames
         self.codec, self.lang, self.text_of = codec, lang, text_of
-        self.blank_cum = self.x[:, 0].cumsum(0)  # [T]
-        empty = (torch.full_like(self.blank_cum, NEG_INF), self.blank_cum)  # (ends in a character, ends in blank)
-        self.states: dict[tuple[int, ...], tuple[torch.Tensor, torch.Tensor]] = {(): empty}
+        self.cum = self.x.cumsum(1)  # [V, T]: log-probabilities summed up to each frame
+        self.cum_before = np.concatenate([np.zeros_like(self.cum[:, :1]), self.cum[:, :-1]], 1)  # to the frame before
+        empty = (np.full(self.x.shape[1], NEG_INF), self.cum[0])  # (ends in a character, ends in blank)
+        self.states: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray]] = {(): empty}
         self.prefix_scores: dict[tuple[int, ...], float] = {(): 0.0}
         self.chars: dict[tuple[int, ...], tuple[int, ...]] = {}
 
@@ -62,7 +61,7 @@ class CtcPrefixScorer:
         chars = self.spell(ids)
         self._extend(chars)
         r_char, r_blank = self.states[chars]
-        return float(torch.logaddexp(r_char[-1], r_blank[-1]))
+        return float(np.logaddexp(r_char[-1], r_blank[-1]))
 
     def _extend(self, chars: tuple[int, ...]) -> None:
         """Forward variables of every prefix of `chars` not yet known, one character at a time (the states
@@ -80,13 +79,11 @@ class CtcPrefixScorer:
         being free to start c at s."""
         p_char, p_blank = self.states[parent]
         # a repeated character needs a blank between the two; the first may start at frame 0
-        before = p_blank if parent and parent[-1] == c else torch.logaddexp(p_blank, p_char)
-        into = torch.cat([self.x.new_full((1,), 0.0 if not parent else NEG_INF), before[:-1]])
-        xc = self.x[:, c]
-        c_cum = xc.cumsum(0)
-        r_char = c_cum + torch.logcumsumexp(into - _shifted_cumsum(xc), 0)
-        from_char = torch.cat([self.x.new_full((1,), NEG_INF), r_char[:-1]])
-        r_blank = self.blank_cum + torch.logcumsumexp(from_char - _shifted_cumsum(self.x[:, 0]), 0)
+        before = p_blank if parent and parent[-1] == c else np.logaddexp(p_blank, p_char)
+        into = np.concatenate(([0.0 if not parent else NEG_INF], before[:-1]))
+        r_char = self.cum[c] + np.logaddexp.accumulate(into - self.cum_before[c])
+        from_char = np.concatenate(([NEG_INF], r_char[:-1]))
+        r_blank = self.cum[0] + np.logaddexp.accumulate(from_char - self.cum_before[0])
         child = (*parent, c)
         self.states[child] = (r_char, r_blank)
-        self.prefix_scores[child] = float(torch.logsumexp(into + xc, 0))
+        self.prefix_scores[child] = float(np.logaddexp.reduce(into + self.x[c]))
