@@ -20,7 +20,7 @@ from audiopalm.config import help_field
 from audiopalm.data.manifest import read_jsonl, write_text_atomic
 from audiopalm.errors import AudiopalmError
 from audiopalm.evaluation.text import error_rates
-from audiopalm.evaluation.unified import decode_task, split_tokens
+from audiopalm.evaluation.unified import decode_task, heard_rows, split_tokens
 from audiopalm.generation.decode import TEXT_BEAMS
 from audiopalm.models.audiopalm import AudioPaLM
 
@@ -40,13 +40,14 @@ class TuneCtcConfig:
 
 def word_error_rates(model: AudioPaLM, data: Path, rows: list[dict], tokens: dict, weights: list[float],
                      beams: int) -> dict[float, float]:
-    """WER % of `rows` (one language) transcribed at each weight."""
+    """WER % of `rows` (one language) transcribed at each weight (each recording read, and read by the CTC head,
+    once for all of them)."""
     lang = rows[0]["lang"]
     jobs = [(lang, None, tokens[r["id"]]) for r in rows]
-    recordings = [data / r["audio"] for r in rows]
+    heard = heard_rows(data, rows, tokens)
     refs = [r["text"] for r in rows]
-    return {w: 100 * error_rates(refs, decode_task(model, "ASR", jobs, beams=beams, recordings=recordings,
-                                                   ctc_weight=w), lang)["wer"] for w in weights}
+    return {w: 100 * error_rates(refs, decode_task(model, "ASR", jobs, beams=beams, heard=heard, ctc_weight=w),
+                                 lang)["wer"] for w in weights}
 
 
 def choose(table: dict[str, dict[float, float]]) -> dict[str, float]:

@@ -40,9 +40,9 @@ from audiopalm.audio.io import SAMPLE_RATE, AudioError, load_audio, write_wav
 from audiopalm.data.manifest import read_jsonl
 from audiopalm.errors import AudiopalmError
 from audiopalm.evaluation.text import bleu, error_rates
-from audiopalm.evaluation.unified import _parse_pairs, decode_task, decode_text_task, split_tokens
+from audiopalm.evaluation.unified import _parse_pairs, decode_task, decode_text_task, heard_rows, split_tokens
 from audiopalm.generation.decode import SPEECH_SAMPLING, Sampling
-from audiopalm.models.audiopalm import (SPEECH_SEGMENT, TRANSLATION_SEGMENT, AudioPaLM, speech_task,
+from audiopalm.models.audiopalm import (SPEECH_SEGMENT, TRANSLATION_SEGMENT, AudioPaLM, Heard, speech_task,
                                        speech_token_limit)
 
 WHISPER = "whisper-tiny.en"
@@ -131,11 +131,11 @@ def s2st_semantic(model: AudioPaLM, tokens: list[torch.Tensor], src: str, tgt: s
 
 
 def ast_translations(model: AudioPaLM, tokens: list[torch.Tensor], src: str, tgt: str,
-                     recordings: list[Path | np.ndarray] | None = None, ctc_weight: float | None = None) -> list[str]:
+                     heard: list[Heard | None] | None = None, ctc_weight: float | None = None) -> list[str]:
     """Speech tokens [T] in `src` -> the model's translations into `tgt`, decoded as `translate` does (its AST task;
-    with the `recordings` the tokens came from, its transcript read with the CTC head too)."""
+    with the recordings `heard` the tokens came from, its transcript read with the CTC head too)."""
     return decode_task(model, model.ast_task, [(src, tgt, t) for t in tokens],
-                       segment=TRANSLATION_SEGMENT[model.ast_task], recordings=recordings, ctc_weight=ctc_weight)
+                       segment=TRANSLATION_SEGMENT[model.ast_task], heard=heard, ctc_weight=ctc_weight)
 
 
 def units_semantic(model: AudioPaLM, texts: list[str], lang: str, voices: list[torch.Tensor]) -> list[torch.Tensor]:
@@ -156,7 +156,7 @@ def stage_times(model: AudioPaLM, wav: np.ndarray, src: str, tgt: str,
     semantic = model.audio_tokenizer.encode(wav)
     t1 = time.perf_counter()
     if speech_from == "text":  # the text-to-unit model's time falls after t2: it counts as acoustic
-        text = ast_translations(model, [semantic], src, tgt, [wav])[0]
+        text = ast_translations(model, [semantic], src, tgt, [Heard(wav, semantic)])[0]
         t2 = time.perf_counter()
         out = units_semantic(model, [text], tgt, [semantic])[0]
     else:
@@ -310,9 +310,8 @@ def evaluate_pair(model: AudioPaLM, judges: Judges, data: Path, tokens: dict[str
     if not utts:
         raise AudiopalmError(f"no test utterances in {src} with {tgt} references in {data}")
     src_tokens = [source_tokens[u["source"]["id"]] for u in utts]
-    recordings = [data / u["source"]["audio"] for u in utts]
-    ast = ast_translations(model, src_tokens, src, tgt, recordings if all(r.is_file() for r in recordings) else None,
-                           ctc_weight)
+    heard = heard_rows(data, [u["source"] for u in utts], source_tokens)
+    ast = ast_translations(model, src_tokens, src, tgt, heard if all(heard) else None, ctc_weight)
     lm = s2st_semantic(model, src_tokens, src, tgt, sampling, task=task)
     semantic = ({"output": lm} if speech_from == "lm"
                 else {"output": units_semantic(model, ast, tgt, src_tokens), "lm": lm})

@@ -13,7 +13,6 @@ import os
 from collections import Counter, defaultdict
 from pathlib import Path
 
-import numpy as np
 import torch
 from tqdm import tqdm
 
@@ -64,19 +63,20 @@ def _parse_pairs(pairs: tuple[str, ...]) -> list[tuple[str, str]]:
 
 def decode_task(model: AudioPaLM, task: str, jobs: list[tuple[str, str | None, torch.Tensor]], batch: int = 16,
                 max_new_tokens: int = 120, segment: int = 0, beams: int | None = None,
-                recordings: list[Path | np.ndarray] | None = None, ctc_weight: float | None = None) -> list[str]:
+                heard: list[Heard | None] | None = None, ctc_weight: float | None = None) -> list[str]:
     """(source lang, target lang, audio tokens [T]) -> the decoded text of output segment `segment`
     (1 for the translation of "ASR AST"); greedy with `beams` 1, else beam search (None: the model's default).
-    With `recordings` (paths or waveforms, one per job), a task that writes a transcript first (ASR, ASR AST)
-    decodes it jointly with the tokenizer's CTC head at `ctc_weight` (None: the model's; `AudioPaLM.ctc_guide`)."""
+    With the recordings `heard` (one per job; None where absent), a task that writes a transcript first (ASR,
+    ASR AST) decodes it jointly with the tokenizer's CTC head at `ctc_weight` (None: the model's;
+    `AudioPaLM.ctc_guide`); a `Heard` keeps the head's reading, so decoding it again reads nothing again."""
     ids = [(s, t, model.vocab.audio_ids(tok)) for s, t, tok in jobs]
-    if recordings is None or ctc_weight == 0 or task not in ("ASR", "ASR AST"):
+    if heard is None or ctc_weight == 0 or task not in ("ASR", "ASR AST"):
         return _decode(model, task, ids, batch, max_new_tokens, segment, beams)
     out = []
     for i in tqdm(range(0, len(jobs), batch), desc=task, dynamic_ncols=True, mininterval=5):
         # a batch's guides at a time: each keeps the states of every prefix it scored
-        guides = [model.ctc_guide(Heard(load_audio(r) if isinstance(r, Path) else r, tok), s, ctc_weight)
-                  for r, (s, _, tok) in zip(recordings[i: i + batch], jobs[i: i + batch])]
+        guides = [model.ctc_guide(h, s, ctc_weight) if h is not None else None
+                  for h, (s, _, _) in zip(heard[i: i + batch], jobs[i: i + batch])]
         out += _decode(model, task, ids[i: i + batch], batch, max_new_tokens, segment, beams, guides, progress=False)
     return out
 
@@ -100,13 +100,20 @@ def _decode(model: AudioPaLM, task: str, jobs: list[tuple[str, str | None, torch
     return out
 
 
-def identified(model: AudioPaLM, data: Path, row: dict, tokens: torch.Tensor) -> str:
-    """The language `model.identify_language` finds in a manifest row (with its tokens from the shards); from the
-    tokens alone where the model has no language identifier to read the recording with, or the recording is
-    absent (shards travel without their audio)."""
-    if model.langid is None or not (data / row["audio"]).is_file():
+def identified(model: AudioPaLM, heard: Heard | None, tokens: torch.Tensor) -> str:
+    """The language `model.identify_language` finds in a recording heard with its tokens from the shards; from
+    the tokens alone where the model has no language identifier to read the recording with, or the recording is
+    absent (None: shards travel without their audio)."""
+    if model.langid is None or heard is None:
         return model.identify_language_of_tokens(model.vocab.audio_ids(tokens))
-    return model.identify_language(Heard(load_audio(data / row["audio"]), tokens))
+    return model.identify_language(heard)
+
+
+def heard_rows(data: Path, rows: list[dict], tokens: dict[str, torch.Tensor]) -> list[Heard | None]:
+    """Each manifest row's recording with its tokens from the shards, read once for every task that reads it
+    (identification, the CTC head's reading of transcripts); None where the recording is absent."""
+    return [Heard(load_audio(data / r["audio"]), tokens[r["id"]]) if (data / r["audio"]).is_file() else None
+            for r in rows]
 
 
 def evaluate_unified(model_dir: Path, data: Path, per_language: int = 50, targets: tuple[str, ...] = ("en",),
@@ -150,18 +157,20 @@ def evaluate_unified(model_dir: Path, data: Path, per_language: int = 50, target
                     "skipped": skipped}
     if model.char_codec is None or not all((data / r["audio"]).is_file() for u in by_lang.values() for r in u):
         ctc_weight = 0.0  # no CTC head, or shards without their recordings: the language model alone
+    reads_audio = ("lid" in tasks and model.langid is not None) or ctc_weight != 0
     report["ctc_weight"] = {lang: model.ctc_weight(lang) if ctc_weight is None else ctc_weight for lang in by_lang}
     wanted = translation_pairs(sorted(by_lang), targets, pairs)
     for lang, utts in sorted(by_lang.items()):
+        heard = heard_rows(data, utts, tokens) if reads_audio else [None] * len(utts)
         if "lid" in tasks:
-            guesses = [identified(model, data, r, tokens[r["id"]]) for r in utts]
+            guesses = [identified(model, h, tokens[r["id"]]) for r, h in zip(utts, heard)]
             wrong = Counter(g for g in guesses if g != lang)
             report["lid"][lang] = {"accuracy": sum(g == lang for g in guesses) / len(utts), "n": len(utts),
                                    "taken_for": dict(wrong.most_common())}
         transcripts = None
         if "asr" in tasks or cascade:
             transcripts = decode_task(model, "ASR", [(lang, None, tokens[r["id"]]) for r in utts], beams=beams,
-                                      recordings=[data / r["audio"] for r in utts], ctc_weight=ctc_weight)
+                                      heard=heard, ctc_weight=ctc_weight)
         if "asr" in tasks:
             report["asr"][lang] = {**error_rates([r["text"] for r in utts], transcripts, lang), "n": len(utts),
                                    "examples": [{"ref": r["text"], "hyp": h} for r, h in list(zip(utts, transcripts))[:3]]}
@@ -175,7 +184,7 @@ def evaluate_unified(model_dir: Path, data: Path, per_language: int = 50, target
             if "ast" in tasks:
                 hyps = decode_task(model, ast_task, [(lang, tgt, tokens[r["id"]]) for r in pair_utts],
                                    segment=TRANSLATION_SEGMENT[ast_task], beams=beams,
-                                   recordings=[data / r["audio"] for r in pair_utts], ctc_weight=ctc_weight)
+                                   heard=[heard[i] for i in keep], ctc_weight=ctc_weight)
                 report["ast"][f"{lang}-{tgt}"] = {**translation_scores(refs, hyps), **entry, "examples": _examples(refs, hyps)}
             if "mt" in tasks:
                 hyps = decode_text_task(model, "MT", [(lang, tgt, r["text"]) for r in pair_utts], beams=beams)
