@@ -136,6 +136,14 @@ def cmd_attach_speech(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_attach_listener(args: argparse.Namespace) -> int:
+    from audiopalm.models.listener import AttachListenerConfig, attach_listener
+
+    print(f"listener written to {attach_listener(from_args(AttachListenerConfig, args))}; its CTC weights are "
+          "chosen by `audiopalm tune-ctc`")
+    return 0
+
+
 def cmd_tune_ctc(args: argparse.Namespace) -> int:
     from audiopalm.evaluation.decoding import TuneCtcConfig, run
 
@@ -244,6 +252,8 @@ COMMANDS: dict[str, Command | dict[str, Command]] = {
     "attach-speech": (cmd_attach_speech, _config("audiopalm.models.speech_out:AttachConfig"),
                       "add a codec + acoustic model to an AudioPaLM folder"),
     "eval": (cmd_eval, _config("audiopalm.evaluation.suite:EvalConfig"), "ASR WER, AST BLEU, LID, S2ST (ASR-BLEU, voice, DNSMOS, RTF) on a test split"),
+    "attach-listener": (cmd_attach_listener, _config("audiopalm.models.listener:AttachListenerConfig"),
+                        "add a CTC encoder whose character head reads recordings (joint decoding, LID)"),
     "tune-ctc": (cmd_tune_ctc, _config("audiopalm.evaluation.decoding:TuneCtcConfig"),
                  "choose the CTC head's weight in each language's transcripts on dev speakers"),
     "recipe": {

@@ -20,7 +20,7 @@ def test_tiny_recipe_builds_a_fp16_bundle_that_loads_as_float32(tiny_world, tmp_
     bundle = run_recipe(recipe)
     assert bundle == tmp_path / "b"
     stages = json.loads((tmp_path / "work" / "stages.json").read_text())
-    assert list(stages) == ["tokenizer", "codec", "acoustic", "units", "acoustic_units", "text_lm",
+    assert list(stages) == ["tokenizer", "listener", "codec", "acoustic", "units", "acoustic_units", "text_lm",
                             "audiopalm", "next_world", "audiopalm_next", "speech", "decoding", "eval"]  # world existed
     assert (tmp_path / "next" / "audio").is_dir() and (tmp_path / "work" / "audiopalm_next" / "model").is_dir()
     weights = [load_file(str(p)) for p in bundle.rglob("*.safetensors")]
@@ -31,6 +31,9 @@ def test_tiny_recipe_builds_a_fp16_bundle_that_loads_as_float32(tiny_world, tmp_
     assert model.speech_from == "text" and model.speech_out.units.cfg.semantic_size == 16  # the text-to-unit stage
     assert model.decode_dtype == torch.float16  # decodes in the dtype it was shipped in
     assert set(model.ctc_weights) == set(model.languages.codes), "the CTC head's weight chosen for every language"
+    assert model.char_model is model.listener and model.listener is not None  # the listener's head, not the tokenizer's
+    assert "the listener's CTC head" in json.loads((tmp_path / "work" / "eval" / "results.json").read_text())["meta"][
+        "text decoding"] or not any(model.ctc_weights.values())
     assert AudioPaLM.from_pretrained(tmp_path / "work" / "audiopalm" / "model").decode_dtype is None
     assert model.audio_tokenizer.encode(torch.zeros(16000).numpy()).shape == (25,)
     card = (bundle / "MODEL_CARD.md").read_text()
@@ -51,6 +54,14 @@ def test_tiny_recipe_builds_a_fp16_bundle_that_loads_as_float32(tiny_world, tmp_
     lines = capsys.readouterr().out.splitlines()
     ran = [line.split(": ")[1] for line in lines if line.startswith("recipe babel-tiny: ")]
     assert ran == ["speech", "eval"]
+    # so is a listener trained again: attached, its weights chosen again, the bundle measured again
+    listener = tmp_path / "work" / "listener" / "model" / "model.safetensors"
+    save_file({k: v * 1.01 if v.is_floating_point() else v for k, v in load_file(str(listener)).items()}, str(listener))
+    capsys.readouterr()
+    assert run_recipe(recipe) == bundle
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(": ")[1] for line in lines if line.startswith("recipe babel-tiny: ")] == ["decoding", "eval"]
+    assert same_weights(tmp_path / "work" / "audiopalm_next" / "model" / "listener" / "model.safetensors", listener)
     attached = tmp_path / "work" / "audiopalm_next" / "model" / "speech_out" / "acoustic" / "model.safetensors"
     assert same_weights(attached, acoustic)
     # the demo runs the bundle on new clips by held-out speakers and writes the spoken translations
@@ -77,6 +88,9 @@ def test_the_default_recipe_carries_its_settings_into_each_stage():
     assert "'ASR AST S2ST': 0.25" in commands["audiopalm_next"], "the recipe's mixture reaches its finetuning"
     assert "model='runs/babel-small/audiopalm_next/model'" in commands["speech"]
     assert "model='models/babel-small'" in commands["eval"]
+    # the listener: tokenizer v3.1's encoder (Whisper's lower layers fixed), attached before the weights are chosen
+    assert "init='whisper-tiny.en'" in commands["listener"] and "freeze_layers=2" in commands["listener"]
+    assert "steps=2000" in commands["listener"] and "encoder='runs/babel-small/listener/model'" in commands["decoding"]
     with pytest.raises(AudiopalmError, match="finetune_steps 0 needs next_data"):
         stages(replace(RECIPES["babel-small"], next_data=None))
     before = {s.name: s.command for s in stages(RECIPES["babel-small-curriculum"])}  # the bundle before: a curriculum
@@ -97,7 +111,7 @@ def test_the_default_recipe_carries_its_settings_into_each_stage():
     assert "inputs='both'" in both and "units='runs/babel-small/units'" in both and "steps=6400" in both
     assert "init='runs/babel-small/acoustic/model'" in both and "out='runs/babel-small/acoustic-units'" in both
     assert "acoustic='runs/babel-small/acoustic-units/model'" in commands["speech"]
-    assert "acoustic_units" not in before
+    assert "acoustic_units" not in before and "listener" not in before and "listener" not in nxt
     assert "acoustic='runs/babel-small-curriculum/acoustic/model'" in before["speech"]
 
 

@@ -104,13 +104,14 @@ def _conditions(cfg: EvalConfig, tasks: set[str]) -> dict:
     return out
 
 
-def text_decoding(beams: int, ctc_weights: dict[str, float]) -> str:
-    """How the report's text was decoded, in words (`ctc_weights`: language -> the CTC head's weight)."""
+def text_decoding(beams: int, ctc_weights: dict[str, float], listener: bool = False) -> str:
+    """How the report's text was decoded, in words (`ctc_weights`: language -> the CTC head's weight; `listener`:
+    the head is the model's listener's, not its tokenizer's)."""
     how = "greedy" if beams == 1 else f"beam search, {beams} beams"
     if not any(ctc_weights.values()):
         return how
     weights = ", ".join(f"{k} {v:g}" for k, v in sorted(ctc_weights.items()))
-    return f"{how}, transcripts with the CTC head ({weights})"
+    return f"{how}, transcripts with the {'listener' if listener else 'tokenizer'}'s CTC head ({weights})"
 
 
 def run(cfg: EvalConfig) -> dict:
@@ -119,6 +120,7 @@ def run(cfg: EvalConfig) -> dict:
 
     from audiopalm.data.manifest import CONDITIONS
     from audiopalm.evaluation.unified import _parse_pairs, evaluate_text_mt, evaluate_unified
+    from audiopalm.models.listener import LISTENER
 
     if unknown := set(cfg.conditions or ()) - set(CONDITIONS):  # settings are checked before any work
         raise AudiopalmError(f"unknown condition(s) {', '.join(sorted(unknown))}; choose from {', '.join(CONDITIONS)}")
@@ -139,7 +141,8 @@ def run(cfg: EvalConfig) -> dict:
         report["conditions"] = _conditions(cfg, tasks)
         report["meta"] = {"model": cfg.model, "data": cfg.data, "tasks": ",".join(sorted(tasks)),
                           "cascade": cfg.cascade, "utterances per language": cfg.per_language}
-        report["meta"]["text decoding"] = text_decoding(cfg.beams or TEXT_BEAMS, report.get("ctc_weight", {}))
+        report["meta"]["text decoding"] = text_decoding(cfg.beams or TEXT_BEAMS, report.get("ctc_weight", {}),
+                                                      (Path(cfg.model) / LISTENER).is_dir())
     else:
         raise AudiopalmError("give --model (an AudioPaLM folder) or --text-lm (a pretrain-text folder)")
     report["meta"].update({"wall seconds": round(time.time() - started, 1), "threads": torch.get_num_threads(),

@@ -50,6 +50,7 @@ from audiopalm.errors import AudiopalmError, first_line
 from audiopalm.generation.ctc import CtcPrefixScorer
 from audiopalm.generation.decode import (CTC_WEIGHT, SPEECH_SAMPLING, TEXT_BEAMS, CtcGuide, Sampling, beam_decode,
                                          greedy_decode)
+from audiopalm.models.listener import LISTENER
 from audiopalm.models.lm import extend_vocabulary
 from audiopalm.models.speech_out import SpeechOutput
 from audiopalm.text.chars import CharCodec
@@ -172,6 +173,8 @@ class AudioPaLM:
         self.decode_dtype: torch.dtype | None = None  # the fast decoder's compute dtype (None: the LM's)
         self.langid: CharNgramLid | None = None  # spelling -> language, for identification beside [LID]
         self.ctc_weights: dict[str, float] = {}  # language code -> its CTC weight chosen on dev (`ctc_weight`)
+        self.listener = None  # a CTC encoder read for its character head alone (models/listener.py); None: the
+        # audio tokenizer's encoder's head
 
     # --- construction and persistence ------------------------------------------------------------
     @classmethod
@@ -213,6 +216,10 @@ class AudioPaLM:
             config["ctc_weights"] = self.ctc_weights
         if self.langid is not None:
             self.langid.save(folder / "langid.json")
+        if self.listener is not None:
+            from audiopalm.audio.encoders.ctc import save_ctc_model
+
+            save_ctc_model(self.listener, folder / LISTENER)
         (folder / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False))
 
     @classmethod
@@ -250,6 +257,10 @@ class AudioPaLM:
                     config.get("tasks"))
         if (folder / "langid.json").is_file():
             model.langid = CharNgramLid.load(folder / "langid.json")
+        if (folder / LISTENER).is_dir():
+            from audiopalm.audio.encoders.ctc import load_ctc_model
+
+            model.listener = load_ctc_model(folder / LISTENER)
         model.ctc_weights = {str(k): float(v) for k, v in config.get("ctc_weights", {}).items()}
         if stored_dtype(folder / "lm") == torch.float16:  # decode in the dtype the weights were shipped in
             model.decode_dtype = torch.float16
@@ -360,31 +371,39 @@ class AudioPaLM:
         return log_softmax({c: lid[c] + LANGID_WEIGHT * looks[c] for c in lid})
 
     @property
-    def char_codec(self) -> CharCodec | None:
-        """The characters of the audio tokenizer's CTC head; None for an encoder without one (MFCC, `hf:`)."""
+    def char_model(self):
+        """The CTC encoder whose character head reads recordings (`char_log_probs`): the listener where the model
+        has one, else the audio tokenizer's encoder; None for a tokenizer without one (MFCC, `hf:`) and no listener."""
         from audiopalm.audio.encoders.ctc import CtcEncoder
 
+        if self.listener is not None:
+            return self.listener
         encoder = self.audio_tokenizer.encoder
-        return CharCodec(encoder.model.cfg.vocab) if isinstance(encoder, CtcEncoder) else None
+        return encoder.model if isinstance(encoder, CtcEncoder) else None
+
+    @property
+    def char_codec(self) -> CharCodec | None:
+        """The characters of the CTC head (`char_model`); None where there is none."""
+        model = self.char_model
+        return None if model is None else CharCodec(model.cfg.vocab)
 
     @torch.inference_mode()
     def char_log_probs(self, audio: Source) -> torch.Tensor | None:
-        """The audio tokenizer's CTC head on a recording: log-probabilities [T, V] at 25 Hz (blank first), read
-        once per `Heard`; None for an encoder without a character head."""
+        """The CTC head (`char_model`) on a recording: log-probabilities [T, V] at 25 Hz (blank first), read once
+        per `Heard`; None where there is no character head."""
         from audiopalm.audio.encoders.ctc import mel_for_tokens
 
-        if self.char_codec is None:
+        if (model := self.char_model) is None:
             return None
         heard = audio if isinstance(audio, Heard) else Heard(as_wav(audio), torch.zeros(0, dtype=torch.long))
         if "chars" not in heard.memo:
-            model = self.audio_tokenizer.encoder.model
             mel = mel_for_tokens(heard.wav, model.cfg.n_mels, model.cfg.features)[None]
             heard.memo["chars"] = model(mel)[0].float().log_softmax(-1)
         return heard.memo["chars"]
 
     def spelling(self, audio: Source) -> str | None:
-        """The audio tokenizer's CTC encoder's own greedy transcript (lowercase, no punctuation); None for an
-        encoder without a character head (MFCC, `hf:`)."""
+        """The CTC head's own greedy transcript (lowercase, no punctuation); None where there is no character
+        head."""
         log_probs = self.char_log_probs(audio)
         return None if log_probs is None else self.char_codec.decode_ctc(log_probs.argmax(-1).tolist())
 

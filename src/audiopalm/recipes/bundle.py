@@ -2,6 +2,7 @@
 
     world      the Babel world (synthetic speech: espeak-ng, MBROLA, flite, Pico voices)
     tokenizer  CTC encoder + k-means audio tokenizer
+    listener   a second CTC encoder, read for its character head alone (none when listener_freeze_layers is None)
     codec      the built-in mel codec (residual k-means + vocoder)
     acoustic   the acoustic model: SoundStorm-style codes, or unit-to-mel frames (`acoustic_model`)
     units      the text-to-unit model, aligned by the tokenizer's phoneme head (none when units_steps is 0)
@@ -12,6 +13,7 @@
     next_world a larger world (`next_data`, medium: small's audio linked, 4x its training sentences)
     audiopalm_next  finetuning on it, from the model above (or from the text LM)
     speech     the speech output stage attached to the model
+    decoding   the listener attached to the model, then the CTC head's weight per language chosen on dev speakers
     export     BUNDLE: the model folder with every weight in fp16
     eval       ASR, AST, MT, LID and S2ST of BUNDLE on the test split, beside the cascade (WORK/eval/),
                so the model card's numbers are those of the shipped fp16 weights
@@ -66,6 +68,8 @@ class BundleRecipe:
     ctc_init: str | None = "whisper-tiny.en"  # start the CTC encoder from a Whisper encoder (tokenizer v3; None: v2)
     ctc_lr: float = 5e-4  # CTC peak learning rate
     ctc_freeze_layers: int = 0  # pretrained front end and first N layers kept fixed (tokenizer v3.1: 2)
+    listener_freeze_layers: int | None = 2  # a second CTC encoder, read for its character head alone (joint
+    # decoding, LID; models/listener.py), trained as the tokenizer's with this many layers fixed; None: no listener
     codec_steps: int = 3000  # vocoder steps (16 crops of 0.8 s)
     acoustic_model: str = "mel_decoder"  # unit-to-mel (models/mel_decoder.py) or soundstorm (codec codes)
     acoustic_steps: int = 1000  # acoustic model steps
@@ -107,17 +111,17 @@ RECIPES = {
     "babel-small-curriculum": BundleRecipe(name="babel-small-curriculum", work="runs/babel-small-curriculum",
                                            bundle="models/babel-small-curriculum", ctc_init=None, ctc_lr=2e-3,
                                            lm_steps=800, finetune_steps=1700, finetune_eval_every=None, mixture=None,
-                                           next_finetune_steps=1200, units_steps=0),
+                                           next_finetune_steps=1200, units_steps=0, listener_freeze_layers=None),
     # the next bundle's recipe: the default with tokenizer v3.1 (Whisper's front end and first two layers kept fixed
     # while the CTC encoder trains: unseen-synthesizer encoder CER 37.9 -> 28.6%, docs/tokenizers.md) and a
     # text-to-unit model that speaks the text the model writes (docs/speech.md)
     "babel-small-v31": BundleRecipe(name="babel-small-v31", work="runs/babel-small-v31", bundle="models/babel-small-v31",
-                                    ctc_freeze_layers=2),
+                                    ctc_freeze_layers=2, listener_freeze_layers=None),
     # the same stages in seconds, on a tiny world (tests, smoke runs)
     "babel-tiny": BundleRecipe(name="babel-tiny", data="data/babel-tiny", world_preset="tiny", work="runs/babel-tiny",
                                bundle="runs/babel-tiny/bundle", ctc_steps=4, ctc_init=None, codec_steps=4,
                                acoustic_steps=4, acoustic_preset="tiny", codec_preset="tiny", units_steps=4,
-                               units_acoustic_steps=2,
+                               units_acoustic_steps=2, listener_freeze_layers=0,
                                units_preset="tiny", lm_preset="tiny",
                                lm_steps=4, finetune_steps=4, finetune_eval_every=None, tune_per_language=2,
                                eval_per_language=2,
@@ -184,7 +188,8 @@ def stages(r: BundleRecipe) -> list[Stage]:
     from audiopalm.evaluation.suite import run as run_eval
     from audiopalm.models.speech_out import AttachConfig, attach
     from audiopalm.recipes import acoustic, codec, pretrain_text, tokenizer
-    from audiopalm.recipes.ctc import CtcTrainConfig
+    from audiopalm.models.listener import LISTENER, AttachListenerConfig, attach_listener
+    from audiopalm.recipes.ctc import CtcTrainConfig, train_ctc_encoder
     from audiopalm.recipes.finetune import FinetuneConfig
     from audiopalm.recipes.finetune import run as run_finetune
     from audiopalm.recipes.units import UnitsStage, UnitsTrainConfig
@@ -235,6 +240,20 @@ def stages(r: BundleRecipe) -> list[Stage]:
                           wavs=str(work / "eval" / "wavs"))
 
     tune_cfg = TuneCtcConfig(str(final), r.data, per_language=r.tune_per_language, jobs=r.jobs)
+    listening = r.listener_freeze_layers is not None
+    listener_train = replace(tok.ctc, freeze_layers=r.listener_freeze_layers or 0)
+    listener = work / "listener" / "model" / "model.safetensors"
+    listener_attach = AttachListenerConfig(str(final), str(listener.parent))
+
+    def choose_decoding(_: float | None) -> None:
+        if listening:
+            attach_listener(listener_attach)
+        print(run_tune_ctc(tune_cfg))
+
+    def decoding_chosen(config: Path) -> bool:  # weights chosen, with the listener the recipe trained
+        attached = final / LISTENER / "model.safetensors"
+        return (config.exists() and "ctc_weights" in json.loads(config.read_text())
+                and (not listening or attached.exists() and same_weights(attached, listener)))
 
     def evaluate(_: float | None) -> None:
         from audiopalm.evaluation.report import markdown, write_report
@@ -259,6 +278,9 @@ def stages(r: BundleRecipe) -> list[Stage]:
         Stage("world", Path(r.data) / "world.json", lambda _: run_synth(synth_cfg), f"data synth: {synth_cfg}",
               complete=world_complete),
         Stage("tokenizer", work / "tok-ctc" / "config.json", limited(tokenizer.run, tok), f"tokenizer train: {tok}"),
+        *([Stage("listener", listener, lambda left: train_ctc_encoder(Path(r.data), listener.parent.parent,
+                                                                        listener_train, left),
+                 f"CTC encoder training: {listener_train}")] if listening else []),
         Stage("codec", work / "codec" / "codec" / "config.json", limited(codec.run, codec_cfg), f"codec train: {codec_cfg}"),
         Stage("acoustic", work / "acoustic" / "model" / "config.json", limited(acoustic.run, acoustic_cfg),
               f"train-acoustic: {acoustic_cfg}"),
@@ -274,8 +296,9 @@ def stages(r: BundleRecipe) -> list[Stage]:
         Stage("speech", final / "speech_out" / ("units" if r.units_steps else "acoustic") / "config.json",
               lambda _: attach(attach_cfg), f"attach-speech: {attach_cfg}",
               complete=lambda done: done.exists() and speech_attached(attach_cfg), resumes=False),
-        Stage("decoding", final / "config.json", lambda _: print(run_tune_ctc(tune_cfg)), f"tune-ctc: {tune_cfg}",
-              complete=lambda done: done.exists() and "ctc_weights" in json.loads(done.read_text()), resumes=False),
+        Stage("decoding", final / "config.json", choose_decoding,
+              (f"attach-listener: {listener_attach}; " if listening else "") + f"tune-ctc: {tune_cfg}",
+              complete=decoding_chosen, resumes=False),
         Stage("eval", work / "eval" / "results.json", evaluate, f"eval: {eval_cfg}",
               complete=lambda done: newer_than(done, final), resumes=False),
     ]
