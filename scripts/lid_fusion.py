@@ -1,7 +1,7 @@
-"""Language identification three ways, on each test condition: the model's `[LID]` task alone, the tokenizer's
-CTC encoder's own greedy transcript read by the character n-gram language identifier alone, and the two added
-(the [LID] log-probabilities + WEIGHT x the n-gram log-likelihoods; the model's `identify_language` uses
-LANGID_WEIGHT).
+"""Language identification three ways, on each test condition: the model's `[LID]` task alone, the CTC head's
+own greedy transcript (the listener's, else the tokenizer's) read by the character n-gram language identifier
+alone, and the two added (the [LID] log-probabilities + WEIGHT x the n-gram log-likelihoods; the model's
+`identify_language` uses LANGID_WEIGHT).
 
     python scripts/lid_fusion.py --model models/babel-small --data data/babel-small --weights 0.1 0.25 0.5
 
@@ -17,7 +17,6 @@ from pathlib import Path
 
 import torch
 
-from audiopalm.audio.encoders.ctc import CtcEncoder
 from audiopalm.audio.io import load_audio
 from audiopalm.data.manifest import available_conditions, read_jsonl, spread
 from audiopalm.errors import AudiopalmError
@@ -53,8 +52,9 @@ def main() -> None:
     ap.add_argument("--weights", type=float, nargs="+", default=[0.1, 0.25, 0.5, 1.0])
     args = ap.parse_args()
     model = AudioPaLM.from_pretrained(args.model)
-    if not isinstance(model.audio_tokenizer.encoder, CtcEncoder):  # `spelling` needs its character head
-        raise AudiopalmError(f"{args.model}: its tokenizer ({model.audio_tokenizer.encoder.name}) spells nothing")
+    if model.char_model is None:  # `spelling` needs a character head: the listener's or the tokenizer's
+        raise AudiopalmError(f"{args.model}: no listener, and its tokenizer ({model.audio_tokenizer.encoder.name}) "
+                             "spells nothing")
     if model.langid is None:
         model.langid = CharNgramLid.fit((r["text"], r["lang"]) for r in read_jsonl(args.data / "train.jsonl"))
     columns = ["[LID] task", "n-grams of the encoder's transcript", *(f"[LID] + {w:g} x n-grams" for w in args.weights)]

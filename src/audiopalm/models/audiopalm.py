@@ -41,6 +41,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from audiopalm.audio.encoders.ctc import CtcEncoder, CtcEncoderModel, load_ctc_model, mel_for_tokens, save_ctc_model
 from audiopalm.audio.io import SAMPLE_RATE
 from audiopalm.audio.tokenizer import AudioInput, AudioTokenizer, as_wav
 from audiopalm.audio.vad import VadConfig, cut, has_speech_batch, speech_segments, stretches
@@ -173,8 +174,8 @@ class AudioPaLM:
         self.decode_dtype: torch.dtype | None = None  # the fast decoder's compute dtype (None: the LM's)
         self.langid: CharNgramLid | None = None  # spelling -> language, for identification beside [LID]
         self.ctc_weights: dict[str, float] = {}  # language code -> its CTC weight chosen on dev (`ctc_weight`)
-        self.listener = None  # a CTC encoder read for its character head alone (models/listener.py); None: the
-        # audio tokenizer's encoder's head
+        self.listener: CtcEncoderModel | None = None  # a CTC encoder read for its character head alone
+        # (models/listener.py); None: the audio tokenizer's encoder's head
 
     # --- construction and persistence ------------------------------------------------------------
     @classmethod
@@ -217,8 +218,6 @@ class AudioPaLM:
         if self.langid is not None:
             self.langid.save(folder / "langid.json")
         if self.listener is not None:
-            from audiopalm.audio.encoders.ctc import save_ctc_model
-
             save_ctc_model(self.listener, folder / LISTENER)
         (folder / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False))
 
@@ -258,8 +257,6 @@ class AudioPaLM:
         if (folder / "langid.json").is_file():
             model.langid = CharNgramLid.load(folder / "langid.json")
         if (folder / LISTENER).is_dir():
-            from audiopalm.audio.encoders.ctc import load_ctc_model
-
             model.listener = load_ctc_model(folder / LISTENER)
         model.ctc_weights = {str(k): float(v) for k, v in config.get("ctc_weights", {}).items()}
         if stored_dtype(folder / "lm") == torch.float16:  # decode in the dtype the weights were shipped in
@@ -371,11 +368,9 @@ class AudioPaLM:
         return log_softmax({c: lid[c] + LANGID_WEIGHT * looks[c] for c in lid})
 
     @property
-    def char_model(self):
+    def char_model(self) -> CtcEncoderModel | None:
         """The CTC encoder whose character head reads recordings (`char_log_probs`): the listener where the model
         has one, else the audio tokenizer's encoder; None for a tokenizer without one (MFCC, `hf:`) and no listener."""
-        from audiopalm.audio.encoders.ctc import CtcEncoder
-
         if self.listener is not None:
             return self.listener
         encoder = self.audio_tokenizer.encoder
@@ -391,8 +386,6 @@ class AudioPaLM:
     def char_log_probs(self, audio: Source) -> torch.Tensor | None:
         """The CTC head (`char_model`) on a recording: log-probabilities [T, V] at 25 Hz (blank first), read once
         per `Heard`; None where there is no character head."""
-        from audiopalm.audio.encoders.ctc import mel_for_tokens
-
         if (model := self.char_model) is None:
             return None
         heard = audio if isinstance(audio, Heard) else Heard(as_wav(audio), torch.zeros(0, dtype=torch.long))

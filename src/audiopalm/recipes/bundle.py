@@ -186,9 +186,9 @@ def stages(r: BundleRecipe) -> list[Stage]:
     from audiopalm.evaluation.decoding import run as run_tune_ctc
     from audiopalm.evaluation.suite import EvalConfig
     from audiopalm.evaluation.suite import run as run_eval
+    from audiopalm.models.listener import LISTENER, AttachListenerConfig, attach_listener
     from audiopalm.models.speech_out import AttachConfig, attach
     from audiopalm.recipes import acoustic, codec, pretrain_text, tokenizer
-    from audiopalm.models.listener import LISTENER, AttachListenerConfig, attach_listener
     from audiopalm.recipes.ctc import CtcTrainConfig, train_ctc_encoder
     from audiopalm.recipes.finetune import FinetuneConfig
     from audiopalm.recipes.finetune import run as run_finetune
