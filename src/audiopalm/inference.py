@@ -15,17 +15,18 @@ from audiopalm.config import help_field
 from audiopalm.errors import AudiopalmError
 from audiopalm.generation.decode import SpeechSampling
 
+BEAMS_HELP = "beam search width (default: 4; 1 where speech is written in the same decode)"
+CTC_WEIGHT_HELP = ("a CTC head's share in ranking transcripts (joint decoding; the model's listener's, else its audio "
+                   "tokenizer's; 0: the language model alone; default: the model's for the language, chosen on dev)")
+
 
 @dataclass
 class TranscribeConfig:
     file: str = help_field("audio file (wav, flac, ogg, mp3), of any length")
     model: str = help_field("AudioPaLM folder")
     lang: str | None = help_field("spoken language (code such as fr, or English name); default: identified", None)
-    beams: int | None = help_field("beam search width (default: 4; 1 where speech is written in the same decode)",
-                                   None, min=1)
-    ctc_weight: float | None = help_field("the audio tokenizer's CTC head's share in ranking transcripts (joint "
-                                          "decoding; 0: the language model alone; default: the model's for the "
-                                          "language, chosen on dev)", None, min=0.0, max=1.0)
+    beams: int | None = help_field(BEAMS_HELP, None, min=1)
+    ctc_weight: float | None = help_field(CTC_WEIGHT_HELP, None, min=0.0, max=1.0)
     format: str = help_field("text: the transcript; srt, vtt, json: timed segments. Recordings longer than 20 s "
                              "are split by voice activity either way", "text", choices=("text", "srt", "vtt", "json"))
 
@@ -42,11 +43,8 @@ class TranslateConfig:
                                          "stage has a text-to-unit model", None, choices=("text", "lm"))
     voice_strength: float | None = help_field("the unit-to-mel model's share of the source's voice (0-1; less is "
                                               "clearer, docs/speech.md; default: the speech stage's)", None, min=0.0)
-    beams: int | None = help_field("beam search width (default: 4; 1 where speech is written in the same decode)",
-                                   None, min=1)
-    ctc_weight: float | None = help_field("the audio tokenizer's CTC head's share in ranking transcripts (joint "
-                                          "decoding; 0: the language model alone; default: the model's for the "
-                                          "language, chosen on dev)", None, min=0.0, max=1.0)
+    beams: int | None = help_field(BEAMS_HELP, None, min=1)
+    ctc_weight: float | None = help_field(CTC_WEIGHT_HELP, None, min=0.0, max=1.0)
     sampling: SpeechSampling = help_field("speech sampling", SpeechSampling, flat=True)
 
 

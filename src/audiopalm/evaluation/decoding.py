@@ -2,12 +2,12 @@
 
     audiopalm tune-ctc --model models/babel-small --data data/babel-small      # dev, 100 per language
 
-Transcripts are decoded with the audio tokenizer's CTC character head beside the language model
-(`AudioPaLM.ctc_guide`). The head spells some languages far better than others (Babel `small` dev: Spanish,
-Italian and Portuguese at 3-5% CER, French at 33%, whose spelling is far from its sound), so a weight that helps
-one language can hurt another. For each language, the first PER_LANGUAGE utterances of SPLIT are transcribed at
-each candidate weight; the weight with the lowest WER (the smaller on a tie) goes into the model's config.json
-as "ctc_weights", which `transcribe`, `translate` and `audiopalm eval` then use.
+Transcripts are decoded with a CTC character head beside the language model (the model's listener's, else its
+audio tokenizer's; `AudioPaLM.ctc_guide`). The head spells some languages far better than others (Babel `small`
+dev: Spanish, Italian and Portuguese at 3-5% CER, French at 33%, whose spelling is far from its sound), so a
+weight that helps one language can hurt another. For each language, the first PER_LANGUAGE utterances of SPLIT
+are transcribed at each candidate weight; the weight with the lowest WER (the smaller on a tie) goes into the
+model's config.json as "ctc_weights", which `transcribe`, `translate` and `audiopalm eval` then use.
 """
 
 from __future__ import annotations
@@ -71,8 +71,8 @@ def run(cfg: TuneCtcConfig) -> str:
     folder, data = Path(cfg.model), Path(cfg.data)
     model = AudioPaLM.from_pretrained(folder)
     if model.char_codec is None:
-        raise AudiopalmError(f"{folder}: its audio tokenizer ({model.audio_tokenizer.encoder.name}) has no CTC head "
-                             "to weigh")
+        raise AudiopalmError(f"{folder}: no listener, and its audio tokenizer ({model.audio_tokenizer.encoder.name}) "
+                             "has no CTC head to weigh")
     tokens, _ = split_tokens(folder, data, cfg.split, cfg.jobs)
     by_lang: dict[str, list[dict]] = {}
     for r in read_jsonl(data / f"{cfg.split}.jsonl"):

@@ -48,10 +48,10 @@ class EvalConfig:
                                               "default: the speech stage's)", None, min=0.0)
     beams: int | None = help_field("beam search width for the text tasks (ASR, AST, MT, the cascade); 1: greedy; "
                                    "default: the model's (4)", None, min=1)
-    ctc_weight: float | None = help_field("the audio tokenizer's CTC head's share in ranking transcripts (ASR, and "
-                                          "the one the combined task writes before its translation; 0: the language "
-                                          "model alone; default: the model's for each language)", None, min=0.0,
-                                          max=1.0)
+    ctc_weight: float | None = help_field("a CTC head's share (the listener's, else the audio tokenizer's) in ranking "
+                                          "transcripts (ASR, and the one the combined task writes before its "
+                                          "translation; 0: the language model alone; default: the model's for each "
+                                          "language)", None, min=0.0, max=1.0)
     no_lid: bool = help_field("skip language identification", False)
     conditions: list[str] | None = help_field("test conditions scored side by side (default: every one the dataset "
                                               "has, of test, test-noisy, test-unseen-synth)", None)

@@ -67,7 +67,7 @@ def decode_task(model: AudioPaLM, task: str, jobs: list[tuple[str, str | None, t
     """(source lang, target lang, audio tokens [T]) -> the decoded text of output segment `segment`
     (1 for the translation of "ASR AST"); greedy with `beams` 1, else beam search (None: the model's default).
     With the recordings `heard` (one per job; None where absent), a task that writes a transcript first (ASR,
-    ASR AST) decodes it jointly with the tokenizer's CTC head at `ctc_weight` (None: the model's;
+    ASR AST) decodes it jointly with the model's CTC head at `ctc_weight` (None: the model's;
     `AudioPaLM.ctc_guide`); a `Heard` keeps the head's reading, so decoding it again reads nothing again."""
     ids = [(s, t, model.vocab.audio_ids(tok)) for s, t, tok in jobs]
     if heard is None or ctc_weight == 0 or task not in ("ASR", "ASR AST"):
@@ -127,7 +127,7 @@ def evaluate_unified(model_dir: Path, data: Path, per_language: int = 50, target
     the cascade it replaces: the model's own ASR, then its MT on that transcript. `ast_task` "AST" (the
     translation alone) or "ASR AST" (the combined task, transcript first); None: the model's own choice,
     as `translate` makes it. Text is decoded with beam search of `beams` (None: the model's default; 1: greedy),
-    transcripts (ASR, and the combined task's) jointly with the tokenizer's CTC head at `ctc_weight` (None: the
+    transcripts (ASR, and the combined task's) jointly with the model's CTC head at `ctc_weight` (None: the
     model's, per language) where the recordings are there."""
     if ast_task is not None and ast_task not in TRANSLATION_SEGMENT:
         raise AudiopalmError(f"ast_task must be 'AST' or 'ASR AST', not {ast_task!r}")

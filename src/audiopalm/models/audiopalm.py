@@ -464,7 +464,7 @@ class AudioPaLM:
         """Speech -> text in the spoken language (`lang`: a code such as 'fr' or an English name; None:
         identified first with the LID task). A list of recordings -> list of texts, heard and decoded
         LONG_FORM_BATCH at a time (a batch each; memory stays bounded however many). `ctc_weight`: the
-        tokenizer's CTC head's share in ranking the hypotheses (`ctc_guide`; None: the model's for the
+        CTC head's share (`char_model`) in ranking the hypotheses (`ctc_guide`; None: the model's for the
         language, 0: the language model alone)."""
         if isinstance(audio, list):
             chunks = [audio[i: i + LONG_FORM_BATCH] for i in range(0, len(audio), LONG_FORM_BATCH)]

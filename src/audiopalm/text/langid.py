@@ -1,8 +1,8 @@
 """Language identification from spelling: a character n-gram model of each language's text (naive Bayes).
 
-The unified model reads it beside its `[LID]` task: its audio tokenizer's CTC encoder spells what it heard
-(greedy CTC, a few characters in five wrong on unfamiliar voices), and which language that spelling looks like
-is evidence the audio tokens alone lose (docs/model.md, "Language identification").
+The unified model reads it beside its `[LID]` task: its CTC head (the listener's, else the tokenizer's) spells
+what it heard (greedy CTC, a few characters in five wrong on unfamiliar voices), and which language that
+spelling looks like is evidence the audio tokens alone lose (docs/model.md, "Language identification").
 
     lid = CharNgramLid.fit([("Le chat dort.", "fr"), ("The cat sleeps.", "en"), ...])
     lid.log_likelihoods("le sha dor")   # {"fr": -41.2, "en": -55.0, ...}
