@@ -310,8 +310,9 @@ def evaluate_pair(model: AudioPaLM, judges: Judges, data: Path, tokens: dict[str
     if not utts:
         raise AudiopalmError(f"no test utterances in {src} with {tgt} references in {data}")
     src_tokens = [source_tokens[u["source"]["id"]] for u in utts]
-    heard = heard_rows(data, [u["source"] for u in utts], source_tokens)
-    ast = ast_translations(model, src_tokens, src, tgt, heard if all(heard) else None, ctc_weight)
+    reads = model.char_codec is not None and ctc_weight != 0  # the recordings, for the CTC head's reading
+    heard = heard_rows(data, [u["source"] for u in utts], source_tokens) if reads else []
+    ast = ast_translations(model, src_tokens, src, tgt, heard if heard and all(heard) else None, ctc_weight)
     lm = s2st_semantic(model, src_tokens, src, tgt, sampling, task=task)
     semantic = ({"output": lm} if speech_from == "lm"
                 else {"output": units_semantic(model, ast, tgt, src_tokens), "lm": lm})

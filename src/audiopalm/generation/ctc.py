@@ -1,10 +1,11 @@
 """CTC prefix scores: how well a transcript written so far agrees with a CTC character head's reading of the audio.
 
-The language model reads quantised audio tokens; the tokenizer's CTC encoder reads the features those tokens
-were cut from, and its character head spells what it heard. Beam search adds the two opinions (joint
-CTC/attention decoding, Watanabe et al. 2017): each hypothesis is ranked by (1 - w) x its log-probability under
-the language model + w x the CTC log-probability that the audio begins with its characters (the prefix score);
-a finished transcript counts the CTC log-probability of exactly its characters.
+The language model reads quantised audio tokens; a CTC encoder (the audio tokenizer's, whose features the tokens
+were cut from, or a listener beside it) reads the recording, and its character head spells what it heard. Beam
+search adds the two opinions (joint CTC/attention decoding, Watanabe et al. 2017): each hypothesis is ranked by
+(1 - w) x its log-probability under the language model + w x the CTC log-probability that the audio begins with
+its characters (the prefix score); a finished transcript counts the CTC log-probability of exactly its
+characters.
 
     scorer = CtcPrefixScorer(log_probs, codec, "fr", text_of)     # log_probs [T, V] of one recording
     scorer.prefix(ids)        # log p(the audio's transcript starts with text_of(ids)'s characters)

@@ -33,8 +33,8 @@ from audiopalm.text.vocab import UnifiedVocab
 # Text is decoded by beam search of this width unless a call asks otherwise; a decode that writes speech is greedy
 # in its text too (models/audiopalm.py).
 TEXT_BEAMS = 4
-# Transcripts (ASR, and the one the combined task writes before its translation) are decoded with the audio
-# tokenizer's CTC character head beside the language model where the tokenizer has one (`CtcGuide`):
+# Transcripts (ASR, and the one the combined task writes before its translation) are decoded with a CTC character
+# head beside the language model where the model has one (its listener's or its tokenizer's; `CtcGuide`):
 # hypotheses ranked by (1 - CTC_WEIGHT) x the model's log-probability + CTC_WEIGHT x the head's.
 CTC_WEIGHT = 0.3
 CTC_FLOOR = -1e9  # a transcript the audio is too short to spell scores this, not -inf, and ranks by the LM

@@ -408,8 +408,8 @@ class AudioPaLM:
 
     def ctc_guide(self, audio: Source, lang: str, weight: float | None = None) -> CtcGuide | None:
         """What joint decoding of a transcript in `lang` needs from a recording: its CTC head's reading, ranked
-        with `weight` (None: `ctc_weight(lang)`) beside the language model; None where the weight is 0 or the
-        tokenizer has no CTC head."""
+        with `weight` (None: `ctc_weight(lang)`) beside the language model; None where the weight is 0 or there
+        is no character head (`char_model`)."""
         code = self.languages.code(lang)
         weight = self.ctc_weight(code) if weight is None else weight
         if weight <= 0 or (log_probs := self.char_log_probs(audio)) is None:
@@ -624,8 +624,8 @@ class AudioPaLM:
             return transcript, translation, wav
         direct = task == "S2ST"
         said = self._s2st(heard, to, lang, 1 if direct and sampling is not None else beams, sampling, task)
-        transcript, translation = (said.transcript, said.translation) if not direct else \
-            self.transcribe_and_translate(heard, to, said.source or lang, beams, ctc_weight)
+        transcript, translation = (self.transcribe_and_translate(heard, to, said.source or lang, beams, ctc_weight)
+                                   if direct else (said.transcript, said.translation))
         return transcript, translation, self._render(said.tokens, voice)
 
     def _render(self, tokens: torch.Tensor, voice: Source) -> np.ndarray:
