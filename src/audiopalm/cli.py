@@ -144,6 +144,13 @@ def cmd_attach_listener(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train_question_head(args: argparse.Namespace) -> int:
+    from audiopalm.recipes.question import QuestionHeadStage, run
+
+    print(run(from_args(QuestionHeadStage, args)))
+    return 0
+
+
 def cmd_tune_ctc(args: argparse.Namespace) -> int:
     from audiopalm.evaluation.decoding import TuneCtcConfig, run
 
@@ -254,6 +261,8 @@ COMMANDS: dict[str, Command | dict[str, Command]] = {
     "eval": (cmd_eval, _config("audiopalm.evaluation.suite:EvalConfig"), "ASR WER, AST BLEU, LID, S2ST (ASR-BLEU, voice, DNSMOS, RTF) on a test split"),
     "attach-listener": (cmd_attach_listener, _config("audiopalm.models.listener:AttachListenerConfig"),
                         "add a CTC encoder whose character head reads recordings (joint decoding, LID)"),
+    "train-question-head": (cmd_train_question_head, _config("audiopalm.recipes.question:QuestionHeadStage"),
+                            "teach a model to hear a question from its intonation (a head on its CTC encoder)"),
     "tune-ctc": (cmd_tune_ctc, _config("audiopalm.evaluation.decoding:TuneCtcConfig"),
                  "choose the CTC head's weight in each language's transcripts on dev speakers"),
     "recipe": {

@@ -21,7 +21,8 @@ def test_tiny_recipe_builds_a_fp16_bundle_that_loads_as_float32(tiny_world, tmp_
     assert bundle == tmp_path / "b"
     stages = json.loads((tmp_path / "work" / "stages.json").read_text())
     assert list(stages) == ["tokenizer", "listener", "codec", "acoustic", "units", "acoustic_units", "text_lm",
-                            "audiopalm", "next_world", "audiopalm_next", "speech", "decoding", "eval"]  # world existed
+                            "audiopalm", "next_world", "audiopalm_next", "speech", "decoding", "question",
+                            "eval"]  # world existed
     assert (tmp_path / "next" / "audio").is_dir() and (tmp_path / "work" / "audiopalm_next" / "model").is_dir()
     weights = [load_file(str(p)) for p in bundle.rglob("*.safetensors")]
     floats = [t for w in weights for t in w.values() if t.is_floating_point()]
@@ -32,8 +33,10 @@ def test_tiny_recipe_builds_a_fp16_bundle_that_loads_as_float32(tiny_world, tmp_
     assert model.decode_dtype == torch.float16  # decodes in the dtype it was shipped in
     assert set(model.ctc_weights) == set(model.languages.codes), "the CTC head's weight chosen for every language"
     assert model.char_model is model.listener and model.listener is not None  # the listener's head, not the tokenizer's
-    assert "the listener's CTC head" in json.loads((tmp_path / "work" / "eval" / "results.json").read_text())["meta"][
-        "text decoding"] or not any(model.ctc_weights.values())
+    assert model.question_head is not None and model.question_head.cfg.layer == 2  # it reads the listener's layer 2
+    decoding = json.loads((tmp_path / "work" / "eval" / "results.json").read_text())["meta"]["text decoding"]
+    assert "the listener's CTC head" in decoding or not any(model.ctc_weights.values())
+    assert "mood ranked with the question head's reading" in decoding
     assert AudioPaLM.from_pretrained(tmp_path / "work" / "audiopalm" / "model").decode_dtype is None
     assert model.audio_tokenizer.encode(torch.zeros(16000).numpy()).shape == (25,)
     card = (bundle / "MODEL_CARD.md").read_text()
@@ -60,7 +63,8 @@ def test_tiny_recipe_builds_a_fp16_bundle_that_loads_as_float32(tiny_world, tmp_
     capsys.readouterr()
     assert run_recipe(recipe) == bundle
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split(": ")[1] for line in lines if line.startswith("recipe babel-tiny: ")] == ["decoding", "eval"]
+    assert [line.split(": ")[1] for line in lines if line.startswith("recipe babel-tiny: ")] == \
+        ["decoding", "question", "eval"], "the question head read the old listener: learnt again"
     assert same_weights(tmp_path / "work" / "audiopalm_next" / "model" / "listener" / "model.safetensors", listener)
     attached = tmp_path / "work" / "audiopalm_next" / "model" / "speech_out" / "acoustic" / "model.safetensors"
     assert same_weights(attached, acoustic)
@@ -91,6 +95,7 @@ def test_the_default_recipe_carries_its_settings_into_each_stage():
     # the listener: tokenizer v3.1's encoder (Whisper's lower layers fixed), attached before the weights are chosen
     assert "init='whisper-tiny.en'" in commands["listener"] and "freeze_layers=2" in commands["listener"]
     assert "steps=2000" in commands["listener"] and "encoder='runs/babel-small/listener/model'" in commands["decoding"]
+    assert "per_language=2000" in commands["question"] and "layer=2" in commands["question"]
     with pytest.raises(AudiopalmError, match="finetune_steps 0 needs next_data"):
         stages(replace(RECIPES["babel-small"], next_data=None))
     before = {s.name: s.command for s in stages(RECIPES["babel-small-curriculum"])}  # the bundle before: a curriculum
@@ -112,6 +117,7 @@ def test_the_default_recipe_carries_its_settings_into_each_stage():
     assert "init='runs/babel-small/acoustic/model'" in both and "out='runs/babel-small/acoustic-units'" in both
     assert "acoustic='runs/babel-small/acoustic-units/model'" in commands["speech"]
     assert "acoustic_units" not in before and "listener" not in before and "listener" not in nxt
+    assert "question" not in before and "question" not in nxt
     assert "acoustic='runs/babel-small-curriculum/acoustic/model'" in before["speech"]
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from audiopalm.config import help_field
 from audiopalm.errors import AudiopalmError
-from audiopalm.generation.decode import TEXT_BEAMS, SpeechSampling
+from audiopalm.generation.decode import MOOD_WEIGHT, TEXT_BEAMS, SpeechSampling
 
 TASKS = ("asr", "ast", "mt", "lid", "s2st", "tts")
 
@@ -104,14 +104,17 @@ def _conditions(cfg: EvalConfig, tasks: set[str]) -> dict:
     return out
 
 
-def text_decoding(beams: int, ctc_weights: dict[str, float], listener: bool = False) -> str:
+def text_decoding(beams: int, ctc_weights: dict[str, float], listener: bool = False, question: bool = False) -> str:
     """How the report's text was decoded, in words (`ctc_weights`: language -> the CTC head's weight; `listener`:
-    the head is the model's listener's, not its tokenizer's)."""
+    the head is the model's listener's, not its tokenizer's; `question`: the model's question head ranked each
+    transcript's mood too)."""
     how = "greedy" if beams == 1 else f"beam search, {beams} beams"
+    mood = f", each transcript's mood ranked with the question head's reading (weight {MOOD_WEIGHT:g})"
     if not any(ctc_weights.values()):
-        return how
+        return how + (mood if question else "")
     weights = ", ".join(f"{k} {v:g}" for k, v in sorted(ctc_weights.items()))
-    return f"{how}, transcripts with the {'listener' if listener else 'tokenizer'}'s CTC head ({weights})"
+    head = f"transcripts with the {'listener' if listener else 'tokenizer'}'s CTC head ({weights})"
+    return f"{how}, {head}{mood if question else ''}"
 
 
 def run(cfg: EvalConfig) -> dict:
@@ -121,6 +124,7 @@ def run(cfg: EvalConfig) -> dict:
     from audiopalm.data.manifest import CONDITIONS
     from audiopalm.evaluation.unified import _parse_pairs, evaluate_text_mt, evaluate_unified
     from audiopalm.models.listener import LISTENER
+    from audiopalm.models.question import QUESTION_HEAD
 
     if unknown := set(cfg.conditions or ()) - set(CONDITIONS):  # settings are checked before any work
         raise AudiopalmError(f"unknown condition(s) {', '.join(sorted(unknown))}; choose from {', '.join(CONDITIONS)}")
@@ -141,8 +145,9 @@ def run(cfg: EvalConfig) -> dict:
         report["conditions"] = _conditions(cfg, tasks)
         report["meta"] = {"model": cfg.model, "data": cfg.data, "tasks": ",".join(sorted(tasks)),
                           "cascade": cfg.cascade, "utterances per language": cfg.per_language}
+        moods = cfg.ctc_weight != 0 and (Path(cfg.model) / QUESTION_HEAD).is_dir()  # weight 0: the LM alone
         report["meta"]["text decoding"] = text_decoding(cfg.beams or TEXT_BEAMS, report.get("ctc_weight", {}),
-                                                      (Path(cfg.model) / LISTENER).is_dir())
+                                                      (Path(cfg.model) / LISTENER).is_dir(), moods)
     else:
         raise AudiopalmError("give --model (an AudioPaLM folder) or --text-lm (a pretrain-text folder)")
     report["meta"].update({"wall seconds": round(time.time() - started, 1), "threads": torch.get_num_threads(),

@@ -10,6 +10,8 @@ only audio tokens and its terminator. <sep> ends a segment, EOS the last one.
     beam_decode(model, vocab, prompt, ["text"], beams=4)  one prompt, its beams batched
     beam_decode(..., ctc=CtcGuide(scorer, 0.3))           the transcript ranked with a CTC head's prefix
                                                           scores too (joint decoding, generation/ctc.py)
+    beam_decode(..., ctc=CtcGuide(scorer, 0.3, mood=m))   and with its mood as a question head heard it
+                                                          (generation/mood.py)
 
 Speech tokens are sampled by default in AudioPaLM (models/audiopalm.py): decoded greedily, 25 Hz
 semantic tokens fall into loops that never reach EOS (on the default bundle's fr-en S2ST test
@@ -27,6 +29,7 @@ from audiopalm.config import help_field
 from audiopalm.errors import AudiopalmError
 from audiopalm.generation.ctc import CtcPrefixScorer
 from audiopalm.generation.fast import stepper
+from audiopalm.generation.mood import MoodScorer
 from audiopalm.text.vocab import UnifiedVocab
 
 
@@ -38,6 +41,9 @@ TEXT_BEAMS = 4
 # hypotheses ranked by (1 - CTC_WEIGHT) x the model's log-probability + CTC_WEIGHT x the head's.
 CTC_WEIGHT = 0.3
 CTC_FLOOR = -1e9  # a transcript the audio is too short to spell scores this, not -inf, and ranks by the LM
+# A transcript that shows a mood (question or statement) the model's question head finds less likely than the other
+# loses MOOD_WEIGHT x the difference of their log-probabilities (generation/mood.py; chosen on dev, docs/model.md).
+MOOD_WEIGHT = 2.0
 
 
 @dataclass
@@ -45,7 +51,7 @@ class Hypothesis:
     segments: list[list[int]]  # vocabulary ids of each finished or open segment, terminators removed
     score: float = 0.0  # sum of log-probabilities
     done: bool = False
-    ctc: float = 0.0  # with a CTC guide: its score of the first segment (a prefix while open, whole once closed)
+    ctc: float = 0.0  # with a guide: its weighted score of the first segment (a prefix while open, whole once closed)
 
 
 @dataclass(frozen=True)
@@ -168,24 +174,33 @@ def beam_decode(model, vocab: UnifiedVocab, prompt: torch.Tensor, modalities: li
 
 @dataclass(frozen=True)
 class CtcGuide:
-    """A CTC character head's second opinion on the first output segment (the transcript): hypotheses are ranked
-    by (1 - weight) x their log-probability + weight x `scorer`'s CTC score of that segment (generation/ctc.py);
-    each open hypothesis offers its `pre_beam` likeliest next tokens for the two to rank."""
+    """What the recording itself says of the first output segment (the transcript), beside the language model:
+    a CTC character head's prefix score of that segment (generation/ctc.py) and, with `mood`, a question head's
+    agreement with its mood (generation/mood.py). Hypotheses are ranked by (1 - weight) x their log-probability
+    + weight x the CTC score + mood_weight x the mood score; each open hypothesis offers its `pre_beam` likeliest
+    next tokens for them to rank. `scorer` None (or weight 0): the mood alone."""
 
-    scorer: CtcPrefixScorer
+    scorer: CtcPrefixScorer | None
     weight: float = CTC_WEIGHT
     pre_beam: int = 8
+    mood: MoodScorer | None = None
+    mood_weight: float = MOOD_WEIGHT
 
     def score(self, h: Hypothesis, segment: int, token: int, ends_segment: bool) -> float:
-        """The CTC part of a child of `h` that writes `token` in `segment` (at least CTC_FLOOR)."""
+        """The recording's part of a child of `h` that writes `token` in `segment`, weighted (its CTC score at
+        least CTC_FLOOR)."""
         if segment > 0:
             return h.ctc
-        ids = h.segments[0]
-        value = self.scorer.full(ids) if ends_segment else self.scorer.prefix([*ids, token])
-        return max(value, CTC_FLOOR)
+        ids = h.segments[0] if ends_segment else [*h.segments[0], token]
+        value = 0.0
+        if self.scorer is not None and self.weight > 0:
+            value = self.weight * max(self.scorer.full(ids) if ends_segment else self.scorer.prefix(ids), CTC_FLOOR)
+        if self.mood is not None:
+            value += self.mood_weight * self.mood.score(ids)
+        return value
 
-    def joint(self, lm: float, ctc: float) -> float:
-        return (1 - self.weight) * lm + self.weight * ctc
+    def joint(self, lm: float, heard: float) -> float:
+        return (1 - self.weight) * lm + heard
 
 
 @torch.inference_mode()

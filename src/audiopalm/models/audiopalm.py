@@ -49,9 +49,11 @@ from audiopalm.data.languages import Languages
 from audiopalm.data.tasks import get_task, prompt_ids, task_tag
 from audiopalm.errors import AudiopalmError, first_line
 from audiopalm.generation.ctc import CtcPrefixScorer
-from audiopalm.generation.decode import (CTC_WEIGHT, SPEECH_SAMPLING, TEXT_BEAMS, CtcGuide, Sampling, beam_decode,
-                                         greedy_decode)
+from audiopalm.generation.decode import (CTC_WEIGHT, MOOD_WEIGHT, SPEECH_SAMPLING, TEXT_BEAMS, CtcGuide, Sampling,
+                                         beam_decode, greedy_decode)
+from audiopalm.generation.mood import MoodScorer
 from audiopalm.models.listener import LISTENER
+from audiopalm.models.question import QUESTION_HEAD, QuestionHead, char_states, speech_span
 from audiopalm.models.lm import extend_vocabulary
 from audiopalm.models.speech_out import SpeechOutput
 from audiopalm.text.chars import CharCodec
@@ -176,6 +178,7 @@ class AudioPaLM:
         self.ctc_weights: dict[str, float] = {}  # language code -> its CTC weight chosen on dev (`ctc_weight`)
         self.listener: CtcEncoderModel | None = None  # a CTC encoder read for its character head alone
         # (models/listener.py); None: the audio tokenizer's encoder's head
+        self.question_head: QuestionHead | None = None  # question or statement, from a layer of `char_model`
 
     # --- construction and persistence ------------------------------------------------------------
     @classmethod
@@ -219,6 +222,8 @@ class AudioPaLM:
             self.langid.save(folder / "langid.json")
         if self.listener is not None:
             save_ctc_model(self.listener, folder / LISTENER)
+        if self.question_head is not None:
+            self.question_head.save(folder / QUESTION_HEAD)
         (folder / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False))
 
     @classmethod
@@ -258,6 +263,8 @@ class AudioPaLM:
             model.langid = CharNgramLid.load(folder / "langid.json")
         if (folder / LISTENER).is_dir():
             model.listener = load_ctc_model(folder / LISTENER)
+        if (folder / QUESTION_HEAD).is_dir():
+            model.question_head = QuestionHead.load(folder / QUESTION_HEAD)
         model.ctc_weights = {str(k): float(v) for k, v in config.get("ctc_weights", {}).items()}
         if stored_dtype(folder / "lm") == torch.float16:  # decode in the dtype the weights were shipped in
             model.decode_dtype = torch.float16
@@ -391,8 +398,21 @@ class AudioPaLM:
         heard = audio if isinstance(audio, Heard) else Heard(as_wav(audio), torch.zeros(0, dtype=torch.long))
         if "chars" not in heard.memo:
             mel = mel_for_tokens(heard.wav, model.cfg.n_mels, model.cfg.features)[None]
-            heard.memo["chars"] = model(mel)[0].float().log_softmax(-1)
+            if (head := self.question_head) is None:
+                heard.memo["chars"] = model(mel)[0].float().log_softmax(-1)
+            else:  # the same pass gives the question head its layer
+                heard.memo["chars"], states = char_states(model, mel, head.cfg.layer)
+                heard.memo["mood"] = head.log_probs(head.window(states, speech_span(heard.memo["chars"])))
         return heard.memo["chars"]
+
+    def question_log_probs(self, audio: Source) -> tuple[float, float] | None:
+        """The question head (`question_head`) on a recording: (log p(question), log p(statement)), read in the
+        CTC head's pass; None where the model has no question head."""
+        if self.question_head is None or self.char_model is None:
+            return None
+        heard = audio if isinstance(audio, Heard) else Heard(as_wav(audio), torch.zeros(0, dtype=torch.long))
+        self.char_log_probs(heard)
+        return heard.memo["mood"]
 
     def spelling(self, audio: Source) -> str | None:
         """The CTC head's own greedy transcript (lowercase, no punctuation); None where there is no character
@@ -406,15 +426,20 @@ class AudioPaLM:
         CTC_WEIGHT."""
         return self.ctc_weights.get(self.languages.code(lang), CTC_WEIGHT)
 
-    def ctc_guide(self, audio: Source, lang: str, weight: float | None = None) -> CtcGuide | None:
+    def ctc_guide(self, audio: Source, lang: str, weight: float | None = None,
+                  mood_weight: float = MOOD_WEIGHT) -> CtcGuide | None:
         """What joint decoding of a transcript in `lang` needs from a recording: its CTC head's reading, ranked
-        with `weight` (None: `ctc_weight(lang)`) beside the language model; None where the weight is 0 or there
-        is no character head (`char_model`)."""
+        with `weight` (None: `ctc_weight(lang)`) beside the language model, and where the model has a question
+        head (`question_head`), its reading of the mood, ranked with `mood_weight`; None where neither counts
+        (weights 0, or no character head: `char_model`)."""
         code = self.languages.code(lang)
         weight = self.ctc_weight(code) if weight is None else weight
-        if weight <= 0 or (log_probs := self.char_log_probs(audio)) is None:
+        moods = self.question_log_probs(audio) if mood_weight > 0 else None
+        if (weight <= 0 and moods is None) or (log_probs := self.char_log_probs(audio)) is None:
             return None
-        return CtcGuide(CtcPrefixScorer(log_probs, self.char_codec, code, self.text_of), weight)
+        scorer = CtcPrefixScorer(log_probs, self.char_codec, code, self.text_of) if weight > 0 else None
+        mood = MoodScorer(*moods, self.text_of) if moods else None
+        return CtcGuide(scorer, max(weight, 0.0), mood=mood, mood_weight=mood_weight)
 
     @torch.inference_mode()
     def language_scores_of_tokens(self, audio_ids: torch.Tensor, candidates: list[str] | None = None) -> dict[str, float]:

@@ -24,6 +24,7 @@ from audiopalm.audio.encoders.ctc import load_ctc_model, save_ctc_model
 from audiopalm.config import help_field
 from audiopalm.data.manifest import write_text_atomic
 from audiopalm.errors import AudiopalmError, first_line
+from audiopalm.models.question import QUESTION_HEAD
 
 LISTENER = "listener"  # the folder inside an AudioPaLM folder
 
@@ -38,7 +39,8 @@ class AttachListenerConfig:
 
 def attach_listener(cfg: AttachListenerConfig) -> Path:
     """MODEL/listener from the encoder folder. The model's CTC weights (config.json "ctc_weights") were chosen
-    for the head it had, so they are dropped: `audiopalm tune-ctc` chooses them again for the new one."""
+    for the head it had, and its question head (models/question.py) read that encoder's states, so both are
+    dropped: `audiopalm tune-ctc` and `audiopalm train-question-head` make them again for the new one."""
     from safetensors import SafetensorError
 
     folder, source = Path(cfg.model), Path(cfg.encoder)
@@ -54,6 +56,7 @@ def attach_listener(cfg: AttachListenerConfig) -> Path:
     save_ctc_model(encoder, tmp)
     shutil.rmtree(out, ignore_errors=True)
     tmp.rename(out)
+    shutil.rmtree(folder / QUESTION_HEAD, ignore_errors=True)
     config = json.loads(config_path.read_text())
     if config.pop("ctc_weights", None) is not None:
         write_text_atomic(config_path, json.dumps(config, indent=2, ensure_ascii=False))

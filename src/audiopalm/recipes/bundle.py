@@ -70,6 +70,8 @@ class BundleRecipe:
     ctc_freeze_layers: int = 0  # pretrained front end and first N layers kept fixed (tokenizer v3.1: 2)
     listener_freeze_layers: int | None = 2  # a second CTC encoder, read for its character head alone (joint
     # decoding, LID; models/listener.py), trained as the tokenizer's with this many layers fixed; None: no listener
+    question_per_language: int | None = 2000  # train utterances per language a question head (models/question.py)
+    # learns from, reading the listener's (else the tokenizer encoder's) layer 2; None: no question head
     codec_steps: int = 3000  # vocoder steps (16 crops of 0.8 s)
     acoustic_model: str = "mel_decoder"  # unit-to-mel (models/mel_decoder.py) or soundstorm (codec codes)
     acoustic_steps: int = 1000  # acoustic model steps
@@ -111,17 +113,18 @@ RECIPES = {
     "babel-small-curriculum": BundleRecipe(name="babel-small-curriculum", work="runs/babel-small-curriculum",
                                            bundle="models/babel-small-curriculum", ctc_init=None, ctc_lr=2e-3,
                                            lm_steps=800, finetune_steps=1700, finetune_eval_every=None, mixture=None,
-                                           next_finetune_steps=1200, units_steps=0, listener_freeze_layers=None),
+                                           next_finetune_steps=1200, units_steps=0, listener_freeze_layers=None,
+                                           question_per_language=None),
     # the next bundle's recipe: the default with tokenizer v3.1 (Whisper's front end and first two layers kept fixed
     # while the CTC encoder trains: unseen-synthesizer encoder CER 37.9 -> 28.6%, docs/tokenizers.md) and a
     # text-to-unit model that speaks the text the model writes (docs/speech.md)
     "babel-small-v31": BundleRecipe(name="babel-small-v31", work="runs/babel-small-v31", bundle="models/babel-small-v31",
-                                    ctc_freeze_layers=2, listener_freeze_layers=None),
+                                    ctc_freeze_layers=2, listener_freeze_layers=None, question_per_language=None),
     # the same stages in seconds, on a tiny world (tests, smoke runs)
     "babel-tiny": BundleRecipe(name="babel-tiny", data="data/babel-tiny", world_preset="tiny", work="runs/babel-tiny",
                                bundle="runs/babel-tiny/bundle", ctc_steps=4, ctc_init=None, codec_steps=4,
                                acoustic_steps=4, acoustic_preset="tiny", codec_preset="tiny", units_steps=4,
-                               units_acoustic_steps=2, listener_freeze_layers=0,
+                               units_acoustic_steps=2, listener_freeze_layers=0, question_per_language=20,
                                units_preset="tiny", lm_preset="tiny",
                                lm_steps=4, finetune_steps=4, finetune_eval_every=None, tune_per_language=2,
                                eval_per_language=2,
@@ -187,11 +190,14 @@ def stages(r: BundleRecipe) -> list[Stage]:
     from audiopalm.evaluation.suite import EvalConfig
     from audiopalm.evaluation.suite import run as run_eval
     from audiopalm.models.listener import LISTENER, AttachListenerConfig, attach_listener
+    from audiopalm.models.question import QUESTION_HEAD
     from audiopalm.models.speech_out import AttachConfig, attach
     from audiopalm.recipes import acoustic, codec, pretrain_text, tokenizer
     from audiopalm.recipes.ctc import CtcTrainConfig, train_ctc_encoder
     from audiopalm.recipes.finetune import FinetuneConfig
     from audiopalm.recipes.finetune import run as run_finetune
+    from audiopalm.recipes.question import QuestionHeadStage
+    from audiopalm.recipes.question import run as run_question_head
     from audiopalm.recipes.units import UnitsStage, UnitsTrainConfig
     from audiopalm.recipes.units import run as run_units
     from audiopalm.training.lm import LmTrainConfig
@@ -255,6 +261,8 @@ def stages(r: BundleRecipe) -> list[Stage]:
         return (config.exists() and "ctc_weights" in json.loads(config.read_text())
                 and (not listening or attached.exists() and same_weights(attached, listener)))
 
+    question_cfg = QuestionHeadStage(str(final), r.data, r.question_per_language or 0, r.tune_per_language)
+
     def evaluate(_: float | None) -> None:
         from audiopalm.evaluation.report import markdown, write_report
 
@@ -299,6 +307,9 @@ def stages(r: BundleRecipe) -> list[Stage]:
         Stage("decoding", final / "config.json", choose_decoding,
               (f"attach-listener: {listener_attach}; " if listening else "") + f"tune-ctc: {tune_cfg}",
               complete=decoding_chosen, resumes=False),
+        *([Stage("question", final / QUESTION_HEAD / "model.safetensors",
+                 lambda _: print(run_question_head(question_cfg)), f"train-question-head: {question_cfg}",
+                 resumes=False)] if r.question_per_language else []),
         Stage("eval", work / "eval" / "results.json", evaluate, f"eval: {eval_cfg}",
               complete=lambda done: newer_than(done, final), resumes=False),
     ]
