@@ -53,8 +53,8 @@ from audiopalm.generation.decode import (CTC_WEIGHT, MOOD_WEIGHT, SPEECH_SAMPLIN
                                          beam_decode, greedy_decode)
 from audiopalm.generation.mood import MoodScorer
 from audiopalm.models.listener import LISTENER
-from audiopalm.models.question import QUESTION_HEAD, QuestionHead, char_states, speech_span
 from audiopalm.models.lm import extend_vocabulary
+from audiopalm.models.question import QUESTION_HEAD, QuestionHead, char_states, speech_span
 from audiopalm.models.speech_out import SpeechOutput
 from audiopalm.text.chars import CharCodec
 from audiopalm.text.langid import CharNgramLid
@@ -115,6 +115,11 @@ class Heard:
 
 
 Source = AudioInput | Heard
+
+
+def unread(audio: Source) -> Heard:
+    """A recording as a `Heard` whose memo the CTC head's reading can go in, without tokenising it (no tokens [0])."""
+    return audio if isinstance(audio, Heard) else Heard(as_wav(audio), torch.zeros(0, dtype=torch.long))
 
 
 @dataclass
@@ -395,10 +400,11 @@ class AudioPaLM:
         per `Heard`; None where there is no character head."""
         if (model := self.char_model) is None:
             return None
-        heard = audio if isinstance(audio, Heard) else Heard(as_wav(audio), torch.zeros(0, dtype=torch.long))
-        if "chars" not in heard.memo:
+        heard = unread(audio)
+        head = self.question_head
+        if "chars" not in heard.memo or (head is not None and "mood" not in heard.memo):
             mel = mel_for_tokens(heard.wav, model.cfg.n_mels, model.cfg.features)[None]
-            if (head := self.question_head) is None:
+            if head is None:
                 heard.memo["chars"] = model(mel)[0].float().log_softmax(-1)
             else:  # the same pass gives the question head its layer
                 heard.memo["chars"], states = char_states(model, mel, head.cfg.layer)
@@ -410,7 +416,7 @@ class AudioPaLM:
         CTC head's pass; None where the model has no question head."""
         if self.question_head is None or self.char_model is None:
             return None
-        heard = audio if isinstance(audio, Heard) else Heard(as_wav(audio), torch.zeros(0, dtype=torch.long))
+        heard = unread(audio)
         self.char_log_probs(heard)
         return heard.memo["mood"]
 
