@@ -4,6 +4,7 @@ the model folder and read in the CTC head's pass to rank a transcript's mood."""
 import json
 import math
 import shutil
+from pathlib import Path
 
 import pytest
 import torch
@@ -16,6 +17,7 @@ from audiopalm.errors import AudiopalmError
 from audiopalm.generation.mood import mood_of
 from audiopalm.models.audiopalm import AudioPaLM
 from audiopalm.models.question import QuestionHeadConfig, char_states, end_window, fit_question_head, speech_span
+from audiopalm.recipes.question import QuestionHeadStage, run
 
 BABEL = {code: lang.name for code, lang in LANGUAGES.items()}
 LETTERS = ["<blank>", " ", *"abcdefghijklmnopqrstuvwxyz"]
@@ -101,3 +103,21 @@ def test_train_question_head_refuses_a_model_without_a_ctc_encoder_and_a_layer_i
     assert main(["train-question-head", "--model", str(ap), "--data", str(data), "--layer", "3"]) == 2
     assert "the model's CTC encoder has 2 layers" in capsys.readouterr().err
     assert not (ap / "question_head").exists()
+
+
+def test_an_unreadable_recording_is_reported_and_skipped(folder, tmp_path, capsys):
+    data, ap, _ = folder
+    rows = read_jsonl(data / "train.jsonl")
+    picked = [r for r in rows if mood_of(r["text"])][:4] + [r for r in rows if mood_of(r["text"]) is False][:4]
+    (tmp_path / "audio").mkdir()
+    for r in picked:
+        shutil.copy(data / r["audio"], tmp_path / "audio" / Path(r["audio"]).name)
+    broken = {**picked[0], "id": "broken", "audio": "audio/broken.wav"}
+    (tmp_path / "audio" / "broken.wav").write_bytes(b"RIFF not a wave file")
+    manifest = [{**r, "audio": f"audio/{Path(r['audio']).name}"} for r in picked] + [broken]
+    (tmp_path / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in manifest))
+    model_dir = tmp_path / "ap"
+    shutil.copytree(ap, model_dir)
+    out = run(QuestionHeadStage(str(model_dir), str(tmp_path), per_language=10, dev_per_language=0, layer=1))
+    assert "trained on 8 train utterances (4 questions)" in out
+    assert "skipped: " in capsys.readouterr().err and (model_dir / "question_head" / "model.safetensors").is_file()
