@@ -1,4 +1,4 @@
-"""A question head: a logistic read-out of a CTC encoder layer that hears a question in how it was said, kept in
+"""A question head: a small convolution over a CTC encoder layer that hears a question in how it was said, kept in
 the model folder and read in the CTC head's pass to rank a transcript's mood."""
 
 import json
