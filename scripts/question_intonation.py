@@ -2,8 +2,8 @@
 
 In Spanish, Italian and Portuguese a Babel yes/no question has the word order of a statement ("¿Un vecino
 bebió en el mercado?"); only the rising pitch tells them apart, and the English translation differs ("Did a
-neighbour drink at the market?"). For the first N test utterances of each language: how many questions the
-transcript shows a question (and how many statements it wrongly does), and AST BLEU into English for
+neighbour drink at the market?"). For the first N utterances of each language: for how many questions the
+transcript shows a question (and for how many statements it wrongly does), and AST BLEU into English for
 questions and for statements, through `transcribe_and_translate` (as `translate` decodes); with a question
 head (`audiopalm train-question-head`), at each `--mood-weights` (0: without it; choose on dev).
 
