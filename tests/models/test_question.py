@@ -83,9 +83,11 @@ def test_train_question_head_writes_a_head_the_model_reads_in_its_ctc_pass(folde
     assert math.exp(log_q) + math.exp(log_s) == pytest.approx(1.0, abs=1e-5)
     log_probs, states = char_states(model.listener, torch.zeros(1, 40, 80), 1)
     assert log_probs.shape == (10, len(LETTERS)) and states.shape == (10, 64)
-    guide = model.ctc_guide(heard, rows[0]["lang"], 0.0)
-    assert guide.scorer is None and guide.mood.log_question == log_q, "with no CTC weight the mood still counts"
-    assert model.ctc_guide(heard, rows[0]["lang"], 0.0, mood_weight=0.0) is None
+    model.ctc_weights = {rows[0]["lang"]: 0.0}  # the model's own weight 0 for the language: the mood still counts
+    guide = model.ctc_guide(heard, rows[0]["lang"])
+    assert guide.scorer is None and guide.mood.log_question == log_q
+    assert model.ctc_guide(heard, rows[0]["lang"], mood_weight=0.0) is None
+    assert model.ctc_guide(heard, rows[0]["lang"], 0.0) is None, "a weight of 0 asked for: the language model alone"
     assert torch.allclose(model.char_log_probs(heard), AudioPaLM.from_pretrained(ap).char_log_probs(heard)), \
         "the CTC head reads as before in the same pass"
     model.save_pretrained(tmp_path / "again")

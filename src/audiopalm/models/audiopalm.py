@@ -436,8 +436,11 @@ class AudioPaLM:
                   mood_weight: float = MOOD_WEIGHT) -> CtcGuide | None:
         """What joint decoding of a transcript in `lang` needs from a recording: its CTC head's reading, ranked
         with `weight` (None: `ctc_weight(lang)`) beside the language model, and where the model has a question
-        head (`question_head`), its reading of the mood, ranked with `mood_weight`; None where neither counts
-        (weights 0, or no character head: `char_model`)."""
+        head (`question_head`), its reading of the mood, ranked with `mood_weight`. None for `weight` 0 (asked
+        for: the language model alone), and where neither counts (the model's weight 0 and no question head, or
+        no character head: `char_model`)."""
+        if weight is not None and weight <= 0:
+            return None
         code = self.languages.code(lang)
         weight = self.ctc_weight(code) if weight is None else weight
         moods = self.question_log_probs(audio) if mood_weight > 0 else None
@@ -445,7 +448,7 @@ class AudioPaLM:
             return None
         scorer = CtcPrefixScorer(log_probs, self.char_codec, code, self.text_of) if weight > 0 else None
         mood = MoodScorer(*moods, self.text_of) if moods else None
-        return CtcGuide(scorer, max(weight, 0.0), mood=mood, mood_weight=mood_weight)
+        return CtcGuide(scorer, weight, mood=mood, mood_weight=mood_weight)
 
     @torch.inference_mode()
     def language_scores_of_tokens(self, audio_ids: torch.Tensor, candidates: list[str] | None = None) -> dict[str, float]:
