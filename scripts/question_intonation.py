@@ -15,7 +15,6 @@ head (`audiopalm train-question-head`), at each `--mood-weights` (0: without it;
 from __future__ import annotations
 
 import argparse
-from functools import partial
 from pathlib import Path
 
 import sacrebleu
@@ -41,14 +40,14 @@ def main() -> None:
     rows = read_jsonl(data / f"{args.split}.jsonl")
     english = {r["sentence_id"]: r["text"] for r in rows if r["lang"] == "en"}
     for weight in args.mood_weights:
-        model.ctc_guide = partial(AudioPaLM.ctc_guide, model, mood_weight=weight)
         for lang in args.langs:
             utts = [r for r in rows if r["lang"] == lang and r.get("audio")][: args.n]
             for question in (True, False):
                 group = [r for r in utts if bool(mood_of(r["text"])) == question]
                 if not group:
                     continue
-                outputs = [model.transcribe_and_translate(data / r["audio"], to="en", lang=lang) for r in group]
+                outputs = [model.transcribe_and_translate(data / r["audio"], to="en", lang=lang, mood_weight=weight)
+                           for r in group]
                 marked = sum(bool(mood_of(t)) for t, _ in outputs)
                 bleu = sacrebleu.corpus_bleu([a for _, a in outputs],
                                              [[english[r["sentence_id"]] for r in group]]).score

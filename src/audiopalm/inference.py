@@ -13,11 +13,13 @@ from pathlib import Path
 
 from audiopalm.config import help_field
 from audiopalm.errors import AudiopalmError
-from audiopalm.generation.decode import SpeechSampling
+from audiopalm.generation.decode import MOOD_WEIGHT, SpeechSampling
 
 BEAMS_HELP = "beam search width (default: 4; 1 where speech is written in the same decode)"
 CTC_WEIGHT_HELP = ("a CTC head's share in ranking transcripts (joint decoding; the model's listener's, else its audio "
                    "tokenizer's; 0: the language model alone; default: the model's for the language, chosen on dev)")
+MOOD_WEIGHT_HELP = ("the question head's share in ranking a transcript's mood, question or statement, where the model "
+                    f"has one (0: not at all; default: {MOOD_WEIGHT:g}, chosen on dev)")
 
 
 @dataclass
@@ -27,6 +29,7 @@ class TranscribeConfig:
     lang: str | None = help_field("spoken language (code such as fr, or English name); default: identified", None)
     beams: int | None = help_field(BEAMS_HELP, None, min=1)
     ctc_weight: float | None = help_field(CTC_WEIGHT_HELP, None, min=0.0, max=1.0)
+    mood_weight: float | None = help_field(MOOD_WEIGHT_HELP, None, min=0.0)
     format: str = help_field("text: the transcript; srt, vtt, json: timed segments. Recordings longer than 20 s "
                              "are split by voice activity either way", "text", choices=("text", "srt", "vtt", "json"))
 
@@ -45,6 +48,7 @@ class TranslateConfig:
                                               "clearer, docs/speech.md; default: the speech stage's)", None, min=0.0)
     beams: int | None = help_field(BEAMS_HELP, None, min=1)
     ctc_weight: float | None = help_field(CTC_WEIGHT_HELP, None, min=0.0, max=1.0)
+    mood_weight: float | None = help_field(MOOD_WEIGHT_HELP, None, min=0.0)
     sampling: SpeechSampling = help_field("speech sampling", SpeechSampling, flat=True)
 
 
@@ -84,8 +88,9 @@ def run_transcribe(cfg: TranscribeConfig) -> str:
     model = _model(cfg.model)
     wav = load_audio(cfg.file)
     if cfg.format == "text" and one_stretch(wav):
-        return model.transcribe(wav, cfg.lang, cfg.beams, cfg.ctc_weight)
-    segments = model.transcribe_segments(wav, cfg.lang, cfg.beams, ctc_weight=cfg.ctc_weight)
+        return model.transcribe(wav, cfg.lang, cfg.beams, cfg.ctc_weight, cfg.mood_weight)
+    segments = model.transcribe_segments(wav, cfg.lang, cfg.beams, ctc_weight=cfg.ctc_weight,
+                                         mood_weight=cfg.mood_weight)
     if cfg.format == "srt":
         return srt(segments)
     if cfg.format == "vtt":
@@ -116,13 +121,16 @@ def run_translate(cfg: TranslateConfig) -> str:
         raise AudiopalmError(f"--beams {cfg.beams} with --speech: this model writes the translation and its speech in "
                              "one decode ([ASR AST S2ST]), so beam search needs greedy speech (--speech-temperature 0)")
     if long:  # stretch by stretch
-        segments = model.translate_segments(wav, cfg.to, cfg.lang, cfg.beams, ctc_weight=cfg.ctc_weight)[1]
+        segments = model.translate_segments(wav, cfg.to, cfg.lang, cfg.beams, ctc_weight=cfg.ctc_weight,
+                                            mood_weight=cfg.mood_weight)[1]
         return " ".join(s["text"] for s in segments if s["text"])
     heard = model.listen(wav)  # one tokenisation for the language, the text and the voice
     if not cfg.speech:
-        return model.translate(heard, cfg.to, cfg.lang, cfg.beams, ctc_weight=cfg.ctc_weight)
+        return model.translate(heard, cfg.to, cfg.lang, cfg.beams, ctc_weight=cfg.ctc_weight,
+                               mood_weight=cfg.mood_weight)
     _, text, speech = model.spoken_translation(heard, cfg.to, cfg.lang, cfg.beams, sampling=sampling,
-                                               speech_from=speech_from, ctc_weight=cfg.ctc_weight)
+                                               speech_from=speech_from, ctc_weight=cfg.ctc_weight,
+                                               mood_weight=cfg.mood_weight)
     if len(speech) == 0:
         why = f"no speech heard in {cfg.file}" if heard.silent else "the model wrote no speech tokens"
         return f"{text}\nspeech: none written ({why})"

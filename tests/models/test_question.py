@@ -90,6 +90,13 @@ def test_train_question_head_writes_a_head_the_model_reads_in_its_ctc_pass(folde
     assert model.ctc_guide(heard, rows[0]["lang"], 0.0) is None, "a weight of 0 asked for: the language model alone"
     assert torch.allclose(model.char_log_probs(heard), AudioPaLM.from_pretrained(ap).char_log_probs(heard)), \
         "the CTC head reads as before in the same pass"
+    asked = []
+    model.ctc_guide = lambda *args: asked.append(args[2:]) or AudioPaLM.ctc_guide(model, *args)
+    model.transcribe(heard, rows[0]["lang"], beams=1, mood_weight=0.0)
+    assert asked == [(None, 0.0)], "a call's mood weight reaches the guide"
+    wav = str(data / rows[0]["audio"])
+    assert main(["transcribe", wav, "--model", str(model_dir), "--lang", rows[0]["lang"], "--mood-weight", "0"]) == 0
+    del model.ctc_guide
     model.save_pretrained(tmp_path / "again")
     assert AudioPaLM.from_pretrained(tmp_path / "again").question_log_probs(heard) == pytest.approx((log_q, log_s))
     assert main(["attach-listener", "--model", str(model_dir), "--encoder", str(enc)]) == 0

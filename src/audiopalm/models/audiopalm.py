@@ -17,8 +17,8 @@
     heard = model.listen("speech.wav")      # tokenise once; every method takes `heard` in place of audio
     lang = model.identify_language(heard); model.translate(heard, to="en", lang=lang)
 
-Decoding settings (beams, the CTC head's share, speech sampling) are arguments of each call, with defaults
-measured on dev (TEXT_BEAMS, CTC_WEIGHT, SPEECH_SAMPLING); the model holds none. The
+Decoding settings (beams, the CTC head's share, the question head's, speech sampling) are arguments of each call,
+with defaults measured on dev (TEXT_BEAMS, CTC_WEIGHT, MOOD_WEIGHT, SPEECH_SAMPLING); the model holds none. The
 model knows its languages (config.json: code -> name, as the task tags write them); a language is
 asked for by code or name in any case, and one it does not know is an error. It also knows the tasks it
 was finetuned on (config.json "tasks": the mixture): a model trained on the combined task `[ASR AST X Y]`
@@ -433,14 +433,15 @@ class AudioPaLM:
         return self.ctc_weights.get(self.languages.code(lang), CTC_WEIGHT)
 
     def ctc_guide(self, audio: Source, lang: str, weight: float | None = None,
-                  mood_weight: float = MOOD_WEIGHT) -> CtcGuide | None:
+                  mood_weight: float | None = None) -> CtcGuide | None:
         """What joint decoding of a transcript in `lang` needs from a recording: its CTC head's reading, ranked
         with `weight` (None: `ctc_weight(lang)`) beside the language model, and where the model has a question
-        head (`question_head`), its reading of the mood, ranked with `mood_weight`. None for `weight` 0 (asked
-        for: the language model alone), and where neither counts (the model's weight 0 and no question head, or
-        no character head: `char_model`)."""
+        head (`question_head`), its reading of the mood, ranked with `mood_weight` (None: MOOD_WEIGHT). None for
+        `weight` 0 (asked for: the language model alone), and where neither counts (the model's weight 0 and no
+        question head, or no character head: `char_model`)."""
         if weight is not None and weight <= 0:
             return None
+        mood_weight = MOOD_WEIGHT if mood_weight is None else mood_weight
         code = self.languages.code(lang)
         weight = self.ctc_weight(code) if weight is None else weight
         moods = self.question_log_probs(audio) if mood_weight > 0 else None
@@ -494,43 +495,47 @@ class AudioPaLM:
 
     # --- the API --------------------------------------------------------------------------------
     def transcribe(self, audio: Source | list[Source], lang: str | None = None, beams: int | None = None,
-                   ctc_weight: float | None = None) -> str | list[str]:
+                   ctc_weight: float | None = None, mood_weight: float | None = None) -> str | list[str]:
         """Speech -> text in the spoken language (`lang`: a code such as 'fr' or an English name; None:
         identified first with the LID task). A list of recordings -> list of texts, heard and decoded
         LONG_FORM_BATCH at a time (a batch each; memory stays bounded however many). `ctc_weight`: the
         CTC head's share (`char_model`) in ranking the hypotheses (`ctc_guide`; None: the model's for the
-        language, 0: the language model alone)."""
+        language, 0: the language model alone); `mood_weight`: the question head's in ranking their mood (None:
+        MOOD_WEIGHT; 0: not at all)."""
         if isinstance(audio, list):
             chunks = [audio[i: i + LONG_FORM_BATCH] for i in range(0, len(audio), LONG_FORM_BATCH)]
             return [text for chunk in chunks for text, _ in
-                    self.transcribe_heard(self.listen_batch(chunk), [lang] * len(chunk), beams, ctc_weight)]
-        return self.transcribe_heard([self.listen(audio)], [lang], beams, ctc_weight)[0][0]
+                    self.transcribe_heard(self.listen_batch(chunk), [lang] * len(chunk), beams, ctc_weight,
+                                          mood_weight)]
+        return self.transcribe_heard([self.listen(audio)], [lang], beams, ctc_weight, mood_weight)[0][0]
 
     def transcribe_heard(self, heard: list[Heard], langs: list[str | None], beams: int | None = None,
-                         ctc_weight: float | None = None) -> list[tuple[str, str | None]]:
+                         ctc_weight: float | None = None,
+                         mood_weight: float | None = None) -> list[tuple[str, str | None]]:
         """Recordings already heard, each with its language (None: identified) -> [(text, language code)] decoded
         as one batch; a silent recording gives ("", None)."""
         spoken = [i for i, h in enumerate(heard) if not h.silent]
         codes = {i: self._source_language(heard[i], langs[i]) for i in spoken}
         prompts = [self.prompt("ASR", codes[i], None, self.vocab.audio_ids(heard[i].tokens)) for i in spoken]
-        guides = [self.ctc_guide(heard[i], codes[i], ctc_weight) for i in spoken]
+        guides = [self.ctc_guide(heard[i], codes[i], ctc_weight, mood_weight) for i in spoken]
         decoded = self.run("ASR", prompts, beams, guides=guides) if prompts else []
         texts = dict(zip(spoken, (self.text_of(s[0]) for s in decoded)))
         return [(texts[i], codes[i]) if i in texts else ("", None) for i in range(len(heard))]
 
     def transcribe_segments(self, audio: AudioInput, lang: str | None = None, beams: int | None = None,
-                            vad: VadConfig = VadConfig(), ctc_weight: float | None = None) -> list[dict]:
+                            vad: VadConfig = VadConfig(), ctc_weight: float | None = None,
+                            mood_weight: float | None = None) -> list[dict]:
         """A recording of any length -> [{"start", "end", "text"}] (seconds): voice activity splits it into
         stretches that fit the model's context, transcribed LONG_FORM_BATCH at a time (memory stays bounded
         whatever the length). Silence gives no segment."""
         wav = as_wav(audio)
         spans = speech_segments(wav, vad)
-        texts = self.transcribe(cut(wav, spans), lang, beams, ctc_weight)
+        texts = self.transcribe(cut(wav, spans), lang, beams, ctc_weight, mood_weight)
         return [{"start": a, "end": b, "text": t} for (a, b), t in zip(spans, texts)]
 
     def translate_segments(self, audio: AudioInput, to: str, lang: str | None = None, beams: int | None = None,
-                           vad: VadConfig = VadConfig(),
-                           ctc_weight: float | None = None) -> tuple[str | None, list[dict]]:
+                           vad: VadConfig = VadConfig(), ctc_weight: float | None = None,
+                           mood_weight: float | None = None) -> tuple[str | None, list[dict]]:
         """A recording of any length -> (its language, [{"start", "end", "text"}] in `to`): one stretch when it
         fits the model's context, else its stretches of speech, each translated; the language (None:
         identified on the first stretch) holds for all. Speech identified as `to` gives its transcript; a
@@ -543,33 +548,34 @@ class AudioPaLM:
             return self.languages.code(lang) if lang else None, []
         source, target = self._pair(spoken[0], to, lang)
         if source == target:
-            texts = self.transcribe(pieces, source, beams, ctc_weight)
+            texts = self.transcribe(pieces, source, beams, ctc_weight, mood_weight)
         else:
-            texts = [self.translate(h, target, source, beams, ctc_weight=ctc_weight) for h in pieces]
+            texts = [self.translate(h, target, source, beams, ctc_weight=ctc_weight, mood_weight=mood_weight)
+                     for h in pieces]
         return source, [{"start": a, "end": b, "text": t} for (a, b), t in zip(spans, texts)]
 
     def translate(self, audio: Source, to: str, lang: str | None = None, beams: int | None = None,
-                  task: str | None = None, ctc_weight: float | None = None) -> str:
+                  task: str | None = None, ctc_weight: float | None = None, mood_weight: float | None = None) -> str:
         """Speech in `lang` (None: identified) -> text in `to`; silence -> "". `task`: "AST" (the translation
-        alone) or "ASR AST" (the transcript first, in the same decode, with `ctc_weight` as in `transcribe`);
-        None: the model's `ast_task`."""
-        return self._translate(audio, to, lang, beams, task or self.ast_task, ctc_weight)[1]
+        alone) or "ASR AST" (the transcript first, in the same decode, with `ctc_weight` and `mood_weight` as in
+        `transcribe`); None: the model's `ast_task`."""
+        return self._translate(audio, to, lang, beams, task or self.ast_task, ctc_weight, mood_weight)[1]
 
     def transcribe_and_translate(self, audio: Source, to: str, lang: str | None = None, beams: int | None = None,
-                                 ctc_weight: float | None = None) -> tuple[str, str]:
+                                 ctc_weight: float | None = None, mood_weight: float | None = None) -> tuple[str, str]:
         """Speech -> (transcript, translation into `to`): one decode of the combined task when the model was
         trained on it, else ASR and AST one after the other; silence -> ("", "")."""
         if self.ast_task == "ASR AST":
-            return self._translate(audio, to, lang, beams, "ASR AST", ctc_weight)
+            return self._translate(audio, to, lang, beams, "ASR AST", ctc_weight, mood_weight)
         heard = self.listen(audio)
         if heard.silent:
             return "", ""
         source, target = self._pair(heard, to, lang)
-        return (self.transcribe(heard, source, beams, ctc_weight),
-                self._translate(heard, target, source, beams, "AST", ctc_weight)[1])
+        return (self.transcribe(heard, source, beams, ctc_weight, mood_weight),
+                self._translate(heard, target, source, beams, "AST", ctc_weight, mood_weight)[1])
 
     def _translate(self, audio: Source, to: str, lang: str | None, beams: int, task: str,
-                   ctc_weight: float | None = None) -> tuple[str, str]:
+                   ctc_weight: float | None = None, mood_weight: float | None = None) -> tuple[str, str]:
         """-> (transcript or "" for the direct task, translation)."""
         if task not in TRANSLATION_SEGMENT:
             raise AudiopalmError(f"translation task must be 'AST' or 'ASR AST', not {task!r}")
@@ -577,7 +583,8 @@ class AudioPaLM:
         if heard.silent:
             return "", ""
         source, target = self._pair(heard, to, lang)
-        guide = self.ctc_guide(heard, source, ctc_weight) if TRANSLATION_SEGMENT[task] else None  # guides a transcript
+        # the guide reads a transcript: the combined task's first segment
+        guide = self.ctc_guide(heard, source, ctc_weight, mood_weight) if TRANSLATION_SEGMENT[task] else None
         segments = self.run(task, [self.prompt(task, source, target, self.vocab.audio_ids(heard.tokens))], beams,
                             guides=[guide])[0]
         texts = [self.text_of(s) for s in segments]
@@ -621,13 +628,14 @@ class AudioPaLM:
     def translate_speech(self, audio: Source, to: str, lang: str | None = None, beams: int | None = None,
                          voice: Source | None = None, sampling: Sampling | None = SPEECH_SAMPLING,
                          task: str | None = None, speech_from: str | None = None,
-                         ctc_weight: float | None = None) -> np.ndarray:
+                         ctc_weight: float | None = None, mood_weight: float | None = None) -> np.ndarray:
         """S2ST: speech in `lang` -> float32 waveform [N] at 16 kHz in `to`, in the voice of `voice`
         (default: the source speaker); silence -> an empty waveform [0]. `task` as in `translate_speech_tokens`;
-        `speech_from` and `ctc_weight` as in `spoken_translation`."""
+        `speech_from`, `ctc_weight` and `mood_weight` as in `spoken_translation`."""
         self._speech_stage()  # before any work
         if self.speech_source(speech_from) == "text":
-            return self.spoken_translation(audio, to, lang, beams, voice, sampling, task, "text", ctc_weight)[2]
+            return self.spoken_translation(audio, to, lang, beams, voice, sampling, task, "text", ctc_weight,
+                                           mood_weight)[2]
         task = speech_task(task or self.s2st_task)
         heard = self.listen(audio)
         tokens = self.translate_speech_tokens(heard, to, lang, beams, sampling, task)
@@ -636,7 +644,8 @@ class AudioPaLM:
     def spoken_translation(self, audio: Source, to: str, lang: str | None = None, beams: int | None = None,
                            voice: Source | None = None, sampling: Sampling | None = SPEECH_SAMPLING,
                            task: str | None = None, speech_from: str | None = None,
-                           ctc_weight: float | None = None) -> tuple[str, str, np.ndarray]:
+                           ctc_weight: float | None = None,
+                           mood_weight: float | None = None) -> tuple[str, str, np.ndarray]:
         """S2ST with its texts: (transcript, translation, waveform [N] at 16 kHz in the voice of `voice`, default
         the source speaker; silence -> an empty waveform).
 
@@ -645,20 +654,21 @@ class AudioPaLM:
         language model writes the speech tokens itself. Through the combined task (`task`; the default where the
         model was finetuned on it) all three come from one decode, so the speech says the translation given;
         `beams` > 1 then needs greedy speech (sampling None). Otherwise the texts are `transcribe_and_translate`'s (with
-        `beams`) and the speech is decoded apart (greedily with `beams`, or sampled). `ctc_weight` as in `transcribe`,
-        for the texts `transcribe_and_translate` writes."""
+        `beams`) and the speech is decoded apart (greedily with `beams`, or sampled). `ctc_weight` and `mood_weight`
+        as in `transcribe`, for the texts `transcribe_and_translate` writes."""
         self._speech_stage()  # before any work
         source = self.speech_source(speech_from)
         task = speech_task(task or self.s2st_task)
         heard = self.listen(audio)
         voice = voice if voice is not None else heard
         if source == "text":
-            transcript, translation = self.transcribe_and_translate(heard, to, lang, beams, ctc_weight)
+            transcript, translation = self.transcribe_and_translate(heard, to, lang, beams, ctc_weight, mood_weight)
             wav = self.speak(translation, to, voice, speech_from="text") if translation.strip() else np.zeros(0, np.float32)
             return transcript, translation, wav
         direct = task == "S2ST"
         said = self._s2st(heard, to, lang, 1 if direct and sampling is not None else beams, sampling, task)
-        transcript, translation = (self.transcribe_and_translate(heard, to, said.source or lang, beams, ctc_weight)
+        transcript, translation = (self.transcribe_and_translate(heard, to, said.source or lang, beams, ctc_weight,
+                                                                 mood_weight)
                                    if direct else (said.transcript, said.translation))
         return transcript, translation, self._render(said.tokens, voice)
 
