@@ -129,7 +129,7 @@ def warmup_cosine(step: int, warmup: int, steps: int) -> float:
 def fit_question_head(windows: torch.Tensor, is_question: torch.Tensor, cfg: QuestionHeadConfig, epochs: int = 10,
                       batch: int = 128, lr: float = 1e-3, weight_decay: float = 0.05, seed: int = 0) -> QuestionHead:
     """windows [N, before + after, dim] (`end_window`) and labels [N] (bool) -> a trained QuestionHead:
-    AdamW, warm-up then cosine decay, binary cross-entropy (12 000 Babel utterances: 10 epochs, 30 s on 2 cores)."""
+    AdamW, warm-up then cosine decay, binary cross-entropy (12 000 Babel utterances: 10 epochs, about 10 s on 2 cores)."""
     if is_question.all() or not is_question.any():
         raise AudiopalmError("the question head needs questions and statements to learn from; the data has only "
                              + ("questions" if is_question.any() else "statements"))

@@ -5,7 +5,7 @@
     setup   the first `per_language` train utterances of each language whose text shows its mood (a question
             mark, or a final "." or "!"), and the first `dev_per_language` dev ones
     train   one pass of the model's CTC encoder (`char_model`) over each (5 minutes for 12 000 on 2 cores): the
-            states of the head's layer around the end of speech; the head trained on them (30 s)
+            states of the head's layer around the end of speech; the head trained on them (about 10 s)
     cleanup dev accuracy per language; MODEL/question_head written atomically
 
 The head reads the encoder it was fitted on: attaching another listener removes it (models/listener.py).
