@@ -444,8 +444,9 @@ class AudioPaLM:
         mood_weight = MOOD_WEIGHT if mood_weight is None else mood_weight
         code = self.languages.code(lang)
         weight = self.ctc_weight(code) if weight is None else weight
-        moods = self.question_log_probs(audio) if mood_weight > 0 else None
-        if (weight <= 0 and moods is None) or (log_probs := self.char_log_probs(audio)) is None:
+        heard = unread(audio)  # one CTC pass for the mood and the characters, read from a path too
+        moods = self.question_log_probs(heard) if mood_weight > 0 else None
+        if (weight <= 0 and moods is None) or (log_probs := self.char_log_probs(heard)) is None:
             return None
         scorer = CtcPrefixScorer(log_probs, self.char_codec, code, self.text_of) if weight > 0 else None
         mood = MoodScorer(*moods, self.text_of) if moods else None

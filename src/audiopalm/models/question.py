@@ -109,14 +109,8 @@ def char_states(model: CtcEncoderModel, mel: torch.Tensor, layer: int) -> tuple[
     layer `layer` (1-based) [T, D]), both at 25 Hz."""
     if not 1 <= layer <= model.cfg.layers:
         raise AudiopalmError(f"the question head reads layer {layer}; the CTC encoder has {model.cfg.layers}")
-    x = model.frontend(mel)
-    states = x
-    for i, block in enumerate(model.layers, start=1):
-        x = block(x)
-        if i == layer:
-            states = model.to_tokens(x)[0]
-    logits = model.head(model.to_tokens(model.out_norm(x)))[0]
-    return logits.float().log_softmax(-1), states.float()
+    logits, states = model(mel, tap=layer)
+    return logits[0].float().log_softmax(-1), states[0].float()
 
 
 def warmup_cosine(step: int, warmup: int, steps: int) -> float:

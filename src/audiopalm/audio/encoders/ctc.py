@@ -127,21 +127,26 @@ class CtcEncoderModel(nn.Module):
         return x.reshape(b, t // self.rate, self.rate, d).mean(2)
 
     def forward(self, mel: torch.Tensor, pad_mask: torch.Tensor | None = None, upto: int | None = None,
-                with_phones: bool = False):
+                with_phones: bool = False, tap: int | None = None):
         """mel [B, 4T, n_mels], pad_mask [B, T] (True = padding) -> CTC logits [B, T, V];
         with `upto`, the hidden states [B, T, dim] after layer `upto` (1-based) instead;
-        with `with_phones`, (character logits [B, T, V], phoneme logits [B, T, P] or None)."""
+        with `with_phones`, (character logits [B, T, V], phoneme logits [B, T, P] or None);
+        with `tap`, (character logits [B, T, V], the hidden states [B, T, dim] after layer `tap`), in one pass."""
         x = self.frontend(mel)
         if pad_mask is not None and self.rate > 1:
             pad_mask = pad_mask.repeat_interleave(self.rate, dim=1)
-        phones = None
+        phones = tapped = None
         for i, layer in enumerate(self.layers[: upto or len(self.layers)], start=1):
             x = layer(x, src_key_padding_mask=pad_mask)
             if with_phones and i == self.cfg.phone_layer and self.cfg.phonemes:
                 phones = self.phone_head(self.phone_norm(self.to_tokens(x)))
+            if i == tap:
+                tapped = self.to_tokens(x)
         if upto:
             return self.to_tokens(x)
         logits = self.head(self.to_tokens(self.out_norm(x)))
+        if tap:
+            return logits, tapped
         return (logits, phones) if with_phones else logits
 
 
