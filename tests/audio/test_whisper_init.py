@@ -75,6 +75,28 @@ def test_weights_from_either_format_give_whispers_encoder_states(tiny_whisper, f
     assert ours(mel, upto=1).shape == (1, POSITIONS // 2, WIDTH)
 
 
+def test_a_50_hz_character_head_spells_every_whisper_frame(tiny_whisper):
+    w = load_whisper_encoder(str(tiny_whisper[0]))
+    cfg = CtcEncoderConfig(n_mels=w.n_mels, dim=w.dim, layers=w.layers, heads=w.heads, dropout=0.0,
+                           read_layer=w.layers, vocab=["_", "a", "b"], arch="whisper", features="whisper", char_rate=2)
+    fast = CtcEncoderModel(cfg)
+    fast.load_state_dict(w.state, strict=False)
+    slow = _ours(tiny_whisper[0])
+    slow.head.load_state_dict(fast.head.state_dict())
+    mel = torch.randn(1, 2 * POSITIONS, 80)
+    with torch.no_grad():
+        x = fast.frontend(mel)
+        for layer in fast.layers:
+            x = layer(x)
+        logits, states = fast.eval()(mel, tap=1)
+        assert logits.shape == (1, POSITIONS, 3) and torch.allclose(logits, fast.head(fast.out_norm(x)), atol=1e-5)
+        # the token-rate outputs are the 25 Hz model's: the layer states, the tokenizer's read-out
+        assert states.shape == (1, POSITIONS // 2, WIDTH) and torch.equal(fast(mel, upto=2), slow(mel, upto=2))
+        assert torch.allclose(slow(mel), fast.head(fast.to_tokens(fast.out_norm(x))), atol=1e-5)
+    with pytest.raises(AudiopalmError, match="char_rate must be 1, or 2 with arch 'whisper'"):
+        CtcEncoderConfig(vocab=["_", "a"], char_rate=2).validate()
+
+
 def test_padding_leaves_each_utterance_unchanged(tiny_whisper):
     ours = _ours(tiny_whisper[0])
     short, long = torch.randn(1, 8, 80), torch.randn(1, 16, 80)
@@ -126,6 +148,53 @@ def test_frozen_pretrained_layers_keep_their_weights_while_the_rest_trains(tiny_
     assert frozen and free
     assert all(torch.equal(trained[k], start[k]) for k in frozen)
     assert not all(torch.equal(trained[k], start[k]) for k in free)
+
+
+def test_a_50_hz_listener_trains_saves_and_spells(tiny_world, tiny_whisper, tmp_path):
+    from audiopalm.audio.encoders.ctc import load_ctc_model, mel_for_tokens
+    from audiopalm.audio.io import load_audio
+    from audiopalm.recipes.ctc import CtcTrainConfig, train_ctc_encoder
+
+    data, _ = tiny_world
+    cfg = CtcTrainConfig(init=str(tiny_whisper[0]), char_rate=2, steps=2, batch_seconds=20.0, warmup=1, eval_every=2,
+                         checkpoint_every=2, dev_utterances=8, max_utterances=40)
+    train_ctc_encoder(data, tmp_path / "ctc", cfg)
+    model = load_ctc_model(tmp_path / "ctc" / "model")
+    assert model.cfg.char_rate == 2
+    wav = load_audio(next((data / "audio" / "test" / "en").glob("*.wav")))
+    mel = mel_for_tokens(wav, model.cfg.n_mels, model.cfg.features)
+    with torch.no_grad():
+        assert model(mel[None]).shape[1] == 2 * mel.shape[0] // 4, "two character frames per token"
+    import csv
+
+    rows = list(csv.DictReader((tmp_path / "ctc" / "log.csv").open()))
+    assert float(rows[-1]["dev_cer"]) >= 0, "dev spelt greedily at 50 Hz"
+    with pytest.raises(AudiopalmError, match="char_rate must be 1, or 2 with a Whisper encoder"):
+        train_ctc_encoder(data, tmp_path / "own", CtcTrainConfig(preset="tiny", char_rate=2, steps=1, max_utterances=8))
+
+
+def test_a_listener_trains_on_at_50_hz_from_its_own_weights(tiny_world, tiny_whisper, tmp_path):
+    from dataclasses import replace
+
+    from audiopalm.audio.encoders.ctc import load_ctc_model
+    from audiopalm.recipes.ctc import CtcTrainConfig, train_ctc_encoder
+
+    data, _ = tiny_world
+    first = CtcTrainConfig(init=str(tiny_whisper[0]), steps=2, batch_seconds=20.0, warmup=1, eval_every=2,
+                           checkpoint_every=2, dev_utterances=8, max_utterances=40)
+    train_ctc_encoder(data, tmp_path / "25hz", first)
+    start = load_ctc_model(tmp_path / "25hz" / "model").state_dict()
+    model = train_ctc_encoder(data, tmp_path / "50hz", replace(first, init=str(tmp_path / "25hz" / "model"),
+                                                               char_rate=2, freeze_layers=1))
+    assert model.cfg.char_rate == 2 and model.cfg.arch == "whisper"
+    trained = model.state_dict()
+    assert trained.keys() == start.keys(), "its heads and all: nothing new"
+    kept = [k for k in start if k.startswith(("subsample.", "layers.0.", "mel_"))]
+    assert all(torch.equal(trained[k], start[k]) for k in kept), "its own fixed layers, not Whisper's"
+    assert not all(torch.equal(trained[k], start[k]) for k in start if k.startswith(("layers.1.", "head.")))
+    with pytest.raises(AudiopalmError, match="its characters are not this world's"):
+        train_ctc_encoder(data, tmp_path / "other", replace(first, init=str(tmp_path / "25hz" / "model"),
+                                                            max_utterances=2))
 
 
 def test_freezing_needs_a_pretrained_encoder(tiny_world, tmp_path):

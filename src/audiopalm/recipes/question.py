@@ -69,7 +69,7 @@ def end_windows(model: AudioPaLM, data: Path, rows: list[dict],
             continue
         mel = mel_for_tokens(wav, encoder.cfg.n_mels, encoder.cfg.features)[None]
         log_probs, states = char_states(encoder, mel, cfg.layer)
-        windows.append(end_window(states, speech_span(log_probs), cfg).half())
+        windows.append(end_window(states, speech_span(log_probs, encoder.cfg.char_rate), cfg).half())
         kept.append(r)
     return (torch.stack(windows) if windows else torch.zeros(0)), kept
 

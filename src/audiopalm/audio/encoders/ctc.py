@@ -10,7 +10,9 @@ which is why USM-v2 tokens beat w2v-BERT's in AudioPaLM (CoVoST2 ASR WER 22.3 vs
 With `arch="whisper"` the trunk is Whisper's encoder (audio/encoders/whisper_init.py loads its
 pretrained weights): Whisper's log-mel, a stride-1 and a stride-2 convolution (50 Hz), its fixed
 sinusoidal positions and pre-norm layers; pairs of frames are averaged back to 25 Hz before the heads
-and the tokenizer's read-out.
+and the tokenizer's read-out, except, with `char_rate=2`, before the character head, which then spells at
+50 Hz: at 25 Hz a CTC head writes at most 25 characters a second, spaces and the blank a doubled letter
+needs included, and fast speech says more (French at 178 words a minute: 20-25).
 Tokenizer v2 adds a second CTC head over IPA phonemes on the output of layer `phone_layer`
 (usually the layer the tokenizer reads): phonemes name sounds the same way in every language and
 voice, so that layer is pulled towards what was said. The tokenizer reads the output of layer
@@ -48,6 +50,7 @@ class CtcEncoderConfig:
     phone_layer: int = 0  # 1-based layer under the phoneme head; 0: no phoneme head
     arch: str = "own"  # "own" (25 Hz trunk above) or "whisper" (Whisper's encoder, 50 Hz inside)
     features: str = "log_mel"  # the log-mel front end (audio/features.py MEL_KINDS)
+    char_rate: int = 1  # character-head frames per token: 1 (25 Hz) or 2 (50 Hz, arch "whisper" only)
 
     def validate(self) -> None:
         if self.arch not in ARCHS:
@@ -58,6 +61,9 @@ class CtcEncoderConfig:
             raise AudiopalmError(f"read_layer must be in 1..{self.layers}, got {self.read_layer}")
         if self.phonemes and not 1 <= self.phone_layer <= self.layers:
             raise AudiopalmError(f"phone_layer must be in 1..{self.layers}, got {self.phone_layer}")
+        if self.char_rate not in (1, 2) or (self.char_rate == 2 and self.arch != "whisper"):
+            raise AudiopalmError(f"char_rate must be 1, or 2 with arch 'whisper' (50 Hz inside), got {self.char_rate} "
+                                 f"with arch {self.arch!r}")
 
 
 ARCHS = ("own", "whisper")
@@ -128,10 +134,10 @@ class CtcEncoderModel(nn.Module):
 
     def forward(self, mel: torch.Tensor, pad_mask: torch.Tensor | None = None, upto: int | None = None,
                 with_phones: bool = False, tap: int | None = None):
-        """mel [B, 4T, n_mels], pad_mask [B, T] (True = padding) -> CTC logits [B, T, V];
+        """mel [B, 4T, n_mels], pad_mask [B, T] (True = padding) -> CTC logits [B, char_rate * T, V];
         with `upto`, the hidden states [B, T, dim] after layer `upto` (1-based) instead;
-        with `with_phones`, (character logits [B, T, V], phoneme logits [B, T, P] or None);
-        with `tap`, (character logits [B, T, V], the hidden states [B, T, dim] after layer `tap`), in one pass."""
+        with `with_phones`, (character logits, phoneme logits [B, T, P] or None);
+        with `tap`, (character logits, the hidden states [B, T, dim] after layer `tap`), in one pass."""
         x = self.frontend(mel)
         if pad_mask is not None and self.rate > 1:
             pad_mask = pad_mask.repeat_interleave(self.rate, dim=1)
@@ -144,7 +150,8 @@ class CtcEncoderModel(nn.Module):
                 tapped = self.to_tokens(x)
         if upto:
             return self.to_tokens(x)
-        logits = self.head(self.to_tokens(self.out_norm(x)))
+        x = self.out_norm(x)
+        logits = self.head(x if self.cfg.char_rate == self.rate else self.to_tokens(x))
         if tap:
             return logits, tapped
         return (logits, phones) if with_phones else logits
