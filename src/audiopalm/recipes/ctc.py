@@ -206,7 +206,7 @@ def train_ctc_encoder(data: Path, out: Path, cfg: CtcTrainConfig, max_minutes: f
         phones = phonemize({(r["text"], r["lang"]) for r in rows + dev_rows}, cache=out / "phonemes.jsonl")
         phone_vocab = build_phone_vocab(phones[(r["text"], r["lang"])] for r in rows)
         phone_codec = PhoneCodec(phone_vocab)
-    ours = own_start(Path(cfg.init), vocab, phone_vocab) if cfg.init and is_ctc_model(Path(cfg.init)) else None
+    ours = own_start(cfg.init, vocab, phone_vocab) if cfg.init else None
     pretrained = load_whisper_encoder(cfg.init) if cfg.init and ours is None else None
     if ours is not None:  # trained further: its trunk, heads and standardisation, at any character rate
         size = {k: getattr(ours.cfg, k) for k in ("n_mels", "dim", "layers", "heads", "ff_mult", "dropout",
@@ -274,22 +274,20 @@ def train_ctc_encoder(data: Path, out: Path, cfg: CtcTrainConfig, max_minutes: f
     return model
 
 
-def is_ctc_model(folder: Path) -> bool:
-    """True for a folder `save_ctc_model` wrote (its config.json names the characters), not a Whisper model's."""
-    config = folder / "config.json"
-    return config.exists() and "vocab" in json.loads(config.read_text())
-
-
-def own_start(folder: Path, vocab: list[str], phonemes: list[str]) -> CtcEncoderModel:
-    """One of our CTC encoders to train further, checked against this world's characters (and phonemes, where both
-    have a phoneme head) before its weights are read."""
-    start = json.loads((folder / "config.json").read_text())
+def own_start(init: str, vocab: list[str], phonemes: list[str]) -> CtcEncoderModel | None:
+    """One of our CTC encoders to train on from (a folder `save_ctc_model` wrote: its config.json names the
+    characters), checked against this world's characters (and phonemes, where both have a phoneme head) before its
+    weights are read; None for anything else (whisper-tiny.en, a Whisper folder)."""
+    config = Path(init) / "config.json"
+    start = json.loads(config.read_text()) if config.exists() else {}
+    if "vocab" not in start:
+        return None
     if start["vocab"] != vocab:
-        raise AudiopalmError(f"{folder}: its characters are not this world's ({len(start['vocab'])} against "
+        raise AudiopalmError(f"{init}: its characters are not this world's ({len(start['vocab'])} against "
                              f"{len(vocab)}): it cannot train on from here")
     if phonemes and start.get("phonemes") and start["phonemes"] != phonemes:
-        raise AudiopalmError(f"{folder}: its phonemes are not this world's; train it on with --no-phonemes")
-    return load_ctc_model(folder)
+        raise AudiopalmError(f"{init}: its phonemes are not this world's; train it on with --no-phonemes")
+    return load_ctc_model(Path(init))
 
 
 def freeze_trunk(model: CtcEncoderModel, layers: int) -> None:
