@@ -197,6 +197,24 @@ def test_a_listener_trains_on_at_50_hz_from_its_own_weights(tiny_world, tiny_whi
                                                             max_utterances=2))
 
 
+def test_our_own_trunk_given_as_init_is_refused_a_50_hz_head_before_audio_loads(tiny_world, tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    import audiopalm.recipes.ctc as rc
+
+    data, _ = tiny_world
+    own = rc.CtcTrainConfig(preset="tiny", steps=1, max_utterances=8, dev_utterances=4, eval_every=1,
+                            checkpoint_every=1)
+    rc.train_ctc_encoder(data, tmp_path / "own", own)
+
+    def no_audio(*args, **kwargs):
+        raise AssertionError("audio loaded before the configuration was checked")
+
+    monkeypatch.setattr(rc, "load_examples", no_audio)
+    with pytest.raises(AudiopalmError, match="char_rate must be 1, or 2 with arch 'whisper'"):
+        rc.train_ctc_encoder(data, tmp_path / "fast", replace(own, init=str(tmp_path / "own" / "model"), char_rate=2))
+
+
 def test_freezing_needs_a_pretrained_encoder(tiny_world, tmp_path):
     from audiopalm.recipes.ctc import CtcTrainConfig, train_ctc_encoder
 

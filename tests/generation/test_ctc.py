@@ -55,6 +55,18 @@ def test_the_prefix_score_sums_every_path_that_begins_with_the_prefix():
     assert scorer.prefix([]) == 0.0, "every transcript begins with nothing"
 
 
+def test_candidates_read_together_score_as_each_read_alone():
+    log_probs = _log_probs(10, seed=2)
+    alone = CtcPrefixScorer(log_probs, CODEC, "en", text_of)
+    together = CtcPrefixScorer(log_probs, CODEC, "en", text_of)
+    many = [[4], [4, 4], [4, 5, 7, 6], [6, 7], [5, 5, 5], [4, 5, 7]]  # "a", "aa", "ab c", "c ", "bbb", "ab "
+    together.read_ahead(many)
+    assert set(together.prefix_scores) == {chars[:n] for chars in map(together.spell, many)
+                                           for n in range(len(chars) + 1)}, "every prefix of each, once"
+    for ids in many:
+        assert together.prefix(ids) == alone.prefix(ids) and together.full(ids) == alone.full(ids)
+
+
 def test_an_impossible_transcript_scores_minus_infinity():
     scorer = CtcPrefixScorer(_log_probs(3), CODEC, "en", text_of)
     assert scorer.full([4, 4, 4]) == float("-inf"), "'aaa' needs 5 frames (blanks between repeats), not 3"

@@ -10,9 +10,11 @@ characters.
     scorer = CtcPrefixScorer(log_probs, codec, "fr", text_of)     # log_probs [T, V] of one recording
     scorer.prefix(ids)        # log p(the audio's transcript starts with text_of(ids)'s characters)
     scorer.full(ids)          # log p(the audio's transcript is exactly them)
+    scorer.read_ahead([ids, ...])   # many at once: a beam step's candidates
 
 Every prefix's forward variables are kept, so a hypothesis one token longer than its parent costs one step per
-new character, each a few vector operations over the T frames.
+new character, each a few vector operations over the T frames; `read_ahead` does the steps of many candidates
+together, one batched pass per character position.
 """
 
 from __future__ import annotations
@@ -54,37 +56,53 @@ class CtcPrefixScorer:
     def prefix(self, ids: list[int]) -> float:
         """log p(the transcript begins with the characters of `ids`)."""
         chars = self.spell(ids)
-        self._extend(chars)
+        self.read([chars])
         return self.prefix_scores[chars]
 
     def full(self, ids: list[int]) -> float:
         """log p(the transcript is exactly the characters of `ids`)."""
         chars = self.spell(ids)
-        self._extend(chars)
+        self.read([chars])
         r_char, r_blank = self.states[chars]
         return float(np.logaddexp(r_char[-1], r_blank[-1]))
 
-    def _extend(self, chars: tuple[int, ...]) -> None:
-        """Forward variables of every prefix of `chars` not yet known, one character at a time (the states
-        stay closed under prefixes, so the longest known prefix is found walking forward)."""
-        k = 0
-        while k < len(chars) and chars[: k + 1] in self.states:
-            k += 1
-        for end in range(k + 1, len(chars) + 1):
-            self._step(chars[: end - 1], chars[end - 1])
+    def read_ahead(self, many: list[list[int]]) -> None:
+        """Score every prefix of each of `many` (token-id lists) now, together (a beam step's candidates: one
+        batched pass per character position instead of one small pass per candidate and character)."""
+        self.read([self.spell(ids) for ids in many])
 
-    def _step(self, parent: tuple[int, ...], c: int) -> None:
-        """States and prefix score of parent + c from the parent's, in closed form over the frames:
-        r_char[t] = logsumexp_{s<=t} (into[s] + x[s..t, c]), r_blank[t] = logsumexp_{1<=s<=t} (r_char[s-1] +
-        x[s..t, blank]), where into[s] is the log-probability of having read the parent by frame s - 1 and
-        being free to start c at s."""
-        p_char, p_blank = self.states[parent]
+    def read(self, spellings: list[tuple[int, ...]]) -> None:
+        """Forward variables of every prefix of each spelling not yet known, a character position at a time for
+        all of them (the states stay closed under prefixes, so each spelling's longest known prefix is found
+        walking back from its end)."""
+        todo: dict[int, set[tuple[int, ...]]] = {}  # prefix length -> the prefixes of that length to compute
+        for chars in spellings:
+            known = len(chars)
+            while chars[:known] not in self.states:
+                known -= 1
+            for end in range(known + 1, len(chars) + 1):
+                todo.setdefault(end, set()).add(chars[:end])
+        for end in sorted(todo):
+            self._steps(sorted(todo[end]))
+
+    def _steps(self, children: list[tuple[int, ...]]) -> None:
+        """States and prefix scores of each child = parent + c (N of one length) from their parents', in closed
+        form over the frames: r_char[t] = logsumexp_{s<=t} (into[s] + x[s..t, c]), r_blank[t] =
+        logsumexp_{1<=s<=t} (r_char[s-1] + x[s..t, blank]), where into[s] is the log-probability of having read
+        the parent by frame s - 1 and being free to start c at s. Arrays [N, T]."""
+        parents = [child[:-1] for child in children]
+        c = np.array([child[-1] for child in children])
+        p_char = np.stack([self.states[p][0] for p in parents])
+        p_blank = np.stack([self.states[p][1] for p in parents])
         # a repeated character needs a blank between the two; the first may start at frame 0
-        before = p_blank if parent and parent[-1] == c else np.logaddexp(p_blank, p_char)
-        into = np.concatenate(([0.0 if not parent else NEG_INF], before[:-1]))
-        r_char = self.cum[c] + np.logaddexp.accumulate(into - self.cum_before[c])
-        from_char = np.concatenate(([NEG_INF], r_char[:-1]))
-        r_blank = self.cum[0] + np.logaddexp.accumulate(from_char - self.cum_before[0])
-        child = (*parent, c)
-        self.states[child] = (r_char, r_blank)
-        self.prefix_scores[child] = float(np.logaddexp.reduce(into + self.x[c]))
+        repeat = np.array([bool(p) and p[-1] == child[-1] for p, child in zip(parents, children)])
+        before = np.where(repeat[:, None], p_blank, np.logaddexp(p_blank, p_char))
+        first = np.array([[0.0 if not p else NEG_INF] for p in parents])
+        into = np.concatenate([first, before[:, :-1]], 1)
+        r_char = self.cum[c] + np.logaddexp.accumulate(into - self.cum_before[c], axis=1)
+        from_char = np.concatenate([np.full_like(first, NEG_INF), r_char[:, :-1]], 1)
+        r_blank = self.cum[0] + np.logaddexp.accumulate(from_char - self.cum_before[0], axis=1)
+        scores = np.logaddexp.reduce(into + self.x[c], axis=1)
+        for i, child in enumerate(children):
+            self.states[child] = (r_char[i], r_blank[i])
+            self.prefix_scores[child] = float(scores[i])

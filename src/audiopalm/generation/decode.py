@@ -191,13 +191,19 @@ class CtcGuide:
         least CTC_FLOOR)."""
         if segment > 0:
             return h.ctc
-        ids = h.segments[0] if ends_segment else [*h.segments[0], token]
+        ids = _transcript(h, token, ends_segment)
         value = 0.0
         if self.scorer is not None and self.weight > 0:
             value = self.weight * max(self.scorer.full(ids) if ends_segment else self.scorer.prefix(ids), CTC_FLOOR)
         if self.mood is not None:
             value += self.mood_weight * self.mood.score(ids)
         return value
+
+    def read_ahead(self, children: list[tuple[Hypothesis, int, int, bool]]) -> None:
+        """Score the transcripts of many children (parent, its segment, token, whether it ends the segment) in
+        one batched pass of the CTC head's scorer, so that `score` then finds them read."""
+        if self.scorer is not None and self.weight > 0:
+            self.scorer.read_ahead([_transcript(h, t, ends) for h, segment, t, ends in children if segment == 0])
 
     def joint(self, lm: float, heard: float) -> float:
         return (1 - self.weight) * lm + heard
@@ -261,12 +267,18 @@ def _candidates(scores: torch.Tensor, hyps: list[Hypothesis], segment_of: list[i
         top = scores.flatten().topk(min(2 * beams, int(torch.isfinite(scores).sum())))
         return [(*divmod(flat, scores.shape[1]), score, 0.0) for score, flat in zip(top.values.tolist(),
                                                                                     top.indices.tolist())]
-    out = []
+    offered = []
     for parent, row in enumerate(scores):
         top = row.topk(min(ctc.pre_beam, int(torch.isfinite(row).sum())))
-        for score, t in zip(top.values.tolist(), top.indices.tolist()):
-            out.append((parent, t, score, ctc.score(hyps[parent], segment_of[parent], t, t in ends)))
+        offered += [(parent, t, score) for score, t in zip(top.values.tolist(), top.indices.tolist())]
+    ctc.read_ahead([(hyps[p], segment_of[p], t, t in ends) for p, t, _ in offered])
+    out = [(p, t, score, ctc.score(hyps[p], segment_of[p], t, t in ends)) for p, t, score in offered]
     return sorted(out, key=lambda c: -ctc.joint(c[2], c[3]))[: 2 * beams]
+
+
+def _transcript(h: Hypothesis, token: int, ends_segment: bool) -> list[int]:
+    """The first segment of the child of `h` that writes `token` (`h`'s own where the token closes it)."""
+    return h.segments[0] if ends_segment else [*h.segments[0], token]
 
 
 def _normalised(h: Hypothesis, length_penalty: float, ctc: CtcGuide | None = None) -> float:

@@ -233,10 +233,10 @@ class FastDecoder:
         return logits
 
     def reorder(self, parents: torch.Tensor) -> None:
-        """Beam search: row r of the cache becomes row parents[r]."""
-        n = len(parents)
-        self.k[:, :n] = self.k[:, parents]
-        self.v[:, :n] = self.v[:, parents]
+        """Beam search: row r of the cache becomes row parents[r] (the columns written so far)."""
+        n, length = len(parents), self.length
+        self.k[:, :n, :, :length] = self.k[:, parents, :, :length]
+        self.v[:, :n, :, :length] = self.v[:, parents, :, :length]
 
 
 @lru_cache(maxsize=16)

@@ -223,6 +223,7 @@ def train_ctc_encoder(data: Path, out: Path, cfg: CtcTrainConfig, max_minutes: f
     phone_layer = (cfg.phone_layer or size["phone_layer"]) if cfg.phonemes else 0
     model_cfg = CtcEncoderConfig(**{**size, "phone_layer": phone_layer}, vocab=vocab, phonemes=phone_vocab,
                                  char_rate=cfg.char_rate)
+    model_cfg.validate()  # a wrong setting fails now, not after minutes of loading audio
     codec = CharCodec(vocab)
     mels = (model_cfg.n_mels, model_cfg.features)
     train = load_examples(rows, data, codec, mels, "train audio", phones, phone_codec, keep_wav=True,
