@@ -27,6 +27,25 @@ def test_speed_changes_length_and_pitch_together():
     assert peak_hz == pytest.approx(550.0, abs=5.0)
 
 
+@pytest.mark.parametrize("factor", [0.9, 1.25])
+def test_tempo_changes_length_and_keeps_pitch_and_level(factor):
+    wav = _tone(1.0, 500.0)
+    out = A.tempo(wav, factor)
+    assert len(out) == int(len(wav) / factor)
+    peak_hz = np.argmax(np.abs(np.fft.rfft(out))) * SR / len(out)
+    assert peak_hz == pytest.approx(500.0, abs=5.0), "the same voice, only faster or slower"
+    middle = out[SR // 10: -SR // 10]  # the first and last half-frames are faded in and out
+    assert np.std(middle) == pytest.approx(np.std(wav), rel=0.05)
+
+
+def test_tempo_moves_each_sound_to_its_scaled_time():
+    wav = np.concatenate([_tone(1.0, 300.0), _tone(1.0, 700.0)])
+    out = A.tempo(wav, 2.0)  # the change of tone, at 1 s, comes at 0.5 s
+    frames = [out[i: i + 800] for i in range(0, len(out) - 800, 800)]  # 50 ms windows
+    high = [_band_energy(f, 600, 800) > _band_energy(f, 200, 400) for f in frames]
+    assert high.index(True) * 0.05 == pytest.approx(0.5, abs=0.05)
+
+
 def test_reverb_keeps_length_and_level_and_smears_in_time():
     rng = np.random.default_rng(0)
     click = np.zeros(SR, dtype=np.float32)
@@ -72,6 +91,30 @@ def test_augmenter_is_seeded_and_can_be_switched_off():
     assert 10 <= changed <= 20, "p = 0.8 of utterances are touched"
     off = A.Augmenter(A.AugmentConfig(p=0.0))
     assert np.array_equal(off(wav, np.random.default_rng(0)), wav)
+
+
+def test_tempo_is_drawn_only_when_on():
+    wav = _tone(2.0)
+    only = dict(p=1.0, p_speed=0.0, p_reverb=0.0, p_noise=0.0, p_telephone=0.0, p_gain=0.0)
+    faster = A.Augmenter(A.AugmentConfig(**only, p_tempo=1.0, tempo_range=(1.2, 1.2)))
+    assert len(faster(wav, np.random.default_rng(0))) == int(len(wav) / 1.2)
+
+
+    class Counting:
+        def __init__(self):
+            self.rng, self.draws = np.random.default_rng(3), 0
+
+        def random(self):
+            self.draws += 1
+            return self.rng.random()
+
+        def uniform(self, lo, hi):
+            return self.rng.uniform(lo, hi)
+
+    off, on = Counting(), Counting()
+    A.Augmenter(A.AugmentConfig(**only))(wav, off)
+    A.Augmenter(A.AugmentConfig(**only, p_tempo=1.0))(wav, on)
+    assert (off.draws, on.draws) == (6, 7), "off, it takes no draw: runs without it augment as they always did"
 
 
 def test_vtlp_moves_formants_and_keeps_the_frame_count():

@@ -4,6 +4,8 @@ Each transform maps wav [T] float32 at 16 kHz to a new wav; `Augmenter` draws a 
 
     speed        resampling by a factor in [0.9, 1.1]: tempo, pitch and formants move together (a
                  different vocal tract, in effect), the usual 3-way speed perturbation made continuous
+    tempo        the same voice speaking faster or slower (WSOLA time-scale modification; off unless
+                 p_tempo > 0): a faster speaker than any in the training voices
     reverb       a synthetic room: exponentially decaying noise with RT60 0.15-0.9 s after a direct path
     noise        white, pink or brown noise, or babble (other utterances summed), at 0-25 dB SNR
     telephone    300-3400 Hz band, 8 kHz sampling and 8-bit mu-law, as on a narrow-band phone line
@@ -77,6 +79,32 @@ def babble(n: int, others: list[np.ndarray], rng: np.random.Generator, talkers: 
 def speed(wav: np.ndarray, factor: float) -> np.ndarray:
     """Play `factor` times faster: [T] -> [T / factor], pitch scaled by `factor`."""
     return resample(wav, round(SAMPLE_RATE * factor), SAMPLE_RATE)
+
+
+def tempo(wav: np.ndarray, factor: float, frame: int = 512, tolerance: int = 128) -> np.ndarray:
+    """Speak `factor` times faster, pitch and formants kept: [T] -> [T / factor] (WSOLA, Verhelst & Roelands
+    1993). Hann frames of `frame` samples (32 ms) are overlap-added at half-frame hops; each is read from within
+    `tolerance` samples (8 ms) of its nominal place in the input, where it best continues the frame before it,
+    so the pitch periods line up and no phase is smeared."""
+    hop = frame // 2
+    out_len = int(len(wav) / factor)
+    if factor == 1 or out_len < frame or len(wav) < frame:
+        return wav
+    x = np.pad(wav.astype(np.float32, copy=False), (tolerance, frame + tolerance))  # searches stay inside
+    window = signal.windows.hann(frame, sym=False).astype(np.float32)  # sums to 1 at half-frame hops
+    frames = (out_len - frame) // hop + 1
+    out = np.zeros(frames * hop + frame, dtype=np.float32)
+    taken = 0  # where the frame before was read (input samples)
+    for k in range(frames):
+        nominal = min(round(k * hop * factor), len(wav))
+        if k > 0:  # the input that would have followed the frame before, against the candidates near `nominal`
+            follows = x[taken + hop + tolerance: taken + hop + tolerance + frame]
+            near = x[nominal: nominal + frame + 2 * tolerance]
+            taken = nominal - tolerance + int(np.argmax(np.correlate(near, follows, "valid")))
+        else:
+            taken = nominal
+        out[k * hop: k * hop + frame] += window * x[taken + tolerance: taken + tolerance + frame]
+    return out[:out_len]
 
 
 def room_impulse_response(rt60: float, rng: np.random.Generator, sr: int = SAMPLE_RATE) -> np.ndarray:
@@ -160,6 +188,9 @@ class AugmentConfig:
     p_vtlp: float = help_field("chance of vocal tract length perturbation of the log-mels, independent of p "
                                "(0: tokenizer v2 as first measured)", 0.5, min=0, max=1)
     vtlp_range: tuple[float, float] = help_field("frequency scale factor range", (0.85, 1.15))
+    p_tempo: float = help_field("chance of a tempo change, pitch and formants kept: a faster or slower speaker "
+                                "(0: tokenizers v2 and v3 as trained)", 0.0, min=0, max=1)
+    tempo_range: tuple[float, float] = help_field("tempo factor range (1.3: 30% faster)", (0.9, 1.3))
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -172,12 +203,14 @@ class Augmenter:
         self.cfg = cfg or AugmentConfig()
 
     def __call__(self, wav: np.ndarray, rng: np.random.Generator, others: list[np.ndarray] | None = None) -> np.ndarray:
-        """wav [T] -> augmented wav [T'] (T' = T unless speed perturbation ran)."""
+        """wav [T] -> augmented wav [T'] (T' = T unless speed or tempo perturbation ran)."""
         c = self.cfg
         if rng.random() >= c.p or len(wav) == 0:
             return wav
         if rng.random() < c.p_speed:
             wav = speed(wav, float(rng.uniform(*c.speed_range)))
+        if c.p_tempo > 0 and rng.random() < c.p_tempo:  # drawn only when on: older runs augment as they did
+            wav = tempo(wav, float(rng.uniform(*c.tempo_range)))
         if rng.random() < c.p_reverb:
             wav = reverb(wav, float(rng.uniform(*c.rt60_range)), rng)
         if rng.random() < c.p_noise:
