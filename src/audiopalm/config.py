@@ -244,7 +244,7 @@ def add_arguments(parser: argparse.ArgumentParser, cls: type, positional: tuple[
     Flags set only what they name (argparse.SUPPRESS), so YAML values and overrides keep the rest."""
     for key, flag, tp, f in _leaves(cls):
         inner, _ = _optional(tp)
-        help_ = f.metadata.get("help", "") + _default_text(f)
+        help_ = (f.metadata.get("help", "") + _default_text(f)).replace("%", "%%")  # argparse formats help with %
         if key in positional:
             many = typing.get_origin(inner) in (list, tuple)
             parser.add_argument(key, help=help_, nargs="+" if many else None,

@@ -87,6 +87,23 @@ def test_a_bad_config_file_is_one_error(tmp_path):
         load_yaml(tmp_path / "list.yaml")
 
 
+def test_a_help_text_may_say_percent(capsys):
+    import argparse
+    from dataclasses import dataclass
+
+    from audiopalm.config import add_arguments, help_field
+
+    @dataclass
+    class Share:
+        p: float = help_field("share of utterances: 0.5 is 50%", 0.5)
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser, Share)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--help"])
+    assert "0.5 is 50% (default: 0.5)" in capsys.readouterr().out
+
+
 def test_every_trainer_command_is_built_from_its_config(capsys):
     from audiopalm.cli import main
 

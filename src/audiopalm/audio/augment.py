@@ -190,7 +190,7 @@ class AugmentConfig:
     vtlp_range: tuple[float, float] = help_field("frequency scale factor range", (0.85, 1.15))
     p_tempo: float = help_field("chance of a tempo change, pitch and formants kept: a faster or slower speaker "
                                 "(0: tokenizers v2 and v3 as trained)", 0.0, min=0, max=1)
-    tempo_range: tuple[float, float] = help_field("tempo factor range (1.3: 30% faster)", (0.9, 1.3))
+    tempo_range: tuple[float, float] = help_field("tempo factor range (1.3: 1.3 times as fast)", (0.9, 1.3))
 
     def to_dict(self) -> dict:
         return asdict(self)
