@@ -2,7 +2,8 @@ import math
 
 import torch
 
-from audiopalm.evaluation.tokenizer_quality import ProbeConfig, codebook_usage, speaker_invariance, train_probe
+from audiopalm.evaluation.tokenizer_quality import (ProbeConfig, TokenProbe, codebook_usage, speaker_invariance,
+                                                    train_probe)
 
 
 def test_uniform_codebook_usage_has_perplexity_k():
@@ -42,6 +43,26 @@ def test_probe_learns_tokens_that_spell_the_text():
     train = [utterance() for _ in range(300)]
     test = [utterance() for _ in range(30)]
     result = train_probe(train, test, 9, ProbeConfig(dim=32, layers=1, heads=2, steps=150, batch_tokens=600, warmup=10))
+    assert result["cer"] < 0.3, result["examples"]
+
+
+def test_a_50_hz_probe_spells_two_characters_a_token():
+    # each token says two characters (faster speech than one character a token can spell)
+    alphabet = "abc"
+    g = torch.Generator().manual_seed(0)
+
+    def utterance():  # no letter twice in a row: CTC would need a blank between, a third frame
+        text = [int(torch.randint(0, 3, (1,), generator=g))]
+        while len(text) < 8:
+            text.append((text[-1] + int(torch.randint(1, 3, (1,), generator=g))) % 3)
+        pairs = torch.tensor([3 * a + b for a, b in zip(text[::2], text[1::2])])
+        return pairs, "".join(alphabet[c] for c in text), "xx"
+
+    train = [utterance() for _ in range(300)]
+    test = [utterance() for _ in range(30)]
+    cfg = ProbeConfig(dim=32, layers=1, heads=2, steps=150, batch_tokens=600, warmup=10, char_rate=2)
+    assert TokenProbe(9, 4, cfg)(train[0][0][None], torch.zeros(1, 4, dtype=torch.bool)).shape == (1, 8, 4)
+    result = train_probe(train, test, 9, cfg)
     assert result["cer"] < 0.3, result["examples"]
 
 

@@ -48,6 +48,8 @@ class ProbeConfig:
     lr: float = help_field("peak learning rate", 1e-3, min=0)
     warmup: int = help_field("linear warm-up steps", 150, min=0)
     seed: int = help_field("random seed", 0)
+    char_rate: int = help_field("characters the probe may write per token: 2 spells at 50 Hz, so fast speech (over "
+                                "25 characters a second) is not cut to one character a token", 1, min=1)
 
 
 @dataclass
@@ -99,20 +101,22 @@ def report_text(report: dict) -> str:
 
 
 class TokenProbe(nn.Module):
-    """tokens [B, T] -> character logits [B, T, V]."""
+    """tokens [B, T] -> character logits [B, char_rate * T, V] (each token's position writes char_rate frames)."""
 
     def __init__(self, codebook_size: int, vocab_size: int, cfg: ProbeConfig):
         super().__init__()
+        self.char_rate, self.vocab_size = cfg.char_rate, vocab_size
         self.embed = nn.Embedding(codebook_size, cfg.dim)
         self.layers = nn.TransformerEncoder(
             nn.TransformerEncoderLayer(cfg.dim, cfg.heads, 4 * cfg.dim, 0.1, activation="gelu",
                                        batch_first=True, norm_first=True), cfg.layers, enable_nested_tensor=False)
         self.norm = nn.LayerNorm(cfg.dim)
-        self.head = nn.Linear(cfg.dim, vocab_size)
+        self.head = nn.Linear(cfg.dim, cfg.char_rate * vocab_size)
 
     def forward(self, tokens: torch.Tensor, pad: torch.Tensor) -> torch.Tensor:
         x = self.embed(tokens) + sinusoidal_positions(tokens.shape[1], self.embed.embedding_dim)
-        return self.head(self.norm(self.layers(x, src_key_padding_mask=pad)))
+        logits = self.head(self.norm(self.layers(x, src_key_padding_mask=pad)))  # [B, T, char_rate * V]
+        return logits.reshape(tokens.shape[0], -1, self.vocab_size)
 
 
 def _pad(seqs: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -130,7 +134,7 @@ def train_probe(train: Probe, test: Probe | dict[str, Probe], codebook_size: int
     torch.manual_seed(cfg.seed)
     codec = CharCodec(build_char_vocab((t, l) for _, t, l in train))
     train = [(tok, codec.encode(t, l)) for tok, t, l in train]
-    train = [(tok, lab) for tok, lab in train if 0 < len(lab) <= len(tok)]
+    train = [(tok, lab) for tok, lab in train if 0 < len(lab) <= cfg.char_rate * len(tok)]
     model = TokenProbe(codebook_size, len(codec.vocab), cfg)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=0.01)
     batches: list[list[int]] = []
@@ -149,8 +153,8 @@ def train_probe(train: Probe, test: Probe | dict[str, Probe], codebook_size: int
             g["lr"] = lr
         with bf16_autocast():
             logits = model(x, pad)
-        loss = F.ctc_loss(F.log_softmax(logits.float(), -1).transpose(0, 1), targets, lengths, target_lengths,
-                          zero_infinity=True)
+        loss = F.ctc_loss(F.log_softmax(logits.float(), -1).transpose(0, 1), targets, lengths * cfg.char_rate,
+                          target_lengths, zero_infinity=True)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -166,7 +170,7 @@ def _score_probe(model: TokenProbe, codec: CharCodec, test: Probe, cfg: ProbeCon
     with torch.inference_mode():
         for i in range(0, len(test), 64):
             x, pad, lengths = _pad([tok for tok, _, _ in test[i: i + 64]])
-            for row, n in zip(model(x, pad).argmax(-1), lengths):
+            for row, n in zip(model(x, pad).argmax(-1), lengths * cfg.char_rate):
                 hyps.append(codec.decode_ctc(row[:n].tolist()))
     by_lang = defaultdict(lambda: ([], []))
     for (_, text, lang), hyp in zip(test, hyps):
