@@ -161,18 +161,21 @@ def bench_decoding(model, prompt: torch.Tensor, device: str = "cpu", repeats: in
 
 
 def bench_s2st(model, wav: np.ndarray, src: str, tgt: str, repeats: int = 2) -> dict:
-    """Per-stage seconds of S2ST on one utterance (best of `repeats` after a warm-up) and RTFs."""
+    """Per-stage seconds of S2ST on one utterance (best of `repeats` after a warm-up) and RTFs, by the path
+    `translate --speak` takes with the model's defaults (its task, its speech source), as `audiopalm eval` times it."""
     from audiopalm.evaluation.speech import stage_times
+    from audiopalm.models.audiopalm import speech_task
 
-    stage_times(model, wav, src, tgt)  # warm-up
-    runs = [stage_times(model, wav, src, tgt) for _ in range(repeats)]
+    task, speech_from = speech_task(model.s2st_task), model.speech_source(None)
+    stage_times(model, wav, src, tgt, task=task, speech_from=speech_from)  # warm-up
+    runs = [stage_times(model, wav, src, tgt, task=task, speech_from=speech_from) for _ in range(repeats)]
     names = ("tokenizer", "language_model", "acoustic", "codec")
     best = min(runs, key=lambda r: sum(r[k] for k in names))
     seconds = len(wav) / SAMPLE_RATE
     stages = {k: best[k] for k in names}
     return {"source_seconds": seconds, "output_seconds": best["output_seconds"], "seconds": stages,
             "rtf": {k: v / seconds for k, v in stages.items()}, "rtf_total": sum(stages.values()) / seconds,
-            "task": model.s2st_task}
+            "task": task, "speech_from": speech_from}
 
 
 def bench_tokenizer(tokenizer, wav: np.ndarray, repeats: int = 3) -> dict:
@@ -271,5 +274,6 @@ def run_bench(cfg: BenchConfig) -> dict:
         out["s2st"] = s
         stages = "  ".join(f"{k} {v:.3f}" for k, v in s["rtf"].items())
         print(f"s2st             RTF {s['rtf_total']:.3f} (goal 0.2) on {s['source_seconds']:.1f} s -> "
-              f"{s['output_seconds']:.1f} s of speech through [{s['task']}]; per stage: {stages}")
+              f"{s['output_seconds']:.1f} s of speech through [{s['task']}], speech from {s['speech_from']}; "
+              f"per stage: {stages}")
     return out

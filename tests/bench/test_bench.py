@@ -35,6 +35,7 @@ def test_bench_reports_every_section_on_a_tiny_bundle(speaking_model, tmp_path, 
     s2st = results["s2st"]
     assert s2st["source_seconds"] >= 5.0
     assert s2st["rtf_total"] == pytest.approx(sum(s2st["rtf"].values()))
+    assert s2st["speech_from"] == "lm", "the bundle's own default path (a tiny bundle has no text-to-unit model)"
     assert results["tokenizer"]["rtf_batch_1"] > 0
     printed = capsys.readouterr().out
     assert "MFU" in printed and "generate" in printed and "RTF" in printed
