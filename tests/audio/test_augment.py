@@ -99,7 +99,6 @@ def test_tempo_is_drawn_only_when_on():
     faster = A.Augmenter(A.AugmentConfig(**only, p_tempo=1.0, tempo_range=(1.2, 1.2)))
     assert len(faster(wav, np.random.default_rng(0))) == int(len(wav) / 1.2)
 
-
     class Counting:
         def __init__(self):
             self.rng, self.draws = np.random.default_rng(3), 0
