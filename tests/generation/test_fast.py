@@ -4,7 +4,7 @@ import torch
 import transformers
 
 from audiopalm.generation.decode import beam_decode, greedy_decode
-from audiopalm.generation.fast import FastDecoder, HFStepper, stepper, supports
+from audiopalm.generation.fast import FastDecoder, HFStepper, _linear, stepper, supports
 from audiopalm.text.vocab import UnifiedVocab
 
 VOCAB = UnifiedVocab(text_size=60, audio_size=32, bos_id=2, eos_id=3, pad_id=0)
@@ -63,6 +63,15 @@ def test_greedy_and_beam_agree_with_the_models_own_forward(build):
         greedy_decode(model, VOCAB, prompts, ["text", "audio"], 20, fast=False)
     assert beam_decode(model, VOCAB, prompts[0], ["text"], 3, 20, fast=True) == \
         beam_decode(model, VOCAB, prompts[0], ["text"], 3, 20, fast=False)
+
+
+@pytest.mark.parametrize("rows", [1, 2, 4, 64, 65])
+def test_the_few_row_product_is_f_linear(rows):
+    g = torch.Generator().manual_seed(rows)
+    x, weight, bias = (torch.randn(*shape, generator=g) for shape in ((rows, 1, 24), (40, 24), (40,)))
+    for b in (None, bias):
+        torch.testing.assert_close(_linear(x, weight, b), torch.nn.functional.linear(x, weight, b))
+    assert _linear(x, weight, bias).shape == (rows, 1, 40)
 
 
 def test_unsupported_models_use_their_own_forward():

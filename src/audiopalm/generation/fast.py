@@ -95,6 +95,21 @@ def _prepare(model, dtype: torch.dtype) -> _Weights:
     return weights
 
 
+def _linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
+    """F.linear(x, weight, bias): x [..., I], weight [O, I] -> [..., O].
+
+    A few float32 rows on a CPU (a beam's step: 2-64 rows) are multiplied as weight @ x.T, whose
+    kernel reads the weight once for all the rows: on the 2 cores of an AVX2 EPYC, the 25 products of
+    one step of the 6 M-parameter LM take 1.2 ms that way for 4 rows against 4.2 ms through F.linear
+    (the same sums up to float rounding). One row, many rows and other dtypes go through F.linear."""
+    rows = x.numel() // x.shape[-1]
+    if x.device.type != "cpu" or x.dtype != torch.float32 or not 2 <= rows <= 64:
+        return F.linear(x, weight, bias)
+    flat = x.reshape(rows, x.shape[-1]).t()
+    out = torch.mm(weight, flat) if bias is None else torch.addmm(bias[:, None], weight, flat)
+    return out.t().reshape(*x.shape[:-1], weight.shape[0])
+
+
 def _attend_one(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """One query per row: q [B, H, 1, hd], k/v [B, KV, S, hd], mask [B, 1, 1, S] -> [B, H, 1, hd].
 
@@ -201,7 +216,7 @@ class FastDecoder:
         if real is not None:
             x = x.reshape(b * t, -1)[real]
         for i, layer in enumerate(w.layers):
-            qkv = F.linear(self._norm(x, layer.norm1), *layer.qkv)
+            qkv = _linear(self._norm(x, layer.norm1), *layer.qkv)
             if real is not None:  # back to [B, T]: padding gets zero queries, keys and values (it is never read)
                 qkv = qkv.new_zeros(b * t, qkv.shape[-1]).index_copy_(0, real, qkv)
             qkv = qkv.view(b, t, heads + 2 * kv, hd)
@@ -217,19 +232,19 @@ class FastDecoder:
             else:
                 o = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, enable_gqa=heads != kv)
             o = o.transpose(1, 2).reshape(b, t, -1)
-            x = x + F.linear(o if real is None else o.reshape(b * t, -1)[real], *layer.o)
-            gate, up = F.linear(self._norm(x, layer.norm2), *layer.gate_up).chunk(2, -1)
-            x = x + F.linear(F.silu(gate) * up, *layer.down)
+            x = x + _linear(o if real is None else o.reshape(b * t, -1)[real], *layer.o)
+            gate, up = _linear(self._norm(x, layer.norm2), *layer.gate_up).chunk(2, -1)
+            x = x + _linear(F.silu(gate) * up, *layer.down)
         self.length = end
         if real is not None:
             x = x.new_zeros(b * t, x.shape[-1]).index_copy_(0, real, x).view(b, t, -1)
         h = self._norm(x[:, -1], w.final_norm)
         if rows is None:
-            return F.linear(h, *w.head).float()
+            return _linear(h, *w.head).float()
         index, weight, bias = self.row_heads[rows]
         h = h.to(weight.dtype)
         logits = torch.full((b, self.vocab_size), float("-inf"), device=self.device)
-        logits[:, index] = F.linear(h, weight, bias).float()
+        logits[:, index] = _linear(h, weight, bias).float()
         return logits
 
     def reorder(self, parents: torch.Tensor) -> None:
