@@ -249,7 +249,8 @@ def beam_search(model, vocab: UnifiedVocab, prompt: torch.Tensor, modalities: li
                 break
         if len(finished) >= beams or not new_hyps:
             break
-        run.reorder(torch.tensor(parents, device=device))
+        # the prompt went in as one row: the first reorder copies it to every beam, later ones leave it
+        run.reorder(torch.tensor(parents, device=device), shared=0 if position == len(prompt) else len(prompt))
         valid = torch.ones(len(tokens), position + 1, dtype=torch.bool, device=device)
         logits = run.forward(torch.tensor(tokens, device=device)[:, None],
                              torch.full((len(tokens), 1), position, device=device), valid).cpu()

@@ -247,11 +247,13 @@ class FastDecoder:
         logits[:, index] = _linear(h, weight, bias).float()
         return logits
 
-    def reorder(self, parents: torch.Tensor) -> None:
-        """Beam search: row r of the cache becomes row parents[r] (the columns written so far)."""
+    def reorder(self, parents: torch.Tensor, shared: int = 0) -> None:
+        """Beam search: row r of the cache becomes row parents[r] (the columns written so far). Columns
+        [0, shared) already hold the same keys and values in every row (the prompt the beams share) and are
+        not copied."""
         n, length = len(parents), self.length
-        self.k[:, :n, :, :length] = self.k[:, parents, :, :length]
-        self.v[:, :n, :, :length] = self.v[:, parents, :, :length]
+        self.k[:, :n, :, shared:length] = self.k[:, parents, :, shared:length]
+        self.v[:, :n, :, shared:length] = self.v[:, parents, :, shared:length]
 
 
 @lru_cache(maxsize=16)
@@ -276,7 +278,8 @@ class HFStepper:
         self.cache = getattr(out, self.name)
         return out.logits[:, -1]
 
-    def reorder(self, parents: torch.Tensor) -> None:
+    def reorder(self, parents: torch.Tensor, shared: int = 0) -> None:
+        """As `FastDecoder.reorder` (every column is reordered)."""
         self.cache.reorder_cache(parents)
 
 
