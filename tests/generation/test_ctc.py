@@ -63,6 +63,7 @@ def test_candidates_read_together_score_as_each_read_alone():
     together.read_ahead(many)
     assert set(together.prefix_scores) == {chars[:n] for chars in map(together.spell, many)
                                            for n in range(len(chars) + 1)}, "every prefix of each, once"
+    assert together.spell([4, 5, 7, 6]) not in together.states, "a candidate's own states wait until needed"
     for ids in many:
         assert together.prefix(ids) == alone.prefix(ids) and together.full(ids) == alone.full(ids)
 

@@ -62,7 +62,7 @@ class CtcPrefixScorer:
     def full(self, ids: list[int]) -> float:
         """log p(the transcript is exactly the characters of `ids`)."""
         chars = self.spell(ids)
-        self.read([chars])
+        self.read([chars], states=True)
         r_char, r_blank = self.states[chars]
         return float(np.logaddexp(r_char[-1], r_blank[-1]))
 
@@ -71,25 +71,31 @@ class CtcPrefixScorer:
         batched pass per character position instead of one small pass per candidate and character)."""
         self.read([self.spell(ids) for ids in many])
 
-    def read(self, spellings: list[tuple[int, ...]]) -> None:
-        """Forward variables of every prefix of each spelling not yet known, a character position at a time for
-        all of them (the states stay closed under prefixes, so each spelling's longest known prefix is found
-        walking back from its end)."""
+    def read(self, spellings: list[tuple[int, ...]], states: bool = False) -> None:
+        """Prefix scores of every prefix of each spelling not yet known, a character position at a time for all
+        of them. A prefix's score needs only its parent's forward variables, so a spelling's own are computed
+        when something longer or its full score needs them (`states`): most of a beam step's candidates are
+        never extended. The states stay closed under prefixes: each spelling's longest prefix with states is
+        found walking back from its end."""
         todo: dict[int, set[tuple[int, ...]]] = {}  # prefix length -> the prefixes of that length to compute
+        last: set[tuple[int, ...]] = set()  # spellings whose score alone is wanted
         for chars in spellings:
             known = len(chars)
             while chars[:known] not in self.states:
                 known -= 1
-            for end in range(known + 1, len(chars) + 1):
+            for end in range(known + 1, len(chars) + (1 if states else 0)):
                 todo.setdefault(end, set()).add(chars[:end])
+            if not states and known < len(chars) and chars not in self.prefix_scores:
+                last.add(chars)
         for end in sorted(todo):
             self._steps(sorted(todo[end]))
+        last = {chars for chars in last if chars not in todo.get(len(chars), ())}  # read with states already
+        if last:
+            self._scores(sorted(last))
 
-    def _steps(self, children: list[tuple[int, ...]]) -> None:
-        """States and prefix scores of each child = parent + c (N of one length) from their parents', in closed
-        form over the frames: r_char[t] = logsumexp_{s<=t} (into[s] + x[s..t, c]), r_blank[t] =
-        logsumexp_{1<=s<=t} (r_char[s-1] + x[s..t, blank]), where into[s] is the log-probability of having read
-        the parent by frame s - 1 and being free to start c at s. Arrays [N, T]."""
+    def _into(self, children: list[tuple[int, ...]]) -> tuple[np.ndarray, np.ndarray]:
+        """Children = parent + c (N of one length) -> (c [N], into [N, T]): into[s] is the log-probability of
+        having read the parent by frame s - 1 and being free to start c at s."""
         parents = [child[:-1] for child in children]
         c = np.array([child[-1] for child in children])
         p_char = np.stack([self.states[p][0] for p in parents])
@@ -98,9 +104,21 @@ class CtcPrefixScorer:
         repeat = np.array([bool(p) and p[-1] == child[-1] for p, child in zip(parents, children)])
         before = np.where(repeat[:, None], p_blank, np.logaddexp(p_blank, p_char))
         first = np.array([[0.0 if not p else NEG_INF] for p in parents])
-        into = np.concatenate([first, before[:, :-1]], 1)
+        return c, np.concatenate([first, before[:, :-1]], 1)
+
+    def _scores(self, children: list[tuple[int, ...]]) -> None:
+        """Prefix scores of children whose parents' states are known: logsumexp_s (into[s] + x[s, c])."""
+        c, into = self._into(children)
+        for child, score in zip(children, np.logaddexp.reduce(into + self.x[c], axis=1)):
+            self.prefix_scores[child] = float(score)
+
+    def _steps(self, children: list[tuple[int, ...]]) -> None:
+        """States and prefix scores of each child = parent + c (N of one length) from their parents', in closed
+        form over the frames: r_char[t] = logsumexp_{s<=t} (into[s] + x[s..t, c]), r_blank[t] =
+        logsumexp_{1<=s<=t} (r_char[s-1] + x[s..t, blank]). Arrays [N, T]."""
+        c, into = self._into(children)
         r_char = self.cum[c] + np.logaddexp.accumulate(into - self.cum_before[c], axis=1)
-        from_char = np.concatenate([np.full_like(first, NEG_INF), r_char[:, :-1]], 1)
+        from_char = np.concatenate([np.full_like(into[:, :1], NEG_INF), r_char[:, :-1]], 1)
         r_blank = self.cum[0] + np.logaddexp.accumulate(from_char - self.cum_before[0], axis=1)
         scores = np.logaddexp.reduce(into + self.x[c], axis=1)
         for i, child in enumerate(children):
