@@ -1,7 +1,9 @@
-"""Language identification three ways, on each test condition: the model's `[LID]` task alone, the CTC head's
+"""Language identification several ways, on each test condition: the model's `[LID]` task alone; the CTC head's
 own greedy transcript (the listener's, else the tokenizer's) read by the character n-gram language identifier
-alone, and the two added (the [LID] log-probabilities + WEIGHT x the n-gram log-likelihoods; the model's
-`identify_language` uses LANGID_WEIGHT).
+alone, and added to the [LID] task (its log-probabilities + 0.25 x the n-gram log-likelihoods: the way before
+`best_spelling`); each language's best spelling of the CTC head's frames under its character model
+(`best_spelling` at SPELLING_LM_WEIGHT) alone, and added to WEIGHT x the [LID] task's log-probabilities (the
+model's `identify_language` uses LID_TASK_WEIGHT).
 
     python scripts/lid_fusion.py --model models/babel-small --data data/babel-small --weights 0.1 0.25 0.5
 
@@ -20,28 +22,44 @@ import torch
 from audiopalm.audio.io import load_audio
 from audiopalm.data.manifest import available_conditions, read_jsonl, spread
 from audiopalm.errors import AudiopalmError
-from audiopalm.models.audiopalm import AudioPaLM, log_softmax
+from audiopalm.generation.ctc import best_spelling
+from audiopalm.models.audiopalm import SPELLING_LM_WEIGHT, AudioPaLM, log_softmax
 from audiopalm.text.langid import CharNgramLid
 
 
 @torch.inference_mode()
 def scored(model: AudioPaLM, data: Path, rows: list[dict]) -> list[dict]:
-    """Each row -> {"lang", "lm": [LID] log-probabilities, "ngram": n-gram log-likelihoods of the transcript}."""
+    """Each row -> {"lang", "lm": [LID] log-probabilities, "ngram": n-gram log-likelihoods of the transcript,
+    "spelled": each language's best-spelling score}."""
     out = []
     for r in rows:
         heard = model.listen(load_audio(data / r["audio"]))
         lm = log_softmax(model.language_scores_of_tokens(model.vocab.audio_ids(heard.tokens)))
-        out.append({"lang": r["lang"], "lm": lm,
-                    "ngram": model.langid.log_likelihoods(model.spelling(heard.wav))})
+        frames = model.char_log_probs(heard).double().numpy()
+        spelled = {c: best_spelling(frames, model.char_codec.vocab,
+                                    lambda h, ch, c=c: model.langid.next_char_log_prob(c, h, ch), SPELLING_LM_WEIGHT)[0]
+                   for c in lm}
+        out.append({"lang": r["lang"], "lm": lm, "ngram": model.langid.log_likelihoods(model.spelling(heard)),
+                    "spelled": spelled})
     return out
 
 
-def accuracy(items: list[dict], weight: float | None) -> float:
-    """% right: the [LID] task alone (weight 0), the n-grams alone (None), or the two added."""
+def accuracy(items: list[dict], score) -> float:
+    """% right, choosing by score(item) -> {language: score}."""
     def best(x: dict) -> str:
-        s = x["ngram"] if weight is None else {c: x["lm"][c] + weight * x["ngram"][c] for c in x["lm"]}
+        s = score(x)
         return max(s, key=s.get)
     return 100 * sum(best(x) == x["lang"] for x in items) / len(items)
+
+
+def ways(weights: list[float]) -> dict[str, object]:
+    """Column name -> the scores it chooses by."""
+    out = {"[LID] task": lambda x: x["lm"], "n-grams of the transcript": lambda x: x["ngram"],
+           "[LID] + 0.25 x n-grams": lambda x: {c: x["lm"][c] + 0.25 * x["ngram"][c] for c in x["lm"]},
+           "best spelling": lambda x: x["spelled"]}
+    for w in weights:
+        out[f"{w:g} x [LID] + best spelling"] = lambda x, w=w: {c: w * x["lm"][c] + x["spelled"][c] for c in x["lm"]}
+    return out
 
 
 def main() -> None:
@@ -57,14 +75,14 @@ def main() -> None:
                              "spells nothing")
     if model.langid is None:
         model.langid = CharNgramLid.fit((r["text"], r["lang"]) for r in read_jsonl(args.data / "train.jsonl"))
-    columns = ["[LID] task", "n-grams of the encoder's transcript", *(f"[LID] + {w:g} x n-grams" for w in args.weights)]
+    columns = ways(args.weights)
     print("| condition | " + " | ".join(columns) + " |\n|---|" + "---|" * len(columns))
     for cond in ["dev", *available_conditions(args.data)]:
         rows = read_jsonl(args.data / f"{cond}.jsonl")
         rows = [r for lang in sorted({r["lang"] for r in rows})
                 for r in spread([r for r in rows if r["lang"] == lang], args.per_language)]
         items = scored(model, args.data, rows)
-        cells = [accuracy(items, 0.0), accuracy(items, None), *(accuracy(items, w) for w in args.weights)]
+        cells = [accuracy(items, score) for score in columns.values()]
         print(f"| {cond} | " + " | ".join(f"{c:.1f}" for c in cells) + " |", flush=True)
 
 

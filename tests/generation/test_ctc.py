@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from audiopalm.generation.ctc import CtcPrefixScorer
+from audiopalm.generation.ctc import CtcPrefixScorer, best_spelling
 from audiopalm.generation.decode import CtcGuide, beam_decode
 from audiopalm.text.chars import CharCodec
 from tests.generation.conftest import VOCAB
@@ -71,6 +71,34 @@ def test_candidates_read_together_score_as_each_read_alone():
 def test_an_impossible_transcript_scores_minus_infinity():
     scorer = CtcPrefixScorer(_log_probs(3), CODEC, "en", text_of)
     assert scorer.full([4, 4, 4]) == float("-inf"), "'aaa' needs 5 frames (blanks between repeats), not 3"
+
+
+def _frames(spoken: list[dict[str, float]]) -> torch.Tensor:
+    """One frame per entry (its characters' probabilities, the rest near zero), a blank frame after each."""
+    log_probs = torch.full((2 * len(spoken), len(CODEC.vocab)), 1e-6)
+    for t, probs in enumerate(spoken):
+        for ch, p in probs.items():
+            log_probs[2 * t, CODEC.vocab.index(ch)] = p
+        log_probs[2 * t + 1, 0] = 1.0
+    return (log_probs / log_probs.sum(-1, keepdim=True)).log().double()
+
+
+def test_best_spelling_without_a_language_model_is_the_heads_own_reading():
+    log_probs = _frames([{"a": 0.9}, {"b": 0.9}, {" ": 0.9}, {"c": 0.9}, {"c": 0.9}])
+    score, spelling = best_spelling(log_probs.numpy(), CODEC.vocab, lambda history, ch: 0.0, weight=0.0)
+    assert spelling == "ab cc", "a blank between two c's keeps both"
+    exact = CtcPrefixScorer(log_probs, CODEC, "en", text_of).full([4, 5, 7, 6, 6])
+    assert score == pytest.approx(exact, abs=1e-3), "every alignment of the spelling, summed"
+
+
+def test_best_spelling_lets_the_language_model_settle_what_the_head_is_unsure_of():
+    log_probs = _frames([{"c": 0.9}, {"a": 0.9}, {"b": 0.5, "c": 0.5}]).numpy()
+    def after_ca(letter: str):
+        """A language model that finds `letter` after "ca" likely and the other of b, c unlikely."""
+        return lambda history, ch: -5.0 if history.endswith("ca") and ch in "bc" and ch != letter else 0.0
+
+    assert best_spelling(log_probs, CODEC.vocab, after_ca("b"), weight=1.0)[1] == "cab"
+    assert best_spelling(log_probs, CODEC.vocab, after_ca("c"), weight=1.0)[1] == "cac"
 
 
 def _prompt() -> torch.Tensor:

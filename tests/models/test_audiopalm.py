@@ -215,29 +215,40 @@ def test_the_package_exports_the_model():
     assert audiopalm.AudioPaLM is AudioPaLM and audiopalm.AudioTokenizer.__name__ == "AudioTokenizer"
 
 
-def test_identification_reads_the_tokenizers_spelling_with_the_language_identifier(parts, tmp_path, monkeypatch):
+def test_identification_reads_the_ctc_heads_frames_with_each_languages_character_model(parts, tmp_path,
+                                                                                        monkeypatch):
     from audiopalm.audio.encoders.ctc import CTC_PRESETS, CtcEncoder, CtcEncoderConfig, CtcEncoderModel
     from audiopalm.audio.io import load_audio
     from audiopalm.data.manifest import read_jsonl
-    from audiopalm.models.audiopalm import LANGID_WEIGHT
+    from audiopalm.generation.ctc import best_spelling
+    from audiopalm.models.audiopalm import LID_TASK_WEIGHT, SPELLING_LM_WEIGHT
+    from audiopalm.text.chars import CharCodec
     from audiopalm.text.langid import CharNgramLid
 
     data, root = parts
     model = AudioPaLM.from_text_lm(root / "lm", root / "tok", BABEL)
     model.langid = CharNgramLid.fit(((r["text"], r["lang"]) for r in read_jsonl(data / "train.jsonl")), min_count=1)
     wav = next((data / "audio" / "test" / "fr").glob("*.wav"))
-    alone = model.language_scores(wav)  # this tokenizer (MFCC) spells nothing: the [LID] task alone
+    alone = model.language_scores(wav)  # this tokenizer (MFCC) has no character head: the [LID] task alone
     assert alone == pytest.approx(AudioPaLM.language_scores(model, wav))
-    spelling = "el perro de la vecina come en la casa"  # what a CTC encoder would write for Spanish speech
     assert model.spelling(load_audio(wav)) is None
     ctc = CtcEncoderModel(CtcEncoderConfig(**CTC_PRESETS["tiny"], vocab=["<blank>", " ", "a", "b"]))
     with monkeypatch.context() as m:  # a CTC encoder spells with its character head
         m.setattr(model.audio_tokenizer, "encoder", CtcEncoder(ctc))
         assert isinstance(model.spelling(load_audio(wav)), str) and set(model.spelling(load_audio(wav))) <= set(" ab")
-    monkeypatch.setattr(model, "spelling", lambda w: spelling)
+    spoken = "el perro de la vecina come en la casa"  # a head that heard Spanish, one frame per character
+    codec = CharCodec(["<blank>", *sorted(set(spoken))])
+    frames = torch.full((2 * len(spoken), len(codec.vocab)), -9.0)
+    for t, ch in enumerate(spoken):
+        frames[2 * t, codec.vocab.index(ch)], frames[2 * t + 1, 0] = 0.0, 0.0
+    frames = frames.log_softmax(-1)
+    monkeypatch.setattr(AudioPaLM, "char_codec", codec)
+    monkeypatch.setattr(model, "char_log_probs", lambda audio: frames)
     fused = model.language_scores(wav)
-    ll = model.langid.log_likelihoods(spelling)
-    expected = {c: alone[c] + LANGID_WEIGHT * ll[c] for c in alone}
+    looks = {c: best_spelling(frames.double().numpy(), codec.vocab,
+                              lambda h, ch, c=c: model.langid.next_char_log_prob(c, h, ch), SPELLING_LM_WEIGHT)[0]
+             for c in alone}
+    expected = {c: LID_TASK_WEIGHT * alone[c] + looks[c] for c in alone}
     top = torch.tensor(list(expected.values())).logsumexp(0).item()
     assert fused == pytest.approx({c: v - top for c, v in expected.items()}, abs=1e-4)
     assert model.identify_language(wav) == "es", "an untrained LM is outweighed by a clear spelling"

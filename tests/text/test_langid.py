@@ -26,6 +26,19 @@ def test_misspelt_text_is_still_placed_in_its_language(tmp_path):
     assert again.counts == lid.counts and again.log_likelihoods("le chien") == lid.log_likelihoods("le chien")
 
 
+def test_each_language_is_a_character_model_whose_next_characters_sum_to_one():
+    import math
+
+    lid = CharNgramLid.fit(TEXTS, min_count=1)
+    for lang in lid.languages:
+        for history in [" ", " th", " le ch", " xq"]:
+            total = sum(math.exp(lid.next_char_log_prob(lang, history, ch)) for ch in lid._alphabet)
+            assert total == pytest.approx(1.0), (lang, history)
+    assert lid.next_char_log_prob("en", " the ", "d") > lid.next_char_log_prob("fr", " the ", "d")
+    assert lid.next_char_log_prob("es", " el per", "r") > lid.next_char_log_prob("es", " el per", "s")
+    assert lid.next_char_log_prob("fr", "ab", "?") < lid.next_char_log_prob("fr", "ab", "a"), "unseen: smoothing"
+
+
 def test_rare_ngrams_are_dropped_and_bad_files_are_one_error(tmp_path):
     full, pruned = CharNgramLid.fit(TEXTS, min_count=1), CharNgramLid.fit(TEXTS)  # min_count 2 by default
     assert "mang" in full.counts["fr"] and "mang" not in pruned.counts["fr"] and pruned.counts["fr"]["le"] == 2

@@ -15,10 +15,15 @@ characters.
 Every prefix's forward variables are kept, so a hypothesis one token longer than its parent costs one step per
 new character, each a few vector operations over the T frames; `read_ahead` does the steps of many candidates
 together, one batched pass per character position.
+
+`best_spelling` is the other way round: a prefix beam search over the head's frames alone, with a character
+language model beside it, for the spelling y that maximises log p_ctc(y | audio) + weight x log p_lm(y) (language
+identification reads a recording once per language this way, models/audiopalm.py).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -27,6 +32,8 @@ import torch
 from audiopalm.text.chars import CharCodec
 
 NEG_INF = float("-inf")
+SPELLING_BEAM = 8  # prefixes `best_spelling` keeps after each frame
+SPELLING_PRUNE = -8.0  # a frame offers the characters whose log-probability there is above this
 
 
 class CtcPrefixScorer:
@@ -124,3 +131,48 @@ class CtcPrefixScorer:
         for i, child in enumerate(children):
             self.states[child] = (r_char[i], r_blank[i])
             self.prefix_scores[child] = float(scores[i])
+
+
+def _add(a: float, b: float) -> float:
+    """log(exp(a) + exp(b)) of two Python floats (a few times faster than numpy's on scalars)."""
+    if a < b:
+        a, b = b, a
+    return a if b == NEG_INF else a + math.log1p(math.exp(b - a))
+
+
+def best_spelling(log_probs: np.ndarray, vocab: list[str], char_log_prob: Callable[[str, str], float], weight: float,
+                  beam: int = SPELLING_BEAM, prune: float = SPELLING_PRUNE) -> tuple[float, str]:
+    """log_probs [T, V] (a CTC character head's, blank at 0; `vocab` its symbols) -> (score, spelling) of the best
+    spelling found: log p_ctc(spelling | audio) + weight x log p_lm(spelling), where `char_log_prob(history, char)`
+    is the language model's log p(char | history), a text beginning and ending with a space (spaces never
+    repeat or begin it). Prefix beam search: each prefix keeps its probability of ending in a blank and in its
+    last character, summed over alignments, and its language-model score."""
+    prefixes: dict[str, tuple[float, float, float]] = {"": (0.0, NEG_INF, 0.0)}  # (ends in blank, in char, lm)
+    for row in log_probs.tolist():
+        offered = [v for v, p in enumerate(row) if p > prune and v != 0]
+        grown: dict[str, tuple[float, float, float]] = {}
+
+        def add(prefix: str, blank: float, char: float, lm: float) -> None:
+            old_blank, old_char, _ = grown.get(prefix, (NEG_INF, NEG_INF, lm))
+            grown[prefix] = (_add(old_blank, blank), _add(old_char, char), lm)
+
+        for prefix, (blank, char, lm) in prefixes.items():
+            both = _add(blank, char)
+            add(prefix, both + row[0], NEG_INF, lm)
+            last = prefix[-1] if prefix else None
+            for v in offered:
+                c = vocab[v]
+                if c == last:  # still the last character; or, after a blank, the same one again (not a space)
+                    add(prefix, NEG_INF, char + row[v], lm)
+                    if c != " ":
+                        add(prefix + c, NEG_INF, blank + row[v], lm + weight * char_log_prob(" " + prefix, c))
+                elif c != " " or prefix:
+                    add(prefix + c, NEG_INF, both + row[v], lm + weight * char_log_prob(" " + prefix, c))
+        prefixes = dict(sorted(grown.items(), key=lambda kv: -(_add(kv[1][0], kv[1][1]) + kv[1][2]))[:beam])
+
+    def final(item: tuple[str, tuple[float, float, float]]) -> float:
+        prefix, (blank, char, lm) = item
+        return _add(blank, char) + lm + weight * char_log_prob(" " + prefix, " ")
+
+    best = max(prefixes.items(), key=final)
+    return final(best), best[0]

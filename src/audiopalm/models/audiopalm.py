@@ -35,7 +35,7 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 
 import numpy as np
@@ -48,7 +48,7 @@ from audiopalm.audio.vad import VadConfig, cut, has_speech_batch, speech_segment
 from audiopalm.data.languages import Languages
 from audiopalm.data.tasks import get_task, prompt_ids, task_tag
 from audiopalm.errors import AudiopalmError, first_line
-from audiopalm.generation.ctc import CtcPrefixScorer
+from audiopalm.generation.ctc import CtcPrefixScorer, best_spelling
 from audiopalm.generation.decode import (CTC_WEIGHT, MOOD_WEIGHT, SPEECH_SAMPLING, TEXT_BEAMS, CtcGuide, Sampling,
                                          beam_decode, greedy_decode)
 from audiopalm.generation.mood import MoodScorer
@@ -72,10 +72,11 @@ TRANSLATION_SEGMENT = {"AST": 0, "ASR AST": 1}
 # The tasks `translate_speech` decodes through, each with the output segment that holds the speech.
 SPEECH_SEGMENT = {"S2ST": 0, "ASR AST S2ST": 2}
 TEXT_TOKEN_ALLOWANCE = 120  # decoding budget added for each text segment written before the speech
-# Language identification adds the character n-gram log-likelihoods of the tokenizer's own CTC transcript, times
-# this, to the [LID] task's log-probabilities: 1 / ORDER counts each character once, not once per n-gram order.
-# Test / test-noisy / test-unseen-synth accuracy 95.7 / 92.5 / 57.4% -> 98.0 / 97.7 / 73.8% (docs/model.md).
-LANGID_WEIGHT = 0.25
+# Language identification reads the CTC head's frames once per language, for that language's best spelling under
+# its character model at SPELLING_LM_WEIGHT (log p_ctc + 0.5 log p_lm), and adds LID_TASK_WEIGHT x the [LID] task's
+# log-probability. Chosen on the first 20 per language of dev / test / test-noisy (docs/model.md).
+SPELLING_LM_WEIGHT = 0.5
+LID_TASK_WEIGHT = 0.25
 SPEECH_SOURCES = ("text", "lm")  # spoken output: the text-to-unit model speaks the text, or the LM's speech tokens
 
 
@@ -368,16 +369,19 @@ class AudioPaLM:
 
     def language_scores(self, audio: Source, candidates: list[str] | None = None) -> dict[str, float]:
         """The log-probability of each candidate language (codes or names; default: every language of the model),
-        normalised over the candidates: the [LID] task's (`language_scores_of_tokens`), plus, where the model has
-        a language identifier (`langid`) and its tokenizer a CTC encoder, LANGID_WEIGHT x the log-likelihood of
-        the encoder's own transcript under each language's character n-grams."""
+        normalised over the candidates: the [LID] task's (`language_scores_of_tokens`), or, where the model has a
+        language identifier (`langid`) and a CTC head, LID_TASK_WEIGHT x that plus the score of the language's
+        best spelling of the recording (`best_spelling`: the head's log-probability of it + SPELLING_LM_WEIGHT x
+        its log-probability under the language's character model)."""
         heard = self.listen(audio)
         lid = log_softmax(self.language_scores_of_tokens(self.vocab.audio_ids(heard.tokens), candidates))
         known = self.langid is not None and set(lid) <= set(self.langid.languages)
-        if not known or (spelling := self.spelling(heard)) is None:
+        if not known or (log_probs := self.char_log_probs(heard)) is None:
             return lid
-        looks = self.langid.log_likelihoods(spelling)
-        return log_softmax({c: lid[c] + LANGID_WEIGHT * looks[c] for c in lid})
+        frames, vocab = log_probs.double().numpy(), self.char_codec.vocab
+        looks = {c: best_spelling(frames, vocab, partial(self.langid.next_char_log_prob, c), SPELLING_LM_WEIGHT)[0]
+                 for c in lid}
+        return log_softmax({c: LID_TASK_WEIGHT * lid[c] + looks[c] for c in lid})
 
     @property
     def char_model(self) -> CtcEncoderModel | None:

@@ -6,7 +6,13 @@ spelling looks like is evidence the audio tokens alone lose (docs/model.md, "Lan
 
     lid = CharNgramLid.fit([("Le chat dort.", "fr"), ("The cat sleeps.", "en"), ...])
     lid.log_likelihoods("le sha dor")   # {"fr": -41.2, "en": -55.0, ...}
+    lid.next_char_log_prob("fr", " le ch", "a")   # log p("a" | "e ch") under French's character model
     lid.save(path); CharNgramLid.load(path)
+
+The same counts make each language a character language model (`next_char_log_prob`): p(c | the last ORDER - 1
+characters) interpolated down to the unigram, p_k(c | h) = (N(hc) + GAMMA p_{k-1}(c | h')) / (sum_a N(ha) + GAMMA),
+h' being h without its first character. A CTC head's beam search reads a recording with it, once per language
+(generation/ctc.py, `best_spelling`), so each language gets its own best spelling of what was heard.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from audiopalm.text.normalize import normalize
 
 ORDER = 4  # n-grams of 1..ORDER characters
 SMOOTHING = 0.1  # added to every count
+GAMMA = 2.0  # weight of the shorter context in the character language model's interpolation
 
 
 def char_ngrams(text: str, order: int = ORDER) -> list[str]:
@@ -41,6 +48,9 @@ class CharNgramLid:
     def __post_init__(self):
         self._totals = {lang: sum(c.values()) for lang, c in self.counts.items()}
         self._types = len({g for c in self.counts.values() for g in c})
+        self._alphabet = sorted({g for c in self.counts.values() for g in c if len(g) == 1})
+        self._next: dict[tuple[str, str, str], float] = {}  # (lang, context, char) -> log-probability
+        self._context: dict[tuple[str, str], int] = {}  # (lang, context) -> sum over the alphabet of N(context a)
 
     @classmethod
     def fit(cls, texts: Iterable[tuple[str, str]], order: int = ORDER, min_count: int = 2) -> CharNgramLid:
@@ -64,6 +74,25 @@ class CharNgramLid:
         return {lang: sum(math.log((c.get(g, 0) + SMOOTHING) / (self._totals[lang] + SMOOTHING * self._types))
                           for g in grams)
                 for lang, c in self.counts.items()}
+
+    def next_char_log_prob(self, lang: str, history: str, char: str) -> float:
+        """log p(`char` | `history`) under `lang`'s character model (normalised text; a space begins and ends a
+        text, as in `char_ngrams`). Over the alphabet of every language the probabilities sum to 1; a character
+        outside it gets the unigram smoothing's share."""
+        context = history[max(0, len(history) - self.order + 1):] if self.order > 1 else ""
+        key = (lang, context, char)
+        if key not in self._next:
+            counts = self.counts[lang]
+            alphabet = self._alphabet
+            unigrams = sum(counts.get(a, 0) for a in alphabet)
+            p = (counts.get(char, 0) + SMOOTHING) / (unigrams + SMOOTHING * len(alphabet))
+            for k in range(1, len(context) + 1):
+                h = context[len(context) - k:]
+                if (lang, h) not in self._context:
+                    self._context[lang, h] = sum(counts.get(h + a, 0) for a in alphabet)
+                p = (counts.get(h + char, 0) + GAMMA * p) / (self._context[lang, h] + GAMMA)
+            self._next[key] = math.log(p)
+        return self._next[key]
 
     def save(self, path: str | Path) -> None:
         """One JSON file (part of a model folder, written with the rest of it by `save_pretrained`)."""
