@@ -1,8 +1,9 @@
 """Language identification from spelling: a character n-gram model of each language's text (naive Bayes).
 
 The unified model reads it beside its `[LID]` task: its CTC head (the listener's, else the tokenizer's) spells
-what it heard (greedy CTC, a few characters in five wrong on unfamiliar voices), and which language that
-spelling looks like is evidence the audio tokens alone lose (docs/model.md, "Language identification").
+what it heard (a few characters in five wrong on unfamiliar voices), and which language that spelling looks like
+is evidence the audio tokens alone lose (docs/model.md, "Language identification"). `log_likelihoods` scores one
+given spelling (naive Bayes); the model itself lets each language spell the recording with `next_char_log_prob`.
 
     lid = CharNgramLid.fit([("Le chat dort.", "fr"), ("The cat sleeps.", "en"), ...])
     lid.log_likelihoods("le sha dor")   # {"fr": -41.2, "en": -55.0, ...}
