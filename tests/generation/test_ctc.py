@@ -93,6 +93,7 @@ def test_best_spelling_without_a_language_model_is_the_heads_own_reading():
 
 def test_best_spelling_lets_the_language_model_settle_what_the_head_is_unsure_of():
     log_probs = _frames([{"c": 0.9}, {"a": 0.9}, {"b": 0.5, "c": 0.5}]).numpy()
+
     def after_ca(letter: str):
         """A language model that finds `letter` after "ca" likely and the other of b, c unlikely."""
         return lambda history, ch: -5.0 if history.endswith("ca") and ch in "bc" and ch != letter else 0.0
