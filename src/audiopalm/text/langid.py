@@ -83,17 +83,20 @@ class CharNgramLid:
         context = history[max(0, len(history) - self.order + 1):] if self.order > 1 else ""
         key = (lang, context, char)
         if key not in self._next:
-            counts = self.counts[lang]
-            alphabet = self._alphabet
-            unigrams = sum(counts.get(a, 0) for a in alphabet)
-            p = (counts.get(char, 0) + SMOOTHING) / (unigrams + SMOOTHING * len(alphabet))
+            counts, alphabet = self.counts[lang], self._alphabet
+            p = (counts.get(char, 0) + SMOOTHING) / (self._following(lang, "") + SMOOTHING * len(alphabet))
             for k in range(1, len(context) + 1):
                 h = context[len(context) - k:]
-                if (lang, h) not in self._context:
-                    self._context[lang, h] = sum(counts.get(h + a, 0) for a in alphabet)
-                p = (counts.get(h + char, 0) + GAMMA * p) / (self._context[lang, h] + GAMMA)
+                p = (counts.get(h + char, 0) + GAMMA * p) / (self._following(lang, h) + GAMMA)
             self._next[key] = math.log(p)
         return self._next[key]
+
+    def _following(self, lang: str, context: str) -> int:
+        """sum over the alphabet of N(context a) in `lang` (memoised; the empty context: its unigram total)."""
+        if (lang, context) not in self._context:
+            counts = self.counts[lang]
+            self._context[lang, context] = sum(counts.get(context + a, 0) for a in self._alphabet)
+        return self._context[lang, context]
 
     def save(self, path: str | Path) -> None:
         """One JSON file (part of a model folder, written with the rest of it by `save_pretrained`)."""
