@@ -2,7 +2,7 @@
 own greedy transcript (the listener's, else the tokenizer's) read by the character n-gram language identifier
 alone, and added to the [LID] task (its log-probabilities + 0.25 x the n-gram log-likelihoods: the way before
 `best_spelling`); each language's best spelling of the CTC head's frames under its character model
-(`best_spelling` at SPELLING_LM_WEIGHT) alone, and added to WEIGHT x the [LID] task's log-probabilities (the
+(`AudioPaLM.spelling_scores`) alone, and added to WEIGHT x the [LID] task's log-probabilities (the
 model's `identify_language` uses LID_TASK_WEIGHT).
 
     python scripts/lid_fusion.py --model models/babel-small --data data/babel-small --weights 0.1 0.25 0.5
@@ -22,8 +22,7 @@ import torch
 from audiopalm.audio.io import load_audio
 from audiopalm.data.manifest import available_conditions, read_jsonl, spread
 from audiopalm.errors import AudiopalmError
-from audiopalm.generation.ctc import best_spelling
-from audiopalm.models.audiopalm import SPELLING_LM_WEIGHT, AudioPaLM, log_softmax
+from audiopalm.models.audiopalm import AudioPaLM, log_softmax
 from audiopalm.text.langid import CharNgramLid
 
 
@@ -35,12 +34,8 @@ def scored(model: AudioPaLM, data: Path, rows: list[dict]) -> list[dict]:
     for r in rows:
         heard = model.listen(load_audio(data / r["audio"]))
         lm = log_softmax(model.language_scores_of_tokens(model.vocab.audio_ids(heard.tokens)))
-        frames = model.char_log_probs(heard).double().numpy()
-        spelled = {c: best_spelling(frames, model.char_codec.vocab,
-                                    lambda h, ch, c=c: model.langid.next_char_log_prob(c, h, ch), SPELLING_LM_WEIGHT)[0]
-                   for c in lm}
         out.append({"lang": r["lang"], "lm": lm, "ngram": model.langid.log_likelihoods(model.spelling(heard)),
-                    "spelled": spelled})
+                    "spelled": model.spelling_scores(heard, list(lm))})
     return out
 
 

@@ -376,12 +376,18 @@ class AudioPaLM:
         heard = self.listen(audio)
         lid = log_softmax(self.language_scores_of_tokens(self.vocab.audio_ids(heard.tokens), candidates))
         known = self.langid is not None and set(lid) <= set(self.langid.languages)
-        if not known or (log_probs := self.char_log_probs(heard)) is None:
+        if not known or (looks := self.spelling_scores(heard, list(lid))) is None:
             return lid
-        frames, vocab = log_probs.double().numpy(), self.char_codec.vocab
-        looks = {c: best_spelling(frames, vocab, partial(self.langid.next_char_log_prob, c), SPELLING_LM_WEIGHT)[0]
-                 for c in lid}
         return log_softmax({c: LID_TASK_WEIGHT * lid[c] + looks[c] for c in lid})
+
+    def spelling_scores(self, audio: Source, codes: list[str]) -> dict[str, float] | None:
+        """Each language's (codes, all in `langid`) best spelling of the recording by the CTC head: its score
+        log p_ctc + SPELLING_LM_WEIGHT x log p_language (`best_spelling`); None where there is no character head."""
+        if (log_probs := self.char_log_probs(audio)) is None:
+            return None
+        frames, vocab = log_probs.double().numpy(), self.char_codec.vocab
+        return {c: best_spelling(frames, vocab, partial(self.langid.next_char_log_prob, c), SPELLING_LM_WEIGHT)[0]
+                for c in codes}
 
     @property
     def char_model(self) -> CtcEncoderModel | None:
