@@ -13,6 +13,10 @@ from audiopalm.errors import AudiopalmError
 from audiopalm.evaluation.text import error_rates
 from audiopalm.text.normalize import NORMALISATION, normalize
 
+MAX_TOKENS_BASE = 20  # tokens Whisper may write for any audio (a segment's two timestamps among them)
+MAX_TOKENS_PER_SECOND = 15  # and for each second of it
+MAX_TOKENS_BOUNDED = 200  # longer audio is not bounded (see max_tokens)
+
 
 def load_whisper_tiny_en():
     """A faster-whisper model on the CPU (int8), from the locally installed package."""
@@ -31,12 +35,23 @@ def transcribe(model, wav_path: Path) -> str:
     return transcribe_wav(model, wav)
 
 
+def max_tokens(seconds: float) -> int | None:
+    """The most tokens Whisper may write for `seconds` of audio: about twice what the fastest speech it heard in
+    the test sets needs (8.4 text tokens a second), so that only a recogniser repeating itself on unintelligible
+    audio is cut short, instead of filling its window's 448 tokens. None (no bound) where that would pass
+    MAX_TOKENS_BOUNDED (past 12 s): a window's prompt may hold up to 224 tokens of what was heard before it, and
+    the two share the 448."""
+    bound = int(MAX_TOKENS_BASE + MAX_TOKENS_PER_SECOND * seconds)
+    return bound if bound <= MAX_TOKENS_BOUNDED else None
+
+
 def transcribe_wav(model, wav: np.ndarray) -> str:
     """float32 waveform [N] at 16 kHz -> what Whisper hears ("" for an empty one)."""
     if len(wav) == 0:
         return ""
     # temperature 0 only: faster-whisper's fallback samples at higher temperatures, which is not repeatable.
-    segments, _ = model.transcribe(wav, language="en", beam_size=5, vad_filter=False, temperature=0.0)
+    segments, _ = model.transcribe(wav, language="en", beam_size=5, vad_filter=False, temperature=0.0,
+                                   max_new_tokens=max_tokens(len(wav) / 16_000))
     return " ".join(s.text.strip() for s in segments)
 
 
