@@ -1,6 +1,6 @@
 import torch
 
-from audiopalm.generation.decode import Sampling, beam_decode, greedy_decode
+from audiopalm.generation.decode import Sampling, beam_decode, greedy_decode, memoised
 from tests.generation.conftest import VOCAB
 
 
@@ -88,3 +88,15 @@ def test_sampling_keeps_to_the_top_k():
     assert counts[2:].sum() == 0 and abs(counts[0] / 2000 - 0.731) < 0.03  # e / (e + 1)
     cold = Sampling(temperature=0.05, top_k=5).draw(logits[:50], torch.Generator().manual_seed(0))
     assert (cold == 0).all()
+
+
+def test_memoised_text_decodes_each_transcript_once():
+    asked = []
+
+    def text_of(ids: list[int]) -> str:
+        asked.append(list(ids))
+        return " ".join(map(str, ids))
+
+    text = memoised(text_of)
+    assert [text([1, 2]), text((1, 2)), text([1, 2, 3]), text([1, 2])] == ["1 2", "1 2", "1 2 3", "1 2"]
+    assert asked == [[1, 2], [1, 2, 3]]

@@ -21,6 +21,7 @@ the reference length).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -275,6 +276,20 @@ def _candidates(scores: torch.Tensor, hyps: list[Hypothesis], segment_of: list[i
     ctc.read_ahead([(hyps[p], segment_of[p], t, t in ends) for p, t, _ in offered])
     out = [(p, t, score, ctc.score(hyps[p], segment_of[p], t, t in ends)) for p, t, score in offered]
     return sorted(out, key=lambda c: -ctc.joint(c[2], c[3]))[: 2 * beams]
+
+
+def memoised(text_of: Callable[[list[int]], str]) -> Callable[[list[int]], str]:
+    """`text_of` (vocabulary ids -> text) that decodes each id sequence once: a guide's CTC scorer and mood scorer
+    read the same candidate transcripts."""
+    seen: dict[tuple[int, ...], str] = {}
+
+    def text(ids: list[int]) -> str:
+        key = tuple(ids)
+        if key not in seen:
+            seen[key] = text_of(list(ids))
+        return seen[key]
+
+    return text
 
 
 def _transcript(h: Hypothesis, token: int, ends_segment: bool) -> list[int]:

@@ -50,7 +50,7 @@ from audiopalm.data.tasks import get_task, prompt_ids, task_tag
 from audiopalm.errors import AudiopalmError, first_line
 from audiopalm.generation.ctc import CtcPrefixScorer, best_spelling
 from audiopalm.generation.decode import (CTC_WEIGHT, MOOD_WEIGHT, SPEECH_SAMPLING, TEXT_BEAMS, CtcGuide, Sampling,
-                                         beam_decode, greedy_decode)
+                                         beam_decode, greedy_decode, memoised)
 from audiopalm.generation.mood import MoodScorer
 from audiopalm.models.listener import LISTENER
 from audiopalm.models.lm import extend_vocabulary
@@ -459,8 +459,9 @@ class AudioPaLM:
         moods = self.question_log_probs(heard) if mood_weight > 0 else None
         if (weight <= 0 and moods is None) or (log_probs := self.char_log_probs(heard)) is None:
             return None
-        scorer = CtcPrefixScorer(log_probs, self.char_codec, code, self.text_of) if weight > 0 else None
-        mood = MoodScorer(*moods, self.text_of) if moods else None
+        text_of = memoised(self.text_of)
+        scorer = CtcPrefixScorer(log_probs, self.char_codec, code, text_of) if weight > 0 else None
+        mood = MoodScorer(*moods, text_of) if moods else None
         return CtcGuide(scorer, weight, mood=mood, mood_weight=mood_weight)
 
     @torch.inference_mode()
