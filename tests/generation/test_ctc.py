@@ -102,6 +102,16 @@ def test_best_spelling_lets_the_language_model_settle_what_the_head_is_unsure_of
     assert best_spelling(log_probs, CODEC.vocab, after_ca("c"), weight=1.0)[1] == "cac"
 
 
+def test_best_spelling_offers_a_frames_likeliest_characters_only():
+    log_probs = _frames([{"c": 0.9}, {"a": 0.9}, {"b": 0.5, "c": 0.45}]).numpy()
+
+    def c_after_ca(history: str, ch: str) -> float:
+        return -5.0 if history.endswith("ca") and ch == "b" else 0.0
+
+    assert best_spelling(log_probs, CODEC.vocab, c_after_ca, weight=1.0)[1] == "cac"
+    assert best_spelling(log_probs, CODEC.vocab, c_after_ca, weight=1.0, chars=1)[1] == "cab", "c is not offered"
+
+
 def _prompt() -> torch.Tensor:
     return torch.tensor([2, 70, 71, 72, 73, VOCAB.sep_id])
 

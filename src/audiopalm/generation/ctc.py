@@ -34,6 +34,7 @@ from audiopalm.text.chars import CharCodec
 NEG_INF = float("-inf")
 SPELLING_BEAM = 8  # prefixes `best_spelling` keeps after each frame
 SPELLING_PRUNE = -8.0  # a frame offers the characters whose log-probability there is above this
+SPELLING_CHARS = 16  # and at most this many of them, the likeliest
 
 
 class CtcPrefixScorer:
@@ -141,15 +142,19 @@ def _add(a: float, b: float) -> float:
 
 
 def best_spelling(log_probs: np.ndarray, vocab: list[str], char_log_prob: Callable[[str, str], float], weight: float,
-                  beam: int = SPELLING_BEAM, prune: float = SPELLING_PRUNE) -> tuple[float, str]:
+                  beam: int = SPELLING_BEAM, prune: float = SPELLING_PRUNE,
+                  chars: int = SPELLING_CHARS) -> tuple[float, str]:
     """log_probs [T, V] (a CTC character head's, blank at 0; `vocab` its symbols) -> (score, spelling) of the best
     spelling found: log p_ctc(spelling | audio) + weight x log p_lm(spelling), where `char_log_prob(history, char)`
     is the language model's log p(char | history), a text beginning and ending with a space (spaces never
     repeat or begin it). Prefix beam search: each prefix keeps its probability of ending in a blank and in its
-    last character, summed over alignments, and its language-model score."""
+    last character, summed over alignments, and its language-model score; a frame offers the characters above
+    `prune`, at most `chars` of them (an untrained head offers every one)."""
     prefixes: dict[str, tuple[float, float, float]] = {"": (0.0, NEG_INF, 0.0)}  # (ends in blank, in char, lm)
     for row in log_probs.tolist():
         offered = [v for v, p in enumerate(row) if p > prune and v != 0]
+        if len(offered) > chars:  # the likeliest `chars` of them, still in vocabulary order
+            offered = sorted(sorted(offered, key=lambda v: -row[v])[:chars])
         grown: dict[str, tuple[float, float, float]] = {}
 
         def add(prefix: str, blank: float, char: float, lm: float) -> None:
