@@ -132,8 +132,8 @@ RECIPES = {
                                units_acoustic_steps=2, listener_freeze_layers=0, listener_50hz_steps=0,
                                question_per_language=20,
                                units_preset="tiny", lm_preset="tiny",
-                               lm_steps=4, finetune_steps=4, finetune_eval_every=None, tune_per_language=2,
-                               eval_per_language=2,
+                               lm_steps=4, finetune_steps=4, finetune_eval_every=None, tune_per_language=1,
+                               eval_per_language=1,
                                eval_pairs=("de-it",), eval_tasks="asr,ast,lid", eval_cascade=False, next_data=None,
                                jobs=1),
 }
