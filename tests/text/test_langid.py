@@ -32,7 +32,7 @@ def test_each_language_is_a_character_model_whose_next_characters_sum_to_one():
     lid = CharNgramLid.fit(TEXTS, min_count=1)
     for lang in lid.languages:
         for history in [" ", " th", " le ch", " xq"]:
-            total = sum(math.exp(lid.next_char_log_prob(lang, history, ch)) for ch in lid._alphabet)
+            total = sum(math.exp(lid.next_char_log_prob(lang, history, ch)) for ch in lid.alphabet)
             assert total == pytest.approx(1.0), (lang, history)
     assert lid.next_char_log_prob("en", " the ", "d") > lid.next_char_log_prob("fr", " the ", "d")
     assert lid.next_char_log_prob("es", " el per", "r") > lid.next_char_log_prob("es", " el per", "s")

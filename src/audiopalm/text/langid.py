@@ -45,11 +45,12 @@ class CharNgramLid:
     order: int = ORDER
     _totals: dict[str, int] = field(init=False, repr=False)
     _types: int = field(init=False, repr=False)
+    alphabet: list[str] = field(init=False, repr=False)  # the characters of every language
 
     def __post_init__(self):
         self._totals = {lang: sum(c.values()) for lang, c in self.counts.items()}
         self._types = len({g for c in self.counts.values() for g in c})
-        self._alphabet = sorted({g for c in self.counts.values() for g in c if len(g) == 1})
+        self.alphabet = sorted({g for c in self.counts.values() for g in c if len(g) == 1})
         self._next: dict[tuple[str, str, str], float] = {}  # (lang, context, char) -> log-probability
         self._context: dict[tuple[str, str], int] = {}  # (lang, context) -> sum over the alphabet of N(context a)
 
@@ -83,7 +84,7 @@ class CharNgramLid:
         context = history[max(0, len(history) - self.order + 1):] if self.order > 1 else ""
         key = (lang, context, char)
         if key not in self._next:
-            counts, alphabet = self.counts[lang], self._alphabet
+            counts, alphabet = self.counts[lang], self.alphabet
             p = (counts.get(char, 0) + SMOOTHING) / (self._following(lang, "") + SMOOTHING * len(alphabet))
             for k in range(1, len(context) + 1):
                 h = context[len(context) - k:]
@@ -95,7 +96,7 @@ class CharNgramLid:
         """sum over the alphabet of N(context a) in `lang` (memoised; the empty context: its unigram total)."""
         if (lang, context) not in self._context:
             counts = self.counts[lang]
-            self._context[lang, context] = sum(counts.get(context + a, 0) for a in self._alphabet)
+            self._context[lang, context] = sum(counts.get(context + a, 0) for a in self.alphabet)
         return self._context[lang, context]
 
     def save(self, path: str | Path) -> None:
