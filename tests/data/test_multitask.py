@@ -94,3 +94,36 @@ def test_languages_are_asked_for_by_code_or_name_in_any_case(tmp_path):
         LANGS.code("klingon")
     (tmp_path / "train.jsonl").write_text('{"lang": "sw"}\n{"lang": "en"}\n{"lang": "xx"}\n')
     assert Languages.of_dataset(tmp_path).names == {"sw": "Swahili", "en": "English", "xx": "xx"}
+
+
+def test_joined_groups_are_one_speaker_saying_several_sentences(setup):
+    from audiopalm.data.multitask import join_groups
+
+    _, tok, vocab, groups, _ = setup
+    joined = join_groups(groups, 1.0, 3, seed=1)  # as build_mixture draws them at its seed 0
+    assert len(joined) == len(groups)  # every group has another sentence by its speaker in the tiny world
+    said = {(u.speaker, u.lang, u.text): u for g in groups for u in g.values() if not u.borrowed}
+    for group in joined:
+        for lang, utt in group.items():
+            if utt.borrowed:
+                continue
+            mine = [text for speaker, lg, text in said if (speaker, lg) == (utt.speaker, lang)]
+            parts = [said[(utt.speaker, lang, text)] for text in _sentences(utt.text, mine)]  # all by its speaker
+            assert 2 <= len(parts) <= 3
+            assert torch.equal(utt.tokens, torch.cat([p.tokens for p in parts])), "tokens end to end, in order"
+    # the mixture draws every task on them too; none of them when `joined` is 0
+    plain = build_mixture(groups, vocab, tok, LANGS, MixtureConfig(weights={"ASR": 1}))
+    more = build_mixture(groups, vocab, tok, LANGS, MixtureConfig(weights={"ASR": 1}, joined=1.0))
+    assert len(more) == len(plain) + sum(not u.borrowed for g in joined for u in g.values())
+    same = build_mixture(groups, vocab, tok, LANGS, MixtureConfig(weights={"ASR": 1}, joined=0))
+    assert [ids.tolist() for ids, _ in same] == [ids.tolist() for ids, _ in plain]
+
+
+def _sentences(text: str, known: list[str]) -> list[str]:
+    """A joined text -> the `known` sentences it is made of, in order (each a prefix of what is left in turn)."""
+    out = []
+    while text:
+        first = next(t for t in known if text == t or text.startswith(t + " "))
+        out.append(first)
+        text = text[len(first):].lstrip()
+    return out

@@ -9,6 +9,10 @@ From a group, for a source language s and a target t:
     TTS  s-text  -> s-audio         MT   s-text  -> t-text        ASR AST, ASR AST S2ST: chained outputs
     LID  s-audio -> the name of s
 Pairs listed in world.json's zero_shot_pairs are never used for AST, S2ST or the combined tasks.
+
+People say more than one sentence at a time: with `joined` > 0, a speaker's groups are also joined into
+groups of 2 to `join_max` sentences said one after another (tokens end to end, texts with a space between),
+and every task is drawn on them as on one sentence.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ class MixtureConfig:
     zero_shot_pairs: list[list[str]] = field(default_factory=list)  # (source, target) kept out of translation
     max_tokens: int = 1200  # drop longer sequences (25 Hz audio: 1200 tokens is ~40 s of speech)
     seed: int = 0
+    joined: float = 0.0  # expected multi-sentence groups per (sentence, speaker) group (`join_groups`)
+    join_max: int = 3  # sentences in a multi-sentence group, at most
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,7 @@ class Utt:
     text: str
     tokens: torch.Tensor | None  # audio tokens [T] in 0..K-1; None for a text-only row
     borrowed: bool = False  # from another speaker's row (or a text-only one) of the same sentence
+    speaker: str = ""  # who said it ("" where the manifest does not say)
 
 
 def group_utterances(rows: list[dict], tokens: dict[str, torch.Tensor]) -> list[dict[str, Utt]]:
@@ -52,7 +59,7 @@ def group_utterances(rows: list[dict], tokens: dict[str, torch.Tensor]) -> list[
     fill: dict[str, dict[str, Utt]] = defaultdict(dict)  # sentence -> lang -> what a group may borrow
     for r in rows:
         if r["id"] in tokens:
-            utt = Utt(r["lang"], r["text"], tokens[r["id"]])
+            utt = Utt(r["lang"], r["text"], tokens[r["id"]], speaker=r.get("speaker", ""))
             groups[(r["sentence_id"], r["speaker"])][r["lang"]] = utt
         elif not r.get("audio"):
             utt = Utt(r["lang"], r["text"], None)
@@ -60,11 +67,44 @@ def group_utterances(rows: list[dict], tokens: dict[str, torch.Tensor]) -> list[
             continue
         have = fill[r["sentence_id"]].get(r["lang"])
         if have is None or (have.tokens is None and utt.tokens is not None):
-            fill[r["sentence_id"]][r["lang"]] = Utt(utt.lang, utt.text, utt.tokens, borrowed=True)
+            fill[r["sentence_id"]][r["lang"]] = Utt(utt.lang, utt.text, utt.tokens, True, utt.speaker)
     for (sentence, _), group in groups.items():
         for lang, utt in fill[sentence].items():
             group.setdefault(lang, utt)
     return list(groups.values())
+
+
+def joined_group(parts: list[dict[str, Utt]]) -> dict[str, Utt]:
+    """Groups of one speaker -> one group of their sentences said one after another: each language all of them
+    have, its texts joined with a space and its tokens end to end [T1 + T2 + ...] (None if one part has none;
+    borrowed if one part is)."""
+    langs = [lang for lang in parts[0] if all(lang in p for p in parts)]
+    out = {}
+    for lang in langs:
+        utts = [p[lang] for p in parts]
+        tokens = None if any(u.tokens is None for u in utts) else torch.cat([u.tokens for u in utts])
+        out[lang] = Utt(lang, " ".join(u.text for u in utts), tokens, any(u.borrowed for u in utts),
+                        utts[0].speaker)
+    return out
+
+
+def join_groups(groups: list[dict[str, Utt]], joined: float, most: int, seed: int) -> list[dict[str, Utt]]:
+    """`joined` multi-sentence groups per group on average (`joined_group`): the group and 1 to `most` - 1 other
+    sentences of its speaker, drawn at random (deterministic for `seed`)."""
+    rng = random.Random(seed)
+    by_speaker: dict[str, list[dict[str, Utt]]] = defaultdict(list)
+    for group in groups:
+        own = [u for u in group.values() if not u.borrowed]
+        if own:
+            by_speaker[own[0].speaker].append(group)
+    out = []
+    for mine in by_speaker.values():
+        for i, group in enumerate(mine):
+            others = mine[:i] + mine[i + 1:]
+            for _ in range(int(joined) + (rng.random() < joined - int(joined))):
+                if others and most >= 2:
+                    out.append(joined_group([group, *rng.sample(others, min(rng.randint(1, most - 1), len(others)))]))
+    return out
 
 
 def _segment(vocab: UnifiedVocab, tok: TextTokenizer, languages: Languages, seg: Segment, src: Utt,
@@ -88,9 +128,12 @@ def example(vocab: UnifiedVocab, tok: TextTokenizer, languages: Languages, task:
 
 def build_mixture(groups: list[dict[str, Utt]], vocab: UnifiedVocab, tok: TextTokenizer, languages: Languages,
                   cfg: MixtureConfig) -> list[Sequence]:
-    """Draw the task mixture over all groups; deterministic for `cfg.seed`."""
+    """Draw the task mixture over all groups (and their multi-sentence groups: `cfg.joined`); deterministic for
+    `cfg.seed`."""
     rng = random.Random(cfg.seed)
     held = {tuple(p) for p in cfg.zero_shot_pairs}
+    if cfg.joined > 0:
+        groups = [*groups, *join_groups(groups, cfg.joined, cfg.join_max, cfg.seed + 1)]
     out = []
     for group in groups:
         for src in [u for u in group.values() if not u.borrowed]:

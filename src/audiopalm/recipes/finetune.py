@@ -45,6 +45,9 @@ class FinetuneConfig:
     from_scratch: bool = help_field("ablation: same architecture and tokenizer, random weights", False)
     init: str = help_field("initialisation of the audio rows", "mean", choices=("mean", "normal"))
     mixture: dict[str, float] = help_field("expected examples per utterance of each task", dict(MixtureConfig().weights))
+    joined: float = help_field("multi-sentence groups per utterance: 2 to join_max sentences of one speaker said one "
+                               "after another, every task drawn on them too (0: single sentences only)", 0.0, min=0)
+    join_max: int = help_field("sentences in a multi-sentence group, at most", 3, min=2)
     dev_utterances: int = help_field("dev sequences (ASR and AST) for the dev loss", 300, min=1)
     train_fraction: float = help_field("share of the train sentences used (nested: 0.25 is a subset of 0.5)", 1.0,
                                        min=0, max=1)
@@ -151,10 +154,13 @@ def prepare(cfg: FinetuneConfig) -> Prepared:
     world = json.loads((data / "world.json").read_text())
     d = distributed.init(cfg.train_config().distributed)
     model = build_model(cfg)
-    mix = MixtureConfig(weights=cfg.mixture, zero_shot_pairs=world.get("zero_shot_pairs", []), seed=cfg.seed)
+    mix = MixtureConfig(weights=cfg.mixture, zero_shot_pairs=world.get("zero_shot_pairs", []), seed=cfg.seed,
+                        joined=cfg.joined, join_max=cfg.join_max)
     train_rows = sentence_subset(read_jsonl(data / "train.jsonl"), cfg.train_fraction)
-    # spelling -> language, saved with the model: identification reads the tokenizer's transcript with it
-    model.langid = CharNgramLid.fit((r["text"], r["lang"]) for r in train_rows if r.get("text"))
+    # spelling -> language, saved with the model: identification reads the tokenizer's transcript with it (a model
+    # finetuned further keeps its own, fitted on the texts it was first finetuned on)
+    if model.langid is None or not is_model_folder(cfg.text_lm):
+        model.langid = CharNgramLid.fit((r["text"], r["lang"]) for r in train_rows if r.get("text"))
     train = build_mixture(group_utterances(train_rows, _tokens(cfg, "train", d)),
                           model.vocab, model.text_tokenizer, model.languages, mix)
     dev_mix = MixtureConfig(weights={"ASR": 0.5, "AST": 0.5}, zero_shot_pairs=mix.zero_shot_pairs, seed=cfg.seed)
