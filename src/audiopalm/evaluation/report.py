@@ -3,7 +3,8 @@
     write_report(report, Path("REPORT"))    # REPORT/results.json, REPORT/results.md, REPORT/*.png
 
 The report dict is what `evaluate_unified` and `evaluate_speech` return, merged: "asr", "lid", "ast",
-"mt", "cascade", "s2st", "tts", "codec_resynthesis", "real_time_factor" (each optional).
+"mt", "cascade", "s2st", "tts", "codec_resynthesis", "real_time_factor", and `evaluate_long`'s "long" (each
+optional).
 """
 
 from __future__ import annotations
@@ -92,6 +93,29 @@ def translation_table(report: dict) -> str:
                    "MT chrF", "n"], rows)
 
 
+def long_table(report: dict) -> str:
+    """Speech of several sentences beside the same sentences one at a time: WER, AST BLEU, LID per language."""
+    langs = report["long"]["languages"]
+    targets = sorted({t for r in langs.values() for t in r["joined"]["bleu"]})
+    rows = []
+    for lang, r in sorted(langs.items()):
+        one, joined = r["one by one"], r["joined"]
+        rows.append([lang, _num(r["seconds"]), *(_num(x["wer"], scale=100) for x in (joined, one)),
+                     *(_num(x["bleu"].get(t)) for t in targets for x in (joined, one)),
+                     *(_num(x["lid"], ".0f", 100) for x in (joined, one)), str(r["n"])])
+
+    def mean(key: str, way: str, target: str | None = None) -> float:
+        return _mean([r[way][key] if target is None else r[way][key].get(target, float("nan")) for r in langs.values()])
+
+    if langs:
+        rows.append(["mean", "", _num(mean("wer", "joined"), scale=100), _num(mean("wer", "one by one"), scale=100),
+                     *(_num(mean("bleu", w, t)) for t in targets for w in ("joined", "one by one")),
+                     _num(mean("lid", "joined"), ".0f", 100), _num(mean("lid", "one by one"), ".0f", 100), ""])
+    bleus = [f"{head} -> {t}" for t in targets for head in ("AST BLEU joined", "one by one")]
+    return _table(["language", "seconds", "WER % joined", "one by one", *bleus, "LID % joined", "one by one", "n"],
+                  rows)
+
+
 def _asr_scores(r: dict, system: str) -> str:
     scores = r["asr_bleu"].get(system, {})
     return " / ".join(f"{_num(v)} ({asr})" for asr, v in scores.items()) or "-"
@@ -162,6 +186,11 @@ def markdown(report: dict) -> str:
             parts += ["AST is decoded through the combined task `[ASR AST X Y]`: the transcript, then the translation.", ""]
         if sig := _signature(report):
             parts += [f"Signatures: {sig}.", ""]
+    if report.get("long", {}).get("languages"):
+        pause = report["long"]["pause"]
+        parts += ["## Speech of several sentences", "", long_table(report), "",
+                  f"Each utterance is 2 or 3 test recordings of one speaker joined with {pause:g} s of silence between "
+                  "them (seconds: their mean length); the same recordings one by one beside it.", ""]
     for task, title in (("s2st", "Speech-to-speech translation"), ("tts", "Text to speech")):
         if report.get(task):
             parts += [f"## {title}", "", speech_table(report, task), "",

@@ -4,7 +4,8 @@
 
 ASR, AST, MT and LID on `test` and on every other condition the dataset has (test-noisy,
 test-unseen-synth); S2ST and TTS on `test`, S2ST also on test-noisy (noisy sources, clean same-voice
-references). Languages and pairs come from the dataset.
+references); `long`: ASR, AST and LID of speech of several sentences (test recordings joined, evaluation/long.py).
+Languages and pairs come from the dataset.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from audiopalm.config import help_field
 from audiopalm.errors import AudiopalmError
 from audiopalm.generation.decode import MOOD_WEIGHT, TEXT_BEAMS, SpeechSampling
 
-TASKS = ("asr", "ast", "mt", "lid", "s2st", "tts")
+TASKS = ("asr", "ast", "mt", "lid", "s2st", "tts", "long")
 
 
 @dataclass
@@ -138,10 +139,16 @@ def run(cfg: EvalConfig) -> dict:
         tasks = cfg.task_set()
         cfg.sampling.sampling()  # a bad sampling setting fails before anything is decoded
         report = evaluate_unified(Path(cfg.model), Path(cfg.data), cfg.per_language, tuple(cfg.targets), cfg.jobs,
-                                  tuple(cfg.pairs), frozenset(tasks), cfg.cascade, cfg.ast_task, beams=cfg.beams,
-                                  ctc_weight=cfg.ctc_weight)
+                                  tuple(cfg.pairs), frozenset(tasks - {"long"}), cfg.cascade, cfg.ast_task,
+                                  beams=cfg.beams, ctc_weight=cfg.ctc_weight)
         if tasks & {"s2st", "tts"}:
             report.update(_speech(cfg, tasks))
+        if "long" in tasks:
+            from audiopalm.evaluation.long import evaluate_long
+            from audiopalm.models.audiopalm import AudioPaLM
+
+            report["long"] = evaluate_long(AudioPaLM.from_pretrained(cfg.model), Path(cfg.data), cfg.per_language,
+                                           tuple(cfg.targets))
         report["conditions"] = _conditions(cfg, tasks)
         report["meta"] = {"model": cfg.model, "data": cfg.data, "tasks": ",".join(sorted(tasks)),
                           "cascade": cfg.cascade, "utterances per language": cfg.per_language}
