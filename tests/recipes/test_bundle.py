@@ -21,9 +21,10 @@ def test_tiny_recipe_builds_a_fp16_bundle_that_loads_as_float32(tiny_world, tmp_
     assert bundle == tmp_path / "b"
     stages = json.loads((tmp_path / "work" / "stages.json").read_text())
     assert list(stages) == ["tokenizer", "listener", "codec", "acoustic", "units", "acoustic_units", "text_lm",
-                            "audiopalm", "next_world", "audiopalm_next", "speech", "decoding", "question",
-                            "eval"]  # world existed
+                            "audiopalm", "next_world", "audiopalm_next", "audiopalm_long", "speech", "decoding",
+                            "question", "eval"]  # world existed
     assert (tmp_path / "next" / "audio").is_dir() and (tmp_path / "work" / "audiopalm_next" / "model").is_dir()
+    assert json.loads((tmp_path / "work" / "audiopalm_long" / "finetune_config.json").read_text())["joined"] == 0.3
     weights = [load_file(str(p)) for p in bundle.rglob("*.safetensors")]
     floats = [t for w in weights for t in w.values() if t.is_floating_point()]
     assert floats and all(t.dtype == torch.float16 for t in floats)
@@ -65,8 +66,8 @@ def test_tiny_recipe_builds_a_fp16_bundle_that_loads_as_float32(tiny_world, tmp_
     lines = capsys.readouterr().out.splitlines()
     assert [line.split(": ")[1] for line in lines if line.startswith("recipe babel-tiny: ")] == \
         ["decoding", "question", "eval"], "the question head read the old listener: learnt again"
-    assert same_weights(tmp_path / "work" / "audiopalm_next" / "model" / "listener" / "model.safetensors", listener)
-    attached = tmp_path / "work" / "audiopalm_next" / "model" / "speech_out" / "acoustic" / "model.safetensors"
+    assert same_weights(tmp_path / "work" / "audiopalm_long" / "model" / "listener" / "model.safetensors", listener)
+    attached = tmp_path / "work" / "audiopalm_long" / "model" / "speech_out" / "acoustic" / "model.safetensors"
     assert same_weights(attached, acoustic)
     # the demo runs the bundle on new clips by held-out speakers and writes the spoken translations
     from audiopalm.cli import main
@@ -90,8 +91,14 @@ def test_the_default_recipe_carries_its_settings_into_each_stage():
     assert "preset='medium'" in commands["next_world"] and "'steps': 3400" in commands["audiopalm_next"]
     assert "text_lm='runs/babel-small/lm'" in commands["audiopalm_next"]
     assert "'ASR AST S2ST': 0.25" in commands["audiopalm_next"], "the recipe's mixture reaches its finetuning"
-    assert "model='runs/babel-small/audiopalm_next/model'" in commands["speech"]
+    assert "model='runs/babel-small/audiopalm_next/model'" in commands["speech"] and "audiopalm_long" not in commands
     assert "model='models/babel-small'" in commands["eval"]
+    # with long_steps: speech of several sentences at once, on small, from that model; the bundle exported from it
+    longer = {s.name: s.command for s in stages(replace(RECIPES["babel-small"], long_steps=600))}
+    long = longer["audiopalm_long"]
+    assert "text_lm='runs/babel-small/audiopalm_next/model'" in long and "data='data/babel-small'" in long
+    assert "joined=0.3" in long and "'steps': 600" in long and "'lr': 0.0005" in long
+    assert "model='runs/babel-small/audiopalm_long/model'" in longer["speech"]
     # the listener: tokenizer v3.1's encoder (Whisper's lower layers fixed), attached before the weights are chosen
     assert "init='whisper-tiny.en'" in commands["listener"] and "freeze_layers=2" in commands["listener"]
     assert "steps=2000" in commands["listener"] and "char_rate=1" in commands["listener"]

@@ -14,6 +14,8 @@
     audiopalm  multitask finetuning from the text LM (none when finetune_steps is 0)
     next_world a larger world (`next_data`, medium: small's audio linked, 4x its training sentences)
     audiopalm_next  finetuning on it, from the model above (or from the text LM)
+    audiopalm_long  finetuning on, on data, with speech of several sentences at once among the examples (groups of
+               2-3 sentences of one speaker, `long_joined` per utterance); none when long_steps is 0
     speech     the speech output stage attached to the model
     decoding   the listener attached to the model, then the CTC head's weight per language chosen on dev speakers
     export     BUNDLE: the model folder with every weight in fp16
@@ -98,6 +100,10 @@ class BundleRecipe:
     next_data: str | None = "data/babel-medium"  # a larger world whose train split extends data's (None: none)
     next_preset: str = "medium"  # that world's preset
     next_finetune_steps: int = 3400  # multitask steps on it, from the model finetuned on data (or the text LM)
+    long_steps: int = 0  # multitask steps more on data with multi-sentence examples, from the model above (0: none;
+    # 600 measured on small, docs/model.md "Speech of several sentences")
+    long_joined: float = 0.3  # multi-sentence groups per utterance in those steps (data/multitask.py: join_groups)
+    long_lr: float = 5e-4
     tune_per_language: int = 100  # dev utterances per language the CTC head's weights are chosen on
     eval_per_language: int = 10  # test utterances per language (and per S2ST pair)
     eval_pairs: tuple[str, ...] = ("de-it",)  # besides every language into English (de-it: zero-shot)
@@ -132,7 +138,8 @@ RECIPES = {
                                units_acoustic_steps=2, listener_freeze_layers=0, listener_50hz_steps=0,
                                question_per_language=20,
                                units_preset="tiny", lm_preset="tiny",
-                               lm_steps=4, finetune_steps=4, finetune_eval_every=None, tune_per_language=1,
+                               lm_steps=4, finetune_steps=4, finetune_eval_every=None, long_steps=2,
+                               tune_per_language=1,
                                eval_per_language=1,
                                eval_pairs=("de-it",), eval_tasks="asr,ast,lid", eval_cascade=False, next_data=None,
                                jobs=1),
@@ -292,7 +299,12 @@ def stages(r: BundleRecipe) -> list[Stage]:
 
         later = [Stage("next_world", Path(r.next_data) / "world.json", next_world, f"data synth: {next_synth}",
                        complete=world_complete),
-                 Stage("audiopalm_next", final / "config.json", limited(run_finetune, next_cfg), f"train: {next_cfg}")]
+                 Stage("audiopalm_next", finetuned_model(r) / "config.json", limited(run_finetune, next_cfg),
+                       f"train: {next_cfg}")]
+    if r.long_steps:  # then speech of several sentences at once, on data
+        long_cfg = FinetuneConfig.from_dict(long_config(r))
+        later.append(Stage("audiopalm_long", final / "config.json", limited(run_finetune, long_cfg),
+                           f"train: {long_cfg}"))
     return [
         Stage("world", Path(r.data) / "world.json", lambda _: run_synth(synth_cfg), f"data synth: {synth_cfg}",
               complete=world_complete),
@@ -345,9 +357,26 @@ def finetune_config(r: BundleRecipe, next_world: bool = False) -> dict:
                       "checkpoint_every": 100}}
 
 
+def long_config(r: BundleRecipe) -> dict:
+    """The multi-sentence stage's finetuning config: on `data`, from the model finetuned before it, the recipe's
+    mixture with `long_joined` multi-sentence groups per utterance (its own draw: seed 2)."""
+    work = Path(r.work)
+    mixture = {"mixture": dict(r.mixture)} if r.mixture is not None else {}
+    return {"data": r.data, "audio_tokenizer": str(work / "tok-ctc"), "text_lm": str(finetuned_model(r)),
+            "out": str(work / "audiopalm_long"), "jobs": r.jobs, **mixture, "joined": r.long_joined, "seed": 2,
+            "train": {"steps": r.long_steps, "batch_tokens": 8192 if r.world_preset != "tiny" else 2048,
+                      "lr": r.long_lr, "warmup": min(50, r.long_steps // 4), "eval_every": max(1, r.long_steps // 2),
+                      "checkpoint_every": 100}}
+
+
+def finetuned_model(r: BundleRecipe) -> Path:
+    """The model folder of the main finetuning stage: `audiopalm_next`'s, or `audiopalm`'s without a next world."""
+    return Path(r.work) / ("audiopalm_next" if r.next_data else "audiopalm") / "model"
+
+
 def final_model(r: BundleRecipe) -> Path:
     """The model folder the bundle is exported from: the last finetuning stage's."""
-    return Path(r.work) / ("audiopalm_next" if r.next_data else "audiopalm") / "model"
+    return Path(r.work) / "audiopalm_long" / "model" if r.long_steps else finetuned_model(r)
 
 
 def link_audio(small: Path, larger: Path) -> None:
