@@ -25,7 +25,6 @@ from audiopalm.evaluation.text import bleu, error_rates
 from audiopalm.models.audiopalm import AudioPaLM
 
 PAUSE = 0.3  # seconds of silence between two sentences of a long utterance
-WAYS = ("joined", "one by one")
 
 
 def long_utterances(rows: list[dict], lang: str, n: int) -> list[list[dict]]:
