@@ -91,14 +91,14 @@ def test_the_default_recipe_carries_its_settings_into_each_stage():
     assert "preset='medium'" in commands["next_world"] and "'steps': 3400" in commands["audiopalm_next"]
     assert "text_lm='runs/babel-small/lm'" in commands["audiopalm_next"]
     assert "'ASR AST S2ST': 0.25" in commands["audiopalm_next"], "the recipe's mixture reaches its finetuning"
-    assert "model='runs/babel-small/audiopalm_next/model'" in commands["speech"] and "audiopalm_long" not in commands
-    assert "model='models/babel-small'" in commands["eval"]
-    # with long_steps: speech of several sentences at once, on small, from that model; the bundle exported from it
-    longer = {s.name: s.command for s in stages(replace(RECIPES["babel-small"], long_steps=600))}
-    long = longer["audiopalm_long"]
+    assert "model='models/babel-small'" in commands["eval"] and "tasks='asr,ast,mt,lid,s2st,long'" in commands["eval"]
+    # then speech of several sentences at once, on small, from that model; the bundle exported from it
+    long = commands["audiopalm_long"]
     assert "text_lm='runs/babel-small/audiopalm_next/model'" in long and "data='data/babel-small'" in long
     assert "joined=0.3" in long and "'steps': 600" in long and "'lr': 0.0005" in long
-    assert "model='runs/babel-small/audiopalm_long/model'" in longer["speech"]
+    assert "model='runs/babel-small/audiopalm_long/model'" in commands["speech"]
+    shorter = {s.name: s.command for s in stages(replace(RECIPES["babel-small"], long_steps=0))}
+    assert "audiopalm_long" not in shorter and "model='runs/babel-small/audiopalm_next/model'" in shorter["speech"]
     # the listener: tokenizer v3.1's encoder (Whisper's lower layers fixed), attached before the weights are chosen
     assert "init='whisper-tiny.en'" in commands["listener"] and "freeze_layers=2" in commands["listener"]
     assert "steps=2000" in commands["listener"] and "char_rate=1" in commands["listener"]

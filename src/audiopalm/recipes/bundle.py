@@ -19,7 +19,8 @@
     speech     the speech output stage attached to the model
     decoding   the listener attached to the model, then the CTC head's weight per language chosen on dev speakers
     export     BUNDLE: the model folder with every weight in fp16
-    eval       ASR, AST, MT, LID and S2ST of BUNDLE on the test split, beside the cascade (WORK/eval/),
+    eval       ASR, AST, MT, LID and S2ST of BUNDLE on the test split, beside the cascade, and of speech of several
+               sentences (WORK/eval/),
                so the model card's numbers are those of the shipped fp16 weights
     card       BUNDLE/MODEL_CARD.md
 
@@ -100,14 +101,14 @@ class BundleRecipe:
     next_data: str | None = "data/babel-medium"  # a larger world whose train split extends data's (None: none)
     next_preset: str = "medium"  # that world's preset
     next_finetune_steps: int = 3400  # multitask steps on it, from the model finetuned on data (or the text LM)
-    long_steps: int = 0  # multitask steps more on data with multi-sentence examples, from the model above (0: none;
-    # 600 measured on small, docs/model.md "Speech of several sentences")
+    long_steps: int = 600  # multitask steps more on data with multi-sentence examples, from the model above (0: none;
+    # docs/model.md "Speech of several sentences")
     long_joined: float = 0.3  # multi-sentence groups per utterance in those steps (data/multitask.py: join_groups)
     long_lr: float = 5e-4
     tune_per_language: int = 100  # dev utterances per language the CTC head's weights are chosen on
     eval_per_language: int = 10  # test utterances per language (and per S2ST pair)
     eval_pairs: tuple[str, ...] = ("de-it",)  # besides every language into English (de-it: zero-shot)
-    eval_tasks: str = "asr,ast,mt,lid,s2st"
+    eval_tasks: str = "asr,ast,mt,lid,s2st,long"
     eval_cascade: bool = True  # also ASR -> MT (-> TTS) by the same model
     jobs: int = 2
 
@@ -125,7 +126,7 @@ RECIPES = {
                                            bundle="models/babel-small-curriculum", ctc_init=None, ctc_lr=2e-3,
                                            lm_steps=800, finetune_steps=1700, finetune_eval_every=None, mixture=None,
                                            next_finetune_steps=1200, units_steps=0, listener_freeze_layers=None,
-                                           question_per_language=None),
+                                           question_per_language=None, long_steps=0),
     # the next bundle's recipe: the default with tokenizer v3.1 (Whisper's front end and first two layers kept fixed
     # while the CTC encoder trains: unseen-synthesizer encoder CER 37.9 -> 28.6%, docs/tokenizers.md) and a
     # text-to-unit model that speaks the text the model writes (docs/speech.md)
