@@ -32,6 +32,7 @@ class HearsLengths:
 
     def __init__(self, said: dict[int, dict[str, str]]):
         self.said = said
+        self.decoding: set[tuple] = set()  # the (beams, ctc_weight) each call was asked to decode with
         self.languages = type("Languages", (), {"codes": ["en", "fr"]})()
 
     def listen_batch(self, wavs):
@@ -41,10 +42,12 @@ class HearsLengths:
         edges = np.flatnonzero(np.diff(np.r_[0, (wav != 0).astype(int), 0]))
         return " ".join(self.said[int(b - a)][lang] for a, b in zip(edges[::2], edges[1::2]))
 
-    def transcribe(self, heard, lang):
+    def transcribe(self, heard, lang, beams, ctc_weight):
+        self.decoding.add((beams, ctc_weight))
         return [self._words(w, lang) for w in heard]
 
-    def translate(self, heard, to, lang):
+    def translate(self, heard, to, lang, beams, ctc_weight):
+        self.decoding.add((beams, ctc_weight))
         return self._words(heard, to)
 
     def identify_language(self, heard):
@@ -69,7 +72,9 @@ def test_evaluate_long_reads_the_joined_sentences_against_their_joined_reference
                  {"id": f"{sid}-en", "lang": "en", "speaker": "b", "text": en, "sentence_id": sid}]
     (tmp_path / "test.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     (tmp_path / "s3.wav").write_bytes(b"not a wav")  # the second long utterance loses its last recording
-    report = evaluate_long(HearsLengths(said), tmp_path, per_language=5)
+    model = HearsLengths(said)
+    report = evaluate_long(model, tmp_path, per_language=5, beams=2, ctc_weight=0.4)
+    assert model.decoding == {(2, 0.4)}, "every decode as asked"
     fr = report["languages"]["fr"]
     assert fr["n"] == 1 and len(report["skipped"]) == 1 and "s3.wav" in report["skipped"][0]
     for way in ("joined", "one by one"):
@@ -84,12 +89,18 @@ def test_eval_long_writes_its_section(speaking_model, tmp_path, monkeypatch):
 
     data, model = speaking_model
     scores = {"wer": 0.25, "cer": 0.1, "lid": 1.0, "bleu": {"en": 40.0}, "examples": []}
-    monkeypatch.setattr(long, "evaluate_long", lambda *args, **kwargs: {
-        "pause": 0.3, "skipped": [], "languages": {"fr": {"n": 2, "seconds": 5.5, "joined": scores,
-                                                          "one by one": {**scores, "wer": 0.1}}}})
+    asked = {}
+
+    def evaluate_long(*args, **kwargs):
+        asked.update(kwargs)
+        return {"pause": 0.3, "skipped": [], "languages": {"fr": {"n": 2, "seconds": 5.5, "joined": scores,
+                                                                  "one by one": {**scores, "wer": 0.1}}}}
+
+    monkeypatch.setattr(long, "evaluate_long", evaluate_long)
     out = tmp_path / "report"
     assert main(["eval", "--model", str(model), "--data", str(data), "--tasks", "long", "--per-language", "1",
-                 "--conditions", "test", "--out", str(out)]) == 0
+                 "--conditions", "test", "--beams", "1", "--out", str(out)]) == 0
+    assert asked == {"beams": 1, "ctc_weight": None}, "the decoding asked for reaches the long utterances"
     assert json.loads((out / "results.json").read_text())["long"]["languages"]["fr"]["n"] == 2
     md = (out / "results.md").read_text()
     assert "## Speech of several sentences" in md and "| fr | 5.5 | 25.0 | 10.0 | 40.0 | 40.0 | 100 | 100 | 2 |" in md

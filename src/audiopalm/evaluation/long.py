@@ -7,8 +7,8 @@ People rarely stop after one sentence. A long utterance here is 2 or 3 (in turn)
 speaker in one language, joined with PAUSE seconds of silence between them; its references are the sentences'
 texts joined with a space (the transcript, and each translation: from the world's sentences.jsonl or the split's
 rows of the same sentence). The model decodes it as
-`transcribe`, `translate` and `identify_language` do with its defaults, and the same recordings one by one, so
-both ways read against the same sentences.
+`transcribe`, `translate` and `identify_language` do (with its own beams and CTC weights unless asked for others),
+and the same recordings one by one, so both ways read against the same sentences.
 """
 
 from __future__ import annotations
@@ -51,15 +51,16 @@ def joined(wavs: list[np.ndarray], pause: float = PAUSE) -> np.ndarray:
 
 
 def score(model: AudioPaLM, wavs: list[np.ndarray], lang: str, refs: list[str],
-          translations: dict[str, list[str]]) -> dict:
+          translations: dict[str, list[str]], beams: int | None = None, ctc_weight: float | None = None) -> dict:
     """ASR WER / CER, LID accuracy and AST BLEU into each target of `translations` (target -> references) of
-    recordings in `lang`, each heard once for every task."""
+    recordings in `lang`, each heard once for every task (`beams`, `ctc_weight`: as `transcribe` takes them)."""
     heard = model.listen_batch(wavs)
-    texts = model.transcribe(heard, lang=lang)
+    texts = model.transcribe(heard, lang=lang, beams=beams, ctc_weight=ctc_weight)
     rates = error_rates(refs, texts, lang)
     return {"wer": rates["wer"], "cer": rates["cer"],
             "lid": float(np.mean([model.identify_language(h) == lang for h in heard])),
-            "bleu": {tgt: bleu(ref, [model.translate(h, tgt, lang=lang) for h in heard])[0]
+            "bleu": {tgt: bleu(ref, [model.translate(h, tgt, lang=lang, beams=beams, ctc_weight=ctc_weight)
+                                     for h in heard])[0]
                      for tgt, ref in translations.items()},
             "examples": [{"ref": r, "hyp": h} for r, h in list(zip(refs, texts))[:2]]}
 
@@ -76,10 +77,11 @@ def sentence_texts(data: Path, rows: list[dict]) -> dict[str, dict[str, str]]:
 
 
 def evaluate_long(model: AudioPaLM, data: Path, per_language: int = 10, targets: tuple[str, ...] = ("en",),
-                  split: str = "test", pause: float = PAUSE) -> dict:
+                  split: str = "test", pause: float = PAUSE, beams: int | None = None,
+                  ctc_weight: float | None = None) -> dict:
     """{language: {"n", "seconds" (mean of a long utterance), "joined": scores, "one by one": scores}} for every
-    language of `split` the model knows (`score`: AST into each target but the language itself). An unreadable
-    recording loses its long utterance, named under "skipped"."""
+    language of `split` the model knows (`score`: AST into each target but the language itself; `beams`,
+    `ctc_weight`: None, the model's own). An unreadable recording loses its long utterance, named under "skipped"."""
     rows = read_jsonl(data / f"{split}.jsonl")
     texts = sentence_texts(data, rows)
     rows = audio_rows(rows)  # text-only rows give references, not speech
@@ -102,8 +104,8 @@ def evaluate_long(model: AudioPaLM, data: Path, per_language: int = 10, targets:
         report["languages"][lang] = {
             "n": len(groups),
             "seconds": float(np.mean([sum(len(w) for w in ws) for ws in wavs])) / SAMPLE_RATE,
-            "joined": score(model, [joined(ws, pause) for ws in wavs], lang, refs, translations),
+            "joined": score(model, [joined(ws, pause) for ws in wavs], lang, refs, translations, beams, ctc_weight),
             "one by one": score(model, [w for ws in wavs for w in ws], lang, [r["text"] for r in singles],
-                                {t: [texts[r["sentence_id"]][t] for r in singles] for t in wanted}),
+                                {t: [texts[r["sentence_id"]][t] for r in singles] for t in wanted}, beams, ctc_weight),
         }
     return report

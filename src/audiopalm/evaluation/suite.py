@@ -148,7 +148,7 @@ def run(cfg: EvalConfig) -> dict:
             from audiopalm.models.audiopalm import AudioPaLM
 
             report["long"] = evaluate_long(AudioPaLM.from_pretrained(cfg.model), Path(cfg.data), cfg.per_language,
-                                           tuple(cfg.targets))
+                                           tuple(cfg.targets), beams=cfg.beams, ctc_weight=cfg.ctc_weight)
         report["conditions"] = _conditions(cfg, tasks)
         report["meta"] = {"model": cfg.model, "data": cfg.data, "tasks": ",".join(sorted(tasks)),
                           "cascade": cfg.cascade, "utterances per language": cfg.per_language}
