@@ -108,9 +108,20 @@ def test_tokens_are_read_back_by_the_models_own_asr(speaking_model):
         [decode_task(model, "ASR", [("fr", None, some)])[0], ""]
 
 
-def test_eval_s2st_writes_report_and_wavs(speaking_model, tmp_path, capsys):
+def test_eval_s2st_writes_report_and_wavs(speaking_model, tmp_path, capsys, monkeypatch):
+    import audiopalm.evaluation.speech as speech
+
     _judges()
     data, model_dir = speaking_model
+    judged, timed_after = [], []  # the real-time factor is timed before any judge has run in the process
+    for name in ("voice", "mos", "whisper"):
+        def judge(self, wav, _real=getattr(speech.Judges, name)):
+            judged.append(1)
+            return _real(self, wav)
+        monkeypatch.setattr(speech.Judges, name, judge)
+    real_rtf = speech.real_time_factors
+    monkeypatch.setattr(speech, "real_time_factors",
+                        lambda *a, **k: timed_after.append(len(judged)) or real_rtf(*a, **k))
     assert main(["eval", "--model", str(model_dir), "--data", str(data), "--tasks", "s2st", "--targets",
                  "--pairs", "fr-en", "--per-language", "2", "--rtf-utterances", "1", "--jobs", "1", "--cascade",
                  "--conditions", "test", "test-noisy",
@@ -128,6 +139,7 @@ def test_eval_s2st_writes_report_and_wavs(speaking_model, tmp_path, capsys):
     assert r["dnsmos"]["reference"]["ovrl"] > 1
     assert set(report["codec_resynthesis"]) == {"en"}
     rtf = report["real_time_factor"]
+    assert timed_after == [0] and judged
     assert rtf["total"] == pytest.approx(sum(rtf[k] for k in ("tokenizer", "language_model", "acoustic", "codec")))
     assert len(list((tmp_path / "wavs" / "s2st" / "fr-en").glob("*.wav"))) <= 2
     noisy = report["conditions"]["test-noisy"]["s2st"]["fr-en"]  # noisy sources, clean same-voice references

@@ -382,7 +382,9 @@ def codec_resynthesis(model: AudioPaLM, judges: Judges, data: Path, langs: list[
 def real_time_factors(model: AudioPaLM, data: Path, tokens: dict[str, torch.Tensor], src: str, tgt: str,
                       n: int, sampling: Sampling | None = SPEECH_SAMPLING, task: str | None = None,
                       speech_from: str = "lm") -> dict:
-    """Processing seconds per second of source speech, per S2ST stage, at batch 1 (after a warm-up)."""
+    """Processing seconds per second of source speech, per S2ST stage, at batch 1 (after a warm-up). Time it before
+    Whisper runs in the process: a faster-whisper model that has transcribed (CTranslate2, with its own OpenMP
+    runtime) slows torch's threads about 1.7x for as long as it lives (measured on 2 cores, docs/speech.md)."""
     utts = _utterances(data, tokens, src, tgt, n + 1)
     wavs = [load_audio(data / u["source"]["audio"]) for u in utts]
     stage_times(model, wavs[0], src, tgt, sampling, task, speech_from)  # warm-up: first calls build caches and kernels
@@ -433,6 +435,9 @@ def evaluate_speech(model_dir: Path, data: Path, pairs: tuple[str, ...], per_pai
                     "speech_from": speech_from, "voice_strength": model.speech_out.voice_strength}
     if failed:
         report["skipped"] = [f"{k}: {v}" for k, v in failed.items()]
+    if source is None and rtf_utterances and parsed:  # timed before any judge runs (real_time_factors)
+        report["real_time_factor"] = real_time_factors(model, data, tokens, *parsed[0], rtf_utterances, sampling, task,
+                                                       speech_from)
     for src, tgt in parsed:
         wav_dir = out / "s2st" / f"{src}-{tgt}" if out is not None else None
         report["s2st"][f"{src}-{tgt}"] = {**evaluate_pair(model, judges, data, tokens, src, tgt, per_pair, wav_dir,
@@ -449,7 +454,4 @@ def evaluate_speech(model_dir: Path, data: Path, pairs: tuple[str, ...], per_pai
         return report
     targets = sorted({t for _, t in parsed} | set(tts))
     report["codec_resynthesis"] = codec_resynthesis(model, judges, data, targets, per_pair)
-    if rtf_utterances and parsed:
-        report["real_time_factor"] = real_time_factors(model, data, tokens, *parsed[0], rtf_utterances, sampling, task,
-                                                       speech_from)
     return report
