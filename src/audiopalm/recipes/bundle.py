@@ -361,13 +361,11 @@ def finetune_config(r: BundleRecipe, next_world: bool = False) -> dict:
 def long_config(r: BundleRecipe) -> dict:
     """The multi-sentence stage's finetuning config: on `data`, from the model finetuned before it, the recipe's
     mixture with `long_joined` multi-sentence groups per utterance (its own draw: seed 2)."""
-    work = Path(r.work)
-    mixture = {"mixture": dict(r.mixture)} if r.mixture is not None else {}
-    return {"data": r.data, "audio_tokenizer": str(work / "tok-ctc"), "text_lm": str(finetuned_model(r)),
-            "out": str(work / "audiopalm_long"), "jobs": r.jobs, **mixture, "joined": r.long_joined, "seed": 2,
-            "train": {"steps": r.long_steps, "batch_tokens": 8192 if r.world_preset != "tiny" else 2048,
-                      "lr": r.long_lr, "warmup": min(50, r.long_steps // 4), "eval_every": max(1, r.long_steps // 2),
-                      "checkpoint_every": 100}}
+    on_data, steps = finetune_config(r), r.long_steps
+    return {**on_data, "text_lm": str(finetuned_model(r)), "out": str(Path(r.work) / "audiopalm_long"),
+            "joined": r.long_joined, "seed": 2,
+            "train": {**on_data["train"], "steps": steps, "lr": r.long_lr, "warmup": min(50, steps // 4),
+                      "eval_every": max(1, steps // 2)}}
 
 
 def finetuned_model(r: BundleRecipe) -> Path:
