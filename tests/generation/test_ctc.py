@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from audiopalm.generation.ctc import CtcPrefixScorer, best_spelling
+from audiopalm.generation.ctc import CtcPrefixScorer, TokenSpellings, best_spelling
 from audiopalm.generation.decode import CtcGuide, beam_decode
 from audiopalm.text.chars import CharCodec
 from tests.generation.conftest import VOCAB
@@ -19,10 +19,10 @@ def text_of(ids: list[int]) -> str:
     return "".join("abc "[(i - 4) % 4] for i in ids if 4 <= i < VOCAB.text_size)
 
 
-def _log_probs(frames: int, seed: int = 0) -> torch.Tensor:
+def _log_probs(frames: int, seed: int = 0, codec: CharCodec = CODEC) -> torch.Tensor:
     """[frames, V] float64, so each frame's probabilities sum to 1 to the precision the tests compare at."""
     g = torch.Generator().manual_seed(seed)
-    return torch.randn(frames, len(CODEC.vocab), generator=g, dtype=torch.float64).log_softmax(-1)
+    return torch.randn(frames, len(codec.vocab), generator=g, dtype=torch.float64).log_softmax(-1)
 
 
 def _collapse(path: tuple[int, ...]) -> tuple[int, ...]:
@@ -139,3 +139,66 @@ def test_a_confident_ctc_head_writes_what_it_heard(model):
     assert letters(beam_decode(model, VOCAB, _prompt(), ["text"], 4, 15, ctc=guide)[0]) == spoken
     two = beam_decode(model, VOCAB, _prompt(), ["text", "text"], 4, 15, ctc=guide)
     assert letters(two[0]) == spoken, "the guide reads the first segment (the transcript) of a combined task"
+
+
+# A toy SentencePiece: "▁" starts a word; the text of a sequence drops its leading space.
+PIECES = ["▁ab", "c", "▁c", ".", "?", "'", "▁", "AB", "▁Ab", "7", "¿", "▁a", "b", "a"]
+APOSTROPHE = CharCodec(["<blank>", " ", "'", "a", "b", "c"])
+
+
+def pieces(ids: list[int]) -> str:
+    return "".join(PIECES[(i - 4) % len(PIECES)] for i in ids if 4 <= i < VOCAB.text_size).replace("▁", " ").lstrip()
+
+
+def _piece(text: str) -> int:
+    return 4 + PIECES.index(text)
+
+
+def test_mute_run_counts_the_last_tokens_that_add_no_character():
+    scorer = CtcPrefixScorer(_log_probs(6, codec=APOSTROPHE), APOSTROPHE, "en", pieces)
+    ab, dot, space, ask = _piece("▁ab"), _piece("."), _piece("▁"), _piece("?")
+    assert scorer.mute_run([]) == 0 and scorer.mute_run([ab]) == 0
+    assert scorer.mute_run([ab, dot]) == 1 and scorer.mute_run([ab, space, ask]) == 2
+    assert scorer.mute_run([ab, dot, _piece("c")]) == 0
+
+
+def test_a_guide_lets_a_transcript_stand_still_for_at_most_mute_run_tokens():
+    from audiopalm.generation.decode import CTC_FLOOR, MUTE_RUN, Hypothesis
+
+    guide = CtcGuide(CtcPrefixScorer(_log_probs(20, codec=APOSTROPHE), APOSTROPHE, "en", pieces), weight=0.5)
+    ab, dot = _piece("▁ab"), _piece(".")
+    still = Hypothesis([[ab] + [dot] * MUTE_RUN])
+    assert guide.score(still, 0, dot, False) == 0.5 * CTC_FLOOR, "one more mark: the spelling stands still too long"
+    assert guide.score(still, 0, _piece("c"), False) > 0.5 * CTC_FLOOR
+    assert guide.score(Hypothesis([[ab] + [dot] * (MUTE_RUN - 1)]), 0, dot, False) > 0.5 * CTC_FLOOR
+
+
+def test_token_spellings_offer_the_tokens_that_write_the_rest_of_a_spelling():
+    spellings = TokenSpellings.of(pieces, APOSTROPHE, "en", 4 + len(PIECES), reference=_piece("a"))
+    chars = lambda text: tuple(APOSTROPHE.vocab.index(c) for c in text)  # noqa: E731 (a space kept)
+    names = lambda ids: sorted(PIECES[i - 4] for i in ids)  # noqa: E731
+    assert names(spellings.fitting(chars("ab c"), True, [])) == ["a", "▁Ab", "▁a", "▁ab"], \
+        "at the start a word may be capitalised; a piece in capitals never"
+    assert names(spellings.fitting(chars(" abc"), False, [])) == ["▁a", "▁ab"], "after a word: lowercase"
+    assert names(spellings.fitting(chars("bc"), False, [])) == ["b"]
+    assert names(spellings.fitting(chars("'a"), False, [_piece("'")])) == ["a"], "the word an apostrophe joins"
+    assert names(spellings.between(chars(" c"), start=True, after=[])) == ["¿"]
+    assert names(spellings.between((), start=False, after=[])) == [".", "?", "▁"]
+    assert names(spellings.between((), start=False, after=[_piece("▁")])) == [".", "?"], "French ' ?'"
+    assert spellings.between((), start=False, after=[_piece(".")]) == [], "one mark a place"
+    assert names(spellings.between(chars("'a"), start=False, after=[])) == ["'"], "an apostrophe joins words"
+    assert spellings.between(chars(" a"), start=False, after=[]) == [], "no punctuation between words"
+    assert all(PIECES.index("7") + 4 not in group for group in (*spellings.after.values(), *spellings.marks.values()))
+
+
+def test_a_transcript_bound_to_a_spelling_writes_it_exactly(model):
+    spellings = TokenSpellings.of(pieces, APOSTROPHE, "en", VOCAB.text_size, reference=_piece("a"))
+    scorer = CtcPrefixScorer(_log_probs(20, codec=APOSTROPHE), APOSTROPHE, "en", pieces)
+    free = beam_decode(model, VOCAB, _prompt(), ["text"], 4, 15, ctc=CtcGuide(scorer, 0.3))
+    spelt = tuple(APOSTROPHE.encode("ab c'a", "en"))
+    assert scorer.spell(free[0]) != spelt, "unbound, the untrained model writes something else"
+    bound = CtcGuide(scorer, 0.3, spelt=spelt, spellings=spellings)
+    for task in (["text"], ["text", "text"]):
+        written = beam_decode(model, VOCAB, _prompt(), task, 4, 15, ctc=bound)
+        assert scorer.spell(written[0]) == spelt
+        assert pieces(written[0]).lstrip("¿ ").rstrip(".?").lower() == "ab c'a", "no mark between words, no digits"

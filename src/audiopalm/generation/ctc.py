@@ -11,6 +11,10 @@ characters.
     scorer.prefix(ids)        # log p(the audio's transcript starts with text_of(ids)'s characters)
     scorer.full(ids)          # log p(the audio's transcript is exactly them)
     scorer.read_ahead([ids, ...])   # many at once: a beam step's candidates
+    scorer.mute_run(ids)      # how many of its last tokens add no character
+    scorer.full_chars(chars)  # log p(the audio's transcript is exactly these character ids)
+    spellings = TokenSpellings.of(text_of, codec, "fr", n_text, reference)
+    spellings.fitting(rest, start, after), spellings.between(rest, start, after)   # tokens that may write the rest
 
 Every prefix's forward variables are kept, so a hypothesis one token longer than its parent costs one step per
 new character, each a few vector operations over the T frames; `read_ahead` does the steps of many candidates
@@ -25,6 +29,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -35,6 +40,79 @@ NEG_INF = float("-inf")
 SPELLING_BEAM = 8  # prefixes `best_spelling` keeps after each frame
 SPELLING_PRUNE = -8.0  # a frame offers the characters whose log-probability there is above this
 SPELLING_CHARS = 16  # and at most this many of them, the likeliest
+
+
+# Punctuation a transcript bound to a spelling may write: opening marks at its start, closing ones at its end (after a
+# bare space too, as French writes "?"); between words none, the model's commas there being as unsure as its words.
+OPENING_MARKS, CLOSING_MARKS = "¿¡", ".?!"
+
+
+@dataclass(frozen=True)
+class TokenSpellings:
+    """How text tokens (ids 0..n-1) can write a given spelling in a language. `after` maps the characters a token
+    adds after a word (a space first where it starts one) to the tokens, `start` the same at the start of a
+    transcript (there only may a word be capitalised; elsewhere, and in tokens written in capitals, it is
+    lowercase). Tokens that add no character: `marks`, the punctuation each place allows ("opening", "closing"),
+    `spaces`, the bare spaces, and `joiners`, the apostrophe and hyphen tokens by the character they write between
+    two letters. Other tokens (digits, symbols) are never offered."""
+
+    after: dict[tuple[int, ...], list[int]]
+    start: dict[tuple[int, ...], list[int]]
+    marks: dict[str, list[int]]
+    spaces: list[int]
+    joiners: dict[int, list[int]]
+    space: int  # the space's character id
+
+    @classmethod
+    def of(cls, text_of: Callable[[list[int]], str], codec: CharCodec, lang: str, n: int,
+           reference: int) -> TokenSpellings:
+        """Each token's text after `reference` (a token that writes a word; its own text is cut away), spelt by
+        `codec` for `lang`."""
+        base, space = text_of([reference]), tuple(codec.encode("a a", lang))[1:2]
+        after: dict[tuple[int, ...], list[int]] = {}
+        start: dict[tuple[int, ...], list[int]] = {}
+        marks: dict[str, list[int]] = {"opening": [], "closing": []}
+        spaces: list[int] = []
+        joiners: dict[int, list[int]] = {}
+        for t in range(n):
+            text = text_of([reference, t])
+            tail = text[len(base):] if text.startswith(base) else text_of([t])
+            word, mark = tail.strip(), tail.strip(" ")
+            if spelt := tuple(codec.encode(tail, lang)):
+                if word.isalpha() and word[1:] == word[1:].lower():
+                    if word == word.lower():
+                        after.setdefault((space if tail[:1].isspace() else ()) + spelt, []).append(t)
+                    start.setdefault(spelt, []).append(t)
+            elif tail and not mark:
+                spaces.append(t)
+            elif len(mark) == 1 and mark == tail:
+                for place, allowed in zip(marks, (OPENING_MARKS, CLOSING_MARKS)):
+                    if mark in allowed:
+                        marks[place].append(t)
+                if (joined := codec.encode(f"a{mark}a", lang)[1:-1]) and joined[0] not in space:
+                    joiners.setdefault(joined[0], []).append(t)
+        return cls(after, start, marks, spaces, joiners, space[0])
+
+    def fitting(self, rest: tuple[int, ...], start: bool, after: list[int]) -> list[int]:
+        """The word tokens whose characters begin `rest` (at the start of a transcript with `start`); `after` the
+        tokens that added no character just before: an apostrophe or hyphen written there (its character spelt
+        only once a letter follows it) is skipped."""
+        if after and rest and after[-1] in self.joiners.get(rest[0], ()):
+            rest = rest[1:]
+        table = self.start if start else self.after
+        return [t for k in range(1, len(rest) + 1) for t in table.get(rest[:k], ())]
+
+    def between(self, rest: tuple[int, ...], start: bool, after: list[int]) -> list[int]:
+        """The tokens that add no character and may stand before `rest`, `after` the tokens that added none just
+        before: an opening mark at the start, a closing one (or a bare space before it) at the end, the joiner of
+        an apostrophe or hyphen before one; one a place (a bare space and its mark two)."""
+        if after:
+            return self.marks["closing"] if not rest and after == [after[-1]] and after[-1] in self.spaces else []
+        if start:
+            return self.marks["opening"]
+        if not rest:
+            return self.marks["closing"] + self.spaces
+        return self.joiners.get(rest[0], [])
 
 
 class CtcPrefixScorer:
@@ -61,6 +139,13 @@ class CtcPrefixScorer:
             self.chars[key] = tuple(self.codec.encode(self.text_of(list(ids)), self.lang))
         return self.chars[key]
 
+    def mute_run(self, ids: list[int]) -> int:
+        """How many of the last tokens of `ids` add no character to its spelling (punctuation, a bare space)."""
+        run = 0
+        while run < len(ids) and self.spell(ids[: len(ids) - run]) == self.spell(ids[: len(ids) - run - 1]):
+            run += 1
+        return run
+
     def prefix(self, ids: list[int]) -> float:
         """log p(the transcript begins with the characters of `ids`)."""
         chars = self.spell(ids)
@@ -69,7 +154,10 @@ class CtcPrefixScorer:
 
     def full(self, ids: list[int]) -> float:
         """log p(the transcript is exactly the characters of `ids`)."""
-        chars = self.spell(ids)
+        return self.full_chars(self.spell(ids))
+
+    def full_chars(self, chars: tuple[int, ...]) -> float:
+        """log p(the transcript is exactly these character ids)."""
         self.read([chars], states=True)
         r_char, r_blank = self.states[chars]
         return float(np.logaddexp(r_char[-1], r_blank[-1]))

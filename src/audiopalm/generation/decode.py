@@ -12,6 +12,9 @@ only audio tokens and its terminator. <sep> ends a segment, EOS the last one.
                                                           scores too (joint decoding, generation/ctc.py)
     beam_decode(..., ctc=CtcGuide(scorer, 0.3, mood=m))   and with its mood as a question head heard it
                                                           (generation/mood.py)
+    beam_decode(..., ctc=CtcGuide(scorer, 0.3, spelt=chars, spellings=s))
+                                                          the transcript bound to write a spelling exactly: the
+                                                          model chooses its tokens, case and punctuation
 
 Speech tokens are sampled by default in AudioPaLM (models/audiopalm.py): decoded greedily, 25 Hz
 semantic tokens fall into loops that never reach EOS (on the default bundle's fr-en S2ST test
@@ -28,7 +31,7 @@ import torch
 
 from audiopalm.config import help_field
 from audiopalm.errors import AudiopalmError
-from audiopalm.generation.ctc import CtcPrefixScorer
+from audiopalm.generation.ctc import CtcPrefixScorer, TokenSpellings
 from audiopalm.generation.fast import stepper
 from audiopalm.generation.mood import MoodScorer
 from audiopalm.text.vocab import UnifiedVocab
@@ -42,6 +45,10 @@ TEXT_BEAMS = 4
 # hypotheses ranked by (1 - CTC_WEIGHT) x the model's log-probability + CTC_WEIGHT x the head's.
 CTC_WEIGHT = 0.3
 CTC_FLOOR = -1e9  # a transcript the audio is too short to spell scores this, not -inf, and ranks by the LM
+# Tokens that add no character (punctuation, a bare space) leave a CTC score as it was: on speech the head cannot read,
+# a run of them ("L'acuamta..........") outranks every word. A transcript's spelling may stand still for at most this
+# many tokens in a row (the most any training transcript of the Babel world has: ", " and French " ?").
+MUTE_RUN = 2
 # A transcript that shows a mood (question or statement) the model's question head finds less likely than the other
 # loses MOOD_WEIGHT x the difference of their log-probabilities (generation/mood.py; chosen on dev, docs/model.md).
 MOOD_WEIGHT = 2.0
@@ -186,6 +193,21 @@ class CtcGuide:
     pre_beam: int = 8
     mood: MoodScorer | None = None
     mood_weight: float = MOOD_WEIGHT
+    spelt: tuple[int, ...] | None = None  # a spelling (character ids) the transcript must write exactly
+    spellings: TokenSpellings | None = None  # with `spelt`: the tokens that can write it
+
+    def fitting(self, h: Hypothesis, ends: tuple[int, int]) -> list[list[int]] | None:
+        """With `spelt`: the tokens that may follow `h`'s transcript, in groups each offered on its own: those
+        that write the spelling's next characters, the punctuation that may stand there (`TokenSpellings.between`),
+        and the ends once the spelling is all written. None without `spelt`."""
+        if self.spelt is None or self.spellings is None or self.scorer is None:
+            return None
+        chars = self.scorer.spell(h.segments[0])
+        rest = self.spelt[len(chars):]
+        ids = h.segments[0]
+        after = ids[len(ids) - self.scorer.mute_run(ids):]  # the tokens that added no character just before
+        return [self.spellings.fitting(rest, not chars, after), self.spellings.between(rest, not chars, after),
+                [] if rest else list(ends)]
 
     def score(self, h: Hypothesis, segment: int, token: int, ends_segment: bool) -> float:
         """The recording's part of a child of `h` that writes `token` in `segment`, weighted (its CTC score at
@@ -194,7 +216,13 @@ class CtcGuide:
             return h.ctc
         ids = _transcript(h, token, ends_segment)
         value = 0.0
+        if self.scorer is not None and self.spelt is not None:
+            chars = self.scorer.spell(ids)
+            if chars != (self.spelt if ends_segment else self.spelt[: len(chars)]):
+                return float("-inf")
         if self.scorer is not None and self.weight > 0:
+            if not ends_segment and self.scorer.mute_run(ids) > MUTE_RUN:
+                return self.weight * CTC_FLOOR
             value = self.weight * max(self.scorer.full(ids) if ends_segment else self.scorer.prefix(ids), CTC_FLOOR)
         if self.mood is not None:
             value += self.mood_weight * self.mood.score(ids)
@@ -270,11 +298,18 @@ def _candidates(scores: torch.Tensor, hyps: list[Hypothesis], segment_of: list[i
         return [(*divmod(flat, scores.shape[1]), score, 0.0) for score, flat in zip(top.values.tolist(),
                                                                                     top.indices.tolist())]
     offered = []
-    for parent, row in enumerate(scores):
-        top = row.topk(min(ctc.pre_beam, int(torch.isfinite(row).sum())))
-        offered += [(parent, t, score) for score, t in zip(top.values.tolist(), top.indices.tolist())]
+    for parent, every in enumerate(scores):
+        groups = ctc.fitting(hyps[parent], ends) if segment_of[parent] == 0 else None
+        for group in [None] if groups is None else groups:  # a spelling to write: the likeliest of each group
+            row = every
+            if group is not None:
+                ids = torch.tensor(group, dtype=torch.long)
+                row = torch.full_like(every, float("-inf")).index_copy_(0, ids, every[ids])
+            top = row.topk(min(ctc.pre_beam, int(torch.isfinite(row).sum())))
+            offered += [(parent, t, score) for score, t in zip(top.values.tolist(), top.indices.tolist())]
     ctc.read_ahead([(hyps[p], segment_of[p], t, t in ends) for p, t, _ in offered])
     out = [(p, t, score, ctc.score(hyps[p], segment_of[p], t, t in ends)) for p, t, score in offered]
+    out = [c for c in out if c[3] > float("-inf")]  # bound to a spelling (`CtcGuide.spelt`): what departs from it
     return sorted(out, key=lambda c: -ctc.joint(c[2], c[3]))[: 2 * beams]
 
 
