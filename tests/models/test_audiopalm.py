@@ -277,6 +277,8 @@ def test_transcripts_are_read_with_the_tokenizers_ctc_head_at_the_models_weight_
     assert model.ctc_guide(heard, "fr") is None, "a language whose weight was chosen 0: the language model alone"
     assert model.ctc_guide(heard, "de").weight == 0.95 and model.ctc_guide(heard, "it").weight == CTC_WEIGHT
     unguided = model.transcribe(heard, "de", ctc_weight=0.0)
+    # the untrained model's likeliest tokens spell nothing the head can hear (bytes): let it write them in runs
+    monkeypatch.setattr("audiopalm.generation.decode.MUTE_RUN", 10_000)
     guided = model.transcribe(heard, "de")
     scorer = model.ctc_guide(heard, "de").scorer
     ids = lambda text: model.text_tokenizer.encode(text)  # noqa: E731
@@ -290,3 +292,32 @@ def test_transcripts_are_read_with_the_tokenizers_ctc_head_at_the_models_weight_
     model.translate(heard, "en", "de", task="AST")
     assert calls[0][0] == "ASR AST" and calls[0][1][0].weight == 0.95, "the combined task's transcript is guided"
     assert calls[1][0] == "AST" and calls[1][1] == [None], "the direct task writes no transcript to guide"
+
+
+def test_a_transcript_the_recording_does_not_say_is_written_again_as_the_head_spells_it(parts, monkeypatch):
+    import audiopalm.models.audiopalm as module
+    from audiopalm.data.manifest import read_jsonl
+    from audiopalm.text.chars import CharCodec
+    from audiopalm.text.langid import CharNgramLid
+    from audiopalm.text.normalize import normalize
+
+    data, root = parts
+    model = AudioPaLM.from_text_lm(root / "lm", root / "tok", BABEL)
+    heard = model.listen(next((data / "audio" / "test" / "fr").glob("*.wav")))
+    codec = CharCodec(["<blank>", " ", *"abcdefghijklmnopqrstuvwxyz"])
+    spoken = "le chat"  # a head sure of what it heard, where the untrained language model writes something else
+    log_probs = torch.full((40, len(codec.vocab)), -30.0)
+    frames = [c for ch in spoken for c in (ch, "<blank>")] + ["<blank>"] * (40 - 2 * len(spoken))
+    for t, ch in enumerate(frames):
+        log_probs[t, codec.vocab.index(ch)] = 0.0
+    monkeypatch.setattr(AudioPaLM, "char_codec", property(lambda self: codec))
+    monkeypatch.setattr(model, "char_log_probs", lambda audio: log_probs.log_softmax(-1))
+    model.ctc_weights = {"fr": 0.1}
+    free = model.transcribe(heard, "fr")  # no character model of the language: nothing to bind to
+    assert normalize(free, "fr") != spoken, "the language model alone at this weight writes something else"
+    model.langid = CharNgramLid.fit(((r["text"], r["lang"]) for r in read_jsonl(data / "train.jsonl")), min_count=1)
+    assert normalize(model.transcribe(heard, "fr"), "fr") == spoken
+    transcript, _ = model.transcribe_and_translate(heard, "en", "fr")
+    assert normalize(transcript, "fr") == spoken, "the combined task's transcript too, before its translation"
+    monkeypatch.setattr(module, "SPELT_MARGIN", float("inf"))
+    assert model.transcribe(heard, "fr") == free, "within the margin the transcript stands"

@@ -38,6 +38,8 @@ def test_tiny_recipe_builds_a_fp16_bundle_that_loads_as_float32(tiny_world, tmp_
     decoding = json.loads((tmp_path / "work" / "eval" / "results.json").read_text())["meta"]["text decoding"]
     assert "the listener's CTC head" in decoding or not any(model.ctc_weights.values())
     assert "mood ranked with the question head's reading" in decoding
+    binds = model.langid is not None and any(model.ctc_weights.values())  # a spelling to bind transcripts to
+    assert ("bound to the head's spelling" in decoding) == binds
     assert AudioPaLM.from_pretrained(tmp_path / "work" / "audiopalm" / "model").decode_dtype is None
     assert model.audio_tokenizer.encode(torch.zeros(16000).numpy()).shape == (25,)
     card = (bundle / "MODEL_CARD.md").read_text()

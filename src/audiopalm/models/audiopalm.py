@@ -23,7 +23,9 @@ model knows its languages (config.json: code -> name, as the task tags write the
 asked for by code or name in any case, and one it does not know is an error. It also knows the tasks it
 was finetuned on (config.json "tasks": the mixture): a model trained on the combined task `[ASR AST X Y]`
 translates through it (the transcript first, then the translation, in one decode), which measures
-better than the direct `[AST X Y]` (docs/model.md).
+better than the direct `[AST X Y]` (docs/model.md). A transcript the recording does not say (by the CTC head,
+SPELT_MARGIN) is written again bound to the head's own spelling under the language's character model: where the
+language model cannot read a voice's tokens, it still chooses the words' forms, case and punctuation.
 
 A folder holds config.json, lm/ (Hugging Face causal LM, safetensors), text_tokenizer/,
 audio_tokenizer/ and, once attached, speech_out/ (codec and acoustic model: models/speech_out.py).
@@ -34,7 +36,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property, partial
 from pathlib import Path
 
@@ -48,7 +50,7 @@ from audiopalm.audio.vad import VadConfig, cut, has_speech_batch, speech_segment
 from audiopalm.data.languages import Languages
 from audiopalm.data.tasks import get_task, prompt_ids, task_tag
 from audiopalm.errors import AudiopalmError, first_line
-from audiopalm.generation.ctc import CtcPrefixScorer, best_spelling
+from audiopalm.generation.ctc import CtcPrefixScorer, TokenSpellings, best_spelling
 from audiopalm.generation.decode import (CTC_WEIGHT, MOOD_WEIGHT, SPEECH_SAMPLING, TEXT_BEAMS, CtcGuide, Sampling,
                                          beam_decode, greedy_decode, memoised)
 from audiopalm.generation.mood import MoodScorer
@@ -77,6 +79,15 @@ TEXT_TOKEN_ALLOWANCE = 120  # decoding budget added for each text segment writte
 # log-probability. Chosen on the first 20 per language of dev / test / test-noisy (docs/model.md).
 SPELLING_LM_WEIGHT = 0.5
 LID_TASK_WEIGHT = 0.25
+# Where the language model cannot read a voice's tokens it writes fluent words the recording does not say. A
+# transcript whose CTC log-probability is more than SPELT_MARGIN per frame of the head below that of the head's own
+# best spelling under the language's character model (at SPELT_LM_WEIGHT, SPELT_BEAM prefixes) is written again,
+# bound to that spelling: the model then only chooses its words' forms, case and punctuation. Chosen on dev (the
+# first 30 per language; docs/model.md).
+SPELT_MARGIN = 0.3
+SPELT_LM_WEIGHT = 1.0
+SPELT_BEAM = 16
+LANGID = "langid.json"  # the model's language identifier (character models of its languages) in its folder
 SPEECH_SOURCES = ("text", "lm")  # spoken output: the text-to-unit model speaks the text, or the LM's speech tokens
 
 
@@ -185,6 +196,7 @@ class AudioPaLM:
         self.listener: CtcEncoderModel | None = None  # a CTC encoder read for its character head alone
         # (models/listener.py); None: the audio tokenizer's encoder's head
         self.question_head: QuestionHead | None = None  # question or statement, from a layer of `char_model`
+        self._spellings: dict[tuple, TokenSpellings] = {}  # (language code, characters) -> `token_spellings`
 
     # --- construction and persistence ------------------------------------------------------------
     @classmethod
@@ -225,7 +237,7 @@ class AudioPaLM:
         if self.ctc_weights:
             config["ctc_weights"] = self.ctc_weights
         if self.langid is not None:
-            self.langid.save(folder / "langid.json")
+            self.langid.save(folder / LANGID)
         if self.listener is not None:
             save_ctc_model(self.listener, folder / LISTENER)
         if self.question_head is not None:
@@ -265,8 +277,8 @@ class AudioPaLM:
         model = cls(lm, load_text_tokenizer(folder / "text_tokenizer"),
                     AudioTokenizer.from_pretrained(folder / "audio_tokenizer"), vocab, languages, speech_out,
                     config.get("tasks"))
-        if (folder / "langid.json").is_file():
-            model.langid = CharNgramLid.load(folder / "langid.json")
+        if (folder / LANGID).is_file():
+            model.langid = CharNgramLid.load(folder / LANGID)
         if (folder / LISTENER).is_dir():
             model.listener = load_ctc_model(folder / LISTENER)
         if (folder / QUESTION_HEAD).is_dir():
@@ -342,13 +354,15 @@ class AudioPaLM:
         return self.vocab.audio_ids(self.listen(audio).tokens)
 
     def run(self, task: str, prompts: list[torch.Tensor], beams: int | None = None, max_new_tokens: int = 400,
-            sampling: Sampling | None = SPEECH_SAMPLING,
-            guides: list[CtcGuide | None] | None = None) -> list[list[list[int]]]:
+            sampling: Sampling | None = SPEECH_SAMPLING, guides: list[CtcGuide | None] | None = None,
+            bind_to_spelling: bool = True) -> list[list[list[int]]]:
         """Decode each prompt into the task's output segments (vocabulary ids). Speech segments are drawn
         with `sampling` (None: greedy); beam search is for text and decodes speech greedily (`beams` None:
         TEXT_BEAMS for a task that writes text alone, 1 for one that writes speech). `guides`: per
         prompt, a CTC guide for its first segment (`ctc_guide`), which makes the decode a beam search (of
-        `beams`, 1 included) ranked by the language model and the CTC head together."""
+        `beams`, 1 included) ranked by the language model and the CTC head together, and a transcript the recording
+        does not say written again bound to the head's spelling (`spelt_instead`; not with `bind_to_spelling`
+        False)."""
         modalities = [s.modality for s in get_task(task).outputs]
         if beams is None:
             beams = 1 if "audio" in modalities else TEXT_BEAMS
@@ -359,10 +373,47 @@ class AudioPaLM:
             if "audio" in modalities and sampling is not None:
                 raise AudiopalmError(f"task {task} writes speech: beam search needs greedy speech (sampling=None), "
                                      "or use beams=1 with sampling")
-            return [beam_decode(self.lm, self.vocab, p, modalities, beams, max_new_tokens, dtype=self.decode_dtype,
-                                ctc=g) for p, g in zip(prompts, guides or [None] * len(prompts))]
+            return [self._beam_decode(p, modalities, beams, max_new_tokens, g, bind_to_spelling)
+                    for p, g in zip(prompts, guides or [None] * len(prompts))]
         return greedy_decode(self.lm, self.vocab, prompts, modalities, max_new_tokens, dtype=self.decode_dtype,
                              audio_sampling=sampling)
+
+    def _beam_decode(self, prompt: torch.Tensor, modalities: list[str], beams: int, max_new_tokens: int,
+                     guide: CtcGuide | None, bind: bool = True) -> list[list[int]]:
+        """One prompt's beam search; with a guide and `bind`, decoded again bound to the head's spelling where the
+        transcript disagrees with the recording (`spelt_instead`)."""
+        segments = beam_decode(self.lm, self.vocab, prompt, modalities, beams, max_new_tokens, dtype=self.decode_dtype,
+                               ctc=guide)
+        if guide is None or not bind or (spelt := self.spelt_instead(guide, segments[0])) is None:
+            return segments
+        bound = replace(guide, spelt=spelt, spellings=self.token_spellings(guide.scorer.lang, guide.scorer.codec))
+        again = beam_decode(self.lm, self.vocab, prompt, modalities, beams, max_new_tokens, dtype=self.decode_dtype,
+                            ctc=bound)
+        return again if guide.scorer.spell(again[0]) == spelt else segments  # written as spelt, else as it was
+
+    def spelt_instead(self, guide: CtcGuide, transcript: list[int]) -> tuple[int, ...] | None:
+        """The head's best spelling (character ids) under the language's character model, where the recording
+        says it more likely than `transcript` (ids) by SPELT_MARGIN a frame; else None (and without a guide's CTC
+        scorer or a character model of the language)."""
+        scorer = guide.scorer
+        if scorer is None or self.langid is None or scorer.lang not in self.langid.counts:
+            return None
+        frames = scorer.x.T  # [T, V]
+        least = scorer.full(transcript) + SPELT_MARGIN * len(frames)  # what a spelling must score to be written
+        if least >= 0:  # no spelling's log-probability reaches above 0: the search is not needed
+            return None
+        _, text = best_spelling(frames, scorer.codec.vocab, partial(self.langid.next_char_log_prob, scorer.lang),
+                                SPELT_LM_WEIGHT, beam=SPELT_BEAM)
+        spelt = tuple(scorer.codec.encode(text, scorer.lang))
+        return spelt if spelt and scorer.full_chars(spelt) > least else None
+
+    def token_spellings(self, code: str, codec: CharCodec) -> TokenSpellings:
+        """What each text token spells in language `code` with a CTC head's characters (built once for each)."""
+        key = (code, tuple(codec.vocab))
+        if key not in self._spellings:
+            reference = self.text_tokenizer.encode("a")[-1]
+            self._spellings[key] = TokenSpellings.of(self.text_of, codec, code, self.vocab.text_size, reference)
+        return self._spellings[key]
 
     def text_of(self, ids: list[int]) -> str:
         return self.text_tokenizer.decode([i for i in ids if i < self.vocab.text_size])
