@@ -313,11 +313,9 @@ def test_a_transcript_the_recording_does_not_say_is_written_again_as_the_head_sp
     monkeypatch.setattr(AudioPaLM, "char_codec", property(lambda self: codec))
     monkeypatch.setattr(model, "char_log_probs", lambda audio: log_probs.log_softmax(-1))
     model.ctc_weights = {"fr": 0.1}
-    free = model.transcribe(heard, "fr")  # no character model of the language: nothing to bind to
-    assert normalize(free, "fr") != spoken, "the language model alone at this weight writes something else"
     model.langid = CharNgramLid.fit(((r["text"], r["lang"]) for r in read_jsonl(data / "train.jsonl")), min_count=1)
     assert normalize(model.transcribe(heard, "fr"), "fr") == spoken
     transcript, _ = model.transcribe_and_translate(heard, "en", "fr")
     assert normalize(transcript, "fr") == spoken, "the combined task's transcript too, before its translation"
-    monkeypatch.setattr(module, "SPELT_MARGIN", float("inf"))
-    assert model.transcribe(heard, "fr") == free, "within the margin the transcript stands"
+    monkeypatch.setattr(module, "SPELT_MARGIN", float("inf"))  # never far enough apart: the transcript stands
+    assert normalize(model.transcribe(heard, "fr"), "fr") != spoken, "the language model wrote something else"

@@ -131,6 +131,7 @@ class CtcPrefixScorer:
         self.states: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray]] = {(): empty}
         self.prefix_scores: dict[tuple[int, ...], float] = {(): 0.0}
         self.chars: dict[tuple[int, ...], tuple[int, ...]] = {}
+        self.runs: dict[tuple[int, ...], int] = {}  # token-id prefix -> `mute_run`
 
     def spell(self, ids: list[int]) -> tuple[int, ...]:
         """Vocabulary ids -> the character ids of their normalised text (memoised)."""
@@ -140,11 +141,16 @@ class CtcPrefixScorer:
         return self.chars[key]
 
     def mute_run(self, ids: list[int]) -> int:
-        """How many of the last tokens of `ids` add no character to its spelling (punctuation, a bare space)."""
-        run = 0
-        while run < len(ids) and self.spell(ids[: len(ids) - run]) == self.spell(ids[: len(ids) - run - 1]):
-            run += 1
-        return run
+        """How many of the last tokens of `ids` add no character to its spelling (punctuation, a bare space);
+        memoised, each prefix's from its parent's."""
+        todo, key = [], tuple(ids)
+        while key and key not in self.runs:
+            todo.append(key)
+            key = key[:-1]
+        for prefix in reversed(todo):
+            still = self.spell(prefix) == self.spell(prefix[:-1])
+            self.runs[prefix] = self.runs.get(prefix[:-1], 0) + 1 if still else 0
+        return self.runs.get(tuple(ids), 0)
 
     def prefix(self, ids: list[int]) -> float:
         """log p(the transcript begins with the characters of `ids`)."""
