@@ -257,22 +257,27 @@ def test_identification_reads_the_ctc_heads_frames_with_each_languages_character
     assert AudioPaLM.from_pretrained(tmp_path / "ap").langid.counts == model.langid.counts
 
 
+def _confident_head(model: AudioPaLM, spoken: str, monkeypatch, frames: int = 40) -> None:
+    """Give `model` a character head sure it heard `spoken`: one character every other frame, blanks between."""
+    from audiopalm.text.chars import CharCodec
+
+    codec = CharCodec(["<blank>", " ", *"abcdefghijklmnopqrstuvwxyz"])
+    log_probs = torch.full((frames, len(codec.vocab)), -30.0)
+    said = [c for ch in spoken for c in (ch, "<blank>")] + ["<blank>"] * (frames - 2 * len(spoken))
+    for t, ch in enumerate(said):
+        log_probs[t, codec.vocab.index(ch)] = 0.0
+    monkeypatch.setattr(AudioPaLM, "char_codec", property(lambda self: codec))
+    monkeypatch.setattr(model, "char_log_probs", lambda audio: log_probs.log_softmax(-1))
+
+
 def test_transcripts_are_read_with_the_tokenizers_ctc_head_at_the_models_weight_per_language(parts, monkeypatch):
     from audiopalm.generation.decode import CTC_WEIGHT
-    from audiopalm.text.chars import CharCodec
 
     data, root = parts
     model = AudioPaLM.from_text_lm(root / "lm", root / "tok", BABEL)
     heard = model.listen(next((data / "audio" / "test" / "fr").glob("*.wav")))
     assert model.char_codec is None and model.ctc_guide(heard, "fr") is None, "an MFCC tokenizer spells nothing"
-    codec = CharCodec(["<blank>", " ", *"abcdefghijklmnopqrstuvwxyz"])
-    spoken = "le chat"  # a head sure of what it heard: one character every other frame, blanks between
-    log_probs = torch.full((40, len(codec.vocab)), -30.0)
-    frames = [c for ch in spoken for c in (ch, "<blank>")] + ["<blank>"] * (40 - 2 * len(spoken))
-    for t, ch in enumerate(frames):
-        log_probs[t, codec.vocab.index(ch)] = 0.0
-    monkeypatch.setattr(AudioPaLM, "char_codec", property(lambda self: codec))
-    monkeypatch.setattr(model, "char_log_probs", lambda audio: log_probs.log_softmax(-1))
+    _confident_head(model, "le chat", monkeypatch)
     model.ctc_weights = {"fr": 0.0, "de": 0.95}
     assert model.ctc_guide(heard, "fr") is None, "a language whose weight was chosen 0: the language model alone"
     assert model.ctc_guide(heard, "de").weight == 0.95 and model.ctc_guide(heard, "it").weight == CTC_WEIGHT
@@ -297,21 +302,14 @@ def test_transcripts_are_read_with_the_tokenizers_ctc_head_at_the_models_weight_
 def test_a_transcript_the_recording_does_not_say_is_written_again_as_the_head_spells_it(parts, monkeypatch):
     import audiopalm.models.audiopalm as module
     from audiopalm.data.manifest import read_jsonl
-    from audiopalm.text.chars import CharCodec
     from audiopalm.text.langid import CharNgramLid
     from audiopalm.text.normalize import normalize
 
     data, root = parts
     model = AudioPaLM.from_text_lm(root / "lm", root / "tok", BABEL)
     heard = model.listen(next((data / "audio" / "test" / "fr").glob("*.wav")))
-    codec = CharCodec(["<blank>", " ", *"abcdefghijklmnopqrstuvwxyz"])
-    spoken = "le chat"  # a head sure of what it heard, where the untrained language model writes something else
-    log_probs = torch.full((40, len(codec.vocab)), -30.0)
-    frames = [c for ch in spoken for c in (ch, "<blank>")] + ["<blank>"] * (40 - 2 * len(spoken))
-    for t, ch in enumerate(frames):
-        log_probs[t, codec.vocab.index(ch)] = 0.0
-    monkeypatch.setattr(AudioPaLM, "char_codec", property(lambda self: codec))
-    monkeypatch.setattr(model, "char_log_probs", lambda audio: log_probs.log_softmax(-1))
+    spoken = "le chat"  # where the untrained language model writes something else
+    _confident_head(model, spoken, monkeypatch)
     model.ctc_weights = {"fr": 0.1}
     model.langid = CharNgramLid.fit(((r["text"], r["lang"]) for r in read_jsonl(data / "train.jsonl")), min_count=1)
     assert normalize(model.transcribe(heard, "fr"), "fr") == spoken
