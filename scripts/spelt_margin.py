@@ -2,13 +2,14 @@
 spelling (`AudioPaLM.spelt_instead`, SPELT_MARGIN): WER % per split at several margins.
 
     python scripts/spelt_margin.py --model models/babel-small --data data/babel-small \
-        --splits dev test test-unseen-synth --per-language 30 --margins 0 0.1 0.2 0.3 0.5 inf
+        --splits dev test test-unseen-synth --per-language 30 --margins 0 0.1 0.2 0.3 0.5 inf --beam 64
 
 For the first PER_LANGUAGE utterances of each language: the transcript the model writes with its CTC guide (not
-bound), the head's best spelling under the language's character model, the CTC log-probability of each and the
-head's frames. A margin m keeps the transcript unless the spelling's CTC log-probability is more than m a frame
-above it; a bound transcript writes the spelling's characters exactly, so its WER is the spelling's. Margin inf:
-never bound. Per-utterance readings are cached in OUT (JSON lines), one file per split.
+bound), the head's best spelling under the language's character model (mixed with its word model where the model
+has one; BEAM prefixes), the CTC log-probability of each and the head's frames. A margin m keeps the transcript
+unless the spelling's CTC log-probability is more than m a frame above it; a bound transcript writes the spelling's
+characters exactly, so its WER is the spelling's. Margin inf: never bound. Per-utterance readings are cached in OUT
+(JSON lines), one file per split: give each model and beam its own OUT.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 from collections import defaultdict
-from functools import partial
 from pathlib import Path
 
 import torch
@@ -32,7 +32,7 @@ from audiopalm.text.normalize import normalize
 
 
 @torch.inference_mode()
-def reading(model: AudioPaLM, data: Path, row: dict) -> dict:
+def reading(model: AudioPaLM, data: Path, row: dict, beam: int) -> dict:
     """One utterance: word errors of the free transcript and of the spelling, their CTC log-probabilities."""
     lang = row["lang"]
     heard = model.listen(load_audio(data / row["audio"]))
@@ -42,8 +42,7 @@ def reading(model: AudioPaLM, data: Path, row: dict) -> dict:
     prompt = model.prompt("ASR", lang, None, model.vocab.audio_ids(heard.tokens))
     ids = model.run("ASR", [prompt], None, 120, guides=[guide], bind_to_spelling=False)[0][0]
     scorer = guide.scorer
-    char_log_prob = partial(model.langid.next_char_log_prob, lang)
-    _, spelt = best_spelling(scorer.x.T, scorer.codec.vocab, char_log_prob, SPELT_LM_WEIGHT, beam=SPELT_BEAM)
+    _, spelt = best_spelling(scorer.x.T, scorer.codec.vocab, model.spelling_model(lang), SPELT_LM_WEIGHT, beam=beam)
     free = model.text_of(ids)
     words = len(normalize(row["text"], lang).split())
     return {"id": row["id"], "lang": lang, "frames": scorer.x.shape[1], "words": words, "free": free, "spelt": spelt,
@@ -69,7 +68,8 @@ def main() -> None:
     ap.add_argument("--splits", nargs="+", default=["dev", "test", "test-unseen-synth"])
     ap.add_argument("--per-language", type=int, default=30)
     ap.add_argument("--margins", nargs="+", type=float, default=[0, 0.1, 0.2, 0.3, 0.5, float("inf")])
-    ap.add_argument("--out", default="runs/spelt-margin")
+    ap.add_argument("--beam", type=int, default=SPELT_BEAM, help="prefixes the spelling search keeps")
+    ap.add_argument("--out", default="runs/spelt-margin", help="cache folder (one for each model and beam)")
     args = ap.parse_args()
     model, data, out = AudioPaLM.from_pretrained(args.model), Path(args.data), Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -84,7 +84,7 @@ def main() -> None:
                 count[r["lang"]] += 1
         with cache.open("a") as f:
             for r in tqdm([r for r in rows if r["id"] not in done], desc=split, mininterval=10):
-                done[r["id"]] = reading(model, data, r)
+                done[r["id"]] = reading(model, data, r, args.beam)
                 f.write(json.dumps(done[r["id"]], ensure_ascii=False) + "\n")
         readings = [done[r["id"]] for r in rows]
         table[split] = [(wer(readings, m), sum(r["spelt_ctc"] - r["free_ctc"] > m * r["frames"] for r in readings))

@@ -144,6 +144,13 @@ def cmd_attach_listener(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_attach_words(args: argparse.Namespace) -> int:
+    from audiopalm.recipes.words import AttachWordsConfig, attach_words
+
+    print(f"word models written to {attach_words(from_args(AttachWordsConfig, args))}")
+    return 0
+
+
 def cmd_train_question_head(args: argparse.Namespace) -> int:
     from audiopalm.recipes.question import QuestionHeadStage, run
 
@@ -261,6 +268,8 @@ COMMANDS: dict[str, Command | dict[str, Command]] = {
     "eval": (cmd_eval, _config("audiopalm.evaluation.suite:EvalConfig"), "ASR WER, AST BLEU, LID, S2ST (ASR-BLEU, voice, DNSMOS, RTF) on a test split"),
     "attach-listener": (cmd_attach_listener, _config("audiopalm.models.listener:AttachListenerConfig"),
                         "add a CTC encoder whose character head reads recordings (joint decoding, LID)"),
+    "attach-words": (cmd_attach_words, _config("audiopalm.recipes.words:AttachWordsConfig"),
+                     "add word models of a model's languages (the head's spelling reads words it knows)"),
     "train-question-head": (cmd_train_question_head, _config("audiopalm.recipes.question:QuestionHeadStage"),
                             "teach a model to hear a question from its intonation (a head on its CTC encoder)"),
     "tune-ctc": (cmd_tune_ctc, _config("audiopalm.evaluation.decoding:TuneCtcConfig"),

@@ -270,6 +270,30 @@ def _confident_head(model: AudioPaLM, spoken: str, monkeypatch, frames: int = 40
     monkeypatch.setattr(model, "char_log_probs", lambda audio: log_probs.log_softmax(-1))
 
 
+def test_the_heads_spelling_reads_the_models_word_models_saved_with_it(parts, monkeypatch, tmp_path):
+    from audiopalm.data.manifest import read_jsonl
+    from audiopalm.text.langid import CharNgramLid
+    from audiopalm.text.normalize import normalize
+    from audiopalm.text.words import SpellingModel, WordNgram
+
+    data, root = parts
+    model = AudioPaLM.from_text_lm(root / "lm", root / "tok", BABEL)
+    texts = [(r["text"], r["lang"]) for r in read_jsonl(data / "train.jsonl")]
+    model.langid = CharNgramLid.fit(texts, min_count=1)
+    assert not isinstance(model.spelling_model("fr"), SpellingModel), "no word models: the character model alone"
+    model.words = WordNgram.fit(t for t in texts if t[1] != "de")
+    assert isinstance(model.spelling_model("fr"), SpellingModel) and model.spelling_model("fr").lang == "fr"
+    assert not isinstance(model.spelling_model("de"), SpellingModel), "a language without a word model"
+    model.save_pretrained(tmp_path / "ap")
+    assert AudioPaLM.from_pretrained(tmp_path / "ap").words.counts == model.words.counts
+    heard = model.listen(next((data / "audio" / "test" / "fr").glob("*.wav")))
+    spoken = "le chat"  # "chat" is no word of the world: a head sure of it is still written
+    assert "chat" not in model.words.counts["fr"] and "le" in model.words.counts["fr"]
+    _confident_head(model, spoken, monkeypatch)
+    model.ctc_weights = {"fr": 0.1}
+    assert normalize(model.transcribe(heard, "fr"), "fr") == spoken
+
+
 def test_transcripts_are_read_with_the_tokenizers_ctc_head_at_the_models_weight_per_language(parts, monkeypatch):
     from audiopalm.generation.decode import CTC_WEIGHT
 

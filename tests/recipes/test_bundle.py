@@ -40,6 +40,8 @@ def test_tiny_recipe_builds_a_fp16_bundle_that_loads_as_float32(tiny_world, tmp_
     assert "mood ranked with the question head's reading" in decoding
     binds = model.langid is not None and any(model.ctc_weights.values())  # a spelling to bind transcripts to
     assert ("bound to the head's spelling" in decoding) == binds
+    assert model.words is not None and set(model.words.languages) == set(model.languages.codes)  # the text LM's
+    assert ("character and word models" in decoding) == binds  # corpus, as word models the spelling reads
     assert AudioPaLM.from_pretrained(tmp_path / "work" / "audiopalm" / "model").decode_dtype is None
     assert model.audio_tokenizer.encode(torch.zeros(16000).numpy()).shape == (25,)
     card = (bundle / "MODEL_CARD.md").read_text()

@@ -106,11 +106,11 @@ def _conditions(cfg: EvalConfig, tasks: set[str]) -> dict:
 
 
 def text_decoding(beams: int, ctc_weights: dict[str, float], listener: bool = False, question: bool = False,
-                  spelt: bool = False) -> str:
+                  spelt: bool = False, words: bool = False) -> str:
     """How the report's text was decoded, in words (`ctc_weights`: language -> the CTC head's weight; `listener`:
     the head is the model's listener's, not its tokenizer's; `question`: the model's question head ranked each
     transcript's mood too; `spelt`: the model has character models to bind transcripts to the head's spelling,
-    `AudioPaLM.spelt_instead`)."""
+    `AudioPaLM.spelt_instead`; `words`: and word models that its spelling search reads with them)."""
     from audiopalm.models.audiopalm import SPELT_MARGIN
 
     how = "greedy" if beams == 1 else f"beam search, {beams} beams"
@@ -119,7 +119,8 @@ def text_decoding(beams: int, ctc_weights: dict[str, float], listener: bool = Fa
         return how + (mood if question else "")
     weights = ", ".join(f"{k} {v:g}" for k, v in sorted(ctc_weights.items()))
     head = f"transcripts with the {'listener' if listener else 'tokenizer'}'s CTC head ({weights})"
-    bound = (f", written again bound to the head's spelling under each language's character model where that reads "
+    models = "character and word models" if words else "character model"
+    bound = (f", written again bound to the head's spelling under each language's {models} where that reads "
              f"more than {SPELT_MARGIN:g} a frame better" if spelt else "")
     return f"{how}, {head}{mood if question else ''}{bound}"
 
@@ -130,7 +131,7 @@ def run(cfg: EvalConfig) -> dict:
 
     from audiopalm.data.manifest import CONDITIONS
     from audiopalm.evaluation.unified import _parse_pairs, evaluate_text_mt, evaluate_unified
-    from audiopalm.models.audiopalm import LANGID
+    from audiopalm.models.audiopalm import LANGID, WORDS
     from audiopalm.models.listener import LISTENER
     from audiopalm.models.question import QUESTION_HEAD
 
@@ -162,7 +163,8 @@ def run(cfg: EvalConfig) -> dict:
         moods = cfg.ctc_weight != 0 and (Path(cfg.model) / QUESTION_HEAD).is_dir()  # weight 0: the LM alone
         report["meta"]["text decoding"] = text_decoding(cfg.beams or TEXT_BEAMS, report.get("ctc_weight", {}),
                                                       (Path(cfg.model) / LISTENER).is_dir(), moods,
-                                                      (Path(cfg.model) / LANGID).is_file())
+                                                      (Path(cfg.model) / LANGID).is_file(),
+                                                      (Path(cfg.model) / WORDS).is_file())
     else:
         raise AudiopalmError("give --model (an AudioPaLM folder) or --text-lm (a pretrain-text folder)")
     report["meta"].update({"wall seconds": round(time.time() - started, 1), "threads": torch.get_num_threads(),

@@ -36,6 +36,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property, partial
 from pathlib import Path
@@ -60,6 +61,7 @@ from audiopalm.models.question import QUESTION_HEAD, QuestionHead, char_states, 
 from audiopalm.models.speech_out import SpeechOutput
 from audiopalm.text.chars import CharCodec
 from audiopalm.text.langid import CharNgramLid
+from audiopalm.text.words import SpellingModel, WordNgram
 from audiopalm.text.tokenizer import TextTokenizer, load_text_tokenizer
 from audiopalm.text.vocab import UnifiedVocab
 
@@ -81,13 +83,14 @@ SPELLING_LM_WEIGHT = 0.5
 LID_TASK_WEIGHT = 0.25
 # Where the language model cannot read a voice's tokens it writes fluent words the recording does not say. A
 # transcript whose CTC log-probability is more than SPELT_MARGIN per frame of the head below that of the head's own
-# best spelling under the language's character model (at SPELT_LM_WEIGHT, SPELT_BEAM prefixes) is written again,
-# bound to that spelling: the model then only chooses its words' forms, case and punctuation. Chosen on dev (the
-# first 30 per language; docs/model.md).
-SPELT_MARGIN = 0.3
+# best spelling under the language's character model (mixed with its word model where the model has one: text/
+# words.py; at SPELT_LM_WEIGHT, SPELT_BEAM prefixes) is written again, bound to that spelling: the model then only
+# chooses its words' forms, case and punctuation. Chosen on dev (the first 30 per language; docs/model.md).
+SPELT_MARGIN = 0.2
 SPELT_LM_WEIGHT = 1.0
-SPELT_BEAM = 16
+SPELT_BEAM = 64
 LANGID = "langid.json"  # the model's language identifier (character models of its languages) in its folder
+WORDS = "words.json.gz"  # the model's word models of its languages (spelling searches) in its folder
 SPEECH_SOURCES = ("text", "lm")  # spoken output: the text-to-unit model speaks the text, or the LM's speech tokens
 
 
@@ -192,6 +195,7 @@ class AudioPaLM:
         self.tasks = tasks  # the finetuning mixture (task -> examples per utterance); None: not recorded
         self.decode_dtype: torch.dtype | None = None  # the fast decoder's compute dtype (None: the LM's)
         self.langid: CharNgramLid | None = None  # spelling -> language, for identification beside [LID]
+        self.words: WordNgram | None = None  # each language's word n-grams, for the head's spelling (`spelling_model`)
         self.ctc_weights: dict[str, float] = {}  # language code -> its CTC weight chosen on dev (`ctc_weight`)
         self.listener: CtcEncoderModel | None = None  # a CTC encoder read for its character head alone
         # (models/listener.py); None: the audio tokenizer's encoder's head
@@ -238,6 +242,8 @@ class AudioPaLM:
             config["ctc_weights"] = self.ctc_weights
         if self.langid is not None:
             self.langid.save(folder / LANGID)
+        if self.words is not None:
+            self.words.save(folder / WORDS)
         if self.listener is not None:
             save_ctc_model(self.listener, folder / LISTENER)
         if self.question_head is not None:
@@ -279,6 +285,8 @@ class AudioPaLM:
                     config.get("tasks"))
         if (folder / LANGID).is_file():
             model.langid = CharNgramLid.load(folder / LANGID)
+        if (folder / WORDS).is_file():
+            model.words = WordNgram.load(folder / WORDS)
         if (folder / LISTENER).is_dir():
             model.listener = load_ctc_model(folder / LISTENER)
         if (folder / QUESTION_HEAD).is_dir():
@@ -402,10 +410,17 @@ class AudioPaLM:
         least = scorer.full(transcript) + SPELT_MARGIN * len(frames)  # what a spelling must score to be written
         if least >= 0:  # no spelling's log-probability reaches above 0: the search is not needed
             return None
-        _, text = best_spelling(frames, scorer.codec.vocab, partial(self.langid.next_char_log_prob, scorer.lang),
-                                SPELT_LM_WEIGHT, beam=SPELT_BEAM)
+        _, text = best_spelling(frames, scorer.codec.vocab, self.spelling_model(scorer.lang), SPELT_LM_WEIGHT,
+                                beam=SPELT_BEAM)
         spelt = tuple(scorer.codec.encode(text, scorer.lang))
         return spelt if spelt and scorer.full_chars(spelt) > least else None
+
+    def spelling_model(self, code: str) -> Callable[[str, str], float]:
+        """log p(next character | text so far) in language `code` for a spelling search: its character model (`langid`,
+        which must know the language), mixed with its word model where the model has one for it (`words`)."""
+        if self.words is not None and code in self.words.counts:
+            return SpellingModel(self.words, self.langid, code)
+        return partial(self.langid.next_char_log_prob, code)
 
     def token_spellings(self, code: str, codec: CharCodec) -> TokenSpellings:
         """What each text token spells in language `code` with a CTC head's characters (built once for each)."""

@@ -17,7 +17,8 @@
     audiopalm_long  finetuning on, on data, with speech of several sentences at once among the examples (groups of
                2-3 sentences of one speaker, `long_joined` per utterance); none when long_steps is 0
     speech     the speech output stage attached to the model
-    decoding   the listener attached to the model, then the CTC head's weight per language chosen on dev speakers
+    decoding   the listener and word models (of the text LM's corpus) attached to the model, then the CTC head's
+               weight per language chosen on dev speakers
     export     BUNDLE: the model folder with every weight in fp16
     eval       ASR, AST, MT, LID and S2ST of BUNDLE on the test split, beside the cascade, and of speech of several
                sentences (WORK/eval/),
@@ -203,6 +204,7 @@ def stages(r: BundleRecipe) -> list[Stage]:
     from audiopalm.evaluation.decoding import run as run_tune_ctc
     from audiopalm.evaluation.suite import EvalConfig
     from audiopalm.evaluation.suite import run as run_eval
+    from audiopalm.models.audiopalm import WORDS
     from audiopalm.models.listener import LISTENER, AttachListenerConfig, attach_listener
     from audiopalm.models.question import QUESTION_HEAD
     from audiopalm.models.speech_out import AttachConfig, attach
@@ -214,6 +216,7 @@ def stages(r: BundleRecipe) -> list[Stage]:
     from audiopalm.recipes.question import run as run_question_head
     from audiopalm.recipes.units import UnitsStage, UnitsTrainConfig
     from audiopalm.recipes.units import run as run_units
+    from audiopalm.recipes.words import AttachWordsConfig, attach_words
     from audiopalm.training.lm import LmTrainConfig
 
     work = Path(r.work)
@@ -270,14 +273,17 @@ def stages(r: BundleRecipe) -> list[Stage]:
     listener = fast if listening_fast else slow  # the one the model reads with
     listener_attach = AttachListenerConfig(str(final), str(listener.parent))
 
+    words_attach = AttachWordsConfig(str(final), r.data, lm_cfg.lm.extra_sentences, lm_cfg.train.seed)
+
     def choose_decoding(_: float | None) -> None:
         if listening:
             attach_listener(listener_attach)
+        attach_words(words_attach)  # the text LM's corpus as word models: the head spells words it knows
         print(run_tune_ctc(tune_cfg))
 
-    def decoding_chosen(config: Path) -> bool:  # weights chosen, with the listener the recipe trained
+    def decoding_chosen(config: Path) -> bool:  # weights chosen, with the listener the recipe trained and word models
         attached = final / LISTENER / "model.safetensors"
-        return (config.exists() and "ctc_weights" in json.loads(config.read_text())
+        return (config.exists() and "ctc_weights" in json.loads(config.read_text()) and (final / WORDS).exists()
                 and (not listening or attached.exists() and same_weights(attached, listener)))
 
     question_cfg = QuestionHeadStage(str(final), r.data, r.question_per_language or 0, r.tune_per_language)
@@ -332,7 +338,8 @@ def stages(r: BundleRecipe) -> list[Stage]:
               lambda _: attach(attach_cfg), f"attach-speech: {attach_cfg}",
               complete=lambda done: done.exists() and speech_attached(attach_cfg), resumes=False),
         Stage("decoding", final / "config.json", choose_decoding,
-              (f"attach-listener: {listener_attach}; " if listening else "") + f"tune-ctc: {tune_cfg}",
+              (f"attach-listener: {listener_attach}; " if listening else "") + f"attach-words: {words_attach}; "
+              f"tune-ctc: {tune_cfg}",
               complete=decoding_chosen, resumes=False),
         *([Stage("question", final / QUESTION_HEAD / "model.safetensors",
                  lambda _: print(run_question_head(question_cfg)), f"train-question-head: {question_cfg}",
