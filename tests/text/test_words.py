@@ -75,3 +75,15 @@ def test_saved_and_loaded(tmp_path):
         WordNgram.load(tmp_path / "bad.json.gz")
     with pytest.raises(AudiopalmError, match="no texts"):
         WordNgram.fit([])
+
+
+def test_a_full_memo_starts_again_and_answers_the_same(monkeypatch):
+    import audiopalm.text.words as module
+
+    words = WordNgram.fit(TEXTS)
+    asked = [(" un aut", "i"), (" le chien ", "d"), (" une t", "a"), (" the ", "c")]
+    before = [words.char_log_prob("fr" if i < 3 else "en", h, c) for i, (h, c) in enumerate(asked)]
+    monkeypatch.setattr(module, "MEMO_LIMIT", 2)
+    again = WordNgram(words.counts)
+    assert [again.char_log_prob("fr" if i < 3 else "en", h, c) for i, (h, c) in enumerate(asked)] == before
+    assert len(again._memo) <= 2

@@ -61,9 +61,9 @@ from audiopalm.models.question import QUESTION_HEAD, QuestionHead, char_states, 
 from audiopalm.models.speech_out import SpeechOutput
 from audiopalm.text.chars import CharCodec
 from audiopalm.text.langid import CharNgramLid
-from audiopalm.text.words import SpellingModel, WordNgram
 from audiopalm.text.tokenizer import TextTokenizer, load_text_tokenizer
 from audiopalm.text.vocab import UnifiedVocab
+from audiopalm.text.words import SpellingModel, WordNgram
 
 FORMAT = "audiopalm"
 # Model folders written before config.json named their languages were all trained on these six.

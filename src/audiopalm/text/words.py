@@ -40,6 +40,7 @@ WORD_ORDER = 3  # n-grams of up to WORD_ORDER words
 DISCOUNT = 0.75  # absolute discount of every seen n-gram's count
 LAMBDA = 0.999  # the word model's share of a character's probability while the spelling is in the lexicon
 START = "<s>"
+MEMO_LIMIT = 2_000_000  # prefix masses remembered; past it the memo starts again (a server reads without end)
 
 
 @dataclass
@@ -114,6 +115,8 @@ class WordNgram:
                 seen = self._following.get((lang, context[len(context) - k:]))
                 if seen is not None:
                     p = (seen.mass(prefix, exact) + self.discount * seen.types * p) / seen.total
+            if len(self._memo) >= MEMO_LIMIT:
+                self._memo.clear()
             self._memo[key] = p
         return self._memo[key]
 
