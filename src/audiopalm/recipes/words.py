@@ -5,7 +5,7 @@
 
 DATA is a Babel world folder, whose text LM's corpus is read (its train sentences and EXTRA_SENTENCES new meanings,
 drawn as `audiopalm pretrain-text` draws them: never a dev or test text of the world), or a manifest (JSON lines
-with "text" and "lang", such as a real corpus's train split). The fitted models are written to MODEL/words.json.
+with "text" and "lang", such as a real corpus's train split). The fitted models are written to MODEL/words.json.gz.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def texts_of(data: Path, extra: int, seed: int) -> list[tuple[str, str]]:
 
 
 def attach_words(cfg: AttachWordsConfig) -> Path:
-    """MODEL/words.json, fitted on DATA's texts in the model's languages."""
+    """MODEL/words.json.gz, fitted on DATA's texts in the model's languages."""
     folder = Path(cfg.model)
     config_path = folder / "config.json"
     if not config_path.is_file():
