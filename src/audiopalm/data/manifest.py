@@ -25,13 +25,18 @@ from audiopalm.errors import AudiopalmError, first_line
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file in the same folder, so a reader never sees half of it;
+    """Write `text` (UTF-8) to `path` atomically (`write_bytes_atomic`)."""
+    write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to `path` through a temporary file in the same folder, so a reader never sees half of it;
     refuses to replace what is not a regular file, and a failed write leaves no temporary file."""
     if path.exists() and not path.is_file():
         raise AudiopalmError(f"{path}: exists and is not a regular file; choose another output")
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        tmp.write_text(text, encoding="utf-8")
+        tmp.write_bytes(data)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

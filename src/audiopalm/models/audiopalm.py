@@ -400,9 +400,9 @@ class AudioPaLM:
         return again if guide.scorer.spell(again[0]) == spelt else segments  # written as spelt, else as it was
 
     def spelt_instead(self, guide: CtcGuide, transcript: list[int]) -> tuple[int, ...] | None:
-        """The head's best spelling (character ids) under the language's character model, where the recording
-        says it more likely than `transcript` (ids) by SPELT_MARGIN a frame; else None (and without a guide's CTC
-        scorer or a character model of the language)."""
+        """The head's best spelling (character ids) under the language's spelling model (`spelling_model`), where the
+        recording says it more likely than `transcript` (ids) by SPELT_MARGIN a frame; else None (and without a
+        guide's CTC scorer or a character model of the language)."""
         scorer = guide.scorer
         if scorer is None or self.langid is None or scorer.lang not in self.langid.counts:
             return None

@@ -54,7 +54,5 @@ def attach_words(cfg: AttachWordsConfig) -> Path:
         raise AudiopalmError(f"{cfg.model} is not an AudioPaLM model folder (no config.json)")
     codes = set(json.loads(config_path.read_text()).get("languages") or LEGACY_LANGUAGES)
     texts = [(t, lang) for t, lang in texts_of(Path(cfg.data), cfg.extra_sentences, cfg.seed) if lang in codes]
-    out, tmp = folder / WORDS, folder / f"{WORDS}.tmp"
-    WordNgram.fit(texts, order=cfg.order).save(tmp)  # written whole, then moved into place
-    tmp.replace(out)
-    return out
+    WordNgram.fit(texts, order=cfg.order).save(folder / WORDS)
+    return folder / WORDS

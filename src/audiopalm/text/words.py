@@ -32,6 +32,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from audiopalm.data.manifest import write_bytes_atomic
 from audiopalm.errors import AudiopalmError
 from audiopalm.text.langid import CharNgramLid
 from audiopalm.text.normalize import normalize
@@ -71,18 +72,23 @@ class WordNgram:
     counts: dict[str, dict[str, int]]  # language code -> n-gram ("<s>"-started, words joined by " ") -> count
     order: int = WORD_ORDER
     discount: float = DISCOUNT
-    _following: dict[tuple[str, tuple[str, ...]], _Continuations] = field(init=False, repr=False)
+    _following: dict[str, dict[tuple[str, ...], _Continuations]] = field(init=False, repr=False)
     _memo: dict[tuple, float] = field(init=False, repr=False)
 
     def __post_init__(self):
-        grouped: dict[tuple[str, tuple[str, ...]], dict[str, int]] = {}
-        for lang, grams in self.counts.items():
-            for gram, n in grams.items():
+        self._following = {}  # language -> context -> its continuations, built when the language is first read
+        self._memo = {}
+
+    def _contexts(self, lang: str) -> dict[tuple[str, ...], _Continuations]:
+        """`lang`'s contexts (the previous words; () for the unigram) -> the words seen after them."""
+        if lang not in self._following:
+            grouped: dict[tuple[str, ...], dict[str, int]] = {}
+            for gram, n in self.counts.get(lang, {}).items():
                 *context, word = gram.split(" ")
                 if word != START:
-                    grouped.setdefault((lang, tuple(context)), {})[word] = n
-        self._following = {k: _Continuations.of(v, self.discount if k[1] else 0.0) for k, v in grouped.items()}
-        self._memo = {}
+                    grouped.setdefault(tuple(context), {})[word] = n
+            self._following[lang] = {k: _Continuations.of(v, self.discount if k else 0.0) for k, v in grouped.items()}
+        return self._following[lang]
 
     @classmethod
     def fit(cls, texts: Iterable[tuple[str, str]], order: int = WORD_ORDER, min_count: int = 1) -> WordNgram:
@@ -109,10 +115,11 @@ class WordNgram:
         context = context[max(0, len(context) - self.order + 1):]
         key = (lang, context, prefix, exact)
         if key not in self._memo:
-            unigram = self._following.get((lang, ()))
+            following = self._contexts(lang)
+            unigram = following.get(())
             p = 0.0 if unigram is None or unigram.total == 0 else unigram.mass(prefix, exact) / unigram.total
             for k in range(1, len(context) + 1):
-                seen = self._following.get((lang, context[len(context) - k:]))
+                seen = following.get(context[len(context) - k:])
                 if seen is not None:
                     p = (seen.mass(prefix, exact) + self.discount * seen.types * p) / seen.total
             if len(self._memo) >= MEMO_LIMIT:
@@ -138,10 +145,10 @@ class WordNgram:
         return self.prefix_mass(lang, (), history.rsplit(" ", 1)[-1]) > 0
 
     def save(self, path: str | Path) -> None:
-        """One gzipped JSON file (part of a model folder: a sixth of its plain size)."""
-        with gzip.open(path, "wt", encoding="utf-8", compresslevel=9) as f:
-            json.dump({"order": self.order, "discount": self.discount, "counts": self.counts}, f, ensure_ascii=False,
-                      separators=(",", ":"))
+        """One gzipped JSON file (part of a model folder: a sixth of its plain size), written atomically."""
+        text = json.dumps({"order": self.order, "discount": self.discount, "counts": self.counts}, ensure_ascii=False,
+                          separators=(",", ":"))
+        write_bytes_atomic(Path(path), gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0))
 
     @classmethod
     def load(cls, path: str | Path) -> WordNgram:
