@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audiopalm.config import help_field
+from audiopalm.data.manifest import write_bytes_atomic
 from audiopalm.errors import AudiopalmError
 from audiopalm.models.audiopalm import LEGACY_LANGUAGES, WORDS
 from audiopalm.text.words import WORD_ORDER, WordNgram
@@ -54,5 +55,5 @@ def attach_words(cfg: AttachWordsConfig) -> Path:
         raise AudiopalmError(f"{cfg.model} is not an AudioPaLM model folder (no config.json)")
     codes = set(json.loads(config_path.read_text()).get("languages") or LEGACY_LANGUAGES)
     texts = [(t, lang) for t, lang in texts_of(Path(cfg.data), cfg.extra_sentences, cfg.seed) if lang in codes]
-    WordNgram.fit(texts, order=cfg.order).save(folder / WORDS)
+    write_bytes_atomic(folder / WORDS, WordNgram.fit(texts, order=cfg.order).to_bytes())  # the model stays whole
     return folder / WORDS

@@ -32,7 +32,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from audiopalm.data.manifest import write_bytes_atomic
 from audiopalm.errors import AudiopalmError
 from audiopalm.text.langid import CharNgramLid
 from audiopalm.text.normalize import normalize
@@ -144,11 +143,15 @@ class WordNgram:
         """Whether the word being spelt at the end of `history` begins some word of `lang`'s lexicon."""
         return self.prefix_mass(lang, (), history.rsplit(" ", 1)[-1]) > 0
 
-    def save(self, path: str | Path) -> None:
-        """One gzipped JSON file (part of a model folder: a sixth of its plain size), written atomically."""
+    def to_bytes(self) -> bytes:
+        """The model as gzipped JSON (a sixth of its plain size)."""
         text = json.dumps({"order": self.order, "discount": self.discount, "counts": self.counts}, ensure_ascii=False,
                           separators=(",", ":"))
-        write_bytes_atomic(Path(path), gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0))
+        return gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0)
+
+    def save(self, path: str | Path) -> None:
+        """One file (part of a model folder): `to_bytes`."""
+        Path(path).write_bytes(self.to_bytes())
 
     @classmethod
     def load(cls, path: str | Path) -> WordNgram:
