@@ -6,10 +6,10 @@ spelling (`AudioPaLM.spelt_instead`, SPELT_MARGIN): WER % per split at several m
 
 For the first PER_LANGUAGE utterances of each language: the transcript the model writes with its CTC guide (not
 bound), the head's best spelling under the language's character model (mixed with its word model where the model
-has one; BEAM prefixes), the CTC log-probability of each and the head's frames. A margin m keeps the transcript
-unless the spelling's CTC log-probability is more than m a frame above it; a bound transcript writes the spelling's
-characters exactly, so its WER is the spelling's. Margin inf: never bound. Per-utterance readings are cached in OUT
-(JSON lines), one file per split: give each model and beam its own OUT.
+has one; BEAM prefixes, BONUS nats a word), the CTC log-probability of each and the head's frames. A margin m keeps
+the transcript unless the spelling's CTC log-probability is more than m a frame above it; a bound transcript writes
+the spelling's characters exactly, so its WER is the spelling's. Margin inf: never bound. Per-utterance readings are
+cached in OUT (JSON lines), one file per split: give each model, beam and bonus its own OUT.
 """
 
 from __future__ import annotations
@@ -27,12 +27,12 @@ from audiopalm.data.manifest import read_jsonl
 from audiopalm.errors import AudiopalmError
 from audiopalm.evaluation.text import word_errors
 from audiopalm.generation.ctc import best_spelling
-from audiopalm.models.audiopalm import SPELT_BEAM, SPELT_LM_WEIGHT, AudioPaLM
+from audiopalm.models.audiopalm import SPELT_BEAM, SPELT_LM_WEIGHT, SPELT_WORD_BONUS, AudioPaLM
 from audiopalm.text.normalize import normalize
 
 
 @torch.inference_mode()
-def reading(model: AudioPaLM, data: Path, row: dict, beam: int) -> dict:
+def reading(model: AudioPaLM, data: Path, row: dict, beam: int, bonus: float) -> dict:
     """One utterance: word errors of the free transcript and of the spelling, their CTC log-probabilities."""
     lang = row["lang"]
     heard = model.listen(load_audio(data / row["audio"]))
@@ -42,7 +42,8 @@ def reading(model: AudioPaLM, data: Path, row: dict, beam: int) -> dict:
     prompt = model.prompt("ASR", lang, None, model.vocab.audio_ids(heard.tokens))
     ids = model.run("ASR", [prompt], None, 120, guides=[guide], bind_to_spelling=False)[0][0]
     scorer = guide.scorer
-    _, spelt = best_spelling(scorer.x.T, scorer.codec.vocab, model.spelling_model(lang), SPELT_LM_WEIGHT, beam=beam)
+    _, spelt = best_spelling(scorer.x.T, scorer.codec.vocab, model.spelling_model(lang), SPELT_LM_WEIGHT, beam=beam,
+                             bonus=bonus)
     free = model.text_of(ids)
     words = len(normalize(row["text"], lang).split())
     return {"id": row["id"], "lang": lang, "frames": scorer.x.shape[1], "words": words, "free": free, "spelt": spelt,
@@ -69,7 +70,8 @@ def main() -> None:
     ap.add_argument("--per-language", type=int, default=30)
     ap.add_argument("--margins", nargs="+", type=float, default=[0, 0.1, 0.2, 0.3, 0.5, float("inf")])
     ap.add_argument("--beam", type=int, default=SPELT_BEAM, help="prefixes the spelling search keeps")
-    ap.add_argument("--out", default="runs/spelt-margin", help="cache folder (one for each model and beam)")
+    ap.add_argument("--bonus", type=float, default=SPELT_WORD_BONUS, help="the spelling search's reward a word")
+    ap.add_argument("--out", default="runs/spelt-margin", help="cache folder (one for each model, beam and bonus)")
     args = ap.parse_args()
     model, data, out = AudioPaLM.from_pretrained(args.model), Path(args.data), Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -84,7 +86,7 @@ def main() -> None:
                 count[r["lang"]] += 1
         with cache.open("a") as f:
             for r in tqdm([r for r in rows if r["id"] not in done], desc=split, mininterval=10):
-                done[r["id"]] = reading(model, data, r, args.beam)
+                done[r["id"]] = reading(model, data, r, args.beam, args.bonus)
                 f.write(json.dumps(done[r["id"]], ensure_ascii=False) + "\n")
         readings = [done[r["id"]] for r in rows]
         table[split] = [(wer(readings, m), sum(r["spelt_ctc"] - r["free_ctc"] > m * r["frames"] for r in readings))

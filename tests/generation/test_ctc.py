@@ -112,6 +112,20 @@ def test_best_spelling_offers_a_frames_likeliest_characters_only():
     assert best_spelling(log_probs, CODEC.vocab, c_after_ca, weight=1.0, chars=1)[1] == "cab", "c is not offered"
 
 
+def test_a_word_bonus_keeps_a_word_the_head_hears_faintly():
+    log_probs = _frames([{"a": 0.9}, {" ": 0.4, "<blank>": 0.6}, {"b": 0.4, "<blank>": 0.6}]).numpy()
+
+    def words(history: str, ch: str) -> float:
+        """A language model for which every word's end costs 1.5 nats."""
+        return -1.5 if ch == " " else -0.5
+
+    assert best_spelling(log_probs, CODEC.vocab, words, weight=1.0)[1] == "a", "one more word costs more than it adds"
+    assert best_spelling(log_probs, CODEC.vocab, words, weight=1.0, bonus=3.0)[1] == "a b"
+    score, _ = best_spelling(log_probs, CODEC.vocab, words, weight=1.0, bonus=4.0)
+    assert score == pytest.approx(best_spelling(log_probs, CODEC.vocab, words, weight=1.0, bonus=3.0)[0] + 2.0), \
+        "two words, each paid once (the end of the last one too)"
+
+
 def _prompt() -> torch.Tensor:
     return torch.tensor([2, 70, 71, 72, 73, VOCAB.sep_id])
 
@@ -179,8 +193,9 @@ def test_token_spellings_offer_the_tokens_that_write_the_rest_of_a_spelling():
     names = lambda ids: sorted(PIECES[i - 4] for i in ids)  # noqa: E731
     assert names(spellings.fitting(chars("ab c"), True, [])) == ["a", "▁Ab", "▁a", "▁ab"], \
         "at the start a word may be capitalised; a piece in capitals never"
-    assert names(spellings.fitting(chars(" abc"), False, [])) == ["▁a", "▁ab"], "after a word: lowercase"
-    assert names(spellings.fitting(chars("bc"), False, [])) == ["b"]
+    assert names(spellings.fitting(chars(" abc"), False, [])) == ["▁Ab", "▁a", "▁ab"], \
+        "any word may begin with a capital (a German noun mid-sentence)"
+    assert names(spellings.fitting(chars("bc"), False, [])) == ["b"], "a word goes on in lowercase"
     assert names(spellings.fitting(chars("'a"), False, [_piece("'")])) == ["a"], "the word an apostrophe joins"
     assert names(spellings.between(chars(" c"), start=True, after=[])) == ["¿"]
     assert names(spellings.between((), start=False, after=[])) == [".", "?", "▁"]

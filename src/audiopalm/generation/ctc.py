@@ -51,8 +51,8 @@ OPENING_MARKS, CLOSING_MARKS = "¿¡", ".?!"
 class TokenSpellings:
     """How text tokens (ids 0..n-1) can write a given spelling in a language. `after` maps the characters a token
     adds after a word (a space first where it starts one) to the tokens, `start` the same at the start of a
-    transcript (there only may a word be capitalised; elsewhere, and in tokens written in capitals, it is
-    lowercase). Tokens that add no character: `marks`, the punctuation each place allows ("opening", "closing"),
+    transcript. A token that begins a word may write it capitalised (a name, a German noun); one that goes on
+    writing a word, or one written in capitals, is offered lowercase only. Tokens that add no character: `marks`, the punctuation each place allows ("opening", "closing"),
     `spaces`, the bare spaces, and `joiners`, the apostrophe and hyphen tokens by the character they write between
     two letters. Other tokens (digits, symbols) are never offered."""
 
@@ -80,7 +80,7 @@ class TokenSpellings:
             word, mark = tail.strip(), tail.strip(" ")
             if spelt := tuple(codec.encode(tail, lang)):
                 if word.isalpha() and word[1:] == word[1:].lower():
-                    if word == word.lower():
+                    if word == word.lower() or tail[:1].isspace():  # a capital may begin any word
                         after.setdefault((space if tail[:1].isspace() else ()) + spelt, []).append(t)
                     start.setdefault(spelt, []).append(t)
             elif tail and not mark:
@@ -236,12 +236,13 @@ def _add(a: float, b: float) -> float:
 
 
 def best_spelling(log_probs: np.ndarray, vocab: list[str], char_log_prob: Callable[[str, str], float], weight: float,
-                  beam: int = SPELLING_BEAM, prune: float = SPELLING_PRUNE,
-                  chars: int = SPELLING_CHARS) -> tuple[float, str]:
+                  beam: int = SPELLING_BEAM, prune: float = SPELLING_PRUNE, chars: int = SPELLING_CHARS,
+                  bonus: float = 0.0) -> tuple[float, str]:
     """log_probs [T, V] (a CTC character head's, blank at 0; `vocab` its symbols) -> (score, spelling) of the best
-    spelling found: log p_ctc(spelling | audio) + weight x log p_lm(spelling), where `char_log_prob(history, char)`
-    is the language model's log p(char | history), a text beginning and ending with a space (spaces never
-    repeat or begin it). Prefix beam search: each prefix keeps its probability of ending in a blank and in its
+    spelling found: log p_ctc(spelling | audio) + weight x log p_lm(spelling) + bonus x its words, where
+    `char_log_prob(history, char)` is the language model's log p(char | history), a text beginning and ending with
+    a space (spaces never repeat or begin it). The bonus, paid at each word's end, offsets the language model's
+    cost of one more word, which otherwise lets a search drop words the head hears faintly. Prefix beam search: each prefix keeps its probability of ending in a blank and in its
     last character, summed over alignments, and its language-model score; a frame offers the characters above
     `prune`, at most `chars` of them (an untrained head offers every one)."""
     prefixes: dict[str, tuple[float, float, float]] = {"": (0.0, NEG_INF, 0.0)}  # (ends in blank, in char, lm)
@@ -266,12 +267,14 @@ def best_spelling(log_probs: np.ndarray, vocab: list[str], char_log_prob: Callab
                     if c != " ":
                         add(prefix + c, NEG_INF, blank + row[v], lm + weight * char_log_prob(" " + prefix, c))
                 elif c != " " or prefix:
-                    add(prefix + c, NEG_INF, both + row[v], lm + weight * char_log_prob(" " + prefix, c))
+                    paid = bonus if c == " " else 0.0
+                    add(prefix + c, NEG_INF, both + row[v], lm + weight * char_log_prob(" " + prefix, c) + paid)
         prefixes = dict(sorted(grown.items(), key=lambda kv: -(_add(kv[1][0], kv[1][1]) + kv[1][2]))[:beam])
 
     def final(item: tuple[str, tuple[float, float, float]]) -> float:
         prefix, (blank, char, lm) = item
-        return _add(blank, char) + lm + weight * char_log_prob(" " + prefix, " ")
+        last = bonus if prefix[-1:].strip() else 0.0  # the last word's bonus (a space was paid for already)
+        return _add(blank, char) + lm + weight * char_log_prob(" " + prefix, " ") + last
 
     best = max(prefixes.items(), key=final)
     return final(best), best[0]

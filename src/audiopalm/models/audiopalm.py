@@ -84,11 +84,13 @@ LID_TASK_WEIGHT = 0.25
 # Where the language model cannot read a voice's tokens it writes fluent words the recording does not say. A
 # transcript whose CTC log-probability is more than SPELT_MARGIN per frame of the head below that of the head's own
 # best spelling under the language's character model (mixed with its word model where the model has one: text/
-# words.py; at SPELT_LM_WEIGHT, SPELT_BEAM prefixes) is written again, bound to that spelling: the model then only
-# chooses its words' forms, case and punctuation. Chosen on dev (the first 30 per language; docs/model.md).
+# words.py; at SPELT_LM_WEIGHT, SPELT_BEAM prefixes, SPELT_WORD_BONUS nats for each word) is written again, bound to
+# that spelling: the model then only chooses its words' forms, case and punctuation. Chosen on dev (the first 30 per
+# language; docs/model.md).
 SPELT_MARGIN = 0.2
 SPELT_LM_WEIGHT = 1.0
 SPELT_BEAM = 64
+SPELT_WORD_BONUS = 3.0
 LANGID = "langid.json"  # the model's language identifier (character models of its languages) in its folder
 WORDS = "words.json.gz"  # the model's word models of its languages (spelling searches) in its folder
 SPEECH_SOURCES = ("text", "lm")  # spoken output: the text-to-unit model speaks the text, or the LM's speech tokens
@@ -411,7 +413,7 @@ class AudioPaLM:
         if least >= 0:  # no spelling's log-probability reaches above 0: the search is not needed
             return None
         _, text = best_spelling(frames, scorer.codec.vocab, self.spelling_model(scorer.lang), SPELT_LM_WEIGHT,
-                                beam=SPELT_BEAM)
+                                beam=SPELT_BEAM, bonus=SPELT_WORD_BONUS)
         spelt = tuple(scorer.codec.encode(text, scorer.lang))
         return spelt if spelt and scorer.full_chars(spelt) > least else None
 
