@@ -52,9 +52,10 @@ class TokenSpellings:
     """How text tokens (ids 0..n-1) can write a given spelling in a language. `after` maps the characters a token
     adds after a word (a space first where it starts one) to the tokens, `start` the same at the start of a
     transcript. A token that begins a word may write it capitalised (a name, a German noun); one that goes on
-    writing a word, or one written in capitals, is offered lowercase only. Tokens that add no character: `marks`, the punctuation each place allows ("opening", "closing"),
-    `spaces`, the bare spaces, and `joiners`, the apostrophe and hyphen tokens by the character they write between
-    two letters. Other tokens (digits, symbols) are never offered."""
+    writing a word, or one written in capitals, is offered lowercase only. Tokens that add no character: `marks`,
+    the punctuation each place allows ("opening", "closing"), `spaces`, the bare spaces, and `joiners`, the
+    apostrophe and hyphen tokens by the character they write between two letters. Other tokens (digits, symbols)
+    are never offered."""
 
     after: dict[tuple[int, ...], list[int]]
     start: dict[tuple[int, ...], list[int]]
@@ -242,9 +243,10 @@ def best_spelling(log_probs: np.ndarray, vocab: list[str], char_log_prob: Callab
     spelling found: log p_ctc(spelling | audio) + weight x log p_lm(spelling) + bonus x its words, where
     `char_log_prob(history, char)` is the language model's log p(char | history), a text beginning and ending with
     a space (spaces never repeat or begin it). The bonus, paid at each word's end, offsets the language model's
-    cost of one more word, which otherwise lets a search drop words the head hears faintly. Prefix beam search: each prefix keeps its probability of ending in a blank and in its
-    last character, summed over alignments, and its language-model score; a frame offers the characters above
-    `prune`, at most `chars` of them (an untrained head offers every one)."""
+    cost of one more word, which otherwise lets a search drop words the head hears faintly. Prefix beam search:
+    each prefix keeps its probability of ending in a blank and in its last character, summed over alignments, and
+    its language-model score; a frame offers the characters above `prune`, at most `chars` of them (an untrained
+    head offers every one)."""
     prefixes: dict[str, tuple[float, float, float]] = {"": (0.0, NEG_INF, 0.0)}  # (ends in blank, in char, lm)
     for row in log_probs.tolist():
         offered = [v for v, p in enumerate(row) if p > prune and v != 0]
