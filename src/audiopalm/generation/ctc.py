@@ -81,8 +81,9 @@ class TokenSpellings:
             word, mark = tail.strip(), tail.strip(" ")
             if spelt := tuple(codec.encode(tail, lang)):
                 if word.isalpha() and word[1:] == word[1:].lower():
-                    if word == word.lower() or tail[:1].isspace():  # a capital may begin any word
-                        after.setdefault((space if tail[:1].isspace() else ()) + spelt, []).append(t)
+                    begins_word = tail[:1].isspace()
+                    if word == word.lower() or begins_word:  # a capital may begin any word
+                        after.setdefault((space if begins_word else ()) + spelt, []).append(t)
                     start.setdefault(spelt, []).append(t)
             elif tail and not mark:
                 spaces.append(t)
