@@ -341,3 +341,30 @@ def test_a_transcript_the_recording_does_not_say_is_written_again_as_the_head_sp
     assert normalize(transcript, "fr") == spoken, "the combined task's transcript too, before its translation"
     monkeypatch.setattr(module, "SPELT_MARGIN", float("inf"))  # never far enough apart: the transcript stands
     assert normalize(model.transcribe(heard, "fr"), "fr") != spoken, "the language model wrote something else"
+
+
+def test_where_no_bound_transcript_writes_the_spelling_the_spelling_is_written_and_translated(parts, monkeypatch):
+    import audiopalm.models.audiopalm as module
+    from audiopalm.data.manifest import read_jsonl
+    from audiopalm.generation.ctc import TokenSpellings
+    from audiopalm.text.langid import CharNgramLid
+
+    data, root = parts
+    model = AudioPaLM.from_text_lm(root / "lm", root / "tok", BABEL)
+    heard = model.listen(next((data / "audio" / "test" / "fr").glob("*.wav")))
+    _confident_head(model, "le chat", monkeypatch)
+    model.ctc_weights = {"fr": 0.1}
+    model.langid = CharNgramLid.fit(((r["text"], r["lang"]) for r in read_jsonl(data / "train.jsonl")), min_count=1)
+    none = TokenSpellings({}, {}, {"opening": [], "closing": []}, [], {}, 1)  # no token writes any character
+    monkeypatch.setattr(model, "token_spellings", lambda lang, codec: none)
+    assert model.transcribe(heard, "fr") == "Le chat."
+    prompts = []
+    decode = module.beam_decode
+    monkeypatch.setattr(module, "beam_decode", lambda lm, vocab, prompt, *a, **k: prompts.append(prompt)
+                        or decode(lm, vocab, prompt, *a, **k))
+    model.tasks = {"ASR": 1.0, "AST": 1.0, "ASR AST": 0.5}  # finetuned on the combined task: translates through it
+    transcript, translation = model.transcribe_and_translate(heard, "en", "fr")
+    written = model.text_tokenizer.encode("Le chat.")
+    assert transcript == "Le chat." and isinstance(translation, str)
+    assert prompts[-1][-len(written) - 1:].tolist() == [*written, model.vocab.sep_id], \
+        "the translation is decoded after the written transcript"

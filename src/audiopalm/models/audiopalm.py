@@ -391,7 +391,9 @@ class AudioPaLM:
     def _beam_decode(self, prompt: torch.Tensor, modalities: list[str], beams: int, max_new_tokens: int,
                      guide: CtcGuide | None, bind: bool = True) -> list[list[int]]:
         """One prompt's beam search; with a guide and `bind`, decoded again bound to the head's spelling where the
-        transcript disagrees with the recording (`spelt_instead`)."""
+        transcript disagrees with the recording (`spelt_instead`). Where no bound hypothesis writes the whole
+        spelling, the spelling itself is the transcript (`written_spelling`) and the segments after it are decoded
+        from it."""
         segments = beam_decode(self.lm, self.vocab, prompt, modalities, beams, max_new_tokens, dtype=self.decode_dtype,
                                ctc=guide)
         if guide is None or not bind or (spelt := self.spelt_instead(guide, segments[0])) is None:
@@ -399,7 +401,26 @@ class AudioPaLM:
         bound = replace(guide, spelt=spelt, spellings=self.token_spellings(guide.scorer.lang, guide.scorer.codec))
         again = beam_decode(self.lm, self.vocab, prompt, modalities, beams, max_new_tokens, dtype=self.decode_dtype,
                             ctc=bound)
-        return again if guide.scorer.spell(again[0]) == spelt else segments  # written as spelt, else as it was
+        if guide.scorer.spell(again[0]) == spelt:
+            return again
+        transcript = self.written_spelling(guide, spelt)
+        if len(modalities) == 1:
+            return [transcript]
+        after = torch.cat([prompt, torch.tensor([*transcript, self.vocab.sep_id], dtype=prompt.dtype)])
+        budget = max(max_new_tokens - len(transcript) - 1, 1)
+        rest = beam_decode(self.lm, self.vocab, after, modalities[1:], beams, budget, dtype=self.decode_dtype)
+        return [transcript, *rest]
+
+    def written_spelling(self, guide: CtcGuide, spelt: tuple[int, ...]) -> list[int]:
+        """A spelling (the guide's character ids) written as a transcript (text ids): a capital first, and the mark
+        of the mood the guide's question head hears ("?", Spanish's "¿...?"), else "."."""
+        text = "".join(guide.scorer.codec.vocab[i] for i in spelt).strip()
+        text = text[:1].upper() + text[1:]
+        if guide.mood is not None and guide.mood.log_question > guide.mood.log_statement:
+            text = f"¿{text}?" if guide.scorer.lang == "es" else f"{text}?"
+        else:
+            text = f"{text}."
+        return self.text_tokenizer.encode(text)
 
     def spelt_instead(self, guide: CtcGuide, transcript: list[int]) -> tuple[int, ...] | None:
         """The head's best spelling (character ids) under the language's spelling model (`spelling_model`), where the
