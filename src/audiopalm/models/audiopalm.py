@@ -25,7 +25,8 @@ was finetuned on (config.json "tasks": the mixture): a model trained on the comb
 translates through it (the transcript first, then the translation, in one decode), which measures
 better than the direct `[AST X Y]` (docs/model.md). A transcript the recording does not say (by the CTC head,
 SPELT_MARGIN) is written again bound to the head's own spelling under the language's character model: where the
-language model cannot read a voice's tokens, it still chooses the words' forms, case and punctuation.
+language model cannot read a voice's tokens, it still chooses the words' forms, case and punctuation; where no
+bound hypothesis writes the whole spelling, the spelling itself is the transcript.
 
 A folder holds config.json, lm/ (Hugging Face causal LM, safetensors), text_tokenizer/,
 audio_tokenizer/ and, once attached, speech_out/ (codec and acoustic model: models/speech_out.py).
