@@ -344,9 +344,12 @@ def test_a_transcript_the_recording_does_not_say_is_written_again_as_the_head_sp
 
 
 def test_where_no_bound_transcript_writes_the_spelling_the_spelling_is_written_and_translated(parts, monkeypatch):
+    from dataclasses import replace
+
     import audiopalm.models.audiopalm as module
     from audiopalm.data.manifest import read_jsonl
     from audiopalm.generation.ctc import TokenSpellings
+    from audiopalm.generation.mood import MoodScorer
     from audiopalm.text.langid import CharNgramLid
 
     data, root = parts
@@ -368,3 +371,8 @@ def test_where_no_bound_transcript_writes_the_spelling_the_spelling_is_written_a
     assert transcript == "Le chat." and isinstance(translation, str)
     assert prompts[-1][-len(written) - 1:].tolist() == [*written, model.vocab.sep_id], \
         "the translation is decoded after the written transcript"
+    for lang, asked in (("es", "¿Le chat?"), ("fr", "Le chat?")):  # a question where the question head hears one
+        guide = model.ctc_guide(heard, lang)
+        question = replace(guide, mood=MoodScorer(-0.1, -3.0, model.text_of))
+        spelt = tuple(guide.scorer.codec.encode("le chat", lang))
+        assert model.text_of(model.written_spelling(question, spelt)) == asked
