@@ -191,8 +191,9 @@ def test_token_spellings_offer_the_tokens_that_write_the_rest_of_a_spelling():
     spellings = TokenSpellings.of(pieces, APOSTROPHE, "en", 4 + len(PIECES), reference=_piece("a"))
     chars = lambda text: tuple(APOSTROPHE.vocab.index(c) for c in text)  # noqa: E731 (a space kept)
     names = lambda ids: sorted(PIECES[i - 4] for i in ids)  # noqa: E731
-    assert names(spellings.fitting(chars("ab c"), True, [])) == ["a", "▁Ab", "▁a", "▁ab"], \
-        "at the start a word may be capitalised; a piece in capitals never"
+    assert names(spellings.fitting(chars("ab c"), True, [])) == ["▁Ab"], \
+        "a transcript begins with a capital; a piece in capitals never"
+    assert names(spellings.fitting(chars("a b"), True, [])) == ["a", "▁a"], "where no token writes one, without"
     assert names(spellings.fitting(chars(" abc"), False, [])) == ["▁Ab", "▁a", "▁ab"], \
         "any word may begin with a capital (a German noun mid-sentence)"
     assert names(spellings.fitting(chars("bc"), False, [])) == ["b"], "a word goes on in lowercase"
@@ -204,6 +205,18 @@ def test_token_spellings_offer_the_tokens_that_write_the_rest_of_a_spelling():
     assert names(spellings.between(chars("'a"), start=False, after=[])) == ["'"], "an apostrophe joins words"
     assert spellings.between(chars(" a"), start=False, after=[]) == [], "no punctuation between words"
     assert all(PIECES.index("7") + 4 not in group for group in (*spellings.after.values(), *spellings.marks.values()))
+
+
+def test_a_words_known_case_chooses_the_tokens_that_begin_it():
+    chars = lambda text: tuple(APOSTROPHE.vocab.index(c) for c in text)  # noqa: E731 (a space kept)
+    names = lambda ids: sorted(PIECES[i - 4] for i in ids)  # noqa: E731
+    of = lambda casing: TokenSpellings.of(pieces, APOSTROPHE, "en", 4 + len(PIECES), _piece("a"), casing)  # noqa: E731
+    assert names(of({"abc": False}).fitting(chars(" abc"), False, [])) == ["▁a", "▁ab"], "a word written lowercase"
+    assert names(of({"abc": True}).fitting(chars(" abc"), False, [])) == ["▁Ab"], "a word written capitalised"
+    assert names(of({"ab": True}).fitting(chars(" abc"), False, [])) == ["▁Ab", "▁a", "▁ab"], "a word not known"
+    assert names(of({"abc": False}).fitting(chars("abc"), True, [])) == ["▁Ab"], "a first word: a capital"
+    assert names(of({"a": True}).fitting(chars(" a b"), False, [])) == ["▁a"], "a case no token writes: the other"
+    assert names(of({"abc": False}).fitting(chars("bc"), False, [])) == ["b"], "inside a word: as before"
 
 
 def test_a_transcript_bound_to_a_spelling_writes_it_exactly(model):

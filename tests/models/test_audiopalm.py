@@ -351,6 +351,7 @@ def test_where_no_bound_transcript_writes_the_spelling_the_spelling_is_written_a
     from audiopalm.generation.ctc import TokenSpellings
     from audiopalm.generation.mood import MoodScorer
     from audiopalm.text.langid import CharNgramLid
+    from audiopalm.text.words import WordNgram
 
     data, root = parts
     model = AudioPaLM.from_text_lm(root / "lm", root / "tok", BABEL)
@@ -376,3 +377,7 @@ def test_where_no_bound_transcript_writes_the_spelling_the_spelling_is_written_a
         question = replace(guide, mood=MoodScorer(-0.1, -3.0, model.text_of))
         spelt = tuple(guide.scorer.codec.encode("le chat", lang))
         assert model.text_of(model.written_spelling(question, spelt)) == asked
+    model.words = WordNgram.fit([("Voici Chat.", "fr"), ("Voici le roi.", "fr")])  # "Chat" a name here
+    guide = model.ctc_guide(heard, "fr")
+    spelt = tuple(guide.scorer.codec.encode("le chat", "fr"))
+    assert model.text_of(model.written_spelling(guide, spelt)).rstrip(".?") == "Le Chat", "each word in its case"

@@ -64,12 +64,25 @@ def test_a_spelling_search_writes_the_word_the_lexicon_knows():
     assert spelt == said
 
 
+def test_each_word_keeps_its_usual_case_away_from_a_sentences_start():
+    texts = [("Ich sehe die Lehrerin. Anna schläft?", "de"), ("Die Lehrerin sieht Anna.", "de"),
+             ("¿Un vecino vio a Laura?", "es"), ("Anna ve a un vecino .", "es"), ("Hier ist die lehrerin.", "de")]
+    words = WordNgram.fit(texts)
+    assert words.capitalised("de", "lehrerin") is True, "twice capitalised, once not"
+    assert words.capitalised("de", "die") is False and words.capitalised("de", "sehe") is False
+    assert words.capitalised("de", "anna") is True and words.capitalised("es", "laura") is True
+    assert words.capitalised("de", "ich") is None, "only ever at a sentence's start"
+    assert words.capitalised("es", "anna") is None and words.capitalised("es", "un") is False, "after '¿'"
+    assert words.capitalised("fr", "anna") is None
+
+
 def test_saved_and_loaded(tmp_path):
     words = WordNgram.fit(TEXTS)
     words.save(tmp_path / "words.json.gz")
     again = WordNgram.load(tmp_path / "words.json.gz")
     assert again.counts == words.counts and again.languages == ["en", "fr"]
     assert again.char_log_prob("fr", " un a", "u") == words.char_log_prob("fr", " un a", "u")
+    assert again.casing == words.casing
     (tmp_path / "bad.json.gz").write_text("{}")
     with pytest.raises(AudiopalmError, match="not a word model"):
         WordNgram.load(tmp_path / "bad.json.gz")

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -52,10 +52,13 @@ class TokenSpellings:
     """How text tokens (ids 0..n-1) can write a given spelling in a language. `after` maps the characters a token
     adds after a word (a space first where it starts one) to the tokens, `start` the same at the start of a
     transcript. A token that begins a word may write it capitalised (a name, a German noun); one that goes on
-    writing a word, or one written in capitals, is offered lowercase only. Tokens that add no character: `marks`,
-    the punctuation each place allows ("opening", "closing"), `spaces`, the bare spaces, and `joiners`, the
-    apostrophe and hyphen tokens by the character they write between two letters. Other tokens (digits, symbols)
-    are never offered."""
+    writing a word, or one written in capitals, is offered lowercase only. A transcript's first word begins with a
+    capital (`capitals`: the tokens that write one first); any other word in the case the language's casing writes
+    it (`cased`: a word's spelling -> whether it is written capitalised: "Lehrerin" but "der"), either way where the
+    casing does not know it, and where no token writes a word's case, in the other. Tokens that add no
+    character: `marks`, the punctuation each place allows ("opening", "closing"), `spaces`, the bare spaces, and
+    `joiners`, the apostrophe and hyphen tokens by the character they write between two letters. Other tokens
+    (digits, symbols) are never offered."""
 
     after: dict[tuple[int, ...], list[int]]
     start: dict[tuple[int, ...], list[int]]
@@ -63,18 +66,22 @@ class TokenSpellings:
     spaces: list[int]
     joiners: dict[int, list[int]]
     space: int  # the space's character id
+    capitals: frozenset[int] = frozenset()  # the tokens that write a capital first
+    cased: dict[tuple[int, ...], bool] = field(default_factory=dict)  # a word's spelling -> written capitalised
 
     @classmethod
     def of(cls, text_of: Callable[[list[int]], str], codec: CharCodec, lang: str, n: int,
-           reference: int) -> TokenSpellings:
+           reference: int, casing: dict[str, bool] | None = None) -> TokenSpellings:
         """Each token's text after `reference` (a token that writes a word; its own text is cut away), spelt by
-        `codec` for `lang`."""
+        `codec` for `lang`; `casing`: the language's normalised words -> whether each is written capitalised away
+        from a sentence's start (text/words.py)."""
         base, space = text_of([reference]), tuple(codec.encode("a a", lang))[1:2]
         after: dict[tuple[int, ...], list[int]] = {}
         start: dict[tuple[int, ...], list[int]] = {}
         marks: dict[str, list[int]] = {"opening": [], "closing": []}
         spaces: list[int] = []
         joiners: dict[int, list[int]] = {}
+        capitals: set[int] = set()
         for t in range(n):
             text = text_of([reference, t])
             tail = text[len(base):] if text.startswith(base) else text_of([t])
@@ -84,6 +91,8 @@ class TokenSpellings:
                     begins_word = tail[:1].isspace()
                     if word == word.lower() or begins_word:  # a capital may begin any word
                         after.setdefault((space if begins_word else ()) + spelt, []).append(t)
+                    if word[0].isupper():
+                        capitals.add(t)
                     start.setdefault(spelt, []).append(t)
             elif tail and not mark:
                 spaces.append(t)
@@ -93,16 +102,26 @@ class TokenSpellings:
                         marks[place].append(t)
                 if (joined := codec.encode(f"a{mark}a", lang)[1:-1]) and joined[0] not in space:
                     joiners.setdefault(joined[0], []).append(t)
-        return cls(after, start, marks, spaces, joiners, space[0])
+        cased = {tuple(codec.encode(w, lang)): up for w, up in (casing or {}).items()}
+        return cls(after, start, marks, spaces, joiners, space[0], frozenset(capitals), cased)
 
     def fitting(self, rest: tuple[int, ...], start: bool, after: list[int]) -> list[int]:
         """The word tokens whose characters begin `rest` (at the start of a transcript with `start`); `after` the
         tokens that added no character just before: an apostrophe or hyphen written there (its character spelt
-        only once a letter follows it) is skipped."""
+        only once a letter follows it) is skipped. A word's first token writes its case (the class docstring)."""
         if after and rest and after[-1] in self.joiners.get(rest[0], ()):
             rest = rest[1:]
         table = self.start if start else self.after
-        return [t for k in range(1, len(rest) + 1) for t in table.get(rest[:k], ())]
+        found = [t for k in range(1, len(rest) + 1) for t in table.get(rest[:k], ())]
+        if start:
+            capital: bool | None = True
+        elif rest[:1] == (self.space,):  # a word begins: the next word is rest[1:end]
+            end = rest.index(self.space, 1) if self.space in rest[1:] else len(rest)
+            capital = self.cased.get(rest[1:end])
+        else:
+            return found
+        cased = [t for t in found if (t in self.capitals) == capital]
+        return found if capital is None else cased or found  # a case no token writes: the other
 
     def between(self, rest: tuple[int, ...], start: bool, after: list[int]) -> list[int]:
         """The tokens that add no character and may stand before `rest`, `after` the tokens that added none just

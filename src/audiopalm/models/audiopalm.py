@@ -203,7 +203,7 @@ class AudioPaLM:
         self.listener: CtcEncoderModel | None = None  # a CTC encoder read for its character head alone
         # (models/listener.py); None: the audio tokenizer's encoder's head
         self.question_head: QuestionHead | None = None  # question or statement, from a layer of `char_model`
-        self._spellings: dict[tuple, TokenSpellings] = {}  # (language code, characters) -> `token_spellings`
+        self._spellings: dict[tuple, TokenSpellings] = {}  # (language, characters, words) -> `token_spellings`
 
     # --- construction and persistence ------------------------------------------------------------
     @classmethod
@@ -413,12 +413,17 @@ class AudioPaLM:
         return [transcript, *rest]
 
     def written_spelling(self, guide: CtcGuide, spelt: tuple[int, ...]) -> list[int]:
-        """A spelling (the guide's character ids) written as a transcript (text ids): a capital first, and the mark
-        of the mood the guide's question head hears ("?", Spanish's "¿...?"), else "."."""
-        text = "".join(guide.scorer.codec.vocab[i] for i in spelt).strip()
+        """A spelling (the guide's character ids) written as a transcript (text ids): a capital first, the words the
+        word models' casing writes capitalised, and the mark of the mood the guide's question head hears ("?",
+        Spanish's "¿...?"), else "."."""
+        lang = guide.scorer.lang
+        words = "".join(guide.scorer.codec.vocab[i] for i in spelt).split()
+        if self.words is not None:  # each word away from the start as the language writes it ("Lehrerin", "der")
+            words[1:] = [w[:1].upper() + w[1:] if self.words.capitalised(lang, w) else w for w in words[1:]]
+        text = " ".join(words)
         text = text[:1].upper() + text[1:]
         if guide.mood is not None and guide.mood.log_question > guide.mood.log_statement:
-            text = f"¿{text}?" if guide.scorer.lang == "es" else f"{text}?"
+            text = f"¿{text}?" if lang == "es" else f"{text}?"
         else:
             text = f"{text}."
         return self.text_tokenizer.encode(text)
@@ -447,11 +452,14 @@ class AudioPaLM:
         return partial(self.langid.next_char_log_prob, code)
 
     def token_spellings(self, code: str, codec: CharCodec) -> TokenSpellings:
-        """What each text token spells in language `code` with a CTC head's characters (built once for each)."""
-        key = (code, tuple(codec.vocab))
+        """What each text token spells in language `code` with a CTC head's characters, and which case begins each
+        word the word models know (built once for each)."""
+        key = (code, tuple(codec.vocab), id(self.words))
         if key not in self._spellings:
             reference = self.text_tokenizer.encode("a")[-1]
-            self._spellings[key] = TokenSpellings.of(self.text_of, codec, code, self.vocab.text_size, reference)
+            casing = self.words.casing.get(code) if self.words is not None else None
+            self._spellings[key] = TokenSpellings.of(self.text_of, codec, code, self.vocab.text_size, reference,
+                                                     casing)
         return self._spellings[key]
 
     def text_of(self, ids: list[int]) -> str:

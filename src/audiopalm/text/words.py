@@ -18,6 +18,10 @@ character model alone prices it, after paying (1 - LAMBDA) for the letter that l
     words.char_log_prob("fr", " le ch", "a")              # the word model alone (-inf where no word goes on so)
     spell = SpellingModel(words, langid, "fr")            # the mixture; `spell(history, char)` for best_spelling
     words.save(path); WordNgram.load(path)    # path: words.json.gz
+    words.capitalised("de", "lehrerin")                  # True: written "Lehrerin" away from a sentence's start
+
+The model also keeps each word's usual case away from a sentence's start (`casing`), which the normalised n-grams
+lose: a transcript bound to a spelling (models/audiopalm.py) writes "Lehrerin" but "der", and a name as a name.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ import itertools
 import json
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +45,7 @@ DISCOUNT = 0.75  # absolute discount of every seen n-gram's count
 LAMBDA = 0.999  # the word model's share of a character's probability while the spelling is in the lexicon
 START = "<s>"
 MEMO_LIMIT = 2_000_000  # prefix masses remembered; past it the memo starts again (a server reads without end)
+SENTENCE_ENDS = ".?!"  # a word after one of these starts a sentence, where any word is capitalised
 
 
 @dataclass
@@ -71,6 +76,9 @@ class WordNgram:
     counts: dict[str, dict[str, int]]  # language code -> n-gram ("<s>"-started, words joined by " ") -> count
     order: int = WORD_ORDER
     discount: float = DISCOUNT
+    # language code -> normalised word -> whether it is usually written capitalised away from a sentence's start
+    # (words seen only at a sentence's start are not in it)
+    casing: dict[str, dict[str, bool]] = field(default_factory=dict)
     _following: dict[str, dict[tuple[str, ...], _Continuations]] = field(init=False, repr=False)
     _memo: dict[tuple, float] = field(init=False, repr=False)
 
@@ -94,15 +102,19 @@ class WordNgram:
         """(text, language code) pairs -> the model; texts normalised as a CTC head's targets are (lowercase, no
         punctuation); n-grams of two words or more seen fewer than `min_count` times are dropped."""
         counts: dict[str, Counter] = {}
+        forms: dict[str, Counter] = {}  # language -> (word, written capitalised) -> count, away from sentence starts
         for text, lang in texts:
             words = [START] + normalize(text, lang).split()
             grams = counts.setdefault(lang, Counter())
             for n in range(1, order + 1):
                 grams.update(" ".join(words[i: i + n]) for i in range(len(words) - n + 1))
+            forms.setdefault(lang, Counter()).update(cased_words(text, lang))
         if not counts:
             raise AudiopalmError("no texts to fit the word model on")
+        casing = {lang: {w: c[w, True] > c[w, False] for w in sorted({w for w, _ in c})}
+                  for lang, c in sorted(forms.items())}
         return cls({lang: {g: n for g, n in sorted(c.items()) if n >= min_count or " " not in g}
-                    for lang, c in sorted(counts.items())}, order)
+                    for lang, c in sorted(counts.items())}, order, casing=casing)
 
     @property
     def languages(self) -> list[str]:
@@ -143,10 +155,15 @@ class WordNgram:
         """Whether the word being spelt at the end of `history` begins some word of `lang`'s lexicon."""
         return self.prefix_mass(lang, (), history.rsplit(" ", 1)[-1]) > 0
 
+    def capitalised(self, lang: str, word: str) -> bool | None:
+        """Whether the normalised `word` is usually written capitalised away from a sentence's start in `lang`; None
+        where the texts never wrote it there."""
+        return self.casing.get(lang, {}).get(word)
+
     def to_bytes(self) -> bytes:
         """The model as gzipped JSON (a sixth of its plain size)."""
-        text = json.dumps({"order": self.order, "discount": self.discount, "counts": self.counts}, ensure_ascii=False,
-                          separators=(",", ":"))
+        text = json.dumps({"order": self.order, "discount": self.discount, "counts": self.counts,
+                           "casing": self.casing}, ensure_ascii=False, separators=(",", ":"))
         return gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0)
 
     def save(self, path: str | Path) -> None:
@@ -158,9 +175,23 @@ class WordNgram:
         try:
             with gzip.open(path, "rt", encoding="utf-8") as f:
                 d = json.load(f)
-            return cls({lang: dict(c) for lang, c in d["counts"].items()}, int(d["order"]), float(d["discount"]))
+            return cls({lang: dict(c) for lang, c in d["counts"].items()}, int(d["order"]), float(d["discount"]),
+                       {lang: dict(c) for lang, c in d.get("casing", {}).items()})  # older files: no casing
         except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError) as e:
             raise AudiopalmError(f"{path}: not a word model ({type(e).__name__}: {e})") from None
+
+
+def cased_words(text: str, lang: str) -> Iterator[tuple[str, bool]]:
+    """The words of `text` away from a sentence's start, normalised (a written word's first normalised word), each
+    with whether it is written with a capital first: "Ich sehe die Lehrerin." -> ("sehe", False), ("die", False),
+    ("lehrerin", True)."""
+    starts = True
+    for written in text.split():
+        letter = next((c for c in written if c.isalpha()), "")
+        if (word := normalize(written, lang).split()) and letter and not starts:
+            yield word[0], letter.isupper()
+        ends = written.rstrip("\"'»”)")[-1:] in SENTENCE_ENDS
+        starts = ends or (starts and not word)  # a mark alone ("¿", French's " ?") leaves it as it was
 
 
 @dataclass
