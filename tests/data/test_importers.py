@@ -118,8 +118,9 @@ def test_covost2_import_keeps_translations_as_text_and_trains_end_to_end(tiny_pa
               "train": {"steps": 2, "batch_tokens": 2048, "eval_every": 2}}
     (tmp_path / "cfg.yaml").write_text(yaml.safe_dump(config))
     assert main(["train", "--config", str(tmp_path / "cfg.yaml")]) == 0
-    report = evaluate_unified(tmp_path / "ap" / "model", out, 3, ("en",), 1, (), frozenset({"asr", "ast"}))
+    report = evaluate_unified(tmp_path / "ap" / "model", out, 3, ("en",), 1, (), frozenset({"asr", "ast"}), examples=2)
     assert set(report["asr"]) == {"fr"} and report["ast"]["fr-en"]["n"] == 3
+    assert len(report["asr"]["fr"]["examples"]) == len(report["ast"]["fr-en"]["examples"]) == 2, "as many as asked"
 
 
 def _tone(path: Path, sr: int, seconds: float = 1.0) -> None:

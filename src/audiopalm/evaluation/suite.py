@@ -57,6 +57,8 @@ class EvalConfig:
     conditions: list[str] | None = help_field("test conditions scored side by side (default: every one the dataset "
                                               "has, of test, test-noisy, test-unseen-synth)", None)
     rtf_utterances: int = help_field("s2st: utterances timed stage by stage", 10, min=0)
+    examples: int = help_field("references and hypotheses kept in results.json for each language and pair "
+                               "(ASR, AST, MT)", 3, min=0)
     jobs: int = help_field("tokenization processes", os.cpu_count() or 1, min=1)
     out: str | None = help_field("report folder: results.json, results.md and PNG plots", None)
     wavs: str | None = help_field("write the output waveforms under WAVS/s2st/SRC-TGT/ and WAVS/tts/LANG/ (other "
@@ -98,7 +100,8 @@ def _conditions(cfg: EvalConfig, tasks: set[str]) -> dict:
     for condition in [c for c in wanted if c != "test"]:
         report = evaluate_unified(Path(cfg.model), data, cfg.per_language, tuple(cfg.targets), cfg.jobs,
                                   tuple(cfg.pairs), frozenset(tasks & {"asr", "ast", "lid"}), ast_task=cfg.ast_task,
-                                  split=condition, beams=cfg.beams, ctc_weight=cfg.ctc_weight)
+                                  split=condition, beams=cfg.beams, ctc_weight=cfg.ctc_weight,
+                                  examples=cfg.examples)
         if "s2st" in tasks and condition == "test-noisy":
             report.update(_speech(cfg, {"s2st"}, condition))
         out[condition] = report
@@ -148,7 +151,7 @@ def run(cfg: EvalConfig) -> dict:
         cfg.sampling.sampling()  # a bad sampling setting fails before anything is decoded
         report = evaluate_unified(Path(cfg.model), Path(cfg.data), cfg.per_language, tuple(cfg.targets), cfg.jobs,
                                   tuple(cfg.pairs), frozenset(tasks - {"long"}), cfg.cascade, cfg.ast_task,
-                                  beams=cfg.beams, ctc_weight=cfg.ctc_weight)
+                                  beams=cfg.beams, ctc_weight=cfg.ctc_weight, examples=cfg.examples)
         if tasks & {"s2st", "tts"}:
             report.update(_speech(cfg, tasks))
         if "long" in tasks:

@@ -119,7 +119,7 @@ def heard_rows(data: Path, rows: list[dict], tokens: dict[str, torch.Tensor]) ->
 def evaluate_unified(model_dir: Path, data: Path, per_language: int = 50, targets: tuple[str, ...] = ("en",),
                      jobs: int = 2, pairs: tuple[str, ...] = (), tasks: frozenset[str] = frozenset({"asr", "ast", "lid"}),
                      cascade: bool = False, ast_task: str | None = None, split: str = "test", beams: int | None = None,
-                     ctc_weight: float | None = None) -> dict:
+                     ctc_weight: float | None = None, examples: int = 3) -> dict:
     """On `per_language` utterances of each language of `split` (a test condition: test, test-noisy or
     test-unseen-synth; translation references come from it and from test): ASR ("asr" in `tasks`), language
     identification ("lid"), and for each pair (each language into each of `targets`, and each "src-tgt"
@@ -128,7 +128,8 @@ def evaluate_unified(model_dir: Path, data: Path, per_language: int = 50, target
     translation alone) or "ASR AST" (the combined task, transcript first); None: the model's own choice,
     as `translate` makes it. Text is decoded with beam search of `beams` (None: the model's default; 1: greedy),
     transcripts (ASR, and the combined task's) jointly with the model's CTC head at `ctc_weight` (None: the
-    model's, per language) where the recordings are there."""
+    model's, per language) where the recordings are there. Each entry keeps its first `examples` references and
+    hypotheses."""
     if ast_task is not None and ast_task not in TRANSLATION_SEGMENT:
         raise AudiopalmError(f"ast_task must be 'AST' or 'ASR AST', not {ast_task!r}")
     model = AudioPaLM.from_pretrained(model_dir)
@@ -173,7 +174,7 @@ def evaluate_unified(model_dir: Path, data: Path, per_language: int = 50, target
                                       heard=heard, ctc_weight=ctc_weight)
         if "asr" in tasks:
             report["asr"][lang] = {**error_rates([r["text"] for r in utts], transcripts, lang), "n": len(utts),
-                                   "examples": [{"ref": r["text"], "hyp": h} for r, h in list(zip(utts, transcripts))[:3]]}
+                                   "examples": _examples([r["text"] for r in utts], transcripts, examples)}
         for tgt in [t for s, t in wanted if s == lang]:
             keep = [i for i, r in enumerate(utts) if (r["sentence_id"], tgt) in texts]  # those with a reference
             if not keep:
@@ -185,14 +186,16 @@ def evaluate_unified(model_dir: Path, data: Path, per_language: int = 50, target
                 hyps = decode_task(model, ast_task, [(lang, tgt, tokens[r["id"]]) for r in pair_utts],
                                    segment=TRANSLATION_SEGMENT[ast_task], beams=beams,
                                    heard=[heard[i] for i in keep], ctc_weight=ctc_weight)
-                report["ast"][f"{lang}-{tgt}"] = {**translation_scores(refs, hyps), **entry, "examples": _examples(refs, hyps)}
+                report["ast"][f"{lang}-{tgt}"] = {**translation_scores(refs, hyps), **entry,
+                                                  "examples": _examples(refs, hyps, examples)}
             if "mt" in tasks:
                 hyps = decode_text_task(model, "MT", [(lang, tgt, r["text"]) for r in pair_utts], beams=beams)
-                report["mt"][f"{lang}-{tgt}"] = {**translation_scores(refs, hyps), **entry, "examples": _examples(refs, hyps)}
+                report["mt"][f"{lang}-{tgt}"] = {**translation_scores(refs, hyps), **entry,
+                                                 "examples": _examples(refs, hyps, examples)}
             if cascade:
                 hyps = decode_text_task(model, "MT", [(lang, tgt, transcripts[i]) for i in keep], beams=beams)
                 report["cascade"]["ast"][f"{lang}-{tgt}"] = {**translation_scores(refs, hyps), **entry,
-                                                              "examples": _examples(refs, hyps)}
+                                                              "examples": _examples(refs, hyps, examples)}
     return report
 
 
