@@ -11,6 +11,7 @@ import pytest
 from audiopalm.audio.io import load_audio
 from audiopalm.cli import main
 from audiopalm.data.manifest import read_jsonl
+from audiopalm.evaluation.report import speech_table
 from audiopalm.evaluation.speech import _tts_utterances, _utterances, cosine, evaluate_tts
 from audiopalm.models.audiopalm import AudioPaLM
 
@@ -87,6 +88,10 @@ def test_evaluate_tts(speaking_model, tmp_path):
     r = evaluate_tts(model, _judges(), data, tokens, "fr", 2, tmp_path / "tts")
     assert r["n"] == 2 and not r["failures"]
     assert set(r["asr_wer"]) == {"output", "oracle", "reference"} and set(r["asr_wer"]["output"]) == {"own"}
+    assert set(r["asr_cer"]) == set(r["asr_wer"]) and all(0 <= v["own"] for v in r["asr_cer"].values())
+    table = speech_table({"tts": {"fr": r}}, "tts")
+    assert "WER / CER %" in table and f"{100 * r['asr_cer']['reference']['own']:.1f} (own)" in table
+    assert "WER / CER %" not in speech_table({"s2st": {"fr-en": r}}, "s2st"), "S2ST is judged by ASR-BLEU"
     sims = r["similarity"]  # an untrained model may write too little speech to judge: its output may be NaN
     assert all(-1 <= v <= 1 for k, v in sims.items() if k != "output")
     assert math.isnan(sims["output"]) or -1 <= sims["output"] <= 1

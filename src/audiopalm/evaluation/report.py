@@ -121,23 +121,35 @@ def _asr_scores(r: dict, system: str) -> str:
     return " / ".join(f"{_num(v)} ({asr})" for asr, v in scores.items()) or "-"
 
 
+def _asr_errors(r: dict, system: str) -> str:
+    """Each recogniser's WER / CER % of a system's speech ("-" where the report has none)."""
+    wer, cer = r.get("asr_wer", {}).get(system, {}), r.get("asr_cer", {}).get(system, {})
+    return " / ".join(f"{_num(v, scale=100)} / {_num(cer.get(asr), scale=100)} ({asr})" for asr, v in wer.items()) or "-"
+
+
 def speech_table(report: dict, task: str) -> str:
-    """S2ST (per pair) or TTS (per language): intelligibility, voice similarity between its anchors, DNSMOS."""
+    """S2ST (per pair) or TTS (per language): intelligibility (for TTS its error rates too, which its goal is set
+    in), voice similarity between its anchors, DNSMOS."""
     rows = []
+
+    def errors(r: dict, system: str) -> list[str]:
+        return [_asr_errors(r, system)] if task == "tts" else []
+
     for key, r in report.get(task, {}).items():
         sim, mos = r["similarity"], r["dnsmos"]
         name = key + (" (zero-shot)" if r.get("zero_shot") else "")
         systems = [s for s in ("output", "lm", "cascade", "oracle") if s in sim]
         for s in systems:
-            rows.append([name if s == "output" else "", s, _asr_scores(r, s), _num(r.get("token_bleu", {}).get(s)),
-                         _num(r.get("ast_bleu")) if s == "output" else "",
+            rows.append([name if s == "output" else "", s, _asr_scores(r, s), *errors(r, s),
+                         _num(r.get("token_bleu", {}).get(s)), _num(r.get("ast_bleu")) if s == "output" else "",
                          _num(sim[s], ".3f"), _num(sim["ceiling"], ".3f"), _num(sim["floor"], ".3f"),
                          _num(mos.get(s, {}).get("ovrl"), ".2f"), str(r["n"])])
-        rows.append(["", "ground truth", _asr_scores(r, "reference"), "", "", "", "", "",
+        rows.append(["", "ground truth", _asr_scores(r, "reference"), *errors(r, "reference"), "", "", "", "", "",
                      _num(mos.get("reference", {}).get("ovrl"), ".2f"), ""])
     head = "pair" if task == "s2st" else "language"
-    return _table([head, "system", "ASR-BLEU (recogniser)", "its tokens read back (own ASR BLEU)", "AST BLEU",
-                   "voice similarity", "ceiling", "floor", "DNSMOS", "n"], rows)
+    return _table([head, "system", "ASR-BLEU (recogniser)", *(["WER / CER % (recogniser)"] if task == "tts" else []),
+                   "its tokens read back (own ASR BLEU)", "AST BLEU", "voice similarity", "ceiling", "floor", "DNSMOS",
+                   "n"], rows)
 
 
 def codec_table(report: dict) -> str:

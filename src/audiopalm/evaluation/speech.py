@@ -256,11 +256,13 @@ def judge(model: AudioPaLM, judges: Judges, data: Path, tokens: dict[str, torch.
         systems["reference"].append(reference)
         u["ok"] = True
     refs = [u["reference"]["text"] for u in utts if u.get("ok")]
-    asr_bleu, asr_wer = {}, {}
+    asr_bleu, asr_wer, asr_cer = {}, {}, {}
     for name, wavs in systems.items():
         for asr, hyps in recognise(model, judges, wavs, lang).items():
             asr_bleu.setdefault(name, {})[asr] = bleu(refs, hyps)[0]
-            asr_wer.setdefault(name, {})[asr] = error_rates(refs, hyps, lang)["wer"]
+            errors = error_rates(refs, hyps, lang)
+            asr_wer.setdefault(name, {})[asr] = errors["wer"]
+            asr_cer.setdefault(name, {})[asr] = errors["cer"]
     ok = [i for i, u in enumerate(utts) if u.get("ok")]
     written = {**semantic, "oracle": [tokens[u["reference"]["id"]] for u in utts]}
     token_bleu = {name: bleu(refs, read_back(model, [written[name][i] for i in ok], lang))[0] for name in names}
@@ -276,6 +278,7 @@ def judge(model: AudioPaLM, judges: Judges, data: Path, tokens: dict[str, torch.
         "dnsmos": {name: _mean_mos(judges, wavs) for name, wavs in systems.items()},
         "asr_bleu": asr_bleu,
         "asr_wer": asr_wer,
+        "asr_cer": asr_cer,
         "token_bleu": token_bleu,  # each system's semantic tokens read back by the model's ASR, before rendering
         "seconds": {name: _mean([len(w) / SAMPLE_RATE for w in wavs]) for name, wavs in systems.items()},
     }
