@@ -124,7 +124,7 @@ def _asr_scores(r: dict, system: str) -> str:
 def _asr_errors(r: dict, system: str) -> str:
     """Each recogniser's WER / CER % of a system's speech ("-" where the report has none)."""
     wer, cer = r.get("asr_wer", {}).get(system, {}), r.get("asr_cer", {}).get(system, {})
-    return " / ".join(f"{_num(v, scale=100)} / {_num(cer.get(asr), scale=100)} ({asr})" for asr, v in wer.items()) or "-"
+    return "; ".join(f"{_num(v, scale=100)} / {_num(cer.get(asr), scale=100)} ({asr})" for asr, v in wer.items()) or "-"
 
 
 def speech_table(report: dict, task: str) -> str:
