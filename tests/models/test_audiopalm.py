@@ -292,6 +292,11 @@ def test_the_heads_spelling_reads_the_models_word_models_saved_with_it(parts, mo
     _confident_head(model, spoken, monkeypatch)
     model.ctc_weights = {"fr": 0.1}
     assert normalize(model.transcribe(heard, "fr"), "fr") == spoken
+    codec = model.ctc_guide(heard, "fr").scorer.codec
+    before = model.token_spellings("fr", codec)
+    model.words = WordNgram.fit([*texts, ("Voici Chat.", "fr")])  # "Chat" a name now
+    assert model.token_spellings("fr", codec) is not before, "built again with the new word models' casing"
+    assert model.transcribe(heard, "fr").rstrip(" .?") == "Le Chat", "each word in the case its language writes it"
 
 
 def test_transcripts_are_read_with_the_tokenizers_ctc_head_at_the_models_weight_per_language(parts, monkeypatch):

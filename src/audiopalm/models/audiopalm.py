@@ -203,7 +203,8 @@ class AudioPaLM:
         self.listener: CtcEncoderModel | None = None  # a CTC encoder read for its character head alone
         # (models/listener.py); None: the audio tokenizer's encoder's head
         self.question_head: QuestionHead | None = None  # question or statement, from a layer of `char_model`
-        self._spellings: dict[tuple, TokenSpellings] = {}  # (language, characters, words) -> `token_spellings`
+        # (language, characters) -> (the word models it was built with, `token_spellings`)
+        self._spellings: dict[tuple, tuple[WordNgram | None, TokenSpellings]] = {}
 
     # --- construction and persistence ------------------------------------------------------------
     @classmethod
@@ -454,13 +455,14 @@ class AudioPaLM:
     def token_spellings(self, code: str, codec: CharCodec) -> TokenSpellings:
         """What each text token spells in language `code` with a CTC head's characters, and which case begins each
         word the word models know (built once for each)."""
-        key = (code, tuple(codec.vocab), id(self.words))
-        if key not in self._spellings:
+        key = (code, tuple(codec.vocab))
+        built = self._spellings.get(key)
+        if built is None or built[0] is not self.words:  # other word models since: their casing may differ
             reference = self.text_tokenizer.encode("a")[-1]
             casing = self.words.casing.get(code) if self.words is not None else None
-            self._spellings[key] = TokenSpellings.of(self.text_of, codec, code, self.vocab.text_size, reference,
-                                                     casing)
-        return self._spellings[key]
+            self._spellings[key] = (self.words, TokenSpellings.of(self.text_of, codec, code, self.vocab.text_size,
+                                                                  reference, casing))
+        return self._spellings[key][1]
 
     def text_of(self, ids: list[int]) -> str:
         return self.text_tokenizer.decode([i for i in ids if i < self.vocab.text_size])
