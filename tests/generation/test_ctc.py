@@ -168,6 +168,16 @@ def _piece(text: str) -> int:
     return 4 + PIECES.index(text)
 
 
+def _chars(text: str) -> tuple[int, ...]:
+    """APOSTROPHE's character ids of `text`, a space kept as one."""
+    return tuple(APOSTROPHE.vocab.index(c) for c in text)
+
+
+def _names(ids: list[int]) -> list[str]:
+    """The pieces of token ids, sorted."""
+    return sorted(PIECES[i - 4] for i in ids)
+
+
 def test_mute_run_counts_the_last_tokens_that_add_no_character():
     scorer = CtcPrefixScorer(_log_probs(6, codec=APOSTROPHE), APOSTROPHE, "en", pieces)
     ab, dot, space, ask = _piece("▁ab"), _piece("."), _piece("▁"), _piece("?")
@@ -189,34 +199,30 @@ def test_a_guide_lets_a_transcript_stand_still_for_at_most_mute_run_tokens():
 
 def test_token_spellings_offer_the_tokens_that_write_the_rest_of_a_spelling():
     spellings = TokenSpellings.of(pieces, APOSTROPHE, "en", 4 + len(PIECES), reference=_piece("a"))
-    chars = lambda text: tuple(APOSTROPHE.vocab.index(c) for c in text)  # noqa: E731 (a space kept)
-    names = lambda ids: sorted(PIECES[i - 4] for i in ids)  # noqa: E731
-    assert names(spellings.fitting(chars("ab c"), True, [])) == ["▁Ab"], \
+    assert _names(spellings.fitting(_chars("ab c"), True, [])) == ["▁Ab"], \
         "a transcript begins with a capital; a piece in capitals never"
-    assert names(spellings.fitting(chars("a b"), True, [])) == ["a", "▁a"], "where no token writes one, without"
-    assert names(spellings.fitting(chars(" abc"), False, [])) == ["▁Ab", "▁a", "▁ab"], \
+    assert _names(spellings.fitting(_chars("a b"), True, [])) == ["a", "▁a"], "where no token writes one, without"
+    assert _names(spellings.fitting(_chars(" abc"), False, [])) == ["▁Ab", "▁a", "▁ab"], \
         "any word may begin with a capital (a German noun mid-sentence)"
-    assert names(spellings.fitting(chars("bc"), False, [])) == ["b"], "a word goes on in lowercase"
-    assert names(spellings.fitting(chars("'a"), False, [_piece("'")])) == ["a"], "the word an apostrophe joins"
-    assert names(spellings.between(chars(" c"), start=True, after=[])) == ["¿"]
-    assert names(spellings.between((), start=False, after=[])) == [".", "?", "▁"]
-    assert names(spellings.between((), start=False, after=[_piece("▁")])) == [".", "?"], "French ' ?'"
+    assert _names(spellings.fitting(_chars("bc"), False, [])) == ["b"], "a word goes on in lowercase"
+    assert _names(spellings.fitting(_chars("'a"), False, [_piece("'")])) == ["a"], "the word an apostrophe joins"
+    assert _names(spellings.between(_chars(" c"), start=True, after=[])) == ["¿"]
+    assert _names(spellings.between((), start=False, after=[])) == [".", "?", "▁"]
+    assert _names(spellings.between((), start=False, after=[_piece("▁")])) == [".", "?"], "French ' ?'"
     assert spellings.between((), start=False, after=[_piece(".")]) == [], "one mark a place"
-    assert names(spellings.between(chars("'a"), start=False, after=[])) == ["'"], "an apostrophe joins words"
-    assert spellings.between(chars(" a"), start=False, after=[]) == [], "no punctuation between words"
+    assert _names(spellings.between(_chars("'a"), start=False, after=[])) == ["'"], "an apostrophe joins words"
+    assert spellings.between(_chars(" a"), start=False, after=[]) == [], "no punctuation between words"
     assert all(PIECES.index("7") + 4 not in group for group in (*spellings.after.values(), *spellings.marks.values()))
 
 
 def test_a_words_known_case_chooses_the_tokens_that_begin_it():
-    chars = lambda text: tuple(APOSTROPHE.vocab.index(c) for c in text)  # noqa: E731 (a space kept)
-    names = lambda ids: sorted(PIECES[i - 4] for i in ids)  # noqa: E731
     of = lambda casing: TokenSpellings.of(pieces, APOSTROPHE, "en", 4 + len(PIECES), _piece("a"), casing)  # noqa: E731
-    assert names(of({"abc": False}).fitting(chars(" abc"), False, [])) == ["▁a", "▁ab"], "a word written lowercase"
-    assert names(of({"abc": True}).fitting(chars(" abc"), False, [])) == ["▁Ab"], "a word written capitalised"
-    assert names(of({"ab": True}).fitting(chars(" abc"), False, [])) == ["▁Ab", "▁a", "▁ab"], "a word not known"
-    assert names(of({"abc": False}).fitting(chars("abc"), True, [])) == ["▁Ab"], "a first word: a capital"
-    assert names(of({"a": True}).fitting(chars(" a b"), False, [])) == ["▁a"], "a case no token writes: the other"
-    assert names(of({"abc": False}).fitting(chars("bc"), False, [])) == ["b"], "inside a word: as before"
+    assert _names(of({"abc": False}).fitting(_chars(" abc"), False, [])) == ["▁a", "▁ab"], "written lowercase"
+    assert _names(of({"abc": True}).fitting(_chars(" abc"), False, [])) == ["▁Ab"], "a word written capitalised"
+    assert _names(of({"ab": True}).fitting(_chars(" abc"), False, [])) == ["▁Ab", "▁a", "▁ab"], "a word not known"
+    assert _names(of({"abc": False}).fitting(_chars("abc"), True, [])) == ["▁Ab"], "a first word: a capital"
+    assert _names(of({"a": True}).fitting(_chars(" a b"), False, [])) == ["▁a"], "a case no token writes: the other"
+    assert _names(of({"abc": False}).fitting(_chars("bc"), False, [])) == ["b"], "inside a word: as before"
 
 
 def test_a_transcript_bound_to_a_spelling_writes_it_exactly(model):

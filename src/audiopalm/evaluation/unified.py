@@ -231,5 +231,5 @@ def evaluate_text_mt(lm_dir: Path, data: Path, per_language: int = 50, targets: 
                 hyps.append(tok.decode(segments[0]).strip())
         refs = [r["texts"][tgt] for r in rows]
         report[f"{src}-{tgt}"] = {**translation_scores(refs, hyps), "zero_shot": (src, tgt) in zero_shot, "n": len(rows),
-                                  "examples": [{"ref": a, "hyp": b} for a, b in list(zip(refs, hyps))[:3]]}
+                                  "examples": _examples(refs, hyps)}
     return report
