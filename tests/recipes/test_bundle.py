@@ -137,6 +137,18 @@ def test_the_default_recipe_carries_its_settings_into_each_stage():
     assert "acoustic='runs/babel-small-curriculum/acoustic/model'" in before["speech"]
 
 
+def test_a_rebuild_elsewhere_leaves_the_recipes_own_folders_alone():
+    from audiopalm.config import build
+    from audiopalm.recipes.bundle import RecipeRunConfig, stages
+
+    cfg = build(RecipeRunConfig, {}, ["work=runs/again", "bundle=runs/again/bundle"], {"name": "babel-small"})
+    commands = " ".join(s.command for s in stages(cfg.recipe()))
+    assert "runs/again/lm" in commands and "model='runs/again/bundle'" in commands
+    assert "runs/babel-small/" not in commands and "models/babel-small" not in commands
+    assert "data='data/babel-small'" in commands, "the worlds are shared"
+    assert RecipeRunConfig("babel-small").recipe() == RECIPES["babel-small"]
+
+
 def test_a_stage_clock_writes_its_time_while_the_stage_runs_and_adds_to_earlier_parts(tmp_path):
     import time
 

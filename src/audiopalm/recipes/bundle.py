@@ -468,10 +468,18 @@ class RecipeRunConfig:
                            "(seconds; a smoke run)",
                            choices=tuple(RECIPES))
     max_minutes: float | None = help_field("pause after this long (resume by re-running)", None, min=0)
+    work: str | None = help_field("run folder instead of the recipe's (a rebuild beside the one that made the "
+                                  "shipped bundle)", None)
+    bundle: str | None = help_field("bundle folder instead of the recipe's", None)
+
+    def recipe(self) -> BundleRecipe:
+        """The named recipe, with the run and bundle folders asked for."""
+        r = RECIPES[self.name]
+        return replace(r, work=self.work or r.work, bundle=self.bundle or r.bundle)
 
 
 def run(cfg: RecipeRunConfig) -> str:
-    bundle = run_recipe(RECIPES[cfg.name], cfg.max_minutes)
+    bundle = run_recipe(cfg.recipe(), cfg.max_minutes)
     if bundle is None:
         return "paused; run the same command again to resume"
     return f"bundle written to {bundle} ({folder_megabytes(bundle):.1f} MB); model card {bundle / 'MODEL_CARD.md'}"
