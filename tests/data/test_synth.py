@@ -249,3 +249,37 @@ def test_a_missing_flite_is_one_clear_error(monkeypatch):
     monkeypatch.setattr(R, "FLITE", "flite-that-is-not-installed")
     with pytest.raises(AudiopalmError, match="apt-get install flite"):
         R.check_family(flite)
+
+
+def test_festival_speaks_spanish_and_italian_at_16_khz_with_its_duration_stretch():
+    from audiopalm.data.babel.render import render
+    from audiopalm.data.babel.speakers import festival_speakers
+
+    speakers = festival_speakers("train")
+    assert {(s.variant, s.languages) for s in speakers} == {("el_diphone", ("es",)), ("lp_diphone", ("it",)),
+                                                            ("pc_diphone", ("it",))}
+    texts = {"es": "¿El niño comió la fruta?", "it": "Il bambino mangerà la frutta."}
+    seconds = {}
+    for s in speakers:
+        wav = render(texts[s.languages[0]], s.languages[0], s).wav
+        assert wav.dtype == np.float32 and 0.1 < np.abs(wav).max() <= 0.95 + 1e-6
+        seconds[s.id] = len(wav) / 16000
+        assert 0.8 < seconds[s.id] < 4.0, (s.id, seconds[s.id])
+    for voice in ("el", "lp", "pc"):  # the 110% stretch speaks more slowly than the 92% one
+        assert seconds[f"train-festival-{voice}-1"] > 1.1 * seconds[f"train-festival-{voice}-0"]
+    with pytest.raises(AudiopalmError, match="does not speak en"):
+        render("Hello.", "en", speakers[0])
+
+
+def test_a_missing_festival_or_voice_or_character_is_one_clear_error(monkeypatch):
+    import audiopalm.data.babel.render as R
+    from audiopalm.data.babel.speakers import Speaker, festival_speakers
+
+    spanish = festival_speakers("train")[0]
+    with pytest.raises(AudiopalmError, match="Latin-1"):
+        R.render("Łukasz come.", "es", spanish)
+    with pytest.raises(AudiopalmError, match="Festival voice xx_diphone is not installed.*festvox"):
+        R.check_family(Speaker("x", "xx_diphone", 0, 100, 0, "festival", ("es",)))
+    monkeypatch.setattr(R, "FESTIVAL", "text2wave-that-is-not-installed")
+    with pytest.raises(AudiopalmError, match="apt-get install festival"):
+        R.check_family(spanish)

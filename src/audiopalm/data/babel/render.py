@@ -1,8 +1,9 @@
-"""Speech rendering with espeak-ng, MBROLA (through espeak-ng), SVOX Pico and Flite, and additive
+"""Speech rendering with espeak-ng, MBROLA (through espeak-ng), SVOX Pico, Flite and Festival, and additive
 noise for the noisy test condition."""
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 import subprocess
@@ -20,6 +21,8 @@ from audiopalm.errors import AudiopalmError
 ESPEAK = "espeak-ng"
 PICO = "pico2wave"
 FLITE = "flite"
+FESTIVAL = "text2wave"
+FESTIVAL_VOICE_DIRS = ("/usr/share/festival/voices", "/usr/local/share/festival/voices")  # <language>/<voice>
 INSTALL_HINT = "install it with `apt-get install espeak-ng` (Debian/Ubuntu) or `brew install espeak-ng` (macOS)"
 # MBROLA voices and Pico live in Debian's contrib and non-free sections; scripts/setup.sh enables them.
 FAMILY_HINTS = {
@@ -27,6 +30,8 @@ FAMILY_HINTS = {
               "scripts/setup.sh does it)",
     "pico": "install it with `apt-get install libttspico-utils` (Debian non-free; scripts/setup.sh does it)",
     "flite": "install it with `apt-get install flite` (Debian main; scripts/setup.sh does it)",
+    "festival": "install it with `apt-get install festival festvox-ellpc11k festvox-italp16k festvox-itapc16k` "
+                "(Debian main and non-free; scripts/setup.sh does it)",
 }
 
 
@@ -47,6 +52,11 @@ def check_family(speaker: Speaker) -> None:
         raise AudiopalmError(f"{PICO} was not found on PATH: {FAMILY_HINTS['pico']}")
     if speaker.family == "flite" and shutil.which(FLITE) is None:
         raise AudiopalmError(f"{FLITE} was not found on PATH: {FAMILY_HINTS['flite']}")
+    if speaker.family == "festival":
+        if shutil.which(FESTIVAL) is None:
+            raise AudiopalmError(f"Festival's {FESTIVAL} was not found on PATH: {FAMILY_HINTS['festival']}")
+        if not any(glob.glob(os.path.join(d, "*", speaker.variant)) for d in FESTIVAL_VOICE_DIRS):
+            raise AudiopalmError(f"the Festival voice {speaker.variant} is not installed: {FAMILY_HINTS['festival']}")
     if speaker.family == "mbrola":
         hint = FAMILY_HINTS["mbrola"].format(voice=speaker.mbrola_voice)
         if shutil.which("mbrola") is None:
@@ -123,6 +133,25 @@ def _flite(text: str, speaker: Speaker) -> Rendered:
         os.unlink(text_path)
 
 
+def _festival(text: str, speaker: Speaker) -> Rendered:
+    """Festival reads the text from a file in Latin-1, its voices' encoding; `speed` is the duration stretch in
+    percent (the voice's own pitch)."""
+    check_family(speaker)
+    try:
+        data = text.encode("latin-1")
+    except UnicodeEncodeError as e:
+        raise AudiopalmError(f"Festival's voices read Latin-1 text; {text!r} has {e.object[e.start:e.end]!r}") from e
+    fd, text_path = tempfile.mkstemp(suffix=".txt")
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    setup = f"(begin (voice_{speaker.variant}) (Parameter.set 'Duration_Stretch {speaker.speed / 100:.3f}))"
+    path = _temp_wav()
+    try:
+        return _run_to_wav([FESTIVAL, "-eval", setup, text_path, "-o", path], path, FESTIVAL, speaker.variant)
+    finally:
+        os.unlink(text_path)
+
+
 def render(text: str, lang: str, speaker: Speaker) -> Rendered:
     """Speak `text` in language `lang` (a Babel code) with `speaker`'s synthesizer."""
     from audiopalm.data.babel.languages import get_language
@@ -133,6 +162,8 @@ def render(text: str, lang: str, speaker: Speaker) -> Rendered:
         return _pico(text, speaker)
     if speaker.family == "flite":
         return _flite(text, speaker)
+    if speaker.family == "festival":
+        return _festival(text, speaker)
     check_family(speaker)
     return _espeak(text, get_language(lang).espeak_voice, speaker)
 

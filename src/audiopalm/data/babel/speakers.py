@@ -6,6 +6,7 @@ Families (each a Debian package; `render.py` drives them):
             speech, one language per voice
     pico    SVOX Pico (`pico2wave`): one voice per language, en de es fr it
     flite   Flite (`flite`): statistical parametric (clustergen) and diphone voices of English
+    festival  Festival (`text2wave`): diphone voices of Spanish (el) and Italian (lp, pc)
 
 A speaker says a sentence in every language its voice covers. espeak variants cover all six
 languages, so an espeak speaker gives S2ST a reference in the source speaker's own voice; MBROLA and
@@ -26,7 +27,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-FAMILIES = ("espeak", "mbrola", "pico", "flite")
+FAMILIES = ("espeak", "mbrola", "pico", "flite", "festival")
 # The family whose voices no model hears in training (generator 2.0): Pico covers 5 of the 6
 # languages, and its one voice per language cannot be split into train and test speakers anyway.
 UNSEEN_FAMILY = "pico"
@@ -61,6 +62,10 @@ MBROLA_SETTINGS_2_1 = SETTINGS + ((50, 132, 2),)
 # duration stretch in percent (kal is kal16 at 8 kHz, left out).
 FLITE_VOICES = ("kal16", "awb", "rms", "slt")
 FLITE_SETTINGS = ((0, 92), (0, 110))  # (pitch: the voice's own, duration stretch %)
+# Festival's diphone voices of the languages whose train speech is otherwise espeak-ng's alone (no MBROLA voice of
+# Spanish or Italian passes the diphone check above); prosody is a duration stretch in percent.
+FESTIVAL_VOICES = {"es": ("el_diphone",), "it": ("lp_diphone", "pc_diphone")}
+FESTIVAL_SETTINGS = ((0, 92), (0, 110))  # (pitch: the voice's own, duration stretch %)
 # SVOX Pico: a voice is its language tag; prosody in Pico's own markup (percent of the default).
 PICO_VOICES = {"en": ("en-US", "en-GB"), "de": ("de-DE",), "es": ("es-ES",), "fr": ("fr-FR",), "it": ("it-IT",)}
 PICO_SETTINGS = ((88, 92), (114, 108))  # (pitch %, speed %)
@@ -98,7 +103,7 @@ class Speaker:
 
     def render_key(self, lang_voice: str) -> list[str]:
         """Everything that determines how this speaker sounds (for file names that change with the voice)."""
-        if self.family in ("pico", "flite"):
+        if self.family in ("pico", "flite", "festival"):
             return [self.family, self.variant, f"pitch={self.pitch}", f"speed={self.speed}"]
         return self.espeak_args(lang_voice)
 
@@ -121,6 +126,13 @@ def _mbrola(split: str, voices: dict[str, dict[str, tuple[str, ...]]] = MBROLA_V
 def _flite(split: str) -> list[Speaker]:
     return [Speaker(f"{split}-flite-{v}-{k}", v, pitch, speed, 0, "flite", ("en",))
             for v in FLITE_VOICES for k, (pitch, speed) in enumerate(FLITE_SETTINGS)]
+
+
+def festival_speakers(split: str) -> list[Speaker]:
+    """Festival's voices at each of FESTIVAL_SETTINGS, one language each."""
+    return [Speaker(f"{split}-festival-{v.split('_')[0]}-{k}", v, pitch, speed, 0, "festival", (lang,))
+            for lang, voices in FESTIVAL_VOICES.items() for v in voices
+            for k, (pitch, speed) in enumerate(FESTIVAL_SETTINGS)]
 
 
 def _pico() -> list[Speaker]:
