@@ -8,6 +8,8 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
@@ -109,6 +111,19 @@ def _temp_wav() -> str:
     return path
 
 
+@contextmanager
+def _text_file(data: bytes) -> Iterator[str]:
+    """A temporary file holding `data`, removed afterwards: Flite and Festival read their text from a file, so
+    that nothing in it can be read as an option."""
+    fd, path = tempfile.mkstemp(suffix=".txt")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        yield path
+    finally:
+        os.unlink(path)
+
+
 def _pico(text: str, speaker: Speaker) -> Rendered:
     check_family(speaker)
     markup = f'<pitch level="{speaker.pitch}"><speed level="{speaker.speed}">{escape(text)}</speed></pitch>'
@@ -117,20 +132,15 @@ def _pico(text: str, speaker: Speaker) -> Rendered:
 
 
 def _flite(text: str, speaker: Speaker) -> Rendered:
-    """Flite reads the text from a file, so that nothing in it can be read as an option; `speed` is the
-    duration stretch in percent, `pitch` 0 keeps the voice's own (else the mean F0 in Hz)."""
+    """`speed` is the duration stretch in percent, `pitch` 0 keeps the voice's own (else the mean F0 in Hz)."""
     check_family(speaker)
-    fd, text_path = tempfile.mkstemp(suffix=".txt")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
     args = ["--setf", f"duration_stretch={speaker.speed / 100:.3f}"]
     if speaker.pitch:
         args += ["--setf", f"int_f0_target_mean={speaker.pitch}"]
     path = _temp_wav()
-    try:
-        return _run_to_wav([FLITE, "-voice", speaker.variant, *args, text_path, "-o", path], path, FLITE, speaker.variant)
-    finally:
-        os.unlink(text_path)
+    with _text_file(text.encode("utf-8")) as text_path:
+        cmd = [FLITE, "-voice", speaker.variant, *args, text_path, "-o", path]
+        return _run_to_wav(cmd, path, FLITE, speaker.variant)
 
 
 def _festival(text: str, speaker: Speaker) -> Rendered:
@@ -141,15 +151,10 @@ def _festival(text: str, speaker: Speaker) -> Rendered:
         data = text.encode("latin-1")
     except UnicodeEncodeError as e:
         raise AudiopalmError(f"Festival's voices read Latin-1 text; {text!r} has {e.object[e.start:e.end]!r}") from e
-    fd, text_path = tempfile.mkstemp(suffix=".txt")
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
     setup = f"(begin (voice_{speaker.variant}) (Parameter.set 'Duration_Stretch {speaker.speed / 100:.3f}))"
     path = _temp_wav()
-    try:
+    with _text_file(data) as text_path:
         return _run_to_wav([FESTIVAL, "-eval", setup, text_path, "-o", path], path, FESTIVAL, speaker.variant)
-    finally:
-        os.unlink(text_path)
 
 
 def render(text: str, lang: str, speaker: Speaker) -> Rendered:
