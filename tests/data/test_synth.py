@@ -59,11 +59,13 @@ def test_sentence_id_joins_translations_spoken_by_the_same_voice(tiny_world):
             assert len(set(voices)) == 2, "each test sentence is said by two speakers in every language"
 
 
-def test_four_synthesizer_families_and_the_held_out_one(tiny_world):
+def test_five_synthesizer_families_and_the_held_out_one(tiny_world):
     out, summary = tiny_world
     families = summary["families"]
-    assert set(families) == {"espeak", "mbrola", "pico", "flite"}
+    assert set(families) == {"espeak", "mbrola", "pico", "flite", "festival"}
     assert set(families["flite"]["hours"]) == {"train"}, "Flite speaks in train only (generator 2.1)"
+    assert set(families["festival"]["hours"]) == {"train"}, "Festival speaks in train only (generator 2.2)"
+    assert families["festival"]["languages"] == ["es", "it"]
     assert families["pico"]["held_out"] and set(families["pico"]["hours"]) == {"test-unseen-synth"}
     assert {"train", "dev", "test"} <= set(families["mbrola"]["hours"])
     assert families["mbrola"]["rendered_this_run"]["files"] > 0
@@ -139,6 +141,33 @@ def test_different_configuration_is_refused_unless_forced(tmp_path):
         synth(tmp_path, other, progress=False)
     summary = synth(tmp_path, other, force=True, progress=False)
     assert summary["seed"] == 1
+
+
+def test_an_upgrade_keeps_what_it_says_the_same_way_and_leaves_out_what_a_second_voice_cannot_say(tmp_path,
+                                                                                                 monkeypatch):
+    from audiopalm.data.babel import synth as synth_module
+
+    config = dict(languages=["es", "it"], dev_sentences=2, test_sentences=2, default_hours=0.004)
+    synth(tmp_path, WorldConfig(**config, version="2.1"), progress=False)
+    old = read_jsonl(tmp_path / "train.jsonl")
+    written = {p: p.stat().st_mtime_ns for p in (tmp_path / "audio").rglob("*.wav") if "test-noisy" not in p.parts}
+    real = synth_module.render
+
+    def render(text, lang, speaker):  # Festival's Italian fails on every sentence
+        if speaker.family == "festival" and lang == "it":
+            raise AudiopalmError("text2wave failed for voice lp_diphone: SIOD ERROR")
+        return real(text, lang, speaker)
+
+    monkeypatch.setattr(synth_module, "render", render)
+    with pytest.raises(AudiopalmError, match="differs in: version"):
+        synth(tmp_path, WorldConfig(**config), progress=False)
+    summary = synth(tmp_path, WorldConfig(**config), force=True, progress=False)
+    assert all(p.stat().st_mtime_ns == t for p, t in written.items()), "2.1's files are kept, not rendered again"
+    train = read_jsonl(tmp_path / "train.jsonl")
+    assert old == [r for r in train if "festival" not in r["speaker"]]
+    assert {r["lang"] for r in train if "festival" in r["speaker"]} == {"es"}
+    assert summary["render"]["second_voices_skipped"] and not summary["render"]["failed"]
+    assert summary["generator_version"] == "2.2"
 
 
 def test_speakers_differ():

@@ -8,7 +8,8 @@ from audiopalm.data.babel import concepts as C
 from audiopalm.data.babel.languages import LANGUAGES, get_language
 from audiopalm.data.babel.meaning import sentence_from_dict
 from audiopalm.data.babel.sampler import sample_sentence
-from audiopalm.data.babel.speakers import SPEAKERS, UNSEEN_SPLIT, all_speakers, speaker_table
+from audiopalm.data.babel.speakers import (SECOND_VOICE_SHARE, SPEAKERS, UNSEEN_SPLIT, all_speakers, festival_speakers,
+                                          speaker_table)
 from audiopalm.data.babel.world import (
     SPEAKER_BY_ID,
     Utterance,
@@ -171,6 +172,23 @@ def test_generator_2_1_widens_train_and_keeps_the_evaluation_of_2_0():
         return sum(SPEAKER_BY_ID[u.speaker].family != "espeak" for u in train) / len(train)
 
     assert other_share(new) > 1.5 * other_share(old)
+
+
+def test_generator_2_2_keeps_every_utterance_of_2_1_and_adds_second_voices_to_train():
+    old, new = _plan("2.1"), _plan("2.2")
+    assert set(old) <= set(new), "every 2.1 utterance, file for file (its id, voice and text: its audio)"
+    added = [u for u in new if u not in set(old)]
+    assert added and {u.split for u in added} == {"train"}
+    assert {SPEAKER_BY_ID[u.speaker].family for u in added} == {"festival"}
+    assert {u.lang for u in added} == {"es", "it"}
+    assert {u.speaker for u in added if u.lang == "it"} == {s.id for s in festival_speakers("train") if s.covers("it")}
+    assert len({u.id for u in new}) == len(new)
+    train = {u.sentence_id for u in old if u.split == "train"}
+    assert {u.sentence_id for u in added} <= train, "a second voice says train sentences again"
+    for lang in ("es", "it"):  # SECOND_VOICE_SHARE of the language's train hours (estimated as the plan does)
+        first = sum(len(u.text) for u in old if u.split == "train" and u.lang == lang)
+        second = sum(len(u.text) for u in added if u.lang == lang)
+        assert 0.5 * SECOND_VOICE_SHARE < second / first < 1.5 * SECOND_VOICE_SHARE, lang
 
 
 def test_generator_2_keeps_same_voice_references_and_distinct_test_voices():

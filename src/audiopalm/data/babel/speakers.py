@@ -20,7 +20,10 @@ was trained on. Version 2.1 keeps 2.0's dev, test and unseen speakers and widens
 tokenizer failed to generalise (too few voices that are not espeak-ng): MBROLA's German and French
 voices also speak English through espeak-ng's cross-language voice files (`mb-de4-en`), every MBROLA
 train voice speaks at three prosody settings instead of two, and a fourth family, Flite, adds English
-voices of another synthesizer to train.
+voices of another synthesizer to train. Version 2.2 keeps 2.1's speakers and every 2.1 utterance, file for file, and
+adds second voices to train: Festival's Spanish and Italian voices say the first train sentences of their language
+again (`SECOND_VOICE_SHARE` of its train hours), since no MBROLA voice of either passes the diphone check and their
+train speech was otherwise espeak-ng's alone.
 """
 
 from __future__ import annotations
@@ -32,6 +35,10 @@ FAMILIES = ("espeak", "mbrola", "pico", "flite", "festival")
 # languages, and its one voice per language cannot be split into train and test speakers anyway.
 UNSEEN_FAMILY = "pico"
 UNSEEN_SPLIT = "test-unseen-synth"
+# Speakers that say train sentences a second time, in the languages they cover (generator 2.2): the split's
+# utterances stay as they are and these add to them, until SECOND_VOICE_SHARE of the language's train hours.
+SECOND_VOICES = "train-second"
+SECOND_VOICE_SHARE = 0.7
 
 # espeak-ng variant files from espeak-ng-data/voices/!v, chosen for natural-sounding, language-neutral
 # voices (no robots, whisper or croak; none of these sets its own language).
@@ -153,7 +160,8 @@ SPEAKER_TABLES: dict[str, dict[str, list[Speaker]]] = {
             "test": _espeak("test", TEST_VARIANTS) + _mbrola("test"),
             UNSEEN_SPLIT: _pico()},
 }
-LATEST = "2.1"
+SPEAKER_TABLES["2.2"] = {**SPEAKER_TABLES["2.1"], SECOND_VOICES: festival_speakers("train")}
+LATEST = "2.2"
 # The espeak-only speakers of the first generator: tools that need a voice for any language use these.
 SPEAKERS: dict[str, list[Speaker]] = SPEAKER_TABLES["1.0"]
 

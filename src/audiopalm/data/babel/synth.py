@@ -18,6 +18,7 @@ import json
 import multiprocessing
 import os
 import shutil
+import sys
 import time
 import zlib
 from collections import Counter, defaultdict
@@ -33,7 +34,7 @@ from audiopalm.audio.io import duration, write_wav
 from audiopalm.data.babel import concepts
 from audiopalm.data.babel.languages import LANGUAGES
 from audiopalm.data.babel.render import NOISE_KINDS, add_noise, check_espeak, check_family, render, synthesize
-from audiopalm.data.babel.speakers import UNSEEN_FAMILY, UNSEEN_SPLIT
+from audiopalm.data.babel.speakers import SECOND_VOICES, UNSEEN_FAMILY, UNSEEN_SPLIT
 from audiopalm.config import help_field
 from audiopalm.data.babel.world import (
     GENERATOR_VERSION,
@@ -125,7 +126,9 @@ def calibrate_seconds_per_char(config: WorldConfig, texts: list[dict[str, str]])
 
 
 def check_existing(out: Path, config: WorldConfig, force: bool) -> None:
-    """Refuse to mix two configurations in one folder unless `force` (which clears it)."""
+    """Refuse to mix two configurations in one folder unless `force`, which clears its manifests and noisy audio
+    and keeps the rest: a file's name carries a digest of its text, voice and prosody, so the new plan reuses the
+    files it says the same way and `remove_stale_audio` deletes the others once it has rendered."""
     world = out / "world.json"
     if not world.exists():
         return
@@ -139,7 +142,7 @@ def check_existing(out: Path, config: WorldConfig, force: bool) -> None:
             f"{out} holds a Babel world with a different configuration (differs in: {', '.join(diff)}); "
             "use --force to replace it, or choose another --out"
         )
-    for name in ("audio", *(f"{s}.jsonl" for s in (*SPLITS, "test-noisy", UNSEEN_SPLIT)), "sentences.jsonl",
+    for name in ("audio/test-noisy", *(f"{s}.jsonl" for s in (*SPLITS, "test-noisy", UNSEEN_SPLIT)), "sentences.jsonl",
                  "world.json"):
         path = out / name
         if path.is_dir():
@@ -163,7 +166,8 @@ class SynthConfig:
     seed: int | None = help_field("random seed (default: the preset's, 0)", None)
     noise_snr: float | None = help_field("SNR in dB of test-noisy (default 10)", None)
     noise: bool = help_field("write test-noisy", True)
-    force: bool = help_field("replace a world with another configuration in --out", False)
+    force: bool = help_field("replace a world with another configuration in --out (keeping the audio files the new "
+                             "one says the same way)", False)
     generator_version: str | None = help_field(f"generator version (default {GENERATOR_VERSION}; "
                                                f"{', '.join(GENERATOR_VERSIONS)})", None)
     quiet: bool = help_field("no progress bar", False)
@@ -225,8 +229,13 @@ def synth(out: str | Path, config: WorldConfig, jobs: int = 1, force: bool = Fal
     utterances = plan_utterances(config, splits, seconds_per_char)
 
     todo = [(u.text, u.lang, u.speaker, str(out / u.audio)) for u in utterances if not (out / u.audio).exists()]
+    second = {s.id for s in config.speakers().get(SECOND_VOICES, [])}
     family_stats: dict[str, Counter] = defaultdict(Counter)
-    errors = _run_parallel(_render_one, todo, jobs, "render", progress, family_stats)
+    errors = _run_parallel(_render_one, [j for j in todo if j[2] not in second], jobs, "render", progress, family_stats)
+    # A second voice adds to train: an utterance it cannot say (Festival's Italian spells no "x") is left out and
+    # listed, the world goes on.
+    skipped = _run_parallel(_render_one, [j for j in todo if j[2] in second], jobs, "second voices", progress,
+                            family_stats)
     noisy_rows = []
     if config.noisy_snr_db is not None:
         noisy_jobs = []
@@ -250,9 +259,13 @@ def synth(out: str | Path, config: WorldConfig, jobs: int = 1, force: bool = Fal
         "audio_seconds_per_wall_second": round(rendered_seconds / wall, 1),
         "jobs": jobs,
         "failed": errors,
+        "second_voices_skipped": skipped,
     }
     summary["families"] = family_summary(rows, config, family_stats)
     write_text_atomic(out / "world.json", json.dumps(summary, indent=2, ensure_ascii=False))
+    if skipped:
+        print(f"{len(skipped)} second-voice utterances left out (listed in {out / 'world.json'}); first: {skipped[0]}",
+              file=sys.stderr)
     if errors:
         raise AudiopalmError(f"{len(errors)} utterances failed to render (listed in {out / 'world.json'}); first: {errors[0]}")
     return summary

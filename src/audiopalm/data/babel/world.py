@@ -15,14 +15,16 @@ from audiopalm.data.babel import concepts as C
 from audiopalm.data.babel.languages import LANGUAGES, get_language
 from audiopalm.data.babel.meaning import NounPhrase, Sentence
 from audiopalm.data.babel.sampler import sample_sentence
-from audiopalm.data.babel.speakers import UNSEEN_SPLIT, Speaker, all_speakers, speaker_table
+from audiopalm.data.babel.speakers import (SECOND_VOICE_SHARE, SECOND_VOICES, UNSEEN_SPLIT, Speaker, all_speakers,
+                                          speaker_table)
 from audiopalm.errors import AudiopalmError
 
 # 2.0: speakers from three synthesizer families (espeak-ng, MBROLA, SVOX Pico) and the
-# test-unseen-synth split; 2.1: 2.0's dev and test, more voices in train (speakers.py); older versions stay
-# reproducible with --generator-version.
-GENERATOR_VERSION = "2.1"
-GENERATOR_VERSIONS = ("1.0", "2.0", "2.1")
+# test-unseen-synth split; 2.1: 2.0's dev and test, more voices in train (speakers.py); 2.2: 2.1's utterances and
+# Festival's second voices for Spanish and Italian train sentences; older versions stay reproducible with
+# --generator-version.
+GENERATOR_VERSION = "2.2"
+GENERATOR_VERSIONS = ("1.0", "2.0", "2.1", "2.2")
 SPLITS = ("train", "dev", "test")
 N_HELD_OUT_COMBOS = 12  # per kind: (adjective, noun) and (verb, object) pairs kept out of train
 
@@ -275,7 +277,7 @@ def plan_utterances(
     every language. The same speaker says a sentence in every language its voice covers; the
     other languages come from a voice of the same family (`voice_for`). Generator 2.0 adds the
     test sentences said by the held-out synthesizer family (`test-unseen-synth`), one voice per
-    language it covers.
+    language it covers; 2.2 the train sentences said again by second voices (`second_voices`).
     """
     table = config.speakers()
     out = []
@@ -295,6 +297,7 @@ def plan_utterances(
                     taken[lang].add(voice.id)
                     utt_id = f"{item.sentence_id}-{lang}-{voice.id}"
                     out.append(Utterance(utt_id, split, lang, voice.id, item.texts[lang], item.sentence_id))
+    out += second_voices(config, splits["train"], table.get(SECOND_VOICES, []), seconds_per_char)
     unseen = table.get(UNSEEN_SPLIT, [])
     for i, item in enumerate(splits["test"] if unseen else []):
         for lang in config.languages:
@@ -303,4 +306,22 @@ def plan_utterances(
                 voice = voices[(i + config.seed) % len(voices)]
                 utt_id = f"{item.sentence_id}-{lang}-{voice.id}"
                 out.append(Utterance(utt_id, UNSEEN_SPLIT, lang, voice.id, item.texts[lang], item.sentence_id))
+    return out
+
+
+def second_voices(config: WorldConfig, train: list[Item], voices: list[Speaker],
+                  seconds_per_char: dict[str, float]) -> list[Utterance]:
+    """Train sentences said again, in order, by the voices that cover their language (taking turns), until
+    SECOND_VOICE_SHARE of the language's train hours: utterances besides the split's own, which stay as they are."""
+    out = []
+    for lang in config.languages:
+        mine = sorted((s for s in voices if s.covers(lang)), key=lambda s: s.id)
+        budget = config.hours(lang) * 3600 * SECOND_VOICE_SHARE
+        for i, item in enumerate(train if mine else []):
+            if budget <= 0:
+                break
+            budget -= len(item.texts[lang]) * seconds_per_char[lang]
+            voice = mine[(i + config.seed) % len(mine)]
+            out.append(Utterance(f"{item.sentence_id}-{lang}-{voice.id}", "train", lang, voice.id, item.texts[lang],
+                                 item.sentence_id))
     return out
