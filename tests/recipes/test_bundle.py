@@ -109,7 +109,14 @@ def test_the_default_recipe_carries_its_settings_into_each_stage():
     # then trained on with its character head at 50 Hz, and that one is attached
     fast = commands["listener_50hz"]
     assert "init='runs/babel-small/listener/model'" in fast and "char_rate=2" in fast and "steps=300" in fast
-    assert "freeze_layers=2" in fast and "encoder='runs/babel-small/listener-50hz/model'" in commands["decoding"]
+    assert "freeze_layers=2" in fast
+    # then again on the world's train with its second voices, and that one is attached
+    voices = commands["listener_voices"]
+    assert "init='runs/babel-small/listener-50hz/model'" in voices and "char_rate=2" in voices and "steps=300" in voices
+    assert "encoder='runs/babel-small/listener-voices/model'" in commands["decoding"]
+    assert "generator_version='2.1'" in commands["next_world"] and "generator_version=None" in commands["world"]
+    without = {s.name: s.command for s in stages(replace(RECIPES["babel-small"], listener_voices_steps=0))}
+    assert "listener_voices" not in without and "listener-50hz/model'" in without["decoding"]
     assert "per_language=2000" in commands["question"] and "layer=2" in commands["question"]
     with pytest.raises(AudiopalmError, match="finetune_steps 0 needs next_data"):
         stages(replace(RECIPES["babel-small"], next_data=None))
@@ -132,7 +139,7 @@ def test_the_default_recipe_carries_its_settings_into_each_stage():
     assert "init='runs/babel-small/acoustic/model'" in both and "out='runs/babel-small/acoustic-units'" in both
     assert "acoustic='runs/babel-small/acoustic-units/model'" in commands["speech"]
     assert "acoustic_units" not in before and "listener" not in before and "listener" not in nxt
-    assert "listener_50hz" not in before and "listener_50hz" not in nxt
+    assert "listener_50hz" not in before and "listener_50hz" not in nxt and "listener_voices" not in nxt
     assert "question" not in before and "question" not in nxt
     assert "acoustic='runs/babel-small-curriculum/acoustic/model'" in before["speech"]
 

@@ -1,10 +1,12 @@
 """Recipe: the default bundle, every stage from nothing (`audiopalm recipe run babel-small`, resumable).
 
-    world      the Babel world (synthetic speech: espeak-ng, MBROLA, flite, Pico voices)
+    world      the Babel world (synthetic speech: espeak-ng, MBROLA, Flite, Festival, Pico voices)
     tokenizer  CTC encoder + k-means audio tokenizer
     listener   a second CTC encoder, read for its character head alone (none when listener_freeze_layers is None)
     listener_50hz  the listener trained on with its character head at 50 Hz, for fast speech (none when
                listener_50hz_steps is 0)
+    listener_voices  that one trained on again, a fresh schedule, on the world's train with its second voices
+               (generator 2.2: Festival's Spanish and Italian); none when listener_voices_steps is 0
     codec      the built-in mel codec (residual k-means + vocoder)
     acoustic   the acoustic model: SoundStorm-style codes, or unit-to-mel frames (`acoustic_model`)
     units      the text-to-unit model, aligned by the tokenizer's phoneme head (none when units_steps is 0)
@@ -79,6 +81,8 @@ class BundleRecipe:
     listener_50hz_steps: int = 300  # steps more of the listener with a 50 Hz character head (char_rate 2): at 25 Hz
     # it spells at most 25 characters a second, which fast voices exceed; 0: none
     listener_50hz_lr: float = 2e-4
+    listener_voices_steps: int = 300  # steps more of the 50 Hz listener, its settings and a fresh schedule, on data's
+    # train with its second voices (unseen-synthesizer WER 23.2 -> 19.0%, LID 92.6 -> 96.0; docs/model.md); 0: none
     question_per_language: int | None = 2000  # train utterances per language a question head (models/question.py)
     # learns from, reading the listener's (else the tokenizer encoder's) layer 2; None: no question head
     codec_steps: int = 3000  # vocoder steps (16 crops of 0.8 s)
@@ -101,6 +105,8 @@ class BundleRecipe:
     mixture: dict[str, float] | None = field(default_factory=lambda: dict(BUNDLE_MIXTURE))  # None: the default
     next_data: str | None = "data/babel-medium"  # a larger world whose train split extends data's (None: none)
     next_preset: str = "medium"  # that world's preset
+    next_version: str | None = "2.1"  # its generator version (None: the latest): 2.1, the speech the bundle's
+    # finetuning heard (2.2's second voices would add 12 h of Festival's Spanish and Italian to medium's 50)
     next_finetune_steps: int = 3400  # multitask steps on it, from the model finetuned on data (or the text LM)
     long_steps: int = 600  # multitask steps more on data with multi-sentence examples, from the model above (0: none;
     # docs/model.md "Speech of several sentences")
@@ -270,7 +276,11 @@ def stages(r: BundleRecipe) -> list[Stage]:
                          lr=r.listener_50hz_lr, warmup=50, eval_every=r.listener_50hz_steps)
     fast = work / "listener-50hz" / "model" / "model.safetensors"
     listening_fast = listening and r.listener_50hz_steps > 0
-    listener = fast if listening_fast else slow  # the one the model reads with
+    voices_train = replace(fast_train, init=str(fast.parent), steps=r.listener_voices_steps,
+                           eval_every=r.listener_voices_steps)
+    voiced = work / "listener-voices" / "model" / "model.safetensors"
+    listening_voices = listening_fast and r.listener_voices_steps > 0
+    listener = voiced if listening_voices else fast if listening_fast else slow  # the one the model reads with
     listener_attach = AttachListenerConfig(str(final), str(listener.parent))
 
     words_attach = AttachWordsConfig(str(final), r.data, lm_cfg.lm.extra_sentences, lm_cfg.train.seed)
@@ -297,7 +307,8 @@ def stages(r: BundleRecipe) -> list[Stage]:
 
     later = []
     if r.next_data:  # the larger world (small's audio linked, not rendered again), then further finetuning
-        next_synth = SynthConfig(r.next_data, r.next_preset, jobs=r.jobs, quiet=True)
+        next_synth = SynthConfig(r.next_data, r.next_preset, jobs=r.jobs, generator_version=r.next_version,
+                                 quiet=True)
         next_cfg = FinetuneConfig.from_dict(finetune_config(r, next_world=True))
 
         def next_world(_: float | None) -> None:
@@ -322,6 +333,9 @@ def stages(r: BundleRecipe) -> list[Stage]:
         *([Stage("listener_50hz", fast, lambda left: train_ctc_encoder(Path(r.data), work / "listener-50hz",
                                                                          fast_train, left),
                  f"CTC encoder training: {fast_train}")] if listening_fast else []),
+        *([Stage("listener_voices", voiced, lambda left: train_ctc_encoder(Path(r.data), work / "listener-voices",
+                                                                           voices_train, left),
+                 f"CTC encoder training: {voices_train}")] if listening_voices else []),
         Stage("codec", work / "codec" / "codec" / "config.json", limited(codec.run, codec_cfg), f"codec train: {codec_cfg}"),
         Stage("acoustic", work / "acoustic" / "model" / "config.json", limited(acoustic.run, acoustic_cfg),
               f"train-acoustic: {acoustic_cfg}"),
