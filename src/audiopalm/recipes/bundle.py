@@ -82,7 +82,7 @@ class BundleRecipe:
     # it spells at most 25 characters a second, which fast voices exceed; 0: none
     listener_50hz_lr: float = 2e-4
     listener_voices_steps: int = 300  # steps more of the 50 Hz listener, its settings and a fresh schedule, on data's
-    # train with its second voices (unseen-synthesizer WER 23.2 -> 19.0%, LID 92.6 -> 96.0; docs/model.md); 0: none
+    # train with its second voices (unseen-synthesizer WER 23.3 -> 18.7%, LID 92.6 -> 95.0; docs/model.md); 0: none
     question_per_language: int | None = 2000  # train utterances per language a question head (models/question.py)
     # learns from, reading the listener's (else the tokenizer encoder's) layer 2; None: no question head
     codec_steps: int = 3000  # vocoder steps (16 crops of 0.8 s)
