@@ -161,7 +161,6 @@ SPEAKER_TABLES: dict[str, dict[str, list[Speaker]]] = {
             UNSEEN_SPLIT: _pico()},
 }
 SPEAKER_TABLES["2.2"] = {**SPEAKER_TABLES["2.1"], SECOND_VOICES: festival_speakers("train")}
-LATEST = "2.2"
 # The espeak-only speakers of the first generator: tools that need a voice for any language use these.
 SPEAKERS: dict[str, list[Speaker]] = SPEAKER_TABLES["1.0"]
 
