@@ -13,7 +13,7 @@ from audiopalm.data.babel.render import add_noise, synthesize
 from audiopalm.data.babel.sampler import sample_sentence
 from audiopalm.data.babel.speakers import SPEAKERS
 from audiopalm.data.manifest import read_jsonl
-from audiopalm.data.babel.synth import synth
+from audiopalm.data.babel.synth import noisy_version, synth
 from audiopalm.data.babel.world import WorldConfig
 from audiopalm.errors import AudiopalmError
 
@@ -32,6 +32,18 @@ def test_manifests_have_six_languages_and_required_fields(tiny_world):
             info = sf.info(str(out / r["audio"]))
             assert (info.samplerate, info.channels, info.subtype) == (16000, 1, "PCM_16")
             assert abs(info.duration - r["duration"]) < 0.01
+
+
+def test_noisy_version_is_the_worlds_own_noisy_test_audio(tiny_world):
+    out, _ = tiny_world
+    noisy = read_jsonl(out / "test-noisy.jsonl")
+    clean = {r["id"]: r for r in read_jsonl(out / "test.jsonl")}
+    for r in noisy[:3]:  # what scripts add to other splits (dev-noisy) is what test-noisy's files hold
+        wav, _ = sf.read(out / clean[r["id"]]["audio"], dtype="float32")
+        written, _ = sf.read(out / r["audio"], dtype="float32")
+        again = noisy_version(wav, r["id"], r["snr_db"])
+        assert np.abs(again - written).max() < 2 / 2 ** 15  # the same noise, up to 16-bit rounding
+        assert np.abs(noisy_version(wav, r["id"] + "x", r["snr_db"]) - written).max() > 1e-2
 
 
 def test_train_and_test_disjoint_in_speakers_and_sentences(tiny_world):

@@ -68,13 +68,18 @@ def _render_one(job: tuple[str, str, str, str]) -> tuple[str | None, str, float,
         return f"{path}: {e}", speaker.family, time.perf_counter() - start, 0
 
 
-def _noisy_one(job: tuple[str, str, float, int]) -> tuple[str | None, str, float, int]:
-    """(clean path, noisy path, SNR dB, seed) -> None, or an error message."""
-    clean, noisy, snr_db, seed = job
+def noisy_version(wav: np.ndarray, utterance_id: str, snr_db: float) -> np.ndarray:
+    """wav [T] -> wav [T] with test-noisy's noise for that utterance: its kind and samples drawn from the id."""
+    seed = zlib.crc32(utterance_id.encode())
+    return add_noise(wav, snr_db, np.random.default_rng(seed), kind=NOISE_KINDS[seed % len(NOISE_KINDS)])
+
+
+def _noisy_one(job: tuple[str, str, float, str]) -> tuple[str | None, str, float, int]:
+    """(clean path, noisy path, SNR dB, utterance id) -> None, or an error message."""
+    clean, noisy, snr_db, utterance_id = job
     try:
         wav, sr = sf.read(clean, dtype="float32")
-        rng = np.random.default_rng(seed)
-        write_wav(noisy, add_noise(wav, snr_db, rng, kind=NOISE_KINDS[seed % len(NOISE_KINDS)]), sr)
+        write_wav(noisy, noisy_version(wav, utterance_id, snr_db), sr)
         return None, "noise", 0.0, 0
     except Exception as e:
         return f"{noisy}: {e}", "noise", 0.0, 0
@@ -245,7 +250,7 @@ def synth(out: str | Path, config: WorldConfig, jobs: int = 1, force: bool = Fal
             path = u.audio.replace("audio/test/", "audio/test-noisy/", 1)
             noisy_rows.append((u, path))
             if not (out / path).exists() and (out / u.audio).exists():
-                noisy_jobs.append((str(out / u.audio), str(out / path), config.noisy_snr_db, zlib.crc32(u.id.encode())))
+                noisy_jobs.append((str(out / u.audio), str(out / path), config.noisy_snr_db, u.id))
         errors += _run_parallel(_noisy_one, noisy_jobs, jobs, "noise", progress)
     wall = time.perf_counter() - start
     remove_stale_audio(out, {u.audio for u in utterances} | {p for _, p in noisy_rows})
