@@ -1,15 +1,17 @@
 """Language identification several ways, on each test condition: the model's `[LID]` task alone; the CTC head's
 own greedy transcript (the listener's, else the tokenizer's) read by the character n-gram language identifier
 alone, and added to the [LID] task (its log-probabilities + 0.25 x the n-gram log-likelihoods: the way before
-`best_spelling`); each language's best spelling of the CTC head's frames under its character model
-(`AudioPaLM.spelling_scores`) alone, and added to WEIGHT x the [LID] task's log-probabilities (the
-model's `identify_language` uses LID_TASK_WEIGHT).
+`best_spelling`); each language's best spelling of the CTC head's frames (`AudioPaLM.spelling_scores`) under its
+character model alone and under its spelling model (the character model mixed with the word model, where the model
+has word models: what `identify_language` reads), each alone and added to WEIGHT x the [LID] task's log-probabilities
+(the model's `identify_language` uses LID_TASK_WEIGHT).
 
-    python scripts/lid_fusion.py --model models/babel-small --data data/babel-small --weights 0.1 0.25 0.5
+    python scripts/lid_fusion.py --model models/babel-small --data data/babel-small --dev 150 --weights 0.25 1 2
 
 The identifier is the model's own (`langid.json`, fitted on its finetuning texts) or, for a model without
-one, fitted here on DATA's train texts. Prints accuracy % per condition (dev first: held-out speakers of the
-trained families; it is near 100% whatever the weight, so it cannot choose one).
+one, fitted here on DATA's train texts. Prints accuracy % per condition: dev and dev-noisy first (the first DEV
+per language of dev, held-out speakers of the trained families, as recorded and with test-noisy's noise at its SNR:
+what the weights are chosen on), then the first PER_LANGUAGE of each test condition (those `audiopalm eval` reads).
 """
 
 from __future__ import annotations
@@ -20,22 +22,31 @@ from pathlib import Path
 import torch
 
 from audiopalm.audio.io import load_audio
-from audiopalm.data.manifest import available_conditions, read_jsonl, spread
+from audiopalm.data.babel.synth import noisy_version
+from audiopalm.data.manifest import available_conditions, read_jsonl
 from audiopalm.errors import AudiopalmError
 from audiopalm.models.audiopalm import AudioPaLM, log_softmax
 from audiopalm.text.langid import CharNgramLid
 
+DEFAULT_SNR_DB = 10.0  # dev-noisy's SNR where DATA has no test-noisy to take it from
+
 
 @torch.inference_mode()
-def scored(model: AudioPaLM, data: Path, rows: list[dict]) -> list[dict]:
-    """Each row -> {"lang", "lm": [LID] log-probabilities, "ngram": n-gram log-likelihoods of the transcript,
-    "spelled": each language's best-spelling score}."""
-    out = []
+def scored(model: AudioPaLM, data: Path, rows: list[dict], snr_db: float | None = None) -> list[dict]:
+    """Each row (with test-noisy's noise at `snr_db` where given) -> {"lang", "lm": [LID] log-probabilities,
+    "ngram": n-gram log-likelihoods of the transcript, "chars" / "spelled": each language's best-spelling score under
+    its character model / its spelling model}."""
+    out, words = [], model.words
     for r in rows:
-        heard = model.listen(load_audio(data / r["audio"]))
+        wav = load_audio(data / r["audio"])
+        heard = model.listen(wav if snr_db is None else noisy_version(wav, r["id"], snr_db))
         lm = log_softmax(model.language_scores_of_tokens(model.vocab.audio_ids(heard.tokens)))
+        spelled = model.spelling_scores(heard, list(lm))
+        model.words = None  # each language's character model alone
+        chars = model.spelling_scores(heard, list(lm))
+        model.words = words
         out.append({"lang": r["lang"], "lm": lm, "ngram": model.langid.log_likelihoods(model.spelling(heard)),
-                    "spelled": model.spelling_scores(heard, list(lm))})
+                    "chars": chars, "spelled": spelled})
     return out
 
 
@@ -50,10 +61,12 @@ def accuracy(items: list[dict], score) -> float:
 def ways(weights: list[float]) -> dict[str, object]:
     """Column name -> the scores it chooses by."""
     out = {"[LID] task": lambda x: x["lm"], "n-grams of the transcript": lambda x: x["ngram"],
-           "[LID] + 0.25 x n-grams": lambda x: {c: x["lm"][c] + 0.25 * x["ngram"][c] for c in x["lm"]},
-           "best spelling": lambda x: x["spelled"]}
-    for w in weights:
-        out[f"{w:g} x [LID] + best spelling"] = lambda x, w=w: {c: w * x["lm"][c] + x["spelled"][c] for c in x["lm"]}
+           "[LID] + 0.25 x n-grams": lambda x: {c: x["lm"][c] + 0.25 * x["ngram"][c] for c in x["lm"]}}
+    for key, name in (("chars", "character"), ("spelled", "spelling")):
+        out[f"best spelling ({name} model)"] = lambda x, key=key: x[key]
+        for w in weights:
+            out[f"{w:g} x [LID] + best spelling ({name} model)"] = \
+                lambda x, w=w, key=key: {c: w * x["lm"][c] + x[key][c] for c in x["lm"]}
     return out
 
 
@@ -62,7 +75,8 @@ def main() -> None:
     ap.add_argument("--model", type=Path, required=True)
     ap.add_argument("--data", type=Path, required=True)
     ap.add_argument("--per-language", type=int, default=100)
-    ap.add_argument("--weights", type=float, nargs="+", default=[0.1, 0.25, 0.5, 1.0])
+    ap.add_argument("--dev", type=int, default=150, help="the first N dev utterances per language")
+    ap.add_argument("--weights", type=float, nargs="+", default=[0.25, 0.5, 1.0, 2.0])
     args = ap.parse_args()
     model = AudioPaLM.from_pretrained(args.model)
     if model.char_model is None:  # `spelling` needs a character head: the listener's or the tokenizer's
@@ -72,14 +86,27 @@ def main() -> None:
         model.langid = CharNgramLid.fit((r["text"], r["lang"]) for r in read_jsonl(args.data / "train.jsonl"))
     columns = ways(args.weights)
     print("| condition | " + " | ".join(columns) + " |\n|---|" + "---|" * len(columns))
-    for cond in ["dev", *available_conditions(args.data)]:
-        rows = read_jsonl(args.data / f"{cond}.jsonl")
-        rows = [r for lang in sorted({r["lang"] for r in rows})
-                for r in spread([r for r in rows if r["lang"] == lang], args.per_language)]
-        items = scored(model, args.data, rows)
+    dev = first_per_language(read_jsonl(args.data / "dev.jsonl"), args.dev)
+    noisy = read_jsonl(args.data / "test-noisy.jsonl") if (args.data / "test-noisy.jsonl").exists() else []
+    snr_db = noisy[0]["snr_db"] if noisy else DEFAULT_SNR_DB
+    sets = {"dev": (dev, None), "dev-noisy": (dev, snr_db)}
+    for cond in available_conditions(args.data):
+        sets[cond] = (first_per_language(read_jsonl(args.data / f"{cond}.jsonl"), args.per_language), None)
+    for cond, (rows, snr) in sets.items():
+        items = scored(model, args.data, rows, snr)
         cells = [accuracy(items, score) for score in columns.values()]
         print(f"| {cond} | " + " | ".join(f"{c:.1f}" for c in cells) + " |", flush=True)
 
+
+def first_per_language(rows: list[dict], n: int) -> list[dict]:
+    """The first `n` rows of each language, in manifest order."""
+    seen: dict[str, int] = {}
+    out = []
+    for r in rows:
+        if (k := seen.get(r["lang"], 0)) < n:
+            seen[r["lang"]] = k + 1
+            out.append(r)
+    return out
 
 if __name__ == "__main__":
     main()

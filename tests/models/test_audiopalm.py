@@ -1,5 +1,7 @@
 """AudioPaLM assembled from a pretrained text LM folder and an audio tokenizer: save, load, API shapes."""
 
+from functools import partial
+
 import pytest
 import torch
 
@@ -215,8 +217,7 @@ def test_the_package_exports_the_model():
     assert audiopalm.AudioPaLM is AudioPaLM and audiopalm.AudioTokenizer.__name__ == "AudioTokenizer"
 
 
-def test_identification_reads_the_ctc_heads_frames_with_each_languages_character_model(parts, tmp_path,
-                                                                                        monkeypatch):
+def test_identification_reads_the_ctc_heads_frames_with_each_languages_spelling_model(parts, tmp_path, monkeypatch):
     from audiopalm.audio.encoders.ctc import CTC_PRESETS, CtcEncoder, CtcEncoderConfig, CtcEncoderModel
     from audiopalm.audio.io import load_audio
     from audiopalm.data.manifest import read_jsonl
@@ -224,6 +225,7 @@ def test_identification_reads_the_ctc_heads_frames_with_each_languages_character
     from audiopalm.models.audiopalm import LID_TASK_WEIGHT, SPELLING_LM_WEIGHT
     from audiopalm.text.chars import CharCodec
     from audiopalm.text.langid import CharNgramLid
+    from audiopalm.text.words import SpellingModel, WordNgram
 
     data, root = parts
     model = AudioPaLM.from_text_lm(root / "lm", root / "tok", BABEL)
@@ -244,14 +246,22 @@ def test_identification_reads_the_ctc_heads_frames_with_each_languages_character
     frames = frames.log_softmax(-1)
     monkeypatch.setattr(AudioPaLM, "char_codec", codec)
     monkeypatch.setattr(model, "char_log_probs", lambda audio: frames)
-    fused = model.language_scores(wav)
-    looks = {c: best_spelling(frames.double().numpy(), codec.vocab,
-                              lambda h, ch, c=c: model.langid.next_char_log_prob(c, h, ch), SPELLING_LM_WEIGHT)[0]
-             for c in alone}
-    expected = {c: LID_TASK_WEIGHT * alone[c] + looks[c] for c in alone}
-    top = torch.tensor(list(expected.values())).logsumexp(0).item()
-    assert fused == pytest.approx({c: v - top for c, v in expected.items()}, abs=1e-4)
+
+    def expected(spelling_model) -> dict[str, float]:
+        looks = {c: best_spelling(frames.double().numpy(), codec.vocab, spelling_model(c), SPELLING_LM_WEIGHT)[0]
+                 for c in alone}
+        scores = {c: LID_TASK_WEIGHT * alone[c] + looks[c] for c in alone}
+        top = torch.tensor(list(scores.values())).logsumexp(0).item()
+        return {c: v - top for c, v in scores.items()}
+
+    assert model.words is None  # each language's character model spells
+    assert model.language_scores(wav) == pytest.approx(
+        expected(lambda c: partial(model.langid.next_char_log_prob, c)), abs=1e-4)
     assert model.identify_language(wav) == "es", "an untrained LM is outweighed by a clear spelling"
+    model.words = WordNgram.fit((r["text"], r["lang"]) for r in read_jsonl(data / "train.jsonl"))
+    with_words = model.language_scores(wav)  # each language's word model mixed in (`spelling_model`)
+    assert with_words == pytest.approx(expected(lambda c: SpellingModel(model.words, model.langid, c)), abs=1e-4)
+    assert with_words != pytest.approx(expected(lambda c: partial(model.langid.next_char_log_prob, c)), abs=1e-4)
     assert model.identify_language(wav, ["fr", "de"]) in {"fr", "de"}, "still only among the candidates"
     model.save_pretrained(tmp_path / "ap")  # the identifier travels with the model
     assert AudioPaLM.from_pretrained(tmp_path / "ap").langid.counts == model.langid.counts

@@ -78,10 +78,11 @@ TRANSLATION_SEGMENT = {"AST": 0, "ASR AST": 1}
 SPEECH_SEGMENT = {"S2ST": 0, "ASR AST S2ST": 2}
 TEXT_TOKEN_ALLOWANCE = 120  # decoding budget added for each text segment written before the speech
 # Language identification reads the CTC head's frames once per language, for that language's best spelling under
-# its character model at SPELLING_LM_WEIGHT (log p_ctc + 0.5 log p_lm), and adds LID_TASK_WEIGHT x the [LID] task's
-# log-probability. Chosen on the first 20 per language of dev / test / test-noisy (docs/model.md).
+# its spelling model (`spelling_model`: the character model, mixed with the word model where there is one) at
+# SPELLING_LM_WEIGHT (log p_ctc + 0.5 log p_lm), and adds LID_TASK_WEIGHT x the [LID] task's log-probability. Chosen
+# on dev and dev with test-noisy's noise, 150 per language each (docs/model.md).
 SPELLING_LM_WEIGHT = 0.5
-LID_TASK_WEIGHT = 0.25
+LID_TASK_WEIGHT = 1.0
 # Where the language model cannot read a voice's tokens it writes fluent words the recording does not say. A
 # transcript whose CTC log-probability is more than SPELT_MARGIN per frame of the head below that of the head's own
 # best spelling under the language's character model (mixed with its word model where the model has one: text/
@@ -471,8 +472,7 @@ class AudioPaLM:
         """The log-probability of each candidate language (codes or names; default: every language of the model),
         normalised over the candidates: the [LID] task's (`language_scores_of_tokens`), or, where the model has a
         language identifier (`langid`) and a CTC head, LID_TASK_WEIGHT x that plus the score of the language's
-        best spelling of the recording (`best_spelling`: the head's log-probability of it + SPELLING_LM_WEIGHT x
-        its log-probability under the language's character model)."""
+        best spelling of the recording (`spelling_scores`)."""
         heard = self.listen(audio)
         lid = log_softmax(self.language_scores_of_tokens(self.vocab.audio_ids(heard.tokens), candidates))
         known = self.langid is not None and set(lid) <= set(self.langid.languages)
@@ -482,12 +482,12 @@ class AudioPaLM:
 
     def spelling_scores(self, audio: Source, codes: list[str]) -> dict[str, float] | None:
         """Each language's (codes, all in `langid`) best spelling of the recording by the CTC head: its score
-        log p_ctc + SPELLING_LM_WEIGHT x log p_language (`best_spelling`); None where there is no character head."""
+        log p_ctc + SPELLING_LM_WEIGHT x log p_language (`best_spelling`, p_language the language's `spelling_model`);
+        None where there is no character head."""
         if (log_probs := self.char_log_probs(audio)) is None:
             return None
         frames, vocab = log_probs.double().numpy(), self.char_codec.vocab
-        return {c: best_spelling(frames, vocab, partial(self.langid.next_char_log_prob, c), SPELLING_LM_WEIGHT)[0]
-                for c in codes}
+        return {c: best_spelling(frames, vocab, self.spelling_model(c), SPELLING_LM_WEIGHT)[0] for c in codes}
 
     @property
     def char_model(self) -> CtcEncoderModel | None:
