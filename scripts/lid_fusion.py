@@ -108,5 +108,6 @@ def first_per_language(rows: list[dict], n: int) -> list[dict]:
             out.append(r)
     return out
 
+
 if __name__ == "__main__":
     main()
