@@ -23,7 +23,7 @@ import torch
 
 from audiopalm.audio.io import load_audio
 from audiopalm.data.babel.synth import noisy_version
-from audiopalm.data.manifest import available_conditions, read_jsonl
+from audiopalm.data.manifest import available_conditions, first_per_language, read_jsonl
 from audiopalm.errors import AudiopalmError
 from audiopalm.models.audiopalm import AudioPaLM, log_softmax
 from audiopalm.text.langid import CharNgramLid
@@ -96,17 +96,6 @@ def main() -> None:
         items = scored(model, args.data, rows, snr)
         cells = [accuracy(items, score) for score in columns.values()]
         print(f"| {cond} | " + " | ".join(f"{c:.1f}" for c in cells) + " |", flush=True)
-
-
-def first_per_language(rows: list[dict], n: int) -> list[dict]:
-    """The first `n` rows of each language, in manifest order."""
-    seen: dict[str, int] = {}
-    out = []
-    for r in rows:
-        if (k := seen.get(r["lang"], 0)) < n:
-            seen[r["lang"]] = k + 1
-            out.append(r)
-    return out
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from audiopalm.errors import AudiopalmError, first_line
@@ -124,6 +125,17 @@ def _inside(audio) -> bool:
 def audio_rows(rows: list[dict]) -> list[dict]:
     """The rows that have a recording."""
     return [r for r in rows if r.get("audio")]
+
+
+def first_per_language(rows: Iterable[dict], n: int) -> list[dict]:
+    """The first `n` rows of each language, in their order (the utterances `audiopalm eval` reads)."""
+    taken: dict[str, int] = {}
+    out = []
+    for r in rows:
+        if taken.get(r["lang"], 0) < n:
+            taken[r["lang"]] = taken.get(r["lang"], 0) + 1
+            out.append(r)
+    return out
 
 
 def spread(rows: list[dict], n: int) -> list[dict]:

@@ -23,7 +23,7 @@ import torch
 from audiopalm.audio.encoders.ctc import mel_for_tokens
 from audiopalm.audio.io import AudioError, load_audio
 from audiopalm.config import help_field
-from audiopalm.data.manifest import read_jsonl
+from audiopalm.data.manifest import first_per_language, read_jsonl
 from audiopalm.errors import AudiopalmError
 from audiopalm.generation.mood import mood_of
 from audiopalm.models.audiopalm import AudioPaLM
@@ -46,13 +46,8 @@ class QuestionHeadStage:
 
 def mood_rows(path: Path, per_language: int) -> list[dict]:
     """The first `per_language` rows of each language with audio and a text that shows its mood."""
-    taken: dict[str, int] = {}
-    rows = []
-    for r in read_jsonl(path):
-        if r.get("audio") and mood_of(r["text"]) is not None and taken.get(r["lang"], 0) < per_language:
-            taken[r["lang"]] = taken.get(r["lang"], 0) + 1
-            rows.append(r)
-    return rows
+    return first_per_language((r for r in read_jsonl(path) if r.get("audio") and mood_of(r["text"]) is not None),
+                              per_language)
 
 
 def end_windows(model: AudioPaLM, data: Path, rows: list[dict],
