@@ -112,6 +112,17 @@ def test_best_spelling_offers_a_frames_likeliest_characters_only():
     assert best_spelling(log_probs, CODEC.vocab, c_after_ca, weight=1.0, chars=1)[1] == "cab", "c is not offered"
 
 
+def test_a_wider_beam_keeps_a_prefix_the_language_model_favours_later():
+    log_probs = _frames([{"a": 0.6, "c": 0.3}, {"b": 0.9}]).numpy()
+
+    def b_after_c(history: str, ch: str) -> float:
+        """A language model for which "b" follows "c" and hardly ever "a"."""
+        return -10.0 if history.endswith("a") and ch == "b" else 0.0
+
+    assert best_spelling(log_probs, CODEC.vocab, b_after_c, weight=1.0, beam=1)[1] in {"a", "ab"}, "c was dropped"
+    assert best_spelling(log_probs, CODEC.vocab, b_after_c, weight=1.0, beam=4)[1] == "cb"
+
+
 def test_a_word_bonus_keeps_a_word_the_head_hears_faintly():
     log_probs = _frames([{"a": 0.9}, {" ": 0.4, "<blank>": 0.6}, {"b": 0.4, "<blank>": 0.6}]).numpy()
 

@@ -222,7 +222,7 @@ def test_identification_reads_the_ctc_heads_frames_with_each_languages_spelling_
     from audiopalm.audio.io import load_audio
     from audiopalm.data.manifest import read_jsonl
     from audiopalm.generation.ctc import best_spelling
-    from audiopalm.models.audiopalm import LID_TASK_WEIGHT, SPELLING_LM_WEIGHT
+    from audiopalm.models.audiopalm import LID_SPELLING_BEAM, LID_TASK_WEIGHT, SPELLING_LM_WEIGHT
     from audiopalm.text.chars import CharCodec
     from audiopalm.text.langid import CharNgramLid
     from audiopalm.text.words import SpellingModel, WordNgram
@@ -248,8 +248,8 @@ def test_identification_reads_the_ctc_heads_frames_with_each_languages_spelling_
     monkeypatch.setattr(model, "char_log_probs", lambda audio: frames)
 
     def expected(spelling_model) -> dict[str, float]:
-        looks = {c: best_spelling(frames.double().numpy(), codec.vocab, spelling_model(c), SPELLING_LM_WEIGHT)[0]
-                 for c in alone}
+        looks = {c: best_spelling(frames.double().numpy(), codec.vocab, spelling_model(c), SPELLING_LM_WEIGHT,
+                                  LID_SPELLING_BEAM)[0] for c in alone}
         scores = {c: LID_TASK_WEIGHT * alone[c] + looks[c] for c in alone}
         top = torch.tensor(list(scores.values())).logsumexp(0).item()
         return {c: v - top for c, v in scores.items()}

@@ -79,10 +79,12 @@ SPEECH_SEGMENT = {"S2ST": 0, "ASR AST S2ST": 2}
 TEXT_TOKEN_ALLOWANCE = 120  # decoding budget added for each text segment written before the speech
 # Language identification reads the CTC head's frames once per language, for that language's best spelling under
 # its spelling model (`spelling_model`: the character model, mixed with the word model where there is one) at
-# SPELLING_LM_WEIGHT (log p_ctc + 0.5 log p_lm), and adds LID_TASK_WEIGHT x the [LID] task's log-probability. Chosen
-# on dev and dev with test-noisy's noise, 150 per language each (docs/model.md).
+# SPELLING_LM_WEIGHT (log p_ctc + 0.5 log p_lm), searched with LID_SPELLING_BEAM prefixes, and adds LID_TASK_WEIGHT x
+# the [LID] task's log-probability. Chosen on dev and dev with test-noisy's noise, 150 per language each
+# (docs/model.md).
 SPELLING_LM_WEIGHT = 0.5
-LID_TASK_WEIGHT = 1.0
+LID_SPELLING_BEAM = 32
+LID_TASK_WEIGHT = 0.5
 # Where the language model cannot read a voice's tokens it writes fluent words the recording does not say. A
 # transcript whose CTC log-probability is more than SPELT_MARGIN per frame of the head below that of the head's own
 # best spelling under the language's character model (mixed with its word model where the model has one: text/
@@ -480,14 +482,15 @@ class AudioPaLM:
             return lid
         return log_softmax({c: LID_TASK_WEIGHT * lid[c] + looks[c] for c in lid})
 
-    def spelling_scores(self, audio: Source, codes: list[str]) -> dict[str, float] | None:
+    def spelling_scores(self, audio: Source, codes: list[str],
+                        beam: int = LID_SPELLING_BEAM) -> dict[str, float] | None:
         """Each language's (codes, all in `langid`) best spelling of the recording by the CTC head: its score
-        log p_ctc + SPELLING_LM_WEIGHT x log p_language (`best_spelling`, p_language the language's `spelling_model`);
-        None where there is no character head."""
+        log p_ctc + SPELLING_LM_WEIGHT x log p_language (`best_spelling` with `beam` prefixes, p_language the
+        language's `spelling_model`); None where there is no character head."""
         if (log_probs := self.char_log_probs(audio)) is None:
             return None
         frames, vocab = log_probs.double().numpy(), self.char_codec.vocab
-        return {c: best_spelling(frames, vocab, self.spelling_model(c), SPELLING_LM_WEIGHT)[0] for c in codes}
+        return {c: best_spelling(frames, vocab, self.spelling_model(c), SPELLING_LM_WEIGHT, beam)[0] for c in codes}
 
     @property
     def char_model(self) -> CtcEncoderModel | None:

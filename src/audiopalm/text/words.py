@@ -203,10 +203,14 @@ class SpellingModel:
     chars: CharNgramLid
     lang: str
     share: float = LAMBDA
+    _memo: dict[tuple[str, str], float] = field(default_factory=dict, repr=False, compare=False)
 
     def __call__(self, history: str, char: str) -> float:
-        p_chars = math.exp(self.chars.next_char_log_prob(self.lang, history, char))
-        if not self.words.in_lexicon(self.lang, history):
-            return math.log(p_chars)
-        p_words = math.exp(self.words.char_log_prob(self.lang, history, char))
-        return math.log(self.share * p_words + (1 - self.share) * p_chars)
+        if (key := (history, char)) not in self._memo:  # a search asks again at each frame a prefix lives on
+            p_chars = math.exp(self.chars.next_char_log_prob(self.lang, history, char))
+            if not self.words.in_lexicon(self.lang, history):
+                self._memo[key] = math.log(p_chars)
+            else:
+                p_words = math.exp(self.words.char_log_prob(self.lang, history, char))
+                self._memo[key] = math.log(self.share * p_words + (1 - self.share) * p_chars)
+        return self._memo[key]
