@@ -203,7 +203,7 @@ class SpellingModel:
     chars: CharNgramLid
     lang: str
     share: float = LAMBDA
-    _memo: dict[tuple[str, str], float] = field(default_factory=dict, repr=False, compare=False)
+    _memo: dict[tuple[str, str], float] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __call__(self, history: str, char: str) -> float:
         if (key := (history, char)) not in self._memo:  # a search asks again at each frame a prefix lives on
