@@ -7,6 +7,8 @@
     s2st       seconds per stage for one ~5 s utterance (tokenizer, LM, acoustic model, codec) and
                the real-time factor (seconds of compute per second of source speech)
     tokenizer  real-time factor of the audio tokenizer alone, batch 1 and batch 16
+    encoder    seconds per training step of a CTC encoder of Whisper tiny.en's size (the tokenizer's and the
+               listener's) with dropout 0.1 and without: on a CPU, drawing dropout's masks is a third of a step
 
 Goals on 2 CPU cores: S2ST real-time factor <= 0.2, decoding >= 1.5x `generate`, MFU >= 40%.
 `--device cuda` runs the peak, training and decoding sections on a GPU.
@@ -26,7 +28,7 @@ from audiopalm.audio.io import SAMPLE_RATE
 from audiopalm.config import help_field
 from audiopalm.errors import AudiopalmError
 
-SECTIONS = ("peak", "training", "decoding", "s2st", "tokenizer")
+SECTIONS = ("peak", "training", "decoding", "s2st", "tokenizer", "encoder")
 
 
 def _sync(device: str) -> None:
@@ -192,6 +194,55 @@ def bench_tokenizer(tokenizer, wav: np.ndarray, repeats: int = 3) -> dict:
     return {"rtf_batch_1": one, "rtf_batch_16": batched}
 
 
+def bench_encoder_training(dropouts: tuple[float, ...] = (0.1, 0.0), seconds: float = 120.0, utterance: float = 3.75,
+                           steps: int = 3, device: str = "cpu") -> dict:
+    """Seconds per training step (forward, both CTC losses, backward, AdamW; bf16 autocast where native) of a CTC
+    encoder of Whisper tiny.en's size (4 layers of 384 at 50 Hz, a character head and a phoneme head; random
+    weights) on `seconds` of audio in utterances of `utterance` seconds, at each dropout of `dropouts`; the same
+    batch and initial weights for each."""
+    from audiopalm.audio.encoders.ctc import CtcEncoderConfig, CtcEncoderModel
+    from audiopalm.audio.features import FRAMES_PER_TOKEN
+    from audiopalm.recipes.ctc import _ctc
+    from audiopalm.training.precision import bf16_autocast, use_bf16
+
+    kind = device.split(":")[0]
+    bf16 = use_bf16(True, kind)
+    batch, tokens = max(1, round(seconds / utterance)), round(25 * utterance)
+    gen = torch.Generator().manual_seed(0)
+    mel = torch.randn(batch, FRAMES_PER_TOKEN * tokens, 80, generator=gen).to(device)
+    lengths = torch.full((batch,), tokens)
+    pad = torch.zeros(batch, tokens, dtype=torch.bool, device=device)  # a padding mask, as training passes one
+    chars = torch.randint(1, 40, (batch, tokens // 2), generator=gen).tolist()
+    phones = torch.randint(1, 50, (batch, tokens // 2), generator=gen).tolist()
+    per_step = {}
+    for dropout in dropouts:
+        torch.manual_seed(0)
+        cfg = CtcEncoderConfig(dim=384, layers=4, heads=6, read_layer=4, phone_layer=3, arch="whisper",
+                               features="whisper", vocab=[str(i) for i in range(40)],
+                               phonemes=[str(i) for i in range(50)], dropout=dropout)
+        model = CtcEncoderModel(cfg).to(device).train()
+        opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
+
+        def step() -> None:
+            with bf16_autocast(bf16, kind):
+                logits, phone_logits = model(mel, pad, with_phones=True)
+            loss = _ctc(logits, chars, lengths, mel.device) + _ctc(phone_logits, phones, lengths, mel.device)
+            loss.backward()
+            opt.step()
+            opt.zero_grad(set_to_none=True)
+
+        step()  # warm-up
+        _sync(device)
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            step()
+        _sync(device)
+        per_step[dropout] = (time.perf_counter() - t0) / steps
+    return {"seconds_of_audio": batch * utterance, "utterances": batch, "dtype": "bf16" if bf16 else "fp32",
+            "seconds_per_step": {str(d): t for d, t in per_step.items()},
+            "speedup": per_step[dropouts[0]] / per_step[dropouts[-1]]}
+
+
 @dataclass
 class BenchConfig:
     """`audiopalm bench`: speed as ratios measured in one run."""
@@ -206,6 +257,8 @@ class BenchConfig:
     source: str = help_field("source language of the decoding and s2st sections", "fr")
     target: str = help_field("target language of the decoding and s2st sections", "en")
     seconds: float = help_field("length of the timed utterance", 5.0, min=0.5)
+    encoder_seconds: float = help_field("audio per step in the encoder section (the recipe's encoders: 120)", 120.0,
+                                        min=1)
     out: str | None = help_field("also write the results to this JSON file", None)
 
     def section_list(self) -> tuple[str, ...]:
@@ -248,6 +301,12 @@ def run_bench(cfg: BenchConfig) -> dict:
               f"step): {t['tokens_per_second']:.0f} tokens/s, "
               f"{t['model_flops_per_second'] / 1e9:.1f} GFLOP/s -> MFU {100 * t['mfu']:.1f}% of the {t['dtype']} peak "
               f"(goal 40%)")
+    if "encoder" in sections:
+        e = out["encoder"] = bench_encoder_training(seconds=cfg.encoder_seconds, device=cfg.device)
+        times = e["seconds_per_step"]
+        print(f"encoder training CTC encoder of Whisper tiny.en's size ({e['seconds_of_audio']:.0f} s of audio a step, "
+              f"{e['dtype']}): {times['0.1']:.3f} s a step at dropout 0.1, {times['0.0']:.3f} without: "
+              f"{e['speedup']:.2f}x")
     needs_model = {"decoding", "s2st", "tokenizer"} & set(sections)
     if not needs_model:
         return out

@@ -72,3 +72,18 @@ def test_v2_encoder_has_a_phoneme_head_and_v1_options_do_not(tiny_world, tmp_pat
     train_ctc_encoder(data, tmp_path / "v1", CtcTrainConfig(steps=2, phonemes=False, augment=False, **TINY))
     v1 = load_ctc_model(tmp_path / "v1" / "model")
     assert not v1.cfg.phonemes and "per" not in encoder_ctc_rates(v1, rows, data)
+
+
+def test_dropout_is_a_training_setting_that_leaves_the_presets_alone(tiny_world, tmp_path):
+    from audiopalm.audio.encoders.ctc import CTC_PRESETS, load_ctc_model
+
+    data, _ = tiny_world
+    train_ctc_encoder(data, tmp_path / "none", CtcTrainConfig(steps=2, dropout=0.0, **TINY))
+    assert load_ctc_model(tmp_path / "none" / "model").cfg.dropout == 0.0
+    assert "dropout" not in CTC_PRESETS["tiny"]
+    train_ctc_encoder(data, tmp_path / "usual", CtcTrainConfig(steps=2, **TINY))
+    assert load_ctc_model(tmp_path / "usual" / "model").cfg.dropout == 0.1  # the model's own default
+    # trained on from it, a run keeps its start's dropout unless told otherwise
+    on = CtcTrainConfig(init=str(tmp_path / "none" / "model"), steps=2, **{**TINY, "preset": "small"})
+    train_ctc_encoder(data, tmp_path / "on", on)
+    assert load_ctc_model(tmp_path / "on" / "model").cfg.dropout == 0.0

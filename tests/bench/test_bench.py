@@ -24,7 +24,7 @@ def test_bench_reports_every_section_on_a_tiny_bundle(speaking_model, tmp_path, 
     _, model = speaking_model
     out = tmp_path / "bench.json"
     assert main(["bench", "--model", str(model), "--train-preset", "tiny", "--train-steps", "1",
-                 "--train-batch", "3", "--out", str(out)]) == 0
+                 "--train-batch", "3", "--encoder-seconds", "8", "--out", str(out)]) == 0
     results = json.loads(out.read_text())
     assert set(SECTIONS) <= set(results)
     assert 0 < results["training"]["mfu"] < 1
@@ -37,6 +37,9 @@ def test_bench_reports_every_section_on_a_tiny_bundle(speaking_model, tmp_path, 
     assert s2st["rtf_total"] == pytest.approx(sum(s2st["rtf"].values()))
     assert s2st["speech_from"] == "lm", "the bundle's own default path (a tiny bundle has no text-to-unit model)"
     assert results["tokenizer"]["rtf_batch_1"] > 0
+    encoder = results["encoder"]
+    assert set(encoder["seconds_per_step"]) == {"0.1", "0.0"} and encoder["seconds_of_audio"] == 7.5
+    assert encoder["speedup"] == pytest.approx(encoder["seconds_per_step"]["0.1"] / encoder["seconds_per_step"]["0.0"])
     printed = capsys.readouterr().out
     assert "MFU" in printed and "generate" in printed and "RTF" in printed
 
