@@ -121,3 +121,33 @@ def test_tokens_travel_without_their_audio(tiny_world, mfcc_tok, tmp_path):
     (copy / first["audio"]).write_bytes((made / first["audio"]).read_bytes())  # a recording with another stamp
     tokenize_manifests(mfcc_tok, copy, copy / "tokens", ["dev"], jobs=1, shard_size=10, progress=False)
     assert sorted(p.stat().st_mtime_ns != stamps[p] for p in stamps) == [False] * (len(stamps) - 1) + [True]
+
+
+def test_a_world_that_links_another_reads_its_tokens(tiny_world, mfcc_tok, tmp_path):
+    """A larger world whose audio is hard-linked from a smaller one takes the tokens made there of the same files
+    (`reuse`), in shards of its own rows, and encodes what is its own: a file copied rather than linked."""
+    from audiopalm.data.shards import read_shard, rows_key, write_shard
+    from audiopalm.recipes.bundle import link_audio
+
+    small, larger = tmp_path / "small", tmp_path / "larger"
+    shutil.copytree(tiny_world[0], small)
+    tokenize_manifests(mfcc_tok, small, default_shards(small, mfcc_tok), ["dev"], jobs=1, shard_size=10,
+                       progress=False)
+    rows = [json.loads(line) for line in open(small / "dev.jsonl")]
+    for k, shard in enumerate(sorted((default_shards(small, mfcc_tok) / "dev").glob("shard-*.safetensors"))):
+        tokens, _ = read_shard(shard)  # marked, so that tokens read from here can be told from tokens made again
+        write_shard(shard, list(tokens), [(t + 1) % 16 for t in tokens.values()], [],
+                    rows_key(small, rows[10 * k: 10 * k + 10]))
+    marked = load_tokens(default_shards(small, mfcc_tok), "dev")
+    link_audio(small, larger)
+    copied = larger / rows[0]["audio"]
+    copied.unlink()
+    shutil.copy(small / rows[0]["audio"], copied)  # the same recording, another file
+    (larger / "dev.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[:-1]))  # other rows, other shards
+    index = tokenize_manifests(mfcc_tok, larger, tmp_path / "tokens", ["dev"], jobs=1, shard_size=7, progress=False,
+                               reuse=[small])
+    assert index["status"] == "complete" and index["utterances"]["dev"] == len(rows) - 1
+    tokens = load_tokens(tmp_path / "tokens", "dev")
+    assert tokens.keys() == {r["id"] for r in rows[:-1]}
+    assert all(torch.equal(tokens[r["id"]], marked[r["id"]]) for r in rows[1:-1])
+    assert torch.equal(tokens[rows[0]["id"]], (marked[rows[0]["id"]] - 1) % 16)  # encoded again

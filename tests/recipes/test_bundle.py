@@ -95,12 +95,13 @@ def test_the_default_recipe_carries_its_settings_into_each_stage():
     assert "steps=1500" in commands["text_lm"] and "audiopalm" not in commands  # straight to medium
     assert "preset='medium'" in commands["next_world"] and "'steps': 3400" in commands["audiopalm_next"]
     assert "text_lm='runs/babel-small/lm'" in commands["audiopalm_next"]
+    assert "reuse_tokens=['data/babel-small']" in commands["audiopalm_next"], "medium reads small's tokens it links"
     assert "'ASR AST S2ST': 0.25" in commands["audiopalm_next"], "the recipe's mixture reaches its finetuning"
     assert "model='models/babel-small'" in commands["eval"] and "tasks='asr,ast,mt,lid,s2st,long'" in commands["eval"]
     # then speech of several sentences at once, on small, from that model; the bundle exported from it
     long = commands["audiopalm_long"]
     assert "text_lm='runs/babel-small/audiopalm_next/model'" in long and "data='data/babel-small'" in long
-    assert "joined=0.3" in long and "'steps': 600" in long and "'lr': 0.0005" in long
+    assert "joined=0.3" in long and "'steps': 600" in long and "'lr': 0.0005" in long and "reuse_tokens=[]" in long
     assert "model='runs/babel-small/audiopalm_long/model'" in commands["speech"]
     shorter = {s.name: s.command for s in stages(replace(RECIPES["babel-small"], long_steps=0))}
     assert "audiopalm_long" not in shorter and "model='runs/babel-small/audiopalm_next/model'" in shorter["speech"]

@@ -22,6 +22,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,11 +105,47 @@ def write_shard(path: Path, ids: list[str], tokens: list[torch.Tensor], failed: 
     os.replace(tmp, path)
 
 
-def _shard_job(job: tuple[str, list[dict], str]) -> list[str]:
-    data, rows, path = job
-    ids, tokens, failed = tokenize_rows(_TOKENIZER, Path(data), rows)
-    write_shard(Path(path), ids, tokens, failed, rows_key(Path(data), rows))
+def _shard_job(job: tuple[str, list[dict], str, dict[str, torch.Tensor]]) -> list[str]:
+    """Tokenize the rows whose tokens are not known already and write the shard of them all, in row order."""
+    data, rows, path, known = job
+    ids, tokens, failed = tokenize_rows(_TOKENIZER, Path(data), [r for r in rows if r["id"] not in known])
+    made = {**dict(zip(ids, tokens)), **known}
+    order = [r["id"] for r in rows if r["id"] in made]
+    write_shard(Path(path), order, [made[u] for u in order], failed, rows_key(Path(data), rows))
     return failed
+
+
+def file_identity(path: Path) -> tuple[int, int, int, int] | None:
+    """(device, inode, size, modification time) of the file at PATH, the same for every hard link to it; None if
+    it cannot be read."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def linked_tokens(tokenizer_dir: Path, worlds: Sequence[Path]) -> dict[tuple[int, int, int, int], torch.Tensor]:
+    """The tokens this tokenizer already made of other worlds' recordings, by file identity (`file_identity`): a
+    world whose audio is hard-linked from another's (a larger preset's, `link_audio`) reads them instead of encoding
+    the same files again. Only shards that still match their rows (`_shard_matches`) are read."""
+    from audiopalm.data.manifest import audio_rows, read_jsonl
+
+    known = {}
+    for world in map(Path, worlds):
+        folder = default_shards(world, tokenizer_dir)
+        for split in sorted(p for p in folder.glob("*") if p.is_dir() and (world / f"{p.name}.jsonl").exists()):
+            rows = audio_rows(read_jsonl(world / f"{split.name}.jsonl"))
+            for path in sorted(split.glob("shard-*.safetensors")):
+                tokens, failed = read_shard(path)
+                made = set(tokens) | {f.split(": ", 1)[0] for f in failed}
+                chunk = [r for r in rows if r["id"] in made]
+                if not _shard_matches(path, world, chunk):
+                    continue
+                for r in chunk:
+                    if r["id"] in tokens and (identity := file_identity(world / r["audio"])) is not None:
+                        known[identity] = tokens[r["id"]]
+    return known
 
 
 def read_shard(path: Path) -> tuple[dict[str, torch.Tensor], list[str]]:
@@ -147,8 +184,9 @@ def default_shards(data: Path, tokenizer_dir: Path) -> Path:
 
 
 def tokenize_manifests(tokenizer_dir: Path, data: Path, out: Path, splits: list[str], jobs: int = 1,
-                       shard_size: int = 500, progress: bool = True) -> dict:
-    """Tokenize DATA/{split}.jsonl for each split into OUT; returns (and writes) the index."""
+                       shard_size: int = 500, progress: bool = True, reuse: Sequence[Path] = ()) -> dict:
+    """Tokenize DATA/{split}.jsonl for each split into OUT; returns (and writes) the index. Recordings that are
+    hard links to recordings of the worlds in `reuse` take the tokens this tokenizer made of those (`linked_tokens`)."""
     from audiopalm.data.manifest import audio_rows, read_jsonl, write_text_atomic
 
     tokenizer_config = json.loads((tokenizer_dir / "config.json").read_text()) if (tokenizer_dir / "config.json").exists() else None
@@ -171,6 +209,12 @@ def tokenize_manifests(tokenizer_dir: Path, data: Path, out: Path, splits: list[
             wanted.add(path.name)
             if not (path.exists() and _shard_matches(path, data, rows[k: k + shard_size])):
                 jobs_list.append((str(data), rows[k: k + shard_size], str(path)))
+    if reuse and jobs_list:
+        linked = linked_tokens(tokenizer_dir, reuse)
+        jobs_list = [(d, rows, path, {r["id"]: linked[i] for r in rows if (i := file_identity(Path(d) / r["audio"]))
+                                      in linked}) for d, rows, path in jobs_list]
+    else:
+        jobs_list = [(*job, {}) for job in jobs_list]
         stale += [p for p in (out / split).glob("shard-*.safetensors") if p.name not in wanted]
     if not jobs_list and not stale and old.get("status") == "complete" and \
             all(old.get("utterances", {}).get(s) == counts[s] for s in splits):
@@ -185,10 +229,14 @@ def tokenize_manifests(tokenizer_dir: Path, data: Path, out: Path, splits: list[
     threads = max(1, (os.cpu_count() or 1) // max(1, jobs))
     # spawn, not fork: a forked child of a process that already ran torch ops can deadlock in OpenMP.
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max(1, jobs), mp_context=ctx, initializer=_init_worker,
-                             initargs=(str(tokenizer_dir), threads)) as pool:
-        for _ in pool.map(_shard_job, jobs_list):
-            bar.update()
+    for job in (job for job in jobs_list if len(job[3]) == len(job[1])):  # every token known: nothing to encode
+        _shard_job(job)
+        bar.update()
+    if to_encode := [job for job in jobs_list if len(job[3]) < len(job[1])]:
+        with ProcessPoolExecutor(max(1, jobs), mp_context=ctx, initializer=_init_worker,
+                                 initargs=(str(tokenizer_dir), threads)) as pool:
+            for _ in pool.map(_shard_job, to_encode):
+                bar.update()
     bar.close()
     failures, tokens_per_split = {}, {}
     for split in splits:

@@ -376,7 +376,7 @@ def finetune_config(r: BundleRecipe, next_world: bool = False) -> dict:
     mixture = {"mixture": dict(r.mixture)} if r.mixture is not None else {}
     return {"data": r.next_data if next_world else r.data, "audio_tokenizer": str(work / "tok-ctc"),
             "text_lm": str(start), "out": str(work / ("audiopalm_next" if next_world else "audiopalm")), "jobs": r.jobs,
-            **mixture,
+            **mixture, **({"reuse_tokens": [r.data]} if next_world else {}),  # its audio links data's
             "train": {"steps": steps, "batch_tokens": 8192 if r.world_preset != "tiny" else 2048,
                       "lr": 1.0e-3, "warmup": min(100, steps // 4),
                       "eval_every": r.finetune_eval_every or max(1, steps // 3),

@@ -54,6 +54,9 @@ class FinetuneConfig:
     train: dict = help_field("LmTrainConfig fields (steps, batch_tokens, lr, ...)", {})
     lora: dict | None = help_field("LoraSettings fields ({} for the defaults): LoRA instead of full finetuning", None)
     jobs: int = help_field("tokenization processes", 2, min=1)
+    reuse_tokens: list[str] = help_field("other world folders whose recordings data's audio links (hard links, as a "
+                                         "larger preset links a smaller one's): the tokens the audio tokenizer made of "
+                                         "them there are read, not computed again", [])
     seed: int = help_field("random seed (also the training seed unless train.seed is set)", 0)
     max_minutes: float | None = help_field("pause after this long (resume by re-running)", None, min=0)
 
@@ -92,7 +95,8 @@ def _tokens(cfg: FinetuneConfig, split: str, d: distributed.Dist) -> dict[str, t
     tok_dir, data = Path(cfg.audio_tokenizer), Path(cfg.data)
     out = default_shards(data, tok_dir)
     if d.main:  # the others wait, then read the shards
-        tokenize_manifests(tok_dir, data, out, [split], cfg.jobs, progress=True)
+        tokenize_manifests(tok_dir, data, out, [split], cfg.jobs, progress=True,
+                           reuse=[Path(w) for w in cfg.reuse_tokens])
     distributed.barrier(d)
     return load_tokens(out, split)
 
