@@ -101,6 +101,17 @@ def test_shards_follow_the_manifest_content(tiny_world, mfcc_tok, tmp_path):
         assert torch.equal(tokens[key], value)
 
 
+def test_a_shortened_manifest_loses_its_surplus_shards_beside_other_splits(tiny_world, mfcc_tok, tmp_path):
+    data, out = tmp_path / "world", tmp_path / "tokens"
+    shutil.copytree(tiny_world[0], data)
+    tokenize_manifests(mfcc_tok, data, out, ["dev", "test"], jobs=1, shard_size=10, progress=False)
+    rows = open(data / "dev.jsonl").readlines()
+    (data / "dev.jsonl").write_text("".join(rows[:15]))
+    index = tokenize_manifests(mfcc_tok, data, out, ["dev", "test"], jobs=1, shard_size=10, progress=False)
+    assert len(list((out / "dev").glob("shard-*.safetensors"))) == 2 and index["utterances"]["dev"] == 15
+    assert len(load_tokens(out, "dev")) == 15
+
+
 def test_tokens_travel_without_their_audio(tiny_world, mfcc_tok, tmp_path):
     """Manifests and token shards copied to a machine without the recordings train there as they are;
     a recording that is present again is checked against its shard's key."""

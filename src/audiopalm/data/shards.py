@@ -148,6 +148,14 @@ def linked_tokens(tokenizer_dir: Path, worlds: Sequence[Path]) -> dict[tuple[int
     return known
 
 
+def known_tokens(rows: list[dict], data: Path, linked: dict[tuple[int, int, int, int], torch.Tensor]
+                 ) -> dict[str, torch.Tensor]:
+    """{row id: tokens} of the rows whose recording under DATA is one of the files `linked` (`linked_tokens`) has."""
+    if not linked:
+        return {}
+    return {r["id"]: linked[i] for r in rows if (i := file_identity(data / r["audio"])) in linked}
+
+
 def read_shard(path: Path) -> tuple[dict[str, torch.Tensor], list[str]]:
     """-> ({utterance id: tokens [T] int64}, failures)."""
     with safe_open(str(path), "pt") as f:
@@ -209,13 +217,9 @@ def tokenize_manifests(tokenizer_dir: Path, data: Path, out: Path, splits: list[
             wanted.add(path.name)
             if not (path.exists() and _shard_matches(path, data, rows[k: k + shard_size])):
                 jobs_list.append((str(data), rows[k: k + shard_size], str(path)))
-    if reuse and jobs_list:
-        linked = linked_tokens(tokenizer_dir, reuse)
-        jobs_list = [(d, rows, path, {r["id"]: linked[i] for r in rows if (i := file_identity(Path(d) / r["audio"]))
-                                      in linked}) for d, rows, path in jobs_list]
-    else:
-        jobs_list = [(*job, {}) for job in jobs_list]
         stale += [p for p in (out / split).glob("shard-*.safetensors") if p.name not in wanted]
+    linked = linked_tokens(tokenizer_dir, reuse) if reuse and jobs_list else {}
+    jobs_list = [(d, chunk, path, known_tokens(chunk, data, linked)) for d, chunk, path in jobs_list]
     if not jobs_list and not stale and old.get("status") == "complete" and \
             all(old.get("utterances", {}).get(s) == counts[s] for s in splits):
         return old  # all made: nothing to write
