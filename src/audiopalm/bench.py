@@ -11,7 +11,7 @@
                listener's) with dropout 0.1 and without: on a CPU, drawing dropout's masks is a third of a step
 
 Goals on 2 CPU cores: S2ST real-time factor <= 0.2, decoding >= 1.5x `generate`, MFU >= 40%.
-`--device cuda` runs the peak, training and decoding sections on a GPU.
+`--device cuda` runs the peak, training, encoder and decoding sections on a GPU.
 """
 
 from __future__ import annotations
@@ -248,7 +248,7 @@ class BenchConfig:
     """`audiopalm bench`: speed as ratios measured in one run."""
 
     model: str = help_field("bundle for decoding, s2st and tokenizer", "models/babel-small")
-    device: str = help_field("cpu or cuda (peak, training, decoding)", "cpu")
+    device: str = help_field("cpu or cuda (peak, training, encoder, decoding)", "cpu")
     sections: str = help_field(f"comma-separated, of: {', '.join(SECTIONS)}", ",".join(SECTIONS))
     train_preset: str = help_field("LM preset of the training section", "base")
     train_steps: int = help_field("steps timed in the training section", 5, min=1)
