@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,6 +65,17 @@ def matmul_peak(dtype: torch.dtype, device: str = "cpu", n: int = 2048, repeats:
     return best
 
 
+def seconds_per_step(step: Callable[[], None], steps: int, device: str) -> float:
+    """Mean seconds of `steps` calls of `step`, after one untimed call (the first allocates)."""
+    step()
+    _sync(device)
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        step()
+    _sync(device)
+    return (time.perf_counter() - t0) / steps
+
+
 def lm_flops_per_token(model, seq: int) -> float:
     """Training FLOPs per token: 6 x (non-embedding parameters + the output layer) + attention 12 L d T."""
     cfg = model.config
@@ -94,13 +106,7 @@ def bench_training(preset: str, device: str = "cpu", seq: int = 256, batch: int 
         opt.step()
         opt.zero_grad(set_to_none=True)
 
-    step()  # warm-up: the first step allocates
-    _sync(device)
-    t0 = time.perf_counter()
-    for _ in range(steps):
-        step()
-    _sync(device)
-    tokens_per_second = steps * batch * seq / (time.perf_counter() - t0)
+    tokens_per_second = batch * seq / seconds_per_step(step, steps, device)
     return {"preset": preset, "parameters": sum(p.numel() for p in model.parameters()), "batch": batch, "seq": seq,
             "dtype": "bf16" if bf16 else "fp32", "tokens_per_second": tokens_per_second,
             "model_flops_per_second": tokens_per_second * lm_flops_per_token(model, seq)}
@@ -231,13 +237,7 @@ def bench_encoder_training(dropouts: tuple[float, ...] = (0.1, 0.0), seconds: fl
             opt.step()
             opt.zero_grad(set_to_none=True)
 
-        step()  # warm-up
-        _sync(device)
-        t0 = time.perf_counter()
-        for _ in range(steps):
-            step()
-        _sync(device)
-        per_step[dropout] = (time.perf_counter() - t0) / steps
+        per_step[dropout] = seconds_per_step(step, steps, device)
     return {"seconds_of_audio": batch * utterance, "utterances": batch, "dtype": "bf16" if bf16 else "fp32",
             "seconds_per_step": {str(d): t for d, t in per_step.items()},
             "speedup": per_step[dropouts[0]] / per_step[dropouts[-1]]}
