@@ -32,7 +32,7 @@ need_apt=()
 command -v espeak-ng >/dev/null || need_apt+=(espeak-ng)
 command -v pico2wave >/dev/null || need_apt+=(libttspico-utils)
 command -v flite >/dev/null || need_apt+=(flite)
-command -v text2wave >/dev/null || need_apt+=(festival)
+command -v festival >/dev/null || need_apt+=(festival)
 for v in spanish/el_diphone:festvox-ellpc11k italian/lp_diphone:festvox-italp16k italian/pc_diphone:festvox-itapc16k; do
     [ -d "/usr/share/festival/voices/${v%%:*}" ] || need_apt+=("${v##*:}")
 done

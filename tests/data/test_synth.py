@@ -167,7 +167,7 @@ def test_an_upgrade_keeps_what_it_says_the_same_way_and_leaves_out_what_a_second
 
     def render(text, lang, speaker):  # Festival's Italian fails on every sentence
         if speaker.family == "festival" and lang == "it":
-            raise AudiopalmError("text2wave failed for voice lp_diphone: SIOD ERROR")
+            raise AudiopalmError("festival failed for voice lp_diphone: SIOD ERROR")
         return real(text, lang, speaker)
 
     monkeypatch.setattr(synth_module, "render", render)
@@ -312,6 +312,28 @@ def test_festival_speaks_spanish_and_italian_at_16_khz_with_its_duration_stretch
         render("Hello.", "en", speakers[0])
 
 
+def test_one_festival_process_writes_what_text2wave_writes_and_outlives_a_failure(tmp_path):
+    import subprocess
+
+    import audiopalm.data.babel.render as R
+
+    festival = R._festival_process()
+    texts = [("el_diphone", 0.92, "¿El niño comió la fruta? Sí."), ("lp_diphone", 1.1, "Ciao. Come stai? Bene.")]
+    for voice, stretch, text in texts * 2:  # the second round from the same process
+        (tmp_path / "t.txt").write_bytes(text.encode("latin-1"))
+        subprocess.run(["text2wave", "-eval", f"(begin (voice_{voice}) (Parameter.set 'Duration_Stretch {stretch:.3f}))",
+                        str(tmp_path / "t.txt"), "-o", str(tmp_path / "ref.wav")], check=True, capture_output=True)
+        assert festival.say(str(tmp_path / "t.txt"), str(tmp_path / "out.wav"), voice, stretch)
+        assert (tmp_path / "out.wav").read_bytes() == (tmp_path / "ref.wav").read_bytes()
+    (tmp_path / "t.txt").write_bytes("¿Cómo?".encode("latin-1"))  # the Italian voice has no rule for these letters
+    assert not festival.say(str(tmp_path / "t.txt"), str(tmp_path / "bad.wav"), "lp_diphone", 1.0)
+    assert "no rule matches" in festival.error_text()
+    italian = R.Speaker("x", "lp_diphone", 0, 100, 0, "festival", ("it",))
+    with pytest.raises(AudiopalmError, match="festival failed for voice lp_diphone: .*no rule matches"):
+        R.render("Perché ¿sí?", "it", italian)
+    assert R._festival_process() is festival and len(R.render("Ciao. Come stai? Bene.", "it", italian).wav) > 16000
+
+
 def test_a_missing_festival_or_voice_or_character_is_one_clear_error(monkeypatch):
     import audiopalm.data.babel.render as R
     from audiopalm.data.babel.speakers import Speaker, festival_speakers
@@ -321,6 +343,6 @@ def test_a_missing_festival_or_voice_or_character_is_one_clear_error(monkeypatch
         R.render("Łukasz come.", "es", spanish)
     with pytest.raises(AudiopalmError, match="Festival voice xx_diphone is not installed.*festvox"):
         R.check_family(Speaker("x", "xx_diphone", 0, 100, 0, "festival", ("es",)))
-    monkeypatch.setattr(R, "FESTIVAL", "text2wave-that-is-not-installed")
+    monkeypatch.setattr(R, "FESTIVAL", "festival-that-is-not-installed")
     with pytest.raises(AudiopalmError, match="apt-get install festival"):
         R.check_family(spanish)

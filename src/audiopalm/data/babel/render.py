@@ -3,6 +3,7 @@ noise for the noisy test condition."""
 
 from __future__ import annotations
 
+import atexit
 import glob
 import os
 import shutil
@@ -23,7 +24,7 @@ from audiopalm.errors import AudiopalmError
 ESPEAK = "espeak-ng"
 PICO = "pico2wave"
 FLITE = "flite"
-FESTIVAL = "text2wave"
+FESTIVAL = "festival"
 FESTIVAL_VOICE_DIRS = ("/usr/share/festival/voices", "/usr/local/share/festival/voices")  # <language>/<voice>
 INSTALL_HINT = "install it with `apt-get install espeak-ng` (Debian/Ubuntu) or `brew install espeak-ng` (macOS)"
 # MBROLA voices and Pico live in Debian's contrib and non-free sections; scripts/setup.sh enables them.
@@ -143,18 +144,101 @@ def _flite(text: str, speaker: Speaker) -> Rendered:
         return _run_to_wav(cmd, path, FLITE, speaker.variant)
 
 
+# Festival speaks each request in one process that stays up (starting it costs ten times what a sentence does):
+# `ap_say` synthesises a text file's utterances one after another into one RIFF file, "ap-ok" when it got that far;
+# "ap-done", a separate expression, comes after every request, also after one that failed.
+FESTIVAL_SAY = """
+(define (ap_say text out)
+  (let ((fp (fopen out "wb")) (total 0) (last nil))
+    (set! tts_hooks
+      (list utt.synth
+            (lambda (utt)
+              (if (not last) (wave.save.header fp (utt.wave utt) 'riff nil (list (list "numsamples" 0))))
+              (set! total (+ total (get_param 'num_samples (wave.info (utt.wave utt)) 0)))
+              (wave.save.data.fp (utt.wave utt) fp 'riff nil)
+              (set! last utt))))
+    (tts_file text (tts_find_text_mode text auto-text-mode-alist))
+    (fseek fp 0 0)
+    (wave.save.header fp (utt.wave last) 'riff nil (list (list "numsamples" total)))
+    (fclose fp)
+    (format t "ap-ok\\n")))
+"""
+
+
+class FestivalProcess:
+    """One `festival --pipe` that speaks request after request (this process's own, started on first use)."""
+
+    def __init__(self) -> None:
+        self.errors = tempfile.TemporaryFile()  # its stderr: read back when a request fails
+        self.proc = subprocess.Popen([FESTIVAL, "--pipe"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self.errors)
+        self._send(FESTIVAL_SAY)
+
+    def _send(self, commands: str) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(commands.encode("latin-1"))
+        self.proc.stdin.flush()
+
+    def say(self, text_path: str, out_path: str, voice: str, stretch: float) -> bool:
+        """Speak the Latin-1 text file into the RIFF file `out_path`; whether Festival finished it."""
+        assert self.proc.stdout is not None
+        self.errors.seek(0)
+        self.errors.truncate()
+        self._send(f"(begin (voice_{voice}) (Parameter.set 'Duration_Stretch {stretch:.3f}) "
+                   f'(ap_say "{text_path}" "{out_path}"))\n(format t "ap-done\\n") (fflush nil)\n')
+        ok = False
+        while (line := self.proc.stdout.readline()) != b"ap-done\n":
+            if not line:  # it ended: the next request starts another
+                raise BrokenPipeError(f"{FESTIVAL} exited with status {self.proc.wait()}")
+            ok = ok or line == b"ap-ok\n"
+        return ok
+
+    def error_text(self) -> str:
+        self.errors.seek(0)
+        return self.errors.read().decode(errors="replace").strip()
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.stdin.close()  # type: ignore[union-attr]  (end of input: festival exits)
+            self.proc.wait()
+        self.errors.close()
+
+
+_FESTIVAL: FestivalProcess | None = None
+
+
+def _festival_process() -> FestivalProcess:
+    global _FESTIVAL
+    if _FESTIVAL is None or _FESTIVAL.proc.poll() is not None:
+        _FESTIVAL = FestivalProcess()
+        atexit.register(_FESTIVAL.close)
+    return _FESTIVAL
+
+
 def _festival(text: str, speaker: Speaker) -> Rendered:
     """Festival reads the text from a file in Latin-1, its voices' encoding; `speed` is the duration stretch in
-    percent (the voice's own pitch)."""
+    percent (the voice's own pitch). The same bytes as `text2wave -eval SETUP FILE -o OUT` writes."""
     check_family(speaker)
     try:
         data = text.encode("latin-1")
     except UnicodeEncodeError as e:
         raise AudiopalmError(f"Festival's voices read Latin-1 text; {text!r} has {e.object[e.start:e.end]!r}") from e
-    setup = f"(begin (voice_{speaker.variant}) (Parameter.set 'Duration_Stretch {speaker.speed / 100:.3f}))"
     path = _temp_wav()
-    with _text_file(data) as text_path:
-        return _run_to_wav([FESTIVAL, "-eval", setup, text_path, "-o", path], path, FESTIVAL, speaker.variant)
+    try:
+        with _text_file(data) as text_path:
+            try:
+                festival = _festival_process()
+                ok = festival.say(text_path, path, speaker.variant, speaker.speed / 100)
+            except OSError as e:  # BrokenPipeError among them
+                raise AudiopalmError(f"{FESTIVAL} failed for voice {speaker.variant}: {e}") from e
+        with open(path, "rb") as f:
+            wav_bytes = f.read()
+    finally:
+        os.unlink(path)
+    if not ok or len(wav_bytes) <= 44:
+        raise AudiopalmError(f"{FESTIVAL} failed for voice {speaker.variant}: {festival.error_text() or 'no speech'}")
+    wav, sr = decode_wav_bytes(wav_bytes)
+    return Rendered(_peak_normalise(resample(wav, sr, SAMPLE_RATE)))
 
 
 def render(text: str, lang: str, speaker: Speaker) -> Rendered:

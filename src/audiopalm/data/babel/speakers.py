@@ -6,7 +6,7 @@ Families (each a Debian package; `render.py` drives them):
             speech, one language per voice
     pico    SVOX Pico (`pico2wave`): one voice per language, en de es fr it
     flite   Flite (`flite`): statistical parametric (clustergen) and diphone voices of English
-    festival  Festival (`text2wave`): diphone voices of Spanish (el) and Italian (lp, pc)
+    festival  Festival (one `festival --pipe` per process): diphone voices of Spanish (el) and Italian (lp, pc)
 
 A speaker says a sentence in every language its voice covers. espeak variants cover all six
 languages, so an espeak speaker gives S2ST a reference in the source speaker's own voice; MBROLA and
