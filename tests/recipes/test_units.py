@@ -55,6 +55,7 @@ def test_train_units_resumes_then_speaks_through_the_model(parts, tmp_path, caps
         assert a.shape[0] == 2 and abs(int(a[1].sum()) - tokens_per_utterance[uid]) <= 2 and (a[1, 1:-1] >= 1).all()
     units = TextToUnit.from_pretrained(tmp_path / "units" / "model")
     assert units.cfg.semantic_size == 8 and units.cfg.languages == sorted(Languages.of_dataset(data).codes)
+    assert units.cfg.dropout == 0.1, "the preset's dropout unless asked otherwise"
 
     AudioPaLM.from_text_lm(lm, p / "tok", Languages.of_dataset(data)).save_pretrained(tmp_path / "ap")
     attach = ["attach-speech", "--model", str(tmp_path / "ap"), "--codec", str(p / "codec"), "--acoustic",
@@ -90,6 +91,16 @@ def test_train_units_resumes_then_speaks_through_the_model(parts, tmp_path, caps
         model.speak("Le chat dort.", lang="fr", speech_from="units")
     assert main(attach) == 0  # attached again without one: the model speaks through its LM again
     assert AudioPaLM.from_pretrained(tmp_path / "ap").speech_from == "lm"
+
+
+def test_dropout_setting_reaches_the_trained_model(parts, tmp_path):
+    data, _, p = parts
+    assert main(["train-units", "--data", str(data), "--tokenizer", str(p / "tok"), "--out", str(tmp_path / "units"),
+                 "--preset", "tiny", "--steps", "1", "--batch-frames", "1500", "--dev-utterances", "4",
+                 "--dropout", "0"]) == 0
+    units = TextToUnit.from_pretrained(tmp_path / "units" / "model")
+    assert units.cfg.dropout == 0.0
+    assert all(m.p == 0.0 for m in units.modules() if isinstance(m, torch.nn.Dropout))
 
 
 def test_a_tokenizer_without_a_phoneme_head_or_a_mismatched_model_is_refused(parts, tiny_parts, tmp_path, capsys):

@@ -144,6 +144,8 @@ class UnitsTrainConfig:
     dev_utterances: int = help_field("dev utterances for the dev loss", 300, min=1)
     limit: int | None = help_field("train utterances used (default: all)", None, min=1)
     bf16: bool = help_field("bf16 autocast", True)
+    dropout: float | None = help_field("dropout in the transformer layers (0: none; default: the preset's, 0.1)",
+                                       None, min=0)
     seed: int = help_field("random seed", 0)
 
     def loop(self) -> LoopConfig:
@@ -297,8 +299,9 @@ def train_units(data: Path, tokenizer_dir: Path, out: Path, tcfg: UnitsTrainConf
         raise AudiopalmError(f"no train utterance of {data} could be aligned to its tokens")
     torch.manual_seed(tcfg.seed)
     preset = UNITS_PRESETS[tcfg.preset]
+    dropout = preset.dropout if tcfg.dropout is None else tcfg.dropout
     model = TextToUnit(type(preset)(**{**asdict(preset), "symbols": phones[1:], "languages": languages,
-                                       "semantic_size": tokenizer.codebook_size}))
+                                       "semantic_size": tokenizer.codebook_size, "dropout": dropout}))
     prompt_tokens = round(tcfg.prompt_seconds * TOKEN_RATE)
     by_speaker, dev_by_speaker = speaker_groups(train), speaker_groups(dev)
     sizes = [len(e.tokens) + prompt_tokens for e in train]
