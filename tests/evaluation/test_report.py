@@ -67,3 +67,8 @@ def test_the_ast_decoding_note_only_with_ast_results():
     assert note in markdown(report)
     mt_only = {"mt": report["mt"], "ast_task": "ASR AST"}  # `eval --tasks mt` of a model that decodes AST so
     assert "| fr-en | - | - | - | - | 90.0 | 180.0 | 3 |" in markdown(mt_only) and note not in markdown(mt_only)
+
+
+def test_meta_parts_in_words():
+    md = markdown({"meta": {"wall seconds by part": {"text": 1.5, "speech": 3.0, "test-noisy": {"text": 2.0}}}})
+    assert "- wall seconds by part: text 1.5, speech 3.0, test-noisy (text 2.0)" in md

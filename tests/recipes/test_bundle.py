@@ -35,7 +35,10 @@ def test_tiny_recipe_builds_a_fp16_bundle_that_loads_as_float32(tiny_world, tmp_
     assert set(model.ctc_weights) == set(model.languages.codes), "the CTC head's weight chosen for every language"
     assert model.char_model is model.listener and model.listener is not None  # the listener's head, not the tokenizer's
     assert model.question_head is not None and model.question_head.cfg.layer == 2  # it reads the listener's layer 2
-    decoding = json.loads((tmp_path / "work" / "eval" / "results.json").read_text())["meta"]["text decoding"]
+    meta = json.loads((tmp_path / "work" / "eval" / "results.json").read_text())["meta"]
+    decoding, parts = meta["text decoding"], meta["wall seconds by part"]
+    assert set(parts) == {"text", "test-noisy", "test-unseen-synth"}, "where the eval's time went, part by part"
+    assert parts["test-noisy"].keys() == {"text"} and 0 < parts["text"] <= meta["wall seconds"]
     assert "the listener's CTC head" in decoding or not any(model.ctc_weights.values())
     assert "mood ranked with the question head's reading" in decoding
     binds = model.langid is not None and any(model.ctc_weights.values())  # a spelling to bind transcripts to

@@ -179,11 +179,18 @@ def _speech_decoding(report: dict) -> list[str]:
     return [f"Speech tokens: sampled at temperature {how['temperature']} from the top {how['top_k']} (seed {how['seed']})."]
 
 
+def _meta_value(v: object) -> str:
+    """A meta entry in words: {"text": 1.5, "test-noisy": {"text": 2.0}} -> "text 1.5, test-noisy (text 2.0)"."""
+    if isinstance(v, dict):
+        return ", ".join(f"{k} ({_meta_value(x)})" if isinstance(x, dict) else f"{k} {x}" for k, x in v.items())
+    return str(v)
+
+
 def markdown(report: dict) -> str:
     """The whole report as Markdown: one section per task that was evaluated."""
     parts = ["# Evaluation report", ""]
     if meta := report.get("meta"):
-        parts += [f"- {k}: {v}" for k, v in meta.items()] + [""]
+        parts += [f"- {k}: {_meta_value(v)}" for k, v in meta.items()] + [""]
     if report.get("conditions"):
         parts += ["## Test conditions side by side", "", conditions_table(report), "",
                   "test: held-out speakers; test-noisy: the same utterances with noise; test-unseen-synth: the test "

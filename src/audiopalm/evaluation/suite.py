@@ -13,6 +13,8 @@ from __future__ import annotations
 import os
 import platform
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,14 +100,27 @@ def _conditions(cfg: EvalConfig, tasks: set[str]) -> dict:
     wanted = available_conditions(data) if cfg.conditions is None else cfg.conditions
     out = {}
     for condition in [c for c in wanted if c != "test"]:
-        report = evaluate_unified(Path(cfg.model), data, cfg.per_language, tuple(cfg.targets), cfg.jobs,
-                                  tuple(cfg.pairs), frozenset(tasks & {"asr", "ast", "lid"}), ast_task=cfg.ast_task,
-                                  split=condition, beams=cfg.beams, ctc_weight=cfg.ctc_weight,
-                                  examples=cfg.examples)
+        seconds: dict[str, float] = {}
+        with timed(seconds, "text"):
+            report = evaluate_unified(Path(cfg.model), data, cfg.per_language, tuple(cfg.targets), cfg.jobs,
+                                      tuple(cfg.pairs), frozenset(tasks & {"asr", "ast", "lid"}),
+                                      ast_task=cfg.ast_task, split=condition, beams=cfg.beams,
+                                      ctc_weight=cfg.ctc_weight, examples=cfg.examples)
         if "s2st" in tasks and condition == "test-noisy":
-            report.update(_speech(cfg, {"s2st"}, condition))
-        out[condition] = report
+            with timed(seconds, "speech"):
+                report.update(_speech(cfg, {"s2st"}, condition))
+        out[condition] = {**report, "seconds": seconds}
     return out
+
+
+@contextmanager
+def timed(seconds: dict[str, float], part: str) -> Iterator[None]:
+    """Add the wall seconds the block takes to seconds[part] (rounded to 0.1 s)."""
+    started = time.time()
+    try:
+        yield
+    finally:
+        seconds[part] = round(seconds.get(part, 0.0) + time.time() - started, 1)
 
 
 def text_decoding(beams: int, ctc_weights: dict[str, float], listener: bool = False, question: bool = False,
@@ -149,20 +164,27 @@ def run(cfg: EvalConfig) -> dict:
     elif cfg.model:
         tasks = cfg.task_set()
         cfg.sampling.sampling()  # a bad sampling setting fails before anything is decoded
-        report = evaluate_unified(Path(cfg.model), Path(cfg.data), cfg.per_language, tuple(cfg.targets), cfg.jobs,
-                                  tuple(cfg.pairs), frozenset(tasks - {"long"}), cfg.cascade, cfg.ast_task,
-                                  beams=cfg.beams, ctc_weight=cfg.ctc_weight, examples=cfg.examples)
+        seconds: dict = {}  # where the wall time went: text tasks, speech, long, then each other condition's
+        with timed(seconds, "text"):
+            report = evaluate_unified(Path(cfg.model), Path(cfg.data), cfg.per_language, tuple(cfg.targets),
+                                      cfg.jobs, tuple(cfg.pairs), frozenset(tasks - {"long"}), cfg.cascade,
+                                      cfg.ast_task, beams=cfg.beams, ctc_weight=cfg.ctc_weight, examples=cfg.examples)
         if tasks & {"s2st", "tts"}:
-            report.update(_speech(cfg, tasks))
+            with timed(seconds, "speech"):
+                report.update(_speech(cfg, tasks))
         if "long" in tasks:
             from audiopalm.evaluation.long import evaluate_long
             from audiopalm.models.audiopalm import AudioPaLM
 
-            report["long"] = evaluate_long(AudioPaLM.from_pretrained(cfg.model), Path(cfg.data), cfg.per_language,
-                                           tuple(cfg.targets), beams=cfg.beams, ctc_weight=cfg.ctc_weight)
+            with timed(seconds, "long"):
+                report["long"] = evaluate_long(AudioPaLM.from_pretrained(cfg.model), Path(cfg.data),
+                                               cfg.per_language, tuple(cfg.targets), beams=cfg.beams,
+                                               ctc_weight=cfg.ctc_weight)
         report["conditions"] = _conditions(cfg, tasks)
+        seconds.update({c: r.pop("seconds") for c, r in report["conditions"].items()})
         report["meta"] = {"model": cfg.model, "data": cfg.data, "tasks": ",".join(sorted(tasks)),
-                          "cascade": cfg.cascade, "utterances per language": cfg.per_language}
+                          "cascade": cfg.cascade, "utterances per language": cfg.per_language,
+                          "wall seconds by part": seconds}
         moods = cfg.ctc_weight != 0 and (Path(cfg.model) / QUESTION_HEAD).is_dir()  # weight 0: the LM alone
         report["meta"]["text decoding"] = text_decoding(cfg.beams or TEXT_BEAMS, report.get("ctc_weight", {}),
                                                       (Path(cfg.model) / LISTENER).is_dir(), moods,
