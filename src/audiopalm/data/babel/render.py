@@ -144,7 +144,7 @@ def _flite(text: str, speaker: Speaker) -> Rendered:
         return _run_to_wav(cmd, path, FLITE, speaker.variant)
 
 
-# Festival speaks each request in one process that stays up (starting it costs ten times what a sentence does):
+# Festival speaks each request in one process that stays up (starting it costs four times what a sentence does):
 # `ap_say` synthesises a text file's utterances one after another into one RIFF file, "ap-ok" when it got that far;
 # "ap-done", a separate expression, comes after every request, also after one that failed.
 FESTIVAL_SAY = """
