@@ -321,8 +321,9 @@ def test_one_festival_process_writes_what_text2wave_writes_and_outlives_a_failur
     texts = [("el_diphone", 0.92, "¿El niño comió la fruta? Sí."), ("lp_diphone", 1.1, "Ciao. Come stai? Bene.")]
     for voice, stretch, text in texts * 2:  # the second round from the same process
         (tmp_path / "t.txt").write_bytes(text.encode("latin-1"))
-        subprocess.run(["text2wave", "-eval", f"(begin (voice_{voice}) (Parameter.set 'Duration_Stretch {stretch:.3f}))",
-                        str(tmp_path / "t.txt"), "-o", str(tmp_path / "ref.wav")], check=True, capture_output=True)
+        setup = f"(begin (voice_{voice}) (Parameter.set 'Duration_Stretch {stretch:.3f}))"
+        subprocess.run(["text2wave", "-eval", setup, str(tmp_path / "t.txt"), "-o", str(tmp_path / "ref.wav")],
+                       check=True, capture_output=True)
         assert festival.say(str(tmp_path / "t.txt"), str(tmp_path / "out.wav"), voice, stretch)
         assert (tmp_path / "out.wav").read_bytes() == (tmp_path / "ref.wav").read_bytes()
     (tmp_path / "t.txt").write_bytes("¿Cómo?".encode("latin-1"))  # the Italian voice has no rule for these letters
