@@ -91,8 +91,9 @@ def _speech(cfg: EvalConfig, tasks: set[str], condition: str = "test") -> dict:
                            speech_from=cfg.speech_from, voice_strength=cfg.voice_strength, ctc_weight=cfg.ctc_weight)
 
 
-def _conditions(cfg: EvalConfig, tasks: set[str]) -> dict:
-    """ASR, AST and LID (and S2ST where a same-voice reference exists) on each test condition but `test`."""
+def _conditions(cfg: EvalConfig, tasks: set[str], seconds: dict) -> dict:
+    """ASR, AST and LID (and S2ST where a same-voice reference exists) on each test condition but `test`; the wall
+    seconds of each condition's parts go to seconds[condition]."""
     from audiopalm.data.manifest import available_conditions
     from audiopalm.evaluation.unified import evaluate_unified
 
@@ -100,16 +101,16 @@ def _conditions(cfg: EvalConfig, tasks: set[str]) -> dict:
     wanted = available_conditions(data) if cfg.conditions is None else cfg.conditions
     out = {}
     for condition in [c for c in wanted if c != "test"]:
-        seconds: dict[str, float] = {}
-        with timed(seconds, "text"):
+        seconds[condition] = parts = {}
+        with timed(parts, "text"):
             report = evaluate_unified(Path(cfg.model), data, cfg.per_language, tuple(cfg.targets), cfg.jobs,
                                       tuple(cfg.pairs), frozenset(tasks & {"asr", "ast", "lid"}),
                                       ast_task=cfg.ast_task, split=condition, beams=cfg.beams,
                                       ctc_weight=cfg.ctc_weight, examples=cfg.examples)
         if "s2st" in tasks and condition == "test-noisy":
-            with timed(seconds, "speech"):
+            with timed(parts, "speech"):
                 report.update(_speech(cfg, {"s2st"}, condition))
-        out[condition] = {**report, "seconds": seconds}
+        out[condition] = report
     return out
 
 
@@ -180,8 +181,7 @@ def run(cfg: EvalConfig) -> dict:
                 report["long"] = evaluate_long(AudioPaLM.from_pretrained(cfg.model), Path(cfg.data),
                                                cfg.per_language, tuple(cfg.targets), beams=cfg.beams,
                                                ctc_weight=cfg.ctc_weight)
-        report["conditions"] = _conditions(cfg, tasks)
-        seconds.update({c: r.pop("seconds") for c, r in report["conditions"].items()})
+        report["conditions"] = _conditions(cfg, tasks, seconds)
         report["meta"] = {"model": cfg.model, "data": cfg.data, "tasks": ",".join(sorted(tasks)),
                           "cascade": cfg.cascade, "utterances per language": cfg.per_language,
                           "wall seconds by part": seconds}
