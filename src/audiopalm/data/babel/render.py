@@ -79,6 +79,12 @@ def _peak_normalise(wav: np.ndarray) -> np.ndarray:
     return wav * (0.95 / peak) if peak > 0.95 else wav
 
 
+def _at_16k(data: bytes) -> np.ndarray:
+    """A synthesizer's WAV bytes -> [T] float32 at 16 kHz, peak at most 0.95."""
+    wav, sr = decode_wav_bytes(data)
+    return _peak_normalise(resample(wav, sr, SAMPLE_RATE))
+
+
 def _espeak(text: str, lang_voice: str, speaker: Speaker) -> Rendered:
     cmd = [check_espeak(), *speaker.espeak_args(lang_voice), "--stdout"]
     # Text goes through stdin so that nothing in it can be read as an option.
@@ -87,9 +93,8 @@ def _espeak(text: str, lang_voice: str, speaker: Speaker) -> Rendered:
     if proc.returncode != 0 or len(proc.stdout) <= 44:
         hint = f" ({FAMILY_HINTS['mbrola'].format(voice=speaker.mbrola_voice)})" if speaker.family == "mbrola" else ""
         raise AudiopalmError(f"espeak-ng failed for voice {speaker.voice(lang_voice)}: {stderr.strip()}{hint}")
-    wav, sr = decode_wav_bytes(proc.stdout)
     # espeak-ng speaks at 22.05 kHz, MBROLA voices at 16 kHz
-    return Rendered(_peak_normalise(resample(wav, sr, SAMPLE_RATE)), stderr.count("unknown, replaced"))
+    return Rendered(_at_16k(proc.stdout), stderr.count("unknown, replaced"))
 
 
 def _run_to_wav(cmd: list[str], path: str, name: str, voice: str) -> Rendered:
@@ -102,8 +107,7 @@ def _run_to_wav(cmd: list[str], path: str, name: str, voice: str) -> Rendered:
         os.unlink(path)
     if proc.returncode != 0 or len(data) <= 44:
         raise AudiopalmError(f"{name} failed for voice {voice}: {proc.stderr.decode(errors='replace').strip()}")
-    wav, sr = decode_wav_bytes(data)
-    return Rendered(_peak_normalise(resample(wav, sr, SAMPLE_RATE)))
+    return Rendered(_at_16k(data))
 
 
 def _temp_wav() -> str:
@@ -237,8 +241,7 @@ def _festival(text: str, speaker: Speaker) -> Rendered:
         os.unlink(path)
     if not ok or len(wav_bytes) <= 44:
         raise AudiopalmError(f"{FESTIVAL} failed for voice {speaker.variant}: {festival.error_text() or 'no speech'}")
-    wav, sr = decode_wav_bytes(wav_bytes)
-    return Rendered(_peak_normalise(resample(wav, sr, SAMPLE_RATE)))
+    return Rendered(_at_16k(wav_bytes))
 
 
 def render(text: str, lang: str, speaker: Speaker) -> Rendered:
